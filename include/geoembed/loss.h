@@ -1,0 +1,23 @@
+/* Losses with mean reduction, as PyTorch defines them (nn.L1Loss, nn.MSELoss,
+ * nn.HuberLoss). The value is sum l(r) / count; the gradient of one residual
+ * r = pred - target is l'(r) / count. */
+#ifndef GEOEMBED_LOSS_H
+#define GEOEMBED_LOSS_H
+
+typedef enum { GE_LOSS_L1 = 0, GE_LOSS_MSE = 1, GE_LOSS_HUBER = 2 } ge_loss_kind;
+
+typedef struct {
+    ge_loss_kind kind;
+    double delta; /* Huber only */
+} ge_loss;
+
+/* l(r), unreduced. */
+double ge_loss_value(const ge_loss *l, double r);
+/* l'(r), unreduced. L1 uses PyTorch's sign convention: 0 at r = 0. */
+double ge_loss_grad(const ge_loss *l, double r);
+
+const char *ge_loss_name(ge_loss_kind k);
+/* -1 when the name is not a loss. */
+int ge_loss_parse(const char *name);
+
+#endif

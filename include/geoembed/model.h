@@ -1,0 +1,112 @@
+/* The geoembed model: a learned embedding on a grid of cells, read through a
+ * small convolution (torch_geopooling's Embedding2d followed by Conv2d), in
+ * float64.
+ *
+ * Shape legend, used in every comment of the model code:
+ *   W, H     grid cells along x and along y
+ *   N        features per cell
+ *   p0, p1   padding; the kernel is KW = 2*p0+1 by KH = 2*p1+1 cells
+ *   O        outputs (targets) per point
+ *   M        samples
+ *
+ * Parameters live in one slab, in this order:
+ *   E[W][H][N]          embedding
+ *   K[O][N][KW][KH]     convolution weight (torch layout)
+ *   b[O]                convolution bias
+ *
+ * The field F[W][H][O] is the convolution evaluated at every cell: the value
+ * the reference gives to any point inside that cell. Every prediction is a
+ * function of F alone (cell read-out: F of the point's cell; bilinear
+ * read-out: F blended between the four surrounding cell centres). */
+#ifndef GEOEMBED_MODEL_H
+#define GEOEMBED_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "geoembed/error.h"
+
+typedef enum {
+    GE_WRAP_NONE = 0, /* clamp both axes (reference reflection=False) */
+    GE_WRAP_X = 1,    /* wrap x, clamp y: a global lon/lat grid */
+    GE_WRAP_Y = 2,    /* wrap y, clamp x */
+    GE_WRAP_XY = 3,   /* wrap both (reference reflection=True) */
+} ge_wrap;
+
+typedef enum {
+    GE_READOUT_CELL = 0,     /* the reference: F of the point's cell */
+    GE_READOUT_BILINEAR = 1, /* F blended between cell centres */
+} ge_readout;
+
+/* Upper bounds that keep every size computation far from overflow. */
+#define GE_MAX_CELLS 100000000L /* W*H */
+#define GE_MAX_PARAMS 400000000L
+#define GE_MAX_OUTPUTS 256
+
+typedef struct {
+    int W, H, N;
+    int p0, p1;
+    int O;
+    double xmin, ymin, width, height; /* the exterior rectangle */
+    ge_wrap wrap;
+    ge_readout readout;
+} ge_shape;
+
+typedef struct {
+    ge_shape s;
+    int KW, KH;
+    double cw, ch; /* cell size, rounded as the reference rounds it */
+    size_t n_emb, n_kernel, n_params;
+    double *params; /* slab: E | K | b */
+    double *E, *K, *b;
+    double *y_mean, *y_std; /* target standardisation [O]: y = mean + std * out */
+} ge_model;
+
+/* 0 when the shape is usable, else -1 and why (sizes, padding, exterior). */
+int ge_shape_check(const ge_shape *s, ge_error *err);
+/* Bytes the parameter slab of this shape needs (0 when absurd). */
+size_t ge_shape_param_bytes(const ge_shape *s);
+
+/* Allocates a model of this shape, parameters zero, no standardisation. */
+int ge_model_init(ge_model *m, const ge_shape *s, ge_error *err);
+void ge_model_free(ge_model *m);
+int ge_model_copy(ge_model *dst, const ge_model *src, ge_error *err);
+
+/* Upstream initialisation: E zero, K and b uniform in +-1/sqrt(N*KW*KH) from
+ * the seeded generator of rng.h. */
+void ge_model_init_params(ge_model *m, uint64_t seed);
+
+static inline int ge_wrap_x(const ge_model *m) { return (m->s.wrap & GE_WRAP_X) != 0; }
+static inline int ge_wrap_y(const ge_model *m) { return (m->s.wrap & GE_WRAP_Y) != 0; }
+
+/* Raw cell indices of a point (see cell.h); may be outside [0,W) x [0,H). */
+void ge_model_cell(const ge_model *m, double x, double y, int64_t *w, int64_t *h);
+
+/* The gathered block of a point: out[KW][KH][N], copies of embedding values. */
+void ge_gather(const ge_model *m, double x, double y, double *out);
+
+/* Kernel in the layout the hot loops want: Kt[KW][KH][N][O]. */
+void ge_kernel_transpose(const ge_model *m, double *Kt);
+
+/* The convolution at the block of raw cell (w, h): y[O] = b + sum K * E-block. */
+void ge_block_forward(const ge_model *m, const double *Kt, int64_t w, int64_t h, double *y);
+
+/* Backward of ge_block_forward for output gradient dy[O]; accumulates (+=) into
+ * dE[W][H][N], dKt[KW][KH][N][O] and db[O]. */
+void ge_block_backward(const ge_model *m, const double *Kt, int64_t w, int64_t h,
+                       const double *dy, double *dE, double *dKt, double *db);
+
+/* The field F[W][H][O] over the whole grid (threads: OpenMP, deterministic). */
+void ge_field(const ge_model *m, const double *Kt, double *F);
+
+/* Read-out weights of a point: up to 4 (cell, weight) pairs with cell = w*H+h,
+ * or, for the cell read-out of a point whose block is not a grid cell (the
+ * upper edge under clamping, or outside the exterior), returns 0 and the
+ * caller evaluates ge_block_forward at the raw cell. Returns the pair count. */
+int ge_readout_weights(const ge_model *m, double x, double y, size_t cell[4], double wgt[4]);
+
+/* Predictions out[O] (de-standardised) at one point, given the field F. */
+void ge_predict_point(const ge_model *m, const double *Kt, const double *F,
+                      double x, double y, double *out);
+
+#endif

@@ -1,0 +1,60 @@
+/* Training: loss and gradient of a set of samples, optimiser steps, epochs.
+ *
+ * A prediction depends only on the field F (see model.h), so a step computes
+ * F once at every cell that some sample reads (every cell when the curvature
+ * penalty is on), reads the samples from it, and sends the gradient back cell
+ * by cell: each occupied cell's forward and backward runs once per step, not
+ * once per sample. This is exact, not an approximation.
+ *
+ * Threads (OpenMP) split the cells in fixed contiguous chunks and reduce their
+ * partial gradients in thread order: the same thread count gives byte-identical
+ * results. No allocation happens per step. */
+#ifndef GEOEMBED_TRAIN_H
+#define GEOEMBED_TRAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "geoembed/error.h"
+#include "geoembed/loss.h"
+#include "geoembed/model.h"
+#include "geoembed/optim.h"
+
+typedef struct {
+    size_t M;
+    int O;
+    const double *xy; /* [M][2] */
+    const double *y;  /* [M][O], in the model's (standardised) units */
+} ge_data;
+
+typedef struct {
+    ge_loss loss;
+    ge_optim_opts optim;
+    double smooth;     /* curvature penalty LAMBDA (0: the reference) */
+    size_t batch_size; /* 0: full batch */
+    uint64_t seed;     /* mini-batch shuffling */
+} ge_train_opts;
+
+typedef struct ge_trainer ge_trainer;
+
+/* The trainer keeps pointers to m and d; both must outlive it. */
+ge_trainer *ge_trainer_new(ge_model *m, const ge_data *d, const ge_train_opts *o, ge_error *err);
+void ge_trainer_free(ge_trainer *t);
+
+/* Loss of samples idx[0..n) (all samples when idx is NULL) plus the penalty;
+ * with want_grad, the gradient (slab layout of the model's parameters) is left
+ * in ge_trainer_grad(). */
+double ge_trainer_loss(ge_trainer *t, const size_t *idx, size_t n, int want_grad);
+const double *ge_trainer_grad(const ge_trainer *t);
+
+/* One optimiser step on samples idx[0..n) (all when NULL); returns the loss
+ * before the step. */
+double ge_trainer_step(ge_trainer *t, const size_t *idx, size_t n);
+
+/* One epoch: a full-batch step, or seeded shuffled mini-batches. Returns the
+ * sample-weighted mean of the losses before each step. */
+double ge_trainer_epoch(ge_trainer *t);
+
+/* Optimiser state, for checkpoints: the slab of ge_optim and its step count. */
+ge_optim *ge_trainer_optim(ge_trainer *t);
+#endif

@@ -1,0 +1,65 @@
+/* Thin-plate (minimum curvature) energy of the field F[W][H][O]. */
+#include <stddef.h>
+
+#include "geoembed/curvature.h"
+
+/* Neighbour along an axis, or -1 where a clamped axis has none. */
+static int step(int i, int d, int base, int wrap)
+{
+    int j = i + d;
+    if (j >= 0 && j < base)
+        return j;
+    if (!wrap)
+        return -1;
+    return j < 0 ? j + base : j - base;
+}
+
+double ge_curvature(const ge_model *m, const double *F, double lambda, double *dF)
+{
+    const int W = m->s.W, H = m->s.H, O = m->s.O;
+    const int wx = ge_wrap_x(m), wy = ge_wrap_y(m);
+    const double scale = lambda / ((double)W * H * O);
+    double energy = 0;
+#define AT(w, h) (((size_t)(w) * H + (h)) * O + o)
+    for (int w = 0; w < W; w++) {
+        int wm = step(w, -1, W, wx), wp = step(w, 1, W, wx);
+        for (int h = 0; h < H; h++) {
+            int hm = step(h, -1, H, wy), hp = step(h, 1, H, wy);
+            for (int o = 0; o < O; o++) {
+                if (wm >= 0 && wp >= 0 && W >= 3) {
+                    double d = F[AT(wp, h)] - 2 * F[AT(w, h)] + F[AT(wm, h)];
+                    energy += d * d;
+                    if (dF) {
+                        double g = 2 * scale * d;
+                        dF[AT(wp, h)] += g;
+                        dF[AT(w, h)] -= 2 * g;
+                        dF[AT(wm, h)] += g;
+                    }
+                }
+                if (hm >= 0 && hp >= 0 && H >= 3) {
+                    double d = F[AT(w, hp)] - 2 * F[AT(w, h)] + F[AT(w, hm)];
+                    energy += d * d;
+                    if (dF) {
+                        double g = 2 * scale * d;
+                        dF[AT(w, hp)] += g;
+                        dF[AT(w, h)] -= 2 * g;
+                        dF[AT(w, hm)] += g;
+                    }
+                }
+                if (wp >= 0 && hp >= 0 && W >= 2 && H >= 2) {
+                    double d = F[AT(wp, hp)] - F[AT(wp, h)] - F[AT(w, hp)] + F[AT(w, h)];
+                    energy += 2 * d * d;
+                    if (dF) {
+                        double g = 4 * scale * d;
+                        dF[AT(wp, hp)] += g;
+                        dF[AT(wp, h)] -= g;
+                        dF[AT(w, hp)] -= g;
+                        dF[AT(w, h)] += g;
+                    }
+                }
+            }
+        }
+    }
+#undef AT
+    return scale * energy;
+}

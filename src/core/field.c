@@ -1,0 +1,96 @@
+/* The field F[W][H][O] (the convolution at every cell) and the two read-outs
+ * that turn it into predictions at points. */
+#include <math.h>
+
+#include "geoembed/model.h"
+
+void ge_field(const ge_model *m, const double *Kt, double *F)
+{
+    const int W = m->s.W, H = m->s.H, O = m->s.O;
+#pragma omp parallel for schedule(static)
+    for (int w = 0; w < W; w++)
+        for (int h = 0; h < H; h++)
+            ge_block_forward(m, Kt, w, h, F + ((size_t)w * H + h) * O);
+}
+
+/* Bilinear corners along one axis: cell-centre coordinate f (in cells, centres
+ * at integers), resolved by wrapping or clamping. */
+static void corners(double f, int base, int wrap, int *i0, int *i1, double *t)
+{
+    if (wrap) {
+        f = fmod(f, (double)base);
+        if (f < 0)
+            f += base;
+    } else {
+        if (f < 0)
+            f = 0;
+        if (f > base - 1)
+            f = base - 1;
+    }
+    double fl = floor(f);
+    *t = f - fl;
+    *i0 = (int)fl;
+    if (*i0 >= base) /* f rounded up to base by the wrap */
+        *i0 -= base;
+    *i1 = *i0 + 1;
+    if (*i1 >= base)
+        *i1 = wrap ? 0 : base - 1;
+}
+
+int ge_readout_weights(const ge_model *m, double x, double y, size_t cell[4], double wgt[4])
+{
+    const int W = m->s.W, H = m->s.H;
+    if (m->s.readout == GE_READOUT_CELL) {
+        int64_t w, h;
+        ge_model_cell(m, x, y, &w, &h);
+        /* On a wrapped axis the upper edge gathers the same block as cell 0. */
+        if (w == W && ge_wrap_x(m))
+            w = 0;
+        if (h == H && ge_wrap_y(m))
+            h = 0;
+        if (w < 0 || w >= W || h < 0 || h >= H)
+            return 0;
+        cell[0] = (size_t)w * H + (size_t)h;
+        wgt[0] = 1.0;
+        return 1;
+    }
+    int w0, w1, h0, h1;
+    double tx, ty;
+    corners((x - m->s.xmin) / m->cw - 0.5, W, ge_wrap_x(m), &w0, &w1, &tx);
+    corners((y - m->s.ymin) / m->ch - 0.5, H, ge_wrap_y(m), &h0, &h1, &ty);
+    cell[0] = (size_t)w0 * H + h0;
+    cell[1] = (size_t)w1 * H + h0;
+    cell[2] = (size_t)w0 * H + h1;
+    cell[3] = (size_t)w1 * H + h1;
+    wgt[0] = (1 - tx) * (1 - ty);
+    wgt[1] = tx * (1 - ty);
+    wgt[2] = (1 - tx) * ty;
+    wgt[3] = tx * ty;
+    return 4;
+}
+
+void ge_predict_point(const ge_model *m, const double *Kt, const double *F, double x, double y,
+                      double *out)
+{
+    const int O = m->s.O;
+    size_t cell[4];
+    double wgt[4], raw[GE_MAX_OUTPUTS];
+    int n = ge_readout_weights(m, x, y, cell, wgt);
+    if (n == 0) {
+        int64_t w, h;
+        ge_model_cell(m, x, y, &w, &h);
+        ge_block_forward(m, Kt, w, h, raw);
+    } else if (n == 1) {
+        for (int o = 0; o < O; o++)
+            raw[o] = F[cell[0] * O + o];
+    } else {
+        for (int o = 0; o < O; o++) {
+            double s = 0;
+            for (int k = 0; k < n; k++)
+                s += wgt[k] * F[cell[k] * O + o];
+            raw[o] = s;
+        }
+    }
+    for (int o = 0; o < O; o++)
+        out[o] = m->y_mean[o] + m->y_std[o] * raw[o];
+}

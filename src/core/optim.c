@@ -1,0 +1,94 @@
+/* Adam and SGD, written to reproduce PyTorch's single-tensor code paths. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "geoembed/optim.h"
+
+ge_optim_opts ge_optim_defaults(ge_optim_kind kind)
+{
+    ge_optim_opts o = {.kind = kind, .lr = 1e-3, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8};
+    if (kind == GE_OPT_SGD) {
+        o.lr = 1e-2;
+        o.beta1 = o.beta2 = o.eps = 0;
+    }
+    return o;
+}
+
+int ge_optim_init(ge_optim *opt, const ge_optim_opts *o, size_t n)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->o = *o;
+    opt->n = n;
+    size_t words = o->kind == GE_OPT_ADAM ? 2 * n : (o->momentum != 0 ? n : 0);
+    if (words) {
+        opt->state = calloc(words, sizeof(double));
+        if (!opt->state)
+            return -1;
+    }
+    return 0;
+}
+
+void ge_optim_free(ge_optim *opt)
+{
+    free(opt->state);
+    opt->state = NULL;
+}
+
+static void adam_step(ge_optim *opt, double *p, const double *g)
+{
+    const double b1 = opt->o.beta1, b2 = opt->o.beta2, eps = opt->o.eps;
+    double *mom = opt->state, *vel = opt->state + opt->n;
+    double bc1 = 1 - pow(b1, (double)opt->t);
+    double bc2 = 1 - pow(b2, (double)opt->t);
+    double step = opt->o.lr / bc1;
+    double bc2_sqrt = sqrt(bc2);
+    const long n = (long)opt->n;
+#pragma omp parallel for schedule(static)
+    for (long i = 0; i < n; i++) {
+        mom[i] = mom[i] * b1 + g[i] * (1 - b1);
+        vel[i] = vel[i] * b2 + (1 - b2) * (g[i] * g[i]);
+        double denom = sqrt(vel[i]) / bc2_sqrt + eps;
+        p[i] += -step * (mom[i] / denom);
+    }
+}
+
+static void sgd_step(ge_optim *opt, double *p, const double *g)
+{
+    const double lr = opt->o.lr, mu = opt->o.momentum;
+    const long n = (long)opt->n;
+    if (!opt->state) {
+        for (long i = 0; i < n; i++)
+            p[i] += -lr * g[i];
+        return;
+    }
+    double *buf = opt->state;
+    for (long i = 0; i < n; i++) {
+        buf[i] = opt->t == 1 ? g[i] : buf[i] * mu + g[i];
+        p[i] += -lr * buf[i];
+    }
+}
+
+void ge_optim_step(ge_optim *opt, double *p, const double *g)
+{
+    opt->t++;
+    if (opt->o.kind == GE_OPT_ADAM)
+        adam_step(opt, p, g);
+    else
+        sgd_step(opt, p, g);
+}
+
+static const char *const names[] = {"adam", "sgd"};
+
+const char *ge_optim_name(ge_optim_kind k)
+{
+    return (unsigned)k < sizeof names / sizeof *names ? names[k] : "?";
+}
+
+int ge_optim_parse(const char *name)
+{
+    for (unsigned i = 0; i < sizeof names / sizeof *names; i++)
+        if (strcmp(name, names[i]) == 0)
+            return (int)i;
+    return -1;
+}

@@ -1,0 +1,342 @@
+/* The training loop: loss and gradient through the field, optimiser steps,
+ * mini-batch epochs. Shapes: see include/geoembed/model.h. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "geoembed/curvature.h"
+#include "geoembed/rng.h"
+#include "geoembed/train.h"
+
+/* A unit is a block the convolution is evaluated at: the W*H grid cells, then
+ * the extra blocks of cell-read-out samples whose block is no grid cell (the
+ * upper edge under clamping, points outside the exterior). */
+struct ge_trainer {
+    ge_model *m;
+    const ge_data *d;
+    ge_train_opts o;
+    ge_optim opt;
+    ge_rng rng;
+    int threads;
+    size_t ncells, nunits;
+    int64_t *extra_wh; /* [nunits - ncells][2] raw cell of each extra unit */
+    int P;             /* read-out pairs per sample: 1 (cell) or 4 (bilinear) */
+    size_t *unit;      /* [M][P] */
+    double *wgt;       /* [M][P] */
+    uint32_t *stamp;   /* [nunits] last step that touched a unit */
+    uint32_t clock;
+    size_t *touched;   /* [nunits] units of this step, ascending */
+    size_t *order;     /* [M] sample permutation for mini-batches */
+    double *Kt, *F, *dF; /* kernel [KW][KH][N][O]; field and its gradient [nunits][O] */
+    double *grad;        /* [n_params] slab layout */
+    double *tbuf;        /* per-thread partial gradients (threads 1..T-1) */
+    size_t tbuf_stride;  /* n_emb + n_kernel + O */
+};
+
+static int raw_cmp(const void *a, const void *b)
+{
+    const int64_t *p = a, *q = b;
+    if (p[0] != q[0])
+        return p[0] < q[0] ? -1 : 1;
+    return (p[1] > q[1]) - (p[1] < q[1]);
+}
+
+/* Read-out pairs of every sample; cell read-out samples outside the grid get
+ * extra units, one per distinct raw block. */
+static int map_samples(ge_trainer *t, ge_error *err)
+{
+    const ge_model *m = t->m;
+    const size_t M = t->d->M;
+    size_t nextra = 0;
+    int64_t *raw = NULL;
+    for (size_t i = 0; i < M; i++) {
+        size_t cell[4];
+        double w[4];
+        int n = ge_readout_weights(m, t->d->xy[2 * i], t->d->xy[2 * i + 1], cell, w);
+        for (int k = 0; k < t->P; k++) {
+            t->unit[i * t->P + k] = n ? cell[k] : SIZE_MAX;
+            t->wgt[i * t->P + k] = n ? w[k] : 1.0;
+        }
+        nextra += n == 0;
+    }
+    t->nunits = t->ncells;
+    if (!nextra)
+        return 0;
+    raw = malloc(nextra * 2 * sizeof *raw);
+    t->extra_wh = malloc(nextra * 2 * sizeof *raw);
+    if (!raw || !t->extra_wh) {
+        free(raw);
+        return ge_fail(err, "out of memory mapping samples to cells");
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < M; i++)
+        if (t->unit[i * t->P] == SIZE_MAX) {
+            ge_model_cell(m, t->d->xy[2 * i], t->d->xy[2 * i + 1], &raw[2 * k], &raw[2 * k + 1]);
+            k++;
+        }
+    qsort(raw, nextra, 2 * sizeof *raw, raw_cmp);
+    size_t u = 0;
+    for (size_t j = 0; j < nextra; j++)
+        if (u == 0 || raw_cmp(&raw[2 * j], &t->extra_wh[2 * (u - 1)]) != 0) {
+            t->extra_wh[2 * u] = raw[2 * j];
+            t->extra_wh[2 * u + 1] = raw[2 * j + 1];
+            u++;
+        }
+    for (size_t i = 0; i < M; i++)
+        if (t->unit[i * t->P] == SIZE_MAX) {
+            int64_t key[2];
+            ge_model_cell(m, t->d->xy[2 * i], t->d->xy[2 * i + 1], &key[0], &key[1]);
+            const int64_t *hit = bsearch(key, t->extra_wh, u, 2 * sizeof *raw, raw_cmp);
+            t->unit[i * t->P] = t->ncells + (size_t)(hit - t->extra_wh) / 2;
+        }
+    t->nunits = t->ncells + u;
+    free(raw);
+    return 0;
+}
+
+ge_trainer *ge_trainer_new(ge_model *m, const ge_data *d, const ge_train_opts *o, ge_error *err)
+{
+    ge_trainer *t = calloc(1, sizeof *t);
+    if (!t) {
+        ge_fail(err, "out of memory");
+        return NULL;
+    }
+    t->m = m;
+    t->d = d;
+    t->o = *o;
+    t->ncells = (size_t)m->s.W * m->s.H;
+    t->P = m->s.readout == GE_READOUT_BILINEAR ? 4 : 1;
+    t->threads = 1;
+#ifdef _OPENMP
+    t->threads = omp_get_max_threads();
+#endif
+    ge_rng_seed(&t->rng, o->seed);
+    const size_t M = d->M, O = (size_t)m->s.O;
+    t->unit = malloc((M ? M : 1) * t->P * sizeof *t->unit);
+    t->wgt = malloc((M ? M : 1) * t->P * sizeof *t->wgt);
+    t->order = malloc((M ? M : 1) * sizeof *t->order);
+    if (!t->unit || !t->wgt || !t->order || map_samples(t, err))
+        goto fail;
+    for (size_t i = 0; i < M; i++)
+        t->order[i] = i;
+    t->tbuf_stride = m->n_params;
+    t->stamp = calloc(t->nunits, sizeof *t->stamp);
+    t->touched = malloc(t->nunits * sizeof *t->touched);
+    t->Kt = malloc(m->n_kernel * sizeof *t->Kt);
+    t->F = malloc(t->nunits * O * sizeof *t->F);
+    t->dF = malloc(t->nunits * O * sizeof *t->dF);
+    t->grad = calloc(m->n_params, sizeof *t->grad);
+    t->tbuf = t->threads > 1 ? malloc((size_t)(t->threads - 1) * t->tbuf_stride * sizeof(double))
+                             : NULL;
+    if (!t->stamp || !t->touched || !t->Kt || !t->F || !t->dF || !t->grad ||
+        (t->threads > 1 && !t->tbuf)) {
+        ge_fail(err, "out of memory for training workspace (%zu cells, %d threads)", t->nunits,
+                t->threads);
+        goto fail;
+    }
+    if (ge_optim_init(&t->opt, &o->optim, m->n_params)) {
+        ge_fail(err, "out of memory for optimiser state");
+        goto fail;
+    }
+    return t;
+fail:
+    ge_trainer_free(t);
+    return NULL;
+}
+
+void ge_trainer_free(ge_trainer *t)
+{
+    if (!t)
+        return;
+    ge_optim_free(&t->opt);
+    free(t->extra_wh);
+    free(t->unit);
+    free(t->wgt);
+    free(t->stamp);
+    free(t->touched);
+    free(t->order);
+    free(t->Kt);
+    free(t->F);
+    free(t->dF);
+    free(t->grad);
+    free(t->tbuf);
+    free(t);
+}
+
+static void unit_cell(const ge_trainer *t, size_t u, int64_t *w, int64_t *h)
+{
+    if (u < t->ncells) {
+        *w = (int64_t)(u / (size_t)t->m->s.H);
+        *h = (int64_t)(u % (size_t)t->m->s.H);
+    } else {
+        *w = t->extra_wh[2 * (u - t->ncells)];
+        *h = t->extra_wh[2 * (u - t->ncells) + 1];
+    }
+}
+
+/* Marks the units this step reads and lists them in ascending order. */
+static size_t touch_units(ge_trainer *t, const size_t *idx, size_t n)
+{
+    if (++t->clock == 0) { /* wrapped after 2^32 steps: start the stamps again */
+        memset(t->stamp, 0, t->nunits * sizeof *t->stamp);
+        t->clock = 1;
+    }
+    const int all_cells = t->o.smooth > 0;
+    for (size_t j = 0; j < n; j++) {
+        size_t i = idx ? idx[j] : j;
+        for (int k = 0; k < t->P; k++)
+            t->stamp[t->unit[i * t->P + k]] = t->clock;
+    }
+    size_t nt = 0;
+    for (size_t u = 0; u < t->nunits; u++)
+        if (t->stamp[u] == t->clock || (all_cells && u < t->ncells))
+            t->touched[nt++] = u;
+    return nt;
+}
+
+/* Contiguous chunk [lo, hi) of n items for thread k of T: fixed, so reductions
+ * happen in the same order every time. */
+static void chunk(size_t n, int k, int T, size_t *lo, size_t *hi)
+{
+    *lo = n * (size_t)k / (size_t)T;
+    *hi = n * (size_t)(k + 1) / (size_t)T;
+}
+
+static void forward_units(ge_trainer *t, size_t nt)
+{
+    const int O = t->m->s.O;
+#pragma omp parallel for schedule(static)
+    for (long j = 0; j < (long)nt; j++) {
+        int64_t w, h;
+        size_t u = t->touched[j];
+        unit_cell(t, u, &w, &h);
+        ge_block_forward(t->m, t->Kt, w, h, t->F + u * O);
+    }
+}
+
+/* Backward of every touched unit's block; thread k accumulates into its own
+ * slab (thread 0 into grad) and the slabs are added in thread order. */
+static void backward_units(ge_trainer *t, size_t nt)
+{
+    const ge_model *m = t->m;
+    const int O = m->s.O;
+    const size_t stride = t->tbuf_stride;
+    int T = t->threads;
+    if ((size_t)T > nt)
+        T = nt ? (int)nt : 1;
+#pragma omp parallel num_threads(T)
+    {
+        int k = 0, nth = 1;
+#ifdef _OPENMP
+        k = omp_get_thread_num();
+        nth = omp_get_num_threads();
+#endif
+        double *g = k == 0 ? t->grad : t->tbuf + (size_t)(k - 1) * stride;
+        if (k > 0)
+            memset(g, 0, stride * sizeof *g);
+        size_t lo, hi;
+        chunk(nt, k, nth, &lo, &hi);
+        for (size_t j = lo; j < hi; j++) {
+            int64_t w, h;
+            size_t u = t->touched[j];
+            unit_cell(t, u, &w, &h);
+            ge_block_backward(m, t->Kt, w, h, t->dF + u * O, g, g + m->n_emb,
+                              g + m->n_emb + m->n_kernel);
+        }
+#pragma omp barrier
+        /* Reduce: each thread sums a fixed slice of the slab over threads 1..T-1. */
+        size_t a, b;
+        chunk(stride, k, nth, &a, &b);
+        for (int q = 1; q < nth; q++) {
+            const double *src = t->tbuf + (size_t)(q - 1) * stride;
+            for (size_t i = a; i < b; i++)
+                t->grad[i] += src[i];
+        }
+    }
+}
+
+/* The gradient of K was accumulated as Kt[KW][KH][N][O]: back to torch layout. */
+static void untranspose_kernel_grad(ge_trainer *t)
+{
+    const ge_model *m = t->m;
+    const int O = m->s.O, N = m->s.N, KW = m->KW, KH = m->KH;
+    double *gk = t->grad + m->n_emb;
+    memcpy(t->Kt, gk, m->n_kernel * sizeof *gk); /* Kt is free again after backward */
+    for (int o = 0; o < O; o++)
+        for (int n = 0; n < N; n++)
+            for (int kw = 0; kw < KW; kw++)
+                for (int kh = 0; kh < KH; kh++)
+                    gk[(((size_t)o * N + n) * KW + kw) * KH + kh] =
+                        t->Kt[(((size_t)kw * KH + kh) * N + n) * O + o];
+}
+
+double ge_trainer_loss(ge_trainer *t, const size_t *idx, size_t n, int want_grad)
+{
+    const ge_model *m = t->m;
+    const int O = m->s.O, P = t->P;
+    if (!idx)
+        n = t->d->M;
+    size_t nt = touch_units(t, idx, n);
+    ge_kernel_transpose(m, t->Kt);
+    forward_units(t, nt);
+    if (want_grad)
+        for (size_t j = 0; j < nt; j++)
+            memset(t->dF + t->touched[j] * O, 0, (size_t)O * sizeof *t->dF);
+
+    const double inv = n ? 1.0 / ((double)n * O) : 0;
+    double sum = 0;
+    for (size_t j = 0; j < n; j++) {
+        size_t i = idx ? idx[j] : j;
+        const size_t *u = t->unit + i * P;
+        const double *w = t->wgt + i * P;
+        for (int o = 0; o < O; o++) {
+            double pred = P == 1 ? t->F[u[0] * O + o]
+                                 : w[0] * t->F[u[0] * O + o] + w[1] * t->F[u[1] * O + o] +
+                                       w[2] * t->F[u[2] * O + o] + w[3] * t->F[u[3] * O + o];
+            double r = pred - t->d->y[i * O + o];
+            sum += ge_loss_value(&t->o.loss, r);
+            if (want_grad) {
+                double g = ge_loss_grad(&t->o.loss, r) * inv;
+                for (int k = 0; k < P; k++)
+                    t->dF[u[k] * O + o] += P == 1 ? g : w[k] * g;
+            }
+        }
+    }
+    double loss = sum * inv;
+    if (t->o.smooth > 0)
+        loss += ge_curvature(m, t->F, t->o.smooth, want_grad ? t->dF : NULL);
+    if (want_grad) {
+        memset(t->grad, 0, m->n_params * sizeof *t->grad);
+        backward_units(t, nt);
+        untranspose_kernel_grad(t);
+    }
+    return loss;
+}
+
+const double *ge_trainer_grad(const ge_trainer *t) { return t->grad; }
+
+ge_optim *ge_trainer_optim(ge_trainer *t) { return &t->opt; }
+
+double ge_trainer_step(ge_trainer *t, const size_t *idx, size_t n)
+{
+    double loss = ge_trainer_loss(t, idx, n, 1);
+    ge_optim_step(&t->opt, t->m->params, t->grad);
+    return loss;
+}
+
+double ge_trainer_epoch(ge_trainer *t)
+{
+    const size_t M = t->d->M, B = t->o.batch_size;
+    if (B == 0 || B >= M)
+        return ge_trainer_step(t, NULL, M);
+    ge_rng_shuffle(&t->rng, t->order, M);
+    double total = 0;
+    for (size_t lo = 0; lo < M; lo += B) {
+        size_t n = M - lo < B ? M - lo : B;
+        total += ge_trainer_step(t, t->order + lo, n) * (double)n;
+    }
+    return total / (double)M;
+}
