@@ -1,0 +1,15 @@
+/* Coordinate reference systems through PROJ (via GDAL's OGRSpatialReference),
+ * always in traditional GIS axis order (x = easting/longitude). */
+#ifndef GEOEMBED_CRS_H
+#define GEOEMBED_CRS_H
+
+#include "geoembed/error.h"
+
+/* Any definition GDAL accepts (EPSG:4326, WKT, PROJ string) -> WKT (caller frees). */
+char *ge_crs_to_wkt(const char *definition, ge_error *err);
+/* 1 when the WKT names a geographic (lon/lat) CRS. */
+int ge_crs_is_geographic(const char *wkt);
+/* A short name for messages: "WGS 84 (EPSG:4326)"; caller frees. */
+char *ge_crs_name(const char *wkt);
+
+#endif

@@ -1,0 +1,54 @@
+/* The model file: everything needed to predict, and what a user wants to
+ * know about how the model was made.
+ *
+ * Layout (all integers and floats little-endian):
+ *   offset 0   8 bytes   magic "GEOEMBED"
+ *          8   u32       format version (GE_MODELFILE_VERSION)
+ *         12   u32       flags (0)
+ *         16   u64       payload size, uncompressed
+ *         24   u64       payload size, compressed (zlib)
+ *         32   ...       compressed payload
+ *         end  u32       CRC-32 of every byte before it
+ * Payload: the shape, the metadata below, the standardisation, then the
+ * parameter slab (E, K, b) as float64. */
+#ifndef GEOEMBED_MODELFILE_H
+#define GEOEMBED_MODELFILE_H
+
+#include <stdint.h>
+
+#include "geoembed/error.h"
+#include "geoembed/model.h"
+
+#define GE_MODELFILE_VERSION 1
+
+typedef struct {
+    char *crs;      /* WKT of the model's CRS; "" for an unnamed planar CRS */
+    char *xcol, *ycol;  /* coordinate column names of the training data */
+    char **targets; /* [ntargets] target names, ntargets == O */
+    int ntargets;
+    char *source;   /* training input, as given */
+    /* how it was trained */
+    int loss, optimizer; /* ge_loss_kind, ge_optim_kind */
+    double huber_delta, lr, smooth;
+    int standardized;
+    long epochs, best_epoch;
+    uint64_t batch_size, seed;
+    uint64_t samples, skipped;
+    double train_loss, valid_loss; /* valid_loss NaN when there was none */
+} ge_meta;
+
+/* Writes atomically (temporary name, then rename). */
+int ge_model_save(const char *path, const ge_model *m, const ge_meta *meta, ge_error *err);
+/* Truncated, corrupted, foreign or newer files are clear errors. */
+int ge_model_load(const char *path, ge_model *m, ge_meta *meta, ge_error *err);
+/* Serialise to / parse from memory (the loader's core; the fuzzer's entry). */
+int ge_model_encode(const ge_model *m, const ge_meta *meta, unsigned char **out, size_t *len,
+                    ge_error *err);
+int ge_model_decode(const unsigned char *buf, size_t len, const char *name, ge_model *m,
+                    ge_meta *meta, ge_error *err);
+
+void ge_meta_free(ge_meta *meta);
+/* Deep copy of strings; 0 or -1 (out of memory). */
+int ge_meta_set_targets(ge_meta *meta, int O, char *const *names);
+
+#endif

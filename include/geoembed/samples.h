@@ -1,0 +1,38 @@
+/* Labelled samples read from an input: coordinates and target values, with
+ * the names they came under. The command line turns any supported input into
+ * this; the library trains on it. */
+#ifndef GEOEMBED_SAMPLES_H
+#define GEOEMBED_SAMPLES_H
+
+#include <stddef.h>
+
+#include "geoembed/error.h"
+
+typedef struct {
+    size_t M;
+    int O;
+    double *xy; /* [M][2] */
+    double *y;  /* [M][O] */
+    char *xcol, *ycol;
+    char **targets; /* [O] */
+    size_t skipped_missing; /* rows skipped for an empty/NA/NaN target */
+    int lonlat;             /* coordinate columns are named like longitude/latitude */
+    char *crs;              /* CRS the source declares (WKT), or NULL */
+} ge_samples;
+
+typedef struct {
+    const char *x, *y;    /* coordinate columns; NULL: detect */
+    const char *x_hint, *y_hint; /* tried before detection (a model's column names) */
+    const char *targets;  /* comma-separated target columns; NULL: every other numeric one */
+    char delimiter;       /* 0: detect */
+    int need_targets;     /* 0: coordinates only (no targets read) */
+} ge_sample_opts;
+
+int ge_samples_read_csv(const char *path, const ge_sample_opts *o, ge_samples *s, ge_error *err);
+void ge_samples_free(ge_samples *s);
+
+/* Column name matching: the coordinate names geoembed detects. */
+int ge_is_lon_name(const char *name);
+int ge_is_lat_name(const char *name);
+
+#endif

@@ -1,0 +1,74 @@
+/* geoembed eval MODEL INPUT: error metrics of a model on labelled samples. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "display.h"
+#include "inputs.h"
+#include "metrics.h"
+#include "predictor.h"
+
+/* The model's target names joined with commas: the default --target. */
+static char *joined_targets(const ge_meta *t, int O)
+{
+    size_t n = 1;
+    for (int o = 0; o < O; o++)
+        n += strlen(t->targets[o]) + 1;
+    char *s = malloc(n);
+    if (!s)
+        return NULL;
+    s[0] = 0;
+    for (int o = 0; o < O; o++) {
+        if (o)
+            strcat(s, ",");
+        strcat(s, t->targets[o]);
+    }
+    return s;
+}
+
+int cmd_eval(cli_args *a)
+{
+    if (a->npos != 2)
+        return usage_error("eval", "expected MODEL and INPUT, got %d arguments", a->npos);
+    if (apply_threads(a))
+        return EXIT_USAGE;
+    predictor p;
+    int rc = predictor_load(&p, a->pos[0]);
+    if (rc)
+        return rc;
+    const int O = p.m.s.O;
+    char *targets = joined_targets(&p.meta, O);
+    ge_samples s;
+    rc = targets ? read_samples_for(a, a->pos[1], p.meta.xcol, p.meta.ycol, targets, &s)
+                 : runtime_error("out of memory");
+    free(targets);
+    if (rc) {
+        predictor_free(&p);
+        return rc;
+    }
+    if (s.O != O) {
+        rc = runtime_error("%s: %d targets given but the model predicts %d", a->pos[1], s.O, O);
+        goto done;
+    }
+    metric_acc acc[GE_MAX_OUTPUTS] = {{0}};
+    size_t outside = 0;
+    double out[GE_MAX_OUTPUTS];
+    for (size_t i = 0; i < s.M; i++) {
+        if (predictor_at(&p, s.xy[2 * i], s.xy[2 * i + 1], out)) {
+            outside++;
+            continue;
+        }
+        for (int o = 0; o < O; o++)
+            metric_add(&acc[o], out[o], s.y[i * O + o]);
+    }
+    if (s.M == outside) {
+        rc = runtime_error("%s: no samples inside the model's exterior to evaluate", a->pos[1]);
+        goto done;
+    }
+    metrics_print(stdout, a->val[O_JSON] != NULL, s.targets, acc, O, outside + s.skipped_missing);
+    rc = fflush(stdout) == 0 ? EXIT_OK : runtime_error("write error on standard output");
+done:
+    ge_samples_free(&s);
+    predictor_free(&p);
+    return rc;
+}

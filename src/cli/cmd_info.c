@@ -1,0 +1,124 @@
+/* geoembed info MODEL [--json]: what a model file holds. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "commands.h"
+#include "display.h"
+#include "geoembed/crs.h"
+#include "geoembed/loss.h"
+#include "geoembed/modelfile.h"
+#include "geoembed/optim.h"
+#include "json.h"
+
+static const char *const wrap_names[] = {"none", "x", "y", "xy"};
+
+static void info_json(const char *path, const ge_model *m, const ge_meta *t, const char *crs)
+{
+    FILE *f = stdout;
+    const ge_shape *s = &m->s;
+    fputs("{\"file\": ", f);
+    json_string(f, path);
+    fprintf(f, ", \"format_version\": %d, \"grid\": [%d, %d], \"features\": %d, "
+               "\"padding\": [%d, %d], \"outputs\": %d, \"exterior\": [",
+            GE_MODELFILE_VERSION, s->W, s->H, s->N, s->p0, s->p1, s->O);
+    const double ext[4] = {s->xmin, s->ymin, s->width, s->height};
+    for (int i = 0; i < 4; i++) {
+        json_number(f, ext[i]);
+        fputs(i < 3 ? ", " : "], \"cell_size\": [", f);
+    }
+    json_number(f, m->cw);
+    fputs(", ", f);
+    json_number(f, m->ch);
+    fprintf(f, "], \"wrap\": \"%s\", \"readout\": \"%s\", \"crs_name\": ", wrap_names[s->wrap],
+            s->readout == GE_READOUT_CELL ? "cell" : "bilinear");
+    json_string(f, crs);
+    fputs(", \"crs_wkt\": ", f);
+    json_string(f, t->crs);
+    fputs(", \"x\": ", f);
+    json_string(f, t->xcol);
+    fputs(", \"y\": ", f);
+    json_string(f, t->ycol);
+    fputs(", \"targets\": [", f);
+    for (int o = 0; o < s->O; o++) {
+        json_string(f, t->targets[o]);
+        fputs(o + 1 < s->O ? ", " : "]", f);
+    }
+    fprintf(f, ", \"standardized\": %s, \"target_mean\": [", t->standardized ? "true" : "false");
+    for (int o = 0; o < s->O; o++) {
+        json_number(f, m->y_mean[o]);
+        fputs(o + 1 < s->O ? ", " : "], \"target_std\": [", f);
+    }
+    for (int o = 0; o < s->O; o++) {
+        json_number(f, m->y_std[o]);
+        fputs(o + 1 < s->O ? ", " : "]", f);
+    }
+    fputs(", \"source\": ", f);
+    json_string(f, t->source);
+    fprintf(f, ", \"samples\": %llu, \"skipped\": %llu, \"loss\": \"%s\", \"optimizer\": \"%s\", "
+               "\"lr\": ",
+            (unsigned long long)t->samples, (unsigned long long)t->skipped,
+            ge_loss_name((ge_loss_kind)t->loss), ge_optim_name((ge_optim_kind)t->optimizer));
+    json_number(f, t->lr);
+    fputs(", \"smooth\": ", f);
+    json_number(f, t->smooth);
+    fprintf(f, ", \"epochs\": %ld, \"best_epoch\": %ld, \"batch_size\": %llu, \"seed\": %llu, "
+               "\"train_loss\": ",
+            t->epochs, t->best_epoch, (unsigned long long)t->batch_size,
+            (unsigned long long)t->seed);
+    json_number(f, t->train_loss);
+    fputs(", \"validation_loss\": ", f);
+    json_number(f, t->valid_loss);
+    fprintf(f, ", \"parameters\": %zu}\n", m->n_params);
+}
+
+static void info_text(const char *path, const ge_model *m, const ge_meta *t, const char *crs)
+{
+    const ge_shape *s = &m->s;
+    printf("%s: geoembed model (format version %d)\n", path, GE_MODELFILE_VERSION);
+    printf("  grid:        %d x %d cells, %d features, padding %d,%d (kernel %dx%d), %d "
+           "output%s\n",
+           s->W, s->H, s->N, s->p0, s->p1, m->KW, m->KH, s->O, s->O == 1 ? "" : "s");
+    printf("  exterior:    x %.17g .. %.17g, y %.17g .. %.17g\n", s->xmin, s->xmin + s->width,
+           s->ymin, s->ymin + s->height);
+    printf("  cell size:   %.17g x %.17g\n", m->cw, m->ch);
+    printf("  wrap:        %s\n  readout:     %s\n", wrap_names[s->wrap],
+           s->readout == GE_READOUT_CELL ? "cell (reference)" : "bilinear");
+    printf("  CRS:         %s\n", crs);
+    printf("  coordinates: %s, %s\n  targets:    ", t->xcol, t->ycol);
+    for (int o = 0; o < s->O; o++)
+        printf(" %s%s", t->targets[o], o + 1 < s->O ? "," : "\n");
+    if (t->standardized)
+        for (int o = 0; o < s->O; o++)
+            printf("  %-12s mean %.6g, std %.6g\n", t->targets[o], m->y_mean[o], m->y_std[o]);
+    printf("  trained on:  %s, %llu samples (%llu skipped)\n", t->source,
+           (unsigned long long)t->samples, (unsigned long long)t->skipped);
+    printf("  training:    %ld epochs, loss %s, %s lr %g, smooth %g, batch %s, seed %llu\n",
+           t->epochs, ge_loss_name((ge_loss_kind)t->loss),
+           ge_optim_name((ge_optim_kind)t->optimizer), t->lr, t->smooth,
+           t->batch_size ? "mini" : "full", (unsigned long long)t->seed);
+    printf("  final loss:  training %.6g", t->train_loss);
+    if (!isnan(t->valid_loss))
+        printf(", validation %.6g (best epoch %ld)", t->valid_loss, t->best_epoch);
+    printf("\n  parameters:  %zu\n", m->n_params);
+}
+
+int cmd_info(cli_args *a)
+{
+    if (a->npos != 1)
+        return usage_error("info", "expected one MODEL, got %d", a->npos);
+    ge_model m;
+    ge_meta t;
+    ge_error err;
+    if (ge_model_load(a->pos[0], &m, &t, &err))
+        return fail_with(&err);
+    char *crs = ge_crs_name(t.crs);
+    if (a->val[O_JSON])
+        info_json(a->pos[0], &m, &t, crs ? crs : "?");
+    else
+        info_text(a->pos[0], &m, &t, crs ? crs : "?");
+    free(crs);
+    ge_model_free(&m);
+    ge_meta_free(&t);
+    return fflush(stdout) == 0 ? EXIT_OK : runtime_error("write error on standard output");
+}

@@ -1,0 +1,124 @@
+/* Grid extent and size for predict --grid, and the CSV grid writer. */
+#include <math.h>
+#include <string.h>
+#include <strings.h>
+
+#include "display.h"
+#include "geoembed/csv.h"
+#include "geoembed/outfile.h"
+#include "grid.h"
+
+#define MAX_GRID_SIDE 10000000L
+
+static int has_ext(const char *path, const char *ext)
+{
+    size_t n = strlen(path), e = strlen(ext);
+    return n >= e && strcasecmp(path + n - e, ext) == 0;
+}
+
+int grid_spec_resolve(const cli_args *a, const predictor *p, grid_spec *g)
+{
+    const ge_shape *s = &p->m.s;
+    double v[4];
+    memset(g, 0, sizeof *g);
+    g->xmin = s->xmin;
+    g->ymin = s->ymin;
+    g->xmax = s->xmin + s->width;
+    g->ymax = s->ymin + s->height;
+    if (a->val[O_BBOX]) {
+        if (arg_doubles(a, O_BBOX, 4, 4, v, NULL))
+            return EXIT_USAGE;
+        if (!(v[2] > v[0] && v[3] > v[1]))
+            return usage_error(a->cmd_name, "--bbox needs XMAX > XMIN and YMAX > YMIN");
+        g->xmin = v[0], g->ymin = v[1], g->xmax = v[2], g->ymax = v[3];
+    }
+    if (a->val[O_SIZE] && a->val[O_RESOLUTION])
+        return usage_error(a->cmd_name, "give --size or --resolution, not both");
+    if (a->val[O_SIZE]) {
+        if (arg_doubles(a, O_SIZE, 2, 2, v, NULL))
+            return EXIT_USAGE;
+        if (v[0] != floor(v[0]) || v[1] != floor(v[1]) || v[0] < 1 || v[1] < 1 ||
+            v[0] > MAX_GRID_SIDE || v[1] > MAX_GRID_SIDE)
+            return usage_error(a->cmd_name, "--size expects whole numbers COLS,ROWS from 1 to %ld",
+                               MAX_GRID_SIDE);
+        g->cols = (long)v[0];
+        g->rows = (long)v[1];
+    } else {
+        double xr = p->m.cw, yr = p->m.ch;
+        if (a->val[O_RESOLUTION]) {
+            if (arg_doubles(a, O_RESOLUTION, 2, 2, v, NULL))
+                return EXIT_USAGE;
+            if (!(v[0] > 0 && v[1] > 0))
+                return usage_error(a->cmd_name, "--resolution needs positive XRES,YRES");
+            xr = v[0], yr = v[1];
+        }
+        double c = round((g->xmax - g->xmin) / xr), r = round((g->ymax - g->ymin) / yr);
+        if (!(c <= MAX_GRID_SIDE && r <= MAX_GRID_SIDE))
+            return usage_error(a->cmd_name, "the grid would be %.0f x %.0f pixels (at most %ld a "
+                                            "side)",
+                               c, r, MAX_GRID_SIDE);
+        g->cols = c < 1 ? 1 : (long)c;
+        g->rows = r < 1 ? 1 : (long)r;
+    }
+    g->xres = (g->xmax - g->xmin) / g->cols;
+    g->yres = (g->ymax - g->ymin) / g->rows;
+    const char *of = a->val[O_OF];
+    g->csv = of ? strcasecmp(of, "CSV") == 0 : (has_ext(a->val[O_GRID], ".csv") ||
+                                                strcmp(a->val[O_GRID], "-") == 0);
+    g->driver = of;
+    if (!g->csv && !of) {
+        if (has_ext(a->val[O_GRID], ".tif") || has_ext(a->val[O_GRID], ".tiff"))
+            g->driver = "GTiff";
+        else
+            return usage_error(a->cmd_name, "cannot tell the grid format of '%s' from its "
+                                            "extension; name it with --of",
+                               a->val[O_GRID]);
+    }
+    return 0;
+}
+
+void grid_centre(const grid_spec *g, long col, long row, double *x, double *y)
+{
+    *x = g->xmin + (col + 0.5) * g->xres;
+    *y = g->ymax - (row + 0.5) * g->yres;
+}
+
+static int write_csv_grid(const cli_args *a, const predictor *p, const grid_spec *g)
+{
+    ge_outfile out;
+    ge_error err;
+    if (ge_outfile_open(&out, a->val[O_GRID], &err))
+        return fail_with(&err);
+    const int O = p->m.s.O;
+    int bad = fputs("x,y", out.f) == EOF;
+    for (int o = 0; o < O; o++) {
+        bad |= fputc(',', out.f) == EOF;
+        bad |= ge_csv_write_field(out.f, p->meta.targets[o], ',');
+    }
+    bad |= fputc('\n', out.f) == EOF;
+    double v[GE_MAX_OUTPUTS];
+    for (long r = 0; r < g->rows && !bad; r++)
+        for (long c = 0; c < g->cols && !bad; c++) {
+            double x, y;
+            grid_centre(g, c, r, &x, &y);
+            predictor_at(p, x, y, v);
+            bad |= ge_csv_write_number(out.f, x);
+            bad |= fputc(',', out.f) == EOF;
+            bad |= ge_csv_write_number(out.f, y);
+            for (int o = 0; o < O; o++) {
+                bad |= fputc(',', out.f) == EOF;
+                bad |= ge_csv_write_number(out.f, v[o]);
+            }
+            bad |= fputc('\n', out.f) == EOF;
+        }
+    if (ge_outfile_commit(&out, &err))
+        return fail_with(&err);
+    return EXIT_OK;
+}
+
+int grid_write(const cli_args *a, const predictor *p, const grid_spec *g)
+{
+    if (g->csv)
+        return write_csv_grid(a, p, g);
+    return grid_write_gdal(a, p, g);
+}

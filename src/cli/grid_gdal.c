@@ -1,0 +1,189 @@
+/* predict --grid to a GDAL raster: one Float32 band per target, NaN nodata,
+ * georeferencing, CRS and model metadata; written in strips of rows so memory
+ * does not grow with the grid. COG goes through a temporary GeoTIFF because
+ * GDAL's COG driver only offers CreateCopy. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <cpl_conv.h>
+#include <cpl_string.h>
+#include <gdal.h>
+
+#include "display.h"
+#include "geoembed/loss.h"
+#include "geoembed/outfile.h"
+#include "grid.h"
+
+enum { STRIP = 256 };
+
+static char **creation_options(const cli_args *a, const char *driver)
+{
+    char **co = NULL;
+    if (strcasecmp(driver, "GTiff") == 0) {
+        co = CSLSetNameValue(co, "TILED", "YES");
+        co = CSLSetNameValue(co, "COMPRESS", "DEFLATE");
+        co = CSLSetNameValue(co, "PREDICTOR", "3");
+        co = CSLSetNameValue(co, "BIGTIFF", "IF_SAFER");
+    }
+    for (int i = 0; i < a->nco; i++) {
+        char *key = NULL;
+        const char *val = CPLParseNameValue(a->co[i], &key);
+        if (key && val)
+            co = CSLSetNameValue(co, key, val);
+        CPLFree(key);
+    }
+    return co;
+}
+
+static void describe(GDALDatasetH ds, const predictor *p, const char *model_path)
+{
+    char buf[64];
+    GDALSetMetadataItem(ds, "GEOEMBED_MODEL", model_path, NULL);
+    GDALSetMetadataItem(ds, "GEOEMBED_LOSS", ge_loss_name((ge_loss_kind)p->meta.loss), NULL);
+    snprintf(buf, sizeof buf, "%llu", (unsigned long long)p->meta.samples);
+    GDALSetMetadataItem(ds, "GEOEMBED_SAMPLES", buf, NULL);
+    GDALSetMetadataItem(ds, "GEOEMBED_SOURCE", p->meta.source, NULL);
+}
+
+/* Fills a dataset of the grid's size with predictions, strip by strip. */
+static int fill(GDALDatasetH ds, const predictor *p, const grid_spec *g, const char *name)
+{
+    const int O = p->m.s.O;
+    float *buf = malloc((size_t)g->cols * STRIP * O * sizeof *buf);
+    if (!buf)
+        return runtime_error("%s: out of memory for a strip of %ld pixels", name, g->cols);
+    double v[GE_MAX_OUTPUTS];
+    int rc = 0;
+    for (long r0 = 0; r0 < g->rows && !rc; r0 += STRIP) {
+        long nr = g->rows - r0 < STRIP ? g->rows - r0 : STRIP;
+#pragma omp parallel for schedule(static) private(v)
+        for (long r = 0; r < nr; r++)
+            for (long c = 0; c < g->cols; c++) {
+                double x, y;
+                grid_centre(g, c, r0 + r, &x, &y);
+                predictor_at(p, x, y, v);
+                for (int o = 0; o < O; o++)
+                    buf[((size_t)o * nr + r) * g->cols + c] = (float)v[o];
+            }
+        for (int o = 0; o < O && !rc; o++) {
+            GDALRasterBandH b = GDALGetRasterBand(ds, o + 1);
+            if (GDALRasterIO(b, GF_Write, 0, (int)r0, (int)g->cols, (int)nr,
+                             buf + (size_t)o * nr * g->cols, (int)g->cols, (int)nr, GDT_Float32,
+                             0, 0) != CE_None)
+                rc = runtime_error("%s: write failed: %s", name, CPLGetLastErrorMsg());
+        }
+    }
+    free(buf);
+    return rc;
+}
+
+static GDALDatasetH create(GDALDriverH drv, const char *path, const predictor *p,
+                           const grid_spec *g, char **co, const char *model_path)
+{
+    GDALDatasetH ds = GDALCreate(drv, path, (int)g->cols, (int)g->rows, p->m.s.O, GDT_Float32, co);
+    if (!ds)
+        return NULL;
+    double gt[6] = {g->xmin, g->xres, 0, g->ymax, 0, -g->yres};
+    GDALSetGeoTransform(ds, gt);
+    if (p->meta.crs && *p->meta.crs)
+        GDALSetProjection(ds, p->meta.crs);
+    for (int o = 0; o < p->m.s.O; o++) {
+        GDALRasterBandH b = GDALGetRasterBand(ds, o + 1);
+        GDALSetDescription(b, p->meta.targets[o]);
+        GDALSetRasterNoDataValue(b, NAN);
+    }
+    describe(ds, p, model_path);
+    return ds;
+}
+
+int grid_write_gdal(const cli_args *a, const predictor *p, const grid_spec *g)
+{
+    const char *out = a->val[O_GRID];
+    GDALAllRegister();
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    int cog = strcasecmp(g->driver, "COG") == 0;
+    GDALDriverH drv = GDALGetDriverByName(cog ? "GTiff" : g->driver);
+    GDALDriverH final_drv = GDALGetDriverByName(g->driver);
+    int rc = 0;
+    char *tmp = NULL, *stage = NULL;
+    char **co = NULL;
+    if (!drv || !final_drv) {
+        rc = usage_error(a->cmd_name, "unknown raster format '%s' (see 'gdalinfo --formats')",
+                         g->driver);
+        goto done;
+    }
+    if (!cog && !GDALGetMetadataItem(drv, GDAL_DCAP_CREATE, NULL)) {
+        rc = usage_error(a->cmd_name, "GDAL's %s driver cannot create files", g->driver);
+        goto done;
+    }
+    if (g->cols > 2147483647L || g->rows > 2147483647L) {
+        rc = usage_error(a->cmd_name, "grid too large for GDAL");
+        goto done;
+    }
+    tmp = ge_temp_name_beside(out);
+    const char *target = tmp ? tmp : out;
+    if (tmp) { /* GDAL wants to create the file itself: reserve a unique name */
+        int fd = mkstemp(tmp);
+        if (fd < 0) {
+            rc = runtime_error("%s: cannot write: %s", out, strerror(errno));
+            goto done;
+        }
+        close(fd);
+        ge_outfile_pending = tmp;
+    }
+    if (cog) {
+        size_t n = strlen(target) + 16;
+        stage = malloc(n);
+        snprintf(stage, n, "%s.stage.tif", target);
+    }
+    co = cog ? creation_options(a, "GTiff") : creation_options(a, g->driver);
+    GDALDatasetH ds = create(drv, cog ? stage : target, p, g, cog ? NULL : co, a->pos[0]);
+    if (!ds) {
+        rc = runtime_error("%s: cannot create %s raster: %s", out, g->driver, CPLGetLastErrorMsg());
+        goto done;
+    }
+    rc = fill(ds, p, g, out);
+    if (cog && !rc) {
+        char **cco = NULL;
+        for (int i = 0; i < a->nco; i++)
+            cco = CSLAddString(cco, a->co[i]);
+        if (!CSLFetchNameValue(cco, "COMPRESS"))
+            cco = CSLSetNameValue(cco, "COMPRESS", "DEFLATE");
+        if (!CSLFetchNameValue(cco, "PREDICTOR"))
+            cco = CSLSetNameValue(cco, "PREDICTOR", "FLOATING_POINT");
+        GDALDatasetH cds = GDALCreateCopy(final_drv, target, ds, FALSE, cco, NULL, NULL);
+        CSLDestroy(cco);
+        if (cds) {
+            CPLErrorReset();
+            GDALClose(cds);
+        }
+        if (!cds || CPLGetLastErrorType() == CE_Failure)
+            rc = runtime_error("%s: cannot write COG: %s", out, CPLGetLastErrorMsg());
+    }
+    CPLErrorReset();
+    GDALClose(ds);
+    if (CPLGetLastErrorType() == CE_Failure && !rc)
+        rc = runtime_error("%s: write failed: %s", out, CPLGetLastErrorMsg());
+    if (!rc && tmp && rename(tmp, out) != 0)
+        rc = runtime_error("%s: cannot rename the finished file into place: %s", out,
+                           strerror(errno));
+done:
+    if (stage) {
+        unlink(stage);
+        free(stage);
+    }
+    if (tmp) {
+        if (rc)
+            unlink(tmp);
+        ge_outfile_pending = NULL;
+        free(tmp);
+    }
+    CSLDestroy(co);
+    CPLPopErrorHandler();
+    return rc;
+}

@@ -1,0 +1,111 @@
+/* geoembed: learn a spatial field from point samples and write it as a map.
+ *
+ * This file only dispatches: each command lives in cmd_<name>.c, the option
+ * table in options.c, messages in display.c. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "display.h"
+#include "options.h"
+
+#ifndef GEOEMBED_VERSION
+#define GEOEMBED_VERSION "0.1.0"
+#endif
+
+typedef struct {
+    const char *name;
+    unsigned bit;
+    int (*run)(cli_args *);
+    const char *synopsis;
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"fit", C_FIT, cmd_fit, "fit INPUT -o MODEL [options]", "train a model on samples"},
+    {"predict", C_PREDICT, cmd_predict,
+     "predict MODEL --grid OUT [options]\n       geoembed predict MODEL POINTS [-o OUT]",
+     "write the field as a grid, or predictions at points"},
+    {"eval", C_EVAL, cmd_eval, "eval MODEL INPUT [--json]",
+     "error metrics of a model on labelled samples"},
+    {"info", C_INFO, cmd_info, "info MODEL [--json]", "what a model file holds"},
+};
+enum { NCOMMANDS = sizeof commands / sizeof *commands };
+
+static const command *find_command(const char *name)
+{
+    for (int i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static void usage(FILE *f)
+{
+    fputs("usage: geoembed COMMAND [options]\n\n"
+          "Learn a spatial field from point samples and write it as a map.\n\ncommands:\n",
+          f);
+    for (int i = 0; i < NCOMMANDS; i++)
+        fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+    fputs("\n  geoembed help COMMAND     options of a command\n"
+          "  geoembed --version       version\n\n"
+          "Exit status: 0 success, 1 runtime failure, 2 usage error,\n"
+          "130/143 fit interrupted by SIGINT/SIGTERM (the model so far is saved).\n"
+          "See man geoembed.\n",
+          f);
+}
+
+static void command_help(const command *c)
+{
+    printf("usage: geoembed %s\n\n%s.\n\noptions:\n", c->synopsis, c->summary);
+    options_help(c->bit, stdout);
+    printf("\nSee man geoembed-%s.\n", c->name);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (!strcmp(cmd, "--version")) {
+        printf("geoembed %s\n", GEOEMBED_VERSION);
+        return EXIT_OK;
+    }
+    if (!strcmp(cmd, "--list-options")) { /* for the man pages and completions */
+        options_list(stdout);
+        return EXIT_OK;
+    }
+    if (!strcmp(cmd, "help")) {
+        if (argc < 3) {
+            usage(stdout);
+            return EXIT_OK;
+        }
+        const command *c = find_command(argv[2]);
+        if (!c)
+            return usage_error(NULL, "no command '%s'", argv[2]);
+        command_help(c);
+        return EXIT_OK;
+    }
+    const command *c = find_command(cmd);
+    if (!c)
+        return usage_error(NULL, "unknown command '%s'", cmd);
+    cli_args a;
+    int rc = args_parse(&a, c->name, c->bit, argc, argv, 2);
+    if (rc == 0 && a.val[O_HELP]) {
+        command_help(c);
+    } else if (rc == 0) {
+        if (a.val[O_QUIET])
+            g_level = 1;
+        else if (a.val[O_VERBOSE])
+            g_level = 3;
+        rc = c->run(&a);
+    }
+    args_free(&a);
+    return rc;
+}

@@ -1,0 +1,86 @@
+/* Running sums for MAE, RMSE and R^2. */
+#include <math.h>
+
+#include "json.h"
+#include "metrics.h"
+
+void metric_add(metric_acc *a, double pred, double truth)
+{
+    double r = pred - truth;
+    a->n++;
+    a->sum_abs += fabs(r);
+    a->sum_sq += r * r;
+    a->sum_y += truth;
+    a->sum_yy += truth * truth;
+}
+
+static double sstot(const metric_acc *a)
+{
+    return a->n ? a->sum_yy - a->sum_y * a->sum_y / (double)a->n : 0;
+}
+
+metric metric_get(const metric_acc *a)
+{
+    metric m = {NAN, NAN, NAN, a->n};
+    if (!a->n)
+        return m;
+    m.mae = a->sum_abs / (double)a->n;
+    m.rmse = sqrt(a->sum_sq / (double)a->n);
+    double tot = sstot(a);
+    m.r2 = tot > 0 ? 1 - a->sum_sq / tot : NAN;
+    return m;
+}
+
+metric metric_pooled(const metric_acc *a, int O)
+{
+    metric_acc all = {0};
+    double tot = 0;
+    for (int o = 0; o < O; o++) {
+        all.n += a[o].n;
+        all.sum_abs += a[o].sum_abs;
+        all.sum_sq += a[o].sum_sq;
+        tot += sstot(&a[o]);
+    }
+    metric m = metric_get(&all);
+    m.r2 = tot > 0 ? 1 - all.sum_sq / tot : NAN;
+    return m;
+}
+
+void metrics_print(FILE *f, int json, char *const *names, const metric_acc *acc, int O,
+                   size_t skipped)
+{
+    metric all = metric_pooled(acc, O);
+    if (json) {
+        fputs("{\"targets\": [", f);
+        for (int o = 0; o <= O; o++) {
+            metric m = o < O ? metric_get(&acc[o]) : all;
+            if (o == O)
+                fputs("], \"overall\": ", f);
+            else if (o)
+                fputs(", ", f);
+            fputs("{", f);
+            if (o < O) {
+                fputs("\"name\": ", f);
+                json_string(f, names[o]);
+                fputs(", ", f);
+            }
+            fprintf(f, "\"samples\": %zu, \"mae\": ", m.n);
+            json_number(f, m.mae);
+            fputs(", \"rmse\": ", f);
+            json_number(f, m.rmse);
+            fputs(", \"r2\": ", f);
+            json_number(f, m.r2);
+            fputs("}", f);
+        }
+        fprintf(f, ", \"skipped\": %zu}\n", skipped);
+        return;
+    }
+    fprintf(f, "%-16s %10s %14s %14s %10s\n", "target", "samples", "MAE", "RMSE", "R2");
+    for (int o = 0; o <= O; o++) {
+        metric m = o < O ? metric_get(&acc[o]) : all;
+        fprintf(f, "%-16s %10zu %14.6g %14.6g %10.6f\n", o < O ? names[o] : "(all)", m.n, m.mae,
+                m.rmse, m.r2);
+    }
+    if (skipped)
+        fprintf(f, "(%zu samples skipped: outside the exterior or missing targets)\n", skipped);
+}

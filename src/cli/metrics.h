@@ -1,0 +1,30 @@
+/* Error metrics of predictions against known values: MAE, RMSE, R^2 per target
+ * and over all targets. Shared by eval and cv. */
+#ifndef GEOEMBED_CLI_METRICS_H
+#define GEOEMBED_CLI_METRICS_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "geoembed/model.h"
+
+typedef struct {
+    size_t n;
+    double sum_abs, sum_sq, sum_y, sum_yy;
+} metric_acc;
+
+typedef struct {
+    double mae, rmse, r2;
+    size_t n;
+} metric;
+
+void metric_add(metric_acc *a, double pred, double truth);
+metric metric_get(const metric_acc *a);
+/* Over several targets: pooled MAE and RMSE, R^2 = 1 - sum SSres / sum SStot. */
+metric metric_pooled(const metric_acc *a, int O);
+
+/* Table or JSON of per-target and overall metrics. */
+void metrics_print(FILE *f, int json, char *const *names, const metric_acc *acc, int O,
+                   size_t skipped);
+
+#endif

@@ -1,0 +1,348 @@
+/* The option table and its parser (GDAL-family spellings, strict numbers). */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "display.h"
+#include "options.h"
+
+#define ALL (C_FIT | C_PREDICT | C_EVAL | C_INFO | C_CV | C_PLOT)
+#define TRAIN (C_FIT | C_CV)
+#define READS (C_FIT | C_EVAL | C_CV | C_PREDICT)
+
+const opt_spec opt_table[] = {
+    {O_HELP, "--help", 0, NULL, ALL, NULL, "show this help and exit"},
+    {O_HELP, "-h", 0, NULL, ALL, NULL, NULL},
+    {O_QUIET, "--quiet", 0, NULL, ALL, NULL, "print nothing but errors"},
+    {O_QUIET, "-q", 0, NULL, ALL, NULL, NULL},
+    {O_VERBOSE, "--verbose", 0, NULL, ALL, NULL, "print more detail"},
+    {O_VERBOSE, "-v", 0, NULL, ALL, NULL, NULL},
+    {O_OUTPUT, "--output", 1, "FILE", C_FIT, NULL, "model file to write (required)"},
+    {O_OUTPUT, "--output", 1, "FILE", C_PREDICT, NULL,
+     "CSV of the points with predictions (default: standard output)"},
+    {O_OUTPUT, "--output", 1, "FILE", C_PLOT, NULL, "PNG picture to write (required)"},
+    {O_OUTPUT, "-o", 1, "FILE", C_FIT | C_PREDICT | C_PLOT, NULL, NULL},
+    {O_JSON, "--json", 0, NULL, C_EVAL | C_INFO | C_CV, NULL, "print JSON instead of text"},
+
+    {O_X, "--x", 1, "COL", READS, NULL,
+     "x (easting/longitude) column (default: lon, longitude, lng or x)"},
+    {O_Y, "--y", 1, "COL", READS, NULL,
+     "y (northing/latitude) column (default: lat, latitude or y)"},
+    {O_TARGET, "--target", 1, "COL[,COL...]", C_FIT | C_EVAL | C_CV, NULL,
+     "target columns (default: every other numeric column)"},
+    {O_DELIMITER, "--delimiter", 1, "CHAR", READS, NULL,
+     "CSV field delimiter: a character, or tab (default: detected)"},
+    {O_STRICT, "--strict", 0, NULL, C_FIT | C_CV, NULL,
+     "a sample outside the exterior is an error, not skipped"},
+
+    {O_SIZE, "--size", 1, "W,H", TRAIN, NULL, "grid cells along x and y (default: from the data)"},
+    {O_SIZE, "--size", 1, "COLS,ROWS", C_PREDICT, NULL, "grid size in pixels"},
+    {O_SIZE, "--size", 1, "WIDTH,HEIGHT", C_PLOT, NULL, "picture size in pixels (default 800 wide)"},
+    {O_SIZE, "-ts", 2, "COLS ROWS", C_PREDICT, NULL, NULL},
+    {O_FEATURES, "--features", 1, "N", TRAIN, NULL, "features per cell (default 4)"},
+    {O_PADDING, "--padding", 1, "P[,Q]", TRAIN, NULL,
+     "kernel reach in cells along x (and y) (default 1)"},
+    {O_BBOX, "--bbox", 1, "XMIN,YMIN,XMAX,YMAX", TRAIN, NULL,
+     "the model's exterior (default: the samples' bounds with a margin)"},
+    {O_BBOX, "--bbox", 1, "XMIN,YMIN,XMAX,YMAX", C_PREDICT, NULL,
+     "grid extent (default: the model's exterior)"},
+    {O_BBOX, "-te", 4, "XMIN YMIN XMAX YMAX", C_PREDICT, NULL, NULL},
+    {O_EXTERIOR, "--exterior", 1, "X,Y,WIDTH,HEIGHT", TRAIN, NULL,
+     "the model's exterior as origin and size (the reference's form)"},
+    {O_WRAP, "--wrap", 1, "MODE", TRAIN, "none x y xy",
+     "neighbours across the edges: none, x, y or xy (default: x for a 360-degree "
+     "geographic exterior, else none)"},
+    {O_READOUT, "--readout", 1, "MODE", TRAIN, "bilinear cell",
+     "bilinear (default, smooth) or cell (the reference)"},
+    {O_SMOOTH, "--smooth", 1, "LAMBDA", TRAIN, "auto",
+     "curvature penalty weight, or auto (default auto; 0 is the reference)"},
+
+    {O_EPOCHS, "--epochs", 1, "E", TRAIN, NULL, "training epochs (default: from the data)"},
+    {O_LR, "--lr", 1, "LR", TRAIN, NULL, "learning rate (default 0.05 adam, 0.01 sgd)"},
+    {O_LOSS, "--loss", 1, "LOSS", TRAIN, "l1 mse huber",
+     "l1, mse or huber (default mse; the reference uses l1)"},
+    {O_HUBER_DELTA, "--huber-delta", 1, "D", TRAIN, NULL, "delta of the huber loss (default 1)"},
+    {O_OPTIMIZER, "--optimizer", 1, "OPT", TRAIN, "adam sgd", "adam (default) or sgd"},
+    {O_MOMENTUM, "--momentum", 1, "M", TRAIN, NULL, "sgd momentum (default 0)"},
+    {O_BATCH_SIZE, "--batch-size", 1, "B", TRAIN, NULL, "samples per step; 0 = all (default 0)"},
+    {O_SEED, "--seed", 1, "S", TRAIN, NULL,
+     "seed of initialisation, shuffling and splits (default 0)"},
+    {O_THREADS, "--threads", 1, "T", ALL & ~C_INFO, NULL,
+     "threads to use (default: all cores)"},
+    {O_VALIDATION, "--validation", 1, "FRACTION", C_FIT, NULL,
+     "hold out this fraction of the samples and report its error (default 0)"},
+    {O_PATIENCE, "--patience", 1, "N", C_FIT, NULL,
+     "with --validation: stop after N epochs without improvement, keep the best"},
+    {O_STANDARDIZE, "--standardize", 0, NULL, TRAIN, NULL,
+     "train on standardised targets (the default)"},
+    {O_NO_STANDARDIZE, "--no-standardize", 0, NULL, TRAIN, NULL,
+     "train on raw targets (the reference)"},
+    {O_INIT, "--init", 1, "MODEL", C_FIT, NULL, "start from this model's parameters"},
+    {O_PROGRESS, "--progress", 0, NULL, C_FIT | C_CV, NULL,
+     "show progress even when standard error is not a terminal"},
+
+    {O_GRID, "--grid", 1, "OUT", C_PREDICT, NULL,
+     "write the field as a grid (GeoTIFF, COG, CSV, any GDAL raster; - for CSV on stdout)"},
+    {O_RESOLUTION, "--resolution", 1, "XRES,YRES", C_PREDICT, NULL,
+     "grid cell size (default: the model's cell size)"},
+    {O_RESOLUTION, "-tr", 2, "XRES YRES", C_PREDICT, NULL, NULL},
+    {O_OF, "--of", 1, "FORMAT", C_PREDICT, "CSV GTiff COG",
+     "grid format: CSV, GTiff, COG or any GDAL raster driver (default: from the extension, "
+     ".csv or .tif)"},
+    {O_OF, "-of", 1, "FORMAT", C_PREDICT, NULL, NULL},
+    {O_CO, "--co", 1, "KEY=VALUE", C_PREDICT, NULL,
+     "GDAL creation option, repeatable (GeoTIFF default: TILED=YES COMPRESS=DEFLATE "
+     "PREDICTOR=3)"},
+    {O_CO, "-co", 1, "KEY=VALUE", C_PREDICT, NULL, NULL},
+
+    {O_FOLDS, "--folds", 1, "K", C_CV, NULL, "number of folds (default 5)"},
+};
+const size_t opt_table_len = sizeof opt_table / sizeof *opt_table;
+
+const char *opt_long_name(opt_id id)
+{
+    for (size_t i = 0; i < opt_table_len; i++)
+        if (opt_table[i].id == id && opt_table[i].help)
+            return opt_table[i].name;
+    return "?";
+}
+
+static const opt_spec *find(const char *name, size_t len, unsigned cmd, int *other_cmd)
+{
+    *other_cmd = 0;
+    for (size_t i = 0; i < opt_table_len; i++) {
+        const opt_spec *o = &opt_table[i];
+        if (strlen(o->name) != len || strncmp(o->name, name, len) != 0)
+            continue;
+        if (o->cmds & cmd)
+            return o;
+        *other_cmd = 1;
+    }
+    return NULL;
+}
+
+int args_parse(cli_args *a, const char *cmd_name, unsigned cmd, int argc, char **argv, int first)
+{
+    memset(a, 0, sizeof *a);
+    a->cmd_name = cmd_name;
+    a->cmd = cmd;
+    int only_positional = 0;
+    for (int i = first; i < argc; i++) {
+        const char *arg = argv[i];
+        if (only_positional || arg[0] != '-' || strcmp(arg, "-") == 0) {
+            if (a->npos == MAX_POSITIONAL)
+                return usage_error(cmd_name, "too many arguments");
+            a->pos[a->npos++] = arg;
+            continue;
+        }
+        if (strcmp(arg, "--") == 0) {
+            only_positional = 1;
+            continue;
+        }
+        const char *eq = strncmp(arg, "--", 2) == 0 ? strchr(arg, '=') : NULL;
+        size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+        int other;
+        const opt_spec *o = find(arg, len, cmd, &other);
+        if (!o) {
+            if (other)
+                return usage_error(cmd_name, "option '%.*s' does not apply to '%s'", (int)len,
+                                   arg, cmd_name);
+            return usage_error(cmd_name, "unknown option '%.*s'", (int)len, arg);
+        }
+        if (o->nargs == 0) {
+            if (eq)
+                return usage_error(cmd_name, "option '%s' takes no value", o->name);
+            a->val[o->id] = "1";
+            /* The later of --standardize / --no-standardize wins. */
+            if (o->id == O_STANDARDIZE)
+                a->val[O_NO_STANDARDIZE] = NULL;
+            if (o->id == O_NO_STANDARDIZE)
+                a->val[O_STANDARDIZE] = NULL;
+            continue;
+        }
+        const char *v;
+        if (eq) {
+            if (o->nargs != 1)
+                return usage_error(cmd_name, "option '%s' takes %d values", o->name, o->nargs);
+            v = eq + 1;
+        } else if (o->nargs == 1) {
+            if (i + 1 >= argc)
+                return usage_error(cmd_name, "option '%s' needs a value (%s)", o->name,
+                                   o->metavar);
+            v = argv[++i];
+        } else {
+            if (i + o->nargs >= argc)
+                return usage_error(cmd_name, "option '%s' needs %d values (%s)", o->name,
+                                   o->nargs, o->metavar);
+            size_t n = 1;
+            for (int k = 1; k <= o->nargs; k++)
+                n += strlen(argv[i + k]) + 1;
+            char *j = malloc(n);
+            if (!j)
+                return runtime_error("out of memory");
+            j[0] = 0;
+            for (int k = 1; k <= o->nargs; k++) {
+                if (k > 1)
+                    strcat(j, ",");
+                strcat(j, argv[i + k]);
+            }
+            i += o->nargs;
+            free(a->joined[o->id]);
+            a->joined[o->id] = j;
+            v = j;
+        }
+        if (o->id == O_CO) {
+            if (a->nco == MAX_REPEAT)
+                return usage_error(cmd_name, "too many --co options");
+            if (!strchr(v, '='))
+                return usage_error(cmd_name, "--co expects KEY=VALUE, got '%s'", v);
+            a->co[a->nco++] = v;
+        }
+        a->val[o->id] = v;
+    }
+    return 0;
+}
+
+void args_free(cli_args *a)
+{
+    for (int i = 0; i < O_COUNT; i++)
+        free(a->joined[i]);
+    memset(a->joined, 0, sizeof a->joined);
+}
+
+int parse_long_strict(const char *s, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end || errno == ERANGE)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int parse_double_strict(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end || !isfinite(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int arg_long(const cli_args *a, opt_id id, long def, long min, long max, long *out)
+{
+    const char *s = a->val[id];
+    if (!s) {
+        *out = def;
+        return 0;
+    }
+    if (parse_long_strict(s, out) || *out < min || *out > max)
+        return usage_error(a->cmd_name, "%s expects a whole number from %ld to %ld, got '%s'",
+                           opt_long_name(id), min, max, s);
+    return 0;
+}
+
+int arg_double(const cli_args *a, opt_id id, double def, double min, double max, double *out)
+{
+    const char *s = a->val[id];
+    if (!s) {
+        *out = def;
+        return 0;
+    }
+    if (parse_double_strict(s, out) || *out < min || *out > max)
+        return usage_error(a->cmd_name, "%s expects a number from %g to %g, got '%s'",
+                           opt_long_name(id), min, max, s);
+    return 0;
+}
+
+int arg_doubles(const cli_args *a, opt_id id, int nmin, int n, double *out, int *got)
+{
+    const char *s = a->val[id];
+    int k = 0;
+    const char *p = s;
+    char buf[128];
+    while (p) {
+        const char *c = strchr(p, ',');
+        size_t len = c ? (size_t)(c - p) : strlen(p);
+        if (k == n || len >= sizeof buf)
+            goto bad;
+        memcpy(buf, p, len);
+        buf[len] = 0;
+        if (parse_double_strict(buf, &out[k]))
+            goto bad;
+        k++;
+        p = c ? c + 1 : NULL;
+    }
+    if (k < nmin)
+        goto bad;
+    if (got)
+        *got = k;
+    return 0;
+bad:
+    if (nmin == n)
+        return usage_error(a->cmd_name, "%s expects %d comma-separated numbers, got '%s'",
+                           opt_long_name(id), n, s);
+    return usage_error(a->cmd_name, "%s expects %d to %d comma-separated numbers, got '%s'",
+                       opt_long_name(id), nmin, n, s);
+}
+
+int arg_choice(const cli_args *a, opt_id id, const char *choices, int def, int *out)
+{
+    const char *s = a->val[id];
+    *out = def;
+    if (!s)
+        return 0;
+    int k = 0;
+    for (const char *p = choices; *p; k++) {
+        size_t len = strcspn(p, " ");
+        if (strlen(s) == len && strncmp(s, p, len) == 0) {
+            *out = k;
+            return 0;
+        }
+        p += len;
+        while (*p == ' ')
+            p++;
+    }
+    return usage_error(a->cmd_name, "%s expects one of: %s; got '%s'", opt_long_name(id),
+                       choices, s);
+}
+
+void options_help(unsigned cmd, void *fp)
+{
+    FILE *f = fp;
+    for (size_t i = 0; i < opt_table_len; i++) {
+        const opt_spec *o = &opt_table[i];
+        if (!(o->cmds & cmd) || !o->help)
+            continue;
+        char left[64], alias[32] = "";
+        for (size_t j = 0; j < opt_table_len; j++)
+            if (opt_table[j].id == o->id && !opt_table[j].help && (opt_table[j].cmds & cmd))
+                snprintf(alias, sizeof alias, "%s, ", opt_table[j].name);
+        snprintf(left, sizeof left, "%s%s%s%s", alias, o->name, o->metavar ? " " : "",
+                 o->metavar ? o->metavar : "");
+        if (strlen(left) > 26)
+            fprintf(f, "  %s\n  %-26s  %s\n", left, "", o->help);
+        else
+            fprintf(f, "  %-26s  %s\n", left, o->help);
+    }
+}
+
+static const char *const cmd_names[] = {"fit", "predict", "eval", "info", "cv", "plot"};
+
+void options_list(void *fp)
+{
+    FILE *f = fp;
+    for (size_t i = 0; i < opt_table_len; i++) {
+        const opt_spec *o = &opt_table[i];
+        for (int c = 0; c < 6; c++)
+            if (o->cmds & (1u << c))
+                fprintf(f, "%s\t%s\t%d\t%s\t%s\t%s\n", cmd_names[c], o->name, o->nargs,
+                        o->metavar ? o->metavar : "", o->choices ? o->choices : "",
+                        o->help ? o->help : "");
+    }
+}

@@ -1,0 +1,44 @@
+/* Model + precomputed field. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "display.h"
+#include "predictor.h"
+
+int predictor_load(predictor *p, const char *path)
+{
+    ge_error err;
+    p->Kt = p->F = NULL;
+    if (ge_model_load(path, &p->m, &p->meta, &err))
+        return fail_with(&err);
+    p->Kt = malloc(p->m.n_kernel * sizeof *p->Kt);
+    p->F = malloc((size_t)p->m.s.W * p->m.s.H * p->m.s.O * sizeof *p->F);
+    if (!p->Kt || !p->F) {
+        predictor_free(p);
+        return runtime_error("%s: out of memory for the model's field", path);
+    }
+    ge_kernel_transpose(&p->m, p->Kt);
+    ge_field(&p->m, p->Kt, p->F);
+    return 0;
+}
+
+void predictor_free(predictor *p)
+{
+    free(p->Kt);
+    free(p->F);
+    p->Kt = p->F = NULL;
+    ge_model_free(&p->m);
+    ge_meta_free(&p->meta);
+}
+
+int predictor_at(const predictor *p, double x, double y, double *out)
+{
+    const ge_shape *s = &p->m.s;
+    if (!(x >= s->xmin && x <= s->xmin + s->width && y >= s->ymin && y <= s->ymin + s->height)) {
+        for (int o = 0; o < s->O; o++)
+            out[o] = NAN;
+        return -1;
+    }
+    ge_predict_point(&p->m, p->Kt, p->F, x, y, out);
+    return 0;
+}

@@ -1,0 +1,70 @@
+/* Progress lines and bars for fit and cv. */
+#include <math.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "display.h"
+#include "progress.h"
+
+double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+void progress_init(progress *p, long epochs, int forced, const char *label)
+{
+    p->live = g_level >= 2 && isatty(2);
+    p->every = 0;
+    if (!p->live && (g_level >= 3 || (forced && g_level >= 2)))
+        p->every = epochs >= 10 ? (int)(epochs / 10) : 1;
+    p->each_epoch = g_level >= 3;
+    if (p->each_epoch)
+        p->every = 1;
+    p->start = now_seconds();
+    p->label = label;
+}
+
+void progress_epoch(void *ctx, long epoch, long epochs, double train, double valid)
+{
+    progress *p = ctx;
+    double el = now_seconds() - p->start;
+    double eta = epoch ? el / epoch * (epochs - epoch) : 0;
+    if (p->each_epoch) {
+        fprintf(stderr, "%s: epoch %ld loss %.17g", p->label, epoch, train);
+        if (!isnan(valid))
+            fprintf(stderr, " validation %.17g", valid);
+        fputc('\n', stderr);
+        return;
+    }
+    if (p->live) {
+        int width = 24, done = epochs ? (int)(width * epoch / epochs) : width;
+        char bar[32];
+        for (int i = 0; i < width; i++)
+            bar[i] = i < done ? '=' : (i == done ? '>' : ' ');
+        bar[width] = 0;
+        fprintf(stderr, "\r%s [%s] epoch %ld/%ld  loss %.4g", p->label, bar, epoch, epochs,
+                train);
+        if (!isnan(valid))
+            fprintf(stderr, "  validation %.4g", valid);
+        fprintf(stderr, "  ETA %.0fs \033[K", eta);
+        fflush(stderr);
+        return;
+    }
+    if (p->every && (epoch % p->every == 0 || epoch == epochs)) {
+        fprintf(stderr, "%s: epoch %ld/%ld loss %.6g", p->label, epoch, epochs, train);
+        if (!isnan(valid))
+            fprintf(stderr, " validation %.6g", valid);
+        fprintf(stderr, " (%.1fs)\n", el);
+    }
+}
+
+void progress_done(progress *p)
+{
+    if (p->live) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+    }
+}

@@ -1,0 +1,170 @@
+/* Settings for fit: options first, data-driven defaults where none is given. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "display.h"
+#include "settings.h"
+
+static void bounds(const ge_samples *s, double b[4])
+{
+    b[0] = b[1] = INFINITY;
+    b[2] = b[3] = -INFINITY;
+    for (size_t i = 0; i < s->M; i++) {
+        b[0] = fmin(b[0], s->xy[2 * i]);
+        b[1] = fmin(b[1], s->xy[2 * i + 1]);
+        b[2] = fmax(b[2], s->xy[2 * i]);
+        b[3] = fmax(b[3], s->xy[2 * i + 1]);
+    }
+}
+
+static void append(fit_settings *fs, const char *fmt, const char *a, double v)
+{
+    size_t n = strlen(fs->chosen);
+    snprintf(fs->chosen + n, sizeof fs->chosen - n, fmt, a, v);
+}
+
+/* The exterior: --bbox, --exterior, the globe for lon/lat data spanning it, or
+ * the samples' bounds with a margin of half a typical spacing. */
+static int resolve_exterior(const cli_args *a, const ge_samples *s, fit_settings *fs)
+{
+    ge_shape *sh = &fs->shape;
+    double v[4];
+    if (a->val[O_BBOX] && a->val[O_EXTERIOR])
+        return usage_error(a->cmd_name, "give --bbox or --exterior, not both");
+    if (a->val[O_BBOX]) {
+        if (arg_doubles(a, O_BBOX, 4, 4, v, NULL))
+            return EXIT_USAGE;
+        if (!(v[2] > v[0] && v[3] > v[1]))
+            return usage_error(a->cmd_name, "--bbox needs XMAX > XMIN and YMAX > YMIN");
+        sh->xmin = v[0], sh->ymin = v[1], sh->width = v[2] - v[0], sh->height = v[3] - v[1];
+        return 0;
+    }
+    if (a->val[O_EXTERIOR]) {
+        if (arg_doubles(a, O_EXTERIOR, 4, 4, v, NULL))
+            return EXIT_USAGE;
+        if (!(v[2] > 0 && v[3] > 0))
+            return usage_error(a->cmd_name, "--exterior needs a positive WIDTH and HEIGHT");
+        sh->xmin = v[0], sh->ymin = v[1], sh->width = v[2], sh->height = v[3];
+        return 0;
+    }
+    double b[4];
+    bounds(s, b);
+    if (fs->geographic && b[2] - b[0] > 180) {
+        sh->xmin = -180, sh->ymin = -90, sh->width = 360, sh->height = 180;
+        append(fs, "%sexterior: the globe (samples span %.0f degrees of longitude)", "",
+               b[2] - b[0]);
+        return 0;
+    }
+    double w = b[2] - b[0], h = b[3] - b[1];
+    double span = fmax(w, h) > 0 ? fmax(w, h) : 1.0;
+    /* A margin of 5% of the larger side keeps edge samples off the border cells. */
+    double mx = 0.05 * span, my = 0.05 * span;
+    sh->xmin = b[0] - mx;
+    sh->ymin = b[1] - my;
+    sh->width = w + 2 * mx;
+    sh->height = h + 2 * my;
+    append(fs, "%sexterior: the samples' bounds plus %g each side", "", mx);
+    return 0;
+}
+
+/* Grid size: about one cell per sample, shaped like the exterior, between 8
+ * and 512 cells a side. */
+static void default_size(const ge_samples *s, ge_shape *sh)
+{
+    double cells = fmax(64.0, fmin((double)s->M, 65536.0));
+    double aspect = sh->width / sh->height;
+    double W = sqrt(cells * aspect), H = sqrt(cells / aspect);
+    sh->W = (int)fmin(512, fmax(8, round(W)));
+    sh->H = (int)fmin(512, fmax(8, round(H)));
+}
+
+int settings_training(const cli_args *a, const ge_samples *s, fit_settings *fs)
+{
+    (void)s;
+    ge_train_opts *t = &fs->train;
+    int loss, opt;
+    long batch, seed;
+    if (arg_choice(a, O_LOSS, "l1 mse huber", GE_LOSS_MSE, &loss) ||
+        arg_choice(a, O_OPTIMIZER, "adam sgd", GE_OPT_ADAM, &opt))
+        return EXIT_USAGE;
+    t->loss.kind = (ge_loss_kind)loss;
+    t->optim = ge_optim_defaults((ge_optim_kind)opt);
+    double lr_default = opt == GE_OPT_ADAM ? 0.05 : 0.01;
+    if (arg_double(a, O_HUBER_DELTA, 1.0, 1e-300, 1e300, &t->loss.delta) ||
+        arg_double(a, O_LR, lr_default, 1e-300, 1e6, &t->optim.lr) ||
+        arg_double(a, O_MOMENTUM, 0, 0, 1, &t->optim.momentum) ||
+        arg_long(a, O_BATCH_SIZE, 0, 0, 1L << 40, &batch) ||
+        arg_long(a, O_SEED, 0, 0, 1L << 62, &seed) ||
+        arg_long(a, O_EPOCHS, 300, 0, 100000000, &fs->epochs) ||
+        arg_long(a, O_PATIENCE, 0, 0, 100000000, &fs->patience) ||
+        arg_double(a, O_VALIDATION, 0, 0, 0.9, &fs->validation))
+        return EXIT_USAGE;
+    if (a->val[O_MOMENTUM] && opt != GE_OPT_SGD)
+        return usage_error(a->cmd_name, "--momentum applies to --optimizer sgd");
+    if (a->val[O_PATIENCE] && fs->validation <= 0)
+        return usage_error(a->cmd_name, "--patience needs --validation FRACTION");
+    t->batch_size = (size_t)batch;
+    t->seed = (uint64_t)seed;
+    fs->standardize = !a->val[O_NO_STANDARDIZE];
+    return 0;
+}
+
+int settings_resolve(const cli_args *a, const ge_samples *s, int geographic, fit_settings *fs)
+{
+    memset(fs, 0, sizeof *fs);
+    fs->geographic = geographic;
+    ge_shape *sh = &fs->shape;
+    int rc = settings_training(a, s, fs);
+    if (rc)
+        return rc;
+    if ((rc = resolve_exterior(a, s, fs)))
+        return rc;
+    double v[2];
+    int got;
+    if (a->val[O_SIZE]) {
+        if (arg_doubles(a, O_SIZE, 2, 2, v, NULL))
+            return EXIT_USAGE;
+        if (v[0] != floor(v[0]) || v[1] != floor(v[1]) || v[0] < 1 || v[1] < 1 ||
+            v[0] > 1e7 || v[1] > 1e7)
+            return usage_error(a->cmd_name, "--size expects two whole numbers W,H of at least 1, "
+                                            "got '%s'", a->val[O_SIZE]);
+        sh->W = (int)v[0];
+        sh->H = (int)v[1];
+    } else {
+        default_size(s, sh);
+    }
+    long N;
+    if (arg_long(a, O_FEATURES, 4, 1, 4096, &N))
+        return EXIT_USAGE;
+    sh->N = (int)N;
+    if (a->val[O_PADDING]) {
+        if (arg_doubles(a, O_PADDING, 1, 2, v, &got))
+            return EXIT_USAGE;
+        if (got == 1)
+            v[1] = v[0];
+        if (v[0] != floor(v[0]) || v[1] != floor(v[1]) || v[0] < 0 || v[1] < 0 ||
+            v[0] > 1e7 || v[1] > 1e7)
+            return usage_error(a->cmd_name, "--padding expects whole numbers P[,Q] >= 0, got '%s'",
+                               a->val[O_PADDING]);
+        sh->p0 = (int)v[0];
+        sh->p1 = (int)v[1];
+    } else {
+        sh->p0 = sh->p1 = 1;
+    }
+    int wrap_default = geographic && sh->width == 360 ? GE_WRAP_X : GE_WRAP_NONE;
+    int wrap, readout;
+    if (arg_choice(a, O_WRAP, "none x y xy", wrap_default, &wrap) ||
+        arg_choice(a, O_READOUT, "cell bilinear", GE_READOUT_BILINEAR, &readout))
+        return EXIT_USAGE;
+    sh->wrap = (ge_wrap)wrap;
+    sh->readout = (ge_readout)readout;
+    sh->O = s->O;
+    if (arg_double(a, O_SMOOTH, readout == GE_READOUT_BILINEAR ? 1.0 : 0.0, 0, 1e12,
+                   &fs->train.smooth))
+        return EXIT_USAGE;
+    ge_error err;
+    if (ge_shape_check(sh, &err))
+        return usage_error(a->cmd_name, "%s", err.msg);
+    return 0;
+}

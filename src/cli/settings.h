@@ -1,0 +1,28 @@
+/* Model and training settings for fit: what the user asked for, and what
+ * geoembed chooses from the data where they did not (SPEC 2: defaults must give
+ * a good model with no tuning). */
+#ifndef GEOEMBED_CLI_SETTINGS_H
+#define GEOEMBED_CLI_SETTINGS_H
+
+#include "geoembed/model.h"
+#include "geoembed/samples.h"
+#include "geoembed/train.h"
+#include "options.h"
+
+typedef struct {
+    ge_shape shape;
+    ge_train_opts train;
+    long epochs, patience;
+    double validation;
+    int standardize;
+    int geographic; /* the coordinates are lon/lat degrees */
+    char chosen[512]; /* what was chosen and why, for the summary */
+} fit_settings;
+
+/* Reads the options and fills in defaults from the samples. Returns 0, or an
+ * exit status after printing the error. */
+int settings_resolve(const cli_args *a, const ge_samples *s, int geographic, fit_settings *fs);
+/* Training options only (for --init, where the shape comes from the model). */
+int settings_training(const cli_args *a, const ge_samples *s, fit_settings *fs);
+
+#endif

@@ -1,0 +1,418 @@
+/* The model file: a small header, a zlib-compressed little-endian payload,
+ * and a CRC-32 over everything. See include/geoembed/modelfile.h. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "geoembed/modelfile.h"
+#include "geoembed/outfile.h"
+
+static const char MAGIC[8] = {'G', 'E', 'O', 'E', 'M', 'B', 'E', 'D'};
+enum { HEADER = 32, MAX_STRING = 1 << 24 };
+
+/* ---- little-endian encoding into a growing buffer ---- */
+
+typedef struct {
+    unsigned char *p;
+    size_t len, cap;
+    int oom;
+} wbuf;
+
+static void put(wbuf *b, const void *src, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + n)
+            cap *= 2;
+        unsigned char *p = realloc(b->p, cap);
+        if (!p) {
+            b->oom = 1;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, src, n);
+    b->len += n;
+}
+
+static void put_u64(wbuf *b, uint64_t v)
+{
+    unsigned char x[8];
+    for (int i = 0; i < 8; i++)
+        x[i] = (unsigned char)(v >> (8 * i));
+    put(b, x, 8);
+}
+
+static void put_u32(wbuf *b, uint32_t v)
+{
+    unsigned char x[4];
+    for (int i = 0; i < 4; i++)
+        x[i] = (unsigned char)(v >> (8 * i));
+    put(b, x, 4);
+}
+
+static void put_i32(wbuf *b, int32_t v) { put_u32(b, (uint32_t)v); }
+
+static void put_f64(wbuf *b, double v)
+{
+    uint64_t u;
+    memcpy(&u, &v, 8);
+    put_u64(b, u);
+}
+
+static void put_str(wbuf *b, const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    put_u32(b, (uint32_t)n);
+    put(b, s, n);
+}
+
+/* ---- bounds-checked decoding ---- */
+
+typedef struct {
+    const unsigned char *p;
+    size_t len, pos;
+    int bad;
+} rbuf;
+
+static const unsigned char *take(rbuf *r, size_t n)
+{
+    if (r->bad || r->len - r->pos < n) {
+        r->bad = 1;
+        return NULL;
+    }
+    const unsigned char *p = r->p + r->pos;
+    r->pos += n;
+    return p;
+}
+
+static uint64_t get_u64(rbuf *r)
+{
+    const unsigned char *x = take(r, 8);
+    uint64_t v = 0;
+    for (int i = 0; x && i < 8; i++)
+        v |= (uint64_t)x[i] << (8 * i);
+    return v;
+}
+
+static uint32_t get_u32(rbuf *r)
+{
+    const unsigned char *x = take(r, 4);
+    uint32_t v = 0;
+    for (int i = 0; x && i < 4; i++)
+        v |= (uint32_t)x[i] << (8 * i);
+    return v;
+}
+
+static int32_t get_i32(rbuf *r)
+{
+    uint32_t u = get_u32(r);
+    return u > INT32_MAX ? (int32_t)(u - 2147483648u) - 2147483647 - 1 : (int32_t)u;
+}
+
+static double get_f64(rbuf *r)
+{
+    uint64_t u = get_u64(r);
+    double v;
+    memcpy(&v, &u, 8);
+    return v;
+}
+
+static char *get_str(rbuf *r)
+{
+    uint32_t n = get_u32(r);
+    if (n > MAX_STRING) {
+        r->bad = 1;
+        return NULL;
+    }
+    const unsigned char *s = take(r, n);
+    if (!s)
+        return NULL;
+    if (memchr(s, 0, n)) {
+        r->bad = 1;
+        return NULL;
+    }
+    char *out = malloc((size_t)n + 1);
+    if (!out) {
+        r->bad = 1;
+        return NULL;
+    }
+    memcpy(out, s, n);
+    out[n] = 0;
+    return out;
+}
+
+/* ---- payload ---- */
+
+static void encode_payload(wbuf *b, const ge_model *m, const ge_meta *meta)
+{
+    const ge_shape *s = &m->s;
+    put_i32(b, s->W);
+    put_i32(b, s->H);
+    put_i32(b, s->N);
+    put_i32(b, s->p0);
+    put_i32(b, s->p1);
+    put_i32(b, s->O);
+    put_i32(b, (int32_t)s->wrap);
+    put_i32(b, (int32_t)s->readout);
+    put_f64(b, s->xmin);
+    put_f64(b, s->ymin);
+    put_f64(b, s->width);
+    put_f64(b, s->height);
+    put_str(b, meta->crs);
+    put_str(b, meta->xcol);
+    put_str(b, meta->ycol);
+    for (int o = 0; o < s->O; o++)
+        put_str(b, meta->targets ? meta->targets[o] : NULL);
+    put_str(b, meta->source);
+    put_i32(b, meta->loss);
+    put_i32(b, meta->optimizer);
+    put_f64(b, meta->huber_delta);
+    put_f64(b, meta->lr);
+    put_f64(b, meta->smooth);
+    put_i32(b, meta->standardized);
+    put_u64(b, (uint64_t)meta->epochs);
+    put_u64(b, (uint64_t)meta->best_epoch);
+    put_u64(b, meta->batch_size);
+    put_u64(b, meta->seed);
+    put_u64(b, meta->samples);
+    put_u64(b, meta->skipped);
+    put_f64(b, meta->train_loss);
+    put_f64(b, meta->valid_loss);
+    for (int o = 0; o < s->O; o++)
+        put_f64(b, m->y_mean[o]);
+    for (int o = 0; o < s->O; o++)
+        put_f64(b, m->y_std[o]);
+    put_u64(b, m->n_params);
+    for (size_t i = 0; i < m->n_params; i++)
+        put_f64(b, m->params[i]);
+}
+
+int ge_model_encode(const ge_model *m, const ge_meta *meta, unsigned char **out, size_t *len,
+                    ge_error *err)
+{
+    wbuf payload = {0}, file = {0};
+    encode_payload(&payload, m, meta);
+    uLongf zlen = compressBound(payload.len);
+    if (payload.oom)
+        goto oom;
+    put(&file, MAGIC, 8);
+    put_u32(&file, GE_MODELFILE_VERSION);
+    put_u32(&file, 0);
+    put_u64(&file, payload.len);
+    put_u64(&file, 0); /* compressed size, patched below */
+    if (file.oom || !(file.p = realloc(file.p, HEADER + zlen + 4)))
+        goto oom;
+    file.cap = HEADER + zlen + 4;
+    if (compress2(file.p + HEADER, &zlen, payload.p, payload.len, 6) != Z_OK)
+        goto oom;
+    file.len = HEADER;
+    wbuf patch = {.p = file.p + 24, .cap = 8};
+    put_u64(&patch, zlen);
+    file.len = HEADER + zlen;
+    put_u32(&file, (uint32_t)crc32(0L, file.p, (uInt)file.len));
+    free(payload.p);
+    *out = file.p;
+    *len = file.len;
+    return 0;
+oom:
+    free(payload.p);
+    free(file.p);
+    return ge_fail(err, "out of memory encoding the model");
+}
+
+int ge_model_decode(const unsigned char *buf, size_t len, const char *name, ge_model *m,
+                    ge_meta *meta, ge_error *err)
+{
+    memset(m, 0, sizeof *m);
+    memset(meta, 0, sizeof *meta);
+    if (len < 8 || memcmp(buf, MAGIC, 8) != 0)
+        return ge_fail(err, "%s: not a geoembed model file", name);
+    if (len < HEADER + 4)
+        return ge_fail(err, "%s: truncated model file (%zu bytes)", name, len);
+    rbuf h = {.p = buf, .len = HEADER, .pos = 8};
+    uint32_t version = get_u32(&h), flags = get_u32(&h);
+    uint64_t plen = get_u64(&h), zlen = get_u64(&h);
+    if (version > GE_MODELFILE_VERSION || version == 0)
+        return ge_fail(err,
+                       "%s: model file format version %u is not supported by this geoembed "
+                       "(it reads version %d); %s",
+                       name, version, GE_MODELFILE_VERSION,
+                       version ? "upgrade geoembed" : "the file is damaged");
+    if (flags != 0)
+        return ge_fail(err, "%s: model file uses features this geoembed does not know", name);
+    if (zlen > len - HEADER - 4)
+        return ge_fail(err, "%s: truncated model file (%zu of %llu bytes)", name, len,
+                       (unsigned long long)(zlen + HEADER + 4));
+    if (zlen < len - HEADER - 4)
+        return ge_fail(err, "%s: unexpected data after the end of the model", name);
+    rbuf t = {.p = buf + HEADER + zlen, .len = 4};
+    if ((uint32_t)crc32(0L, buf, (uInt)(HEADER + zlen)) != get_u32(&t))
+        return ge_fail(err, "%s: model file is corrupted (checksum mismatch)", name);
+    if (plen > (uint64_t)GE_MAX_PARAMS * 8 + (1u << 28))
+        return ge_fail(err, "%s: model file declares an impossible size", name);
+
+    unsigned char *payload = malloc(plen ? plen : 1);
+    if (!payload)
+        return ge_fail(err, "%s: out of memory reading the model", name);
+    uLongf got = (uLongf)plen;
+    if (uncompress(payload, &got, buf + HEADER, (uLong)zlen) != Z_OK || got != plen) {
+        free(payload);
+        return ge_fail(err, "%s: model file is corrupted (bad compressed data)", name);
+    }
+    rbuf r = {.p = payload, .len = plen};
+    ge_shape s = {0};
+    s.W = get_i32(&r);
+    s.H = get_i32(&r);
+    s.N = get_i32(&r);
+    s.p0 = get_i32(&r);
+    s.p1 = get_i32(&r);
+    s.O = get_i32(&r);
+    s.wrap = (ge_wrap)get_i32(&r);
+    s.readout = (ge_readout)get_i32(&r);
+    s.xmin = get_f64(&r);
+    s.ymin = get_f64(&r);
+    s.width = get_f64(&r);
+    s.height = get_f64(&r);
+    ge_error why;
+    if (r.bad || ge_shape_check(&s, &why)) {
+        free(payload);
+        return ge_fail(err, "%s: model file holds an invalid model: %s", name,
+                       r.bad ? "truncated header" : why.msg);
+    }
+    meta->crs = get_str(&r);
+    meta->xcol = get_str(&r);
+    meta->ycol = get_str(&r);
+    meta->targets = calloc((size_t)s.O, sizeof *meta->targets);
+    if (!meta->targets)
+        r.bad = 1;
+    else
+        meta->ntargets = s.O;
+    for (int o = 0; o < s.O && !r.bad; o++)
+        meta->targets[o] = get_str(&r);
+    meta->source = get_str(&r);
+    meta->loss = get_i32(&r);
+    meta->optimizer = get_i32(&r);
+    meta->huber_delta = get_f64(&r);
+    meta->lr = get_f64(&r);
+    meta->smooth = get_f64(&r);
+    meta->standardized = get_i32(&r);
+    meta->epochs = (long)get_u64(&r);
+    meta->best_epoch = (long)get_u64(&r);
+    meta->batch_size = get_u64(&r);
+    meta->seed = get_u64(&r);
+    meta->samples = get_u64(&r);
+    meta->skipped = get_u64(&r);
+    meta->train_loss = get_f64(&r);
+    meta->valid_loss = get_f64(&r);
+    if (r.bad || ge_model_init(m, &s, &why)) {
+        free(payload);
+        ge_meta_free(meta);
+        return ge_fail(err, "%s: model file is damaged: %s", name,
+                       r.bad ? "metadata truncated" : why.msg);
+    }
+    for (int o = 0; o < s.O; o++)
+        m->y_mean[o] = get_f64(&r);
+    for (int o = 0; o < s.O; o++)
+        m->y_std[o] = get_f64(&r);
+    uint64_t np = get_u64(&r);
+    if (!r.bad && np != m->n_params)
+        r.bad = 1;
+    for (size_t i = 0; i < m->n_params && !r.bad; i++)
+        m->params[i] = get_f64(&r);
+    int trailing = r.pos != r.len;
+    free(payload);
+    if (r.bad || trailing) {
+        ge_model_free(m);
+        ge_meta_free(meta);
+        return ge_fail(err, "%s: model file is damaged: %s", name,
+                       trailing ? "unexpected data after the parameters"
+                                : "parameters truncated");
+    }
+    return 0;
+}
+
+int ge_model_save(const char *path, const ge_model *m, const ge_meta *meta, ge_error *err)
+{
+    unsigned char *buf;
+    size_t len;
+    ge_outfile out;
+    if (ge_model_encode(m, meta, &buf, &len, err))
+        return -1;
+    if (ge_outfile_open(&out, path, err)) {
+        free(buf);
+        return -1;
+    }
+    size_t wrote = fwrite(buf, 1, len, out.f);
+    free(buf);
+    if (wrote != len) {
+        ge_fail(err, "%s: write failed: %s", path, strerror(errno));
+        ge_outfile_abort(&out);
+        return -1;
+    }
+    return ge_outfile_commit(&out, err);
+}
+
+int ge_model_load(const char *path, ge_model *m, ge_meta *meta, ge_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return ge_fail(err, "%s: cannot open model: %s", path, strerror(errno));
+    unsigned char *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len == cap) {
+            cap = cap ? cap * 2 : 1 << 16;
+            unsigned char *p = realloc(buf, cap);
+            if (!p) {
+                free(buf);
+                fclose(f);
+                return ge_fail(err, "%s: out of memory reading the model", path);
+            }
+            buf = p;
+        }
+        size_t n = fread(buf + len, 1, cap - len, f);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    int rerr = ferror(f);
+    fclose(f);
+    if (rerr) {
+        free(buf);
+        return ge_fail(err, "%s: read error (is it a directory?)", path);
+    }
+    int rc = ge_model_decode(buf, len, path, m, meta, err);
+    free(buf);
+    return rc;
+}
+
+void ge_meta_free(ge_meta *meta)
+{
+    free(meta->crs);
+    free(meta->xcol);
+    free(meta->ycol);
+    free(meta->source);
+    for (int i = 0; meta->targets && i < meta->ntargets; i++)
+        free(meta->targets[i]);
+    free(meta->targets);
+    memset(meta, 0, sizeof *meta);
+}
+
+int ge_meta_set_targets(ge_meta *meta, int O, char *const *names)
+{
+    meta->targets = calloc((size_t)O, sizeof *meta->targets);
+    if (!meta->targets)
+        return -1;
+    meta->ntargets = O;
+    for (int o = 0; o < O; o++)
+        if (!(meta->targets[o] = strdup(names[o])))
+            return -1;
+    return 0;
+}

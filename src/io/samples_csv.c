@@ -1,0 +1,205 @@
+/* Samples from a CSV/TSV file: column detection, strict numbers, skipped rows. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "geoembed/csv.h"
+#include "geoembed/model.h"
+#include "geoembed/samples.h"
+
+static const char *const lon_names[] = {"lon", "longitude", "lng", NULL};
+static const char *const lat_names[] = {"lat", "latitude", NULL};
+
+static int in_list(const char *name, const char *const *list)
+{
+    for (; *list; list++)
+        if (strcasecmp(name, *list) == 0)
+            return 1;
+    return 0;
+}
+
+int ge_is_lon_name(const char *name) { return in_list(name, lon_names); }
+int ge_is_lat_name(const char *name) { return in_list(name, lat_names); }
+
+/* First column named like one of the candidates, in candidate order. */
+static int detect(const ge_csv *c, const char *const *names, const char *fallback)
+{
+    for (; *names; names++) {
+        int k = ge_csv_find(c, *names);
+        if (k >= 0)
+            return k;
+    }
+    return ge_csv_find(c, fallback);
+}
+
+static int column(const ge_csv *c, const char *name, const char *what, ge_error *err)
+{
+    int k = ge_csv_find(c, name);
+    if (k < 0)
+        return ge_fail(err, "%s: no column '%s' (%s) in the header", ge_csv_path(c), name, what);
+    return k;
+}
+
+/* Strict finite number for a coordinate or target cell. */
+static int cell_number(const ge_csv *c, long line, int col, const char *field, double *v,
+                       ge_error *err)
+{
+    if (ge_csv_number(field, v) == 0 && isfinite(*v))
+        return 0;
+    return ge_fail(err, "%s:%ld: column '%s' (%d): expected a finite number, got '%.40s'",
+                   ge_csv_path(c), line, ge_csv_colname(c, col), col + 1, field);
+}
+
+typedef struct {
+    size_t cap;
+    ge_samples *s;
+} growth;
+
+static int grow(growth *g, ge_error *err)
+{
+    ge_samples *s = g->s;
+    if (s->M < g->cap)
+        return 0;
+    size_t cap = g->cap ? g->cap * 2 : 1024;
+    double *xy = realloc(s->xy, cap * 2 * sizeof *xy);
+    if (xy)
+        s->xy = xy;
+    double *y = s->O ? realloc(s->y, cap * (size_t)s->O * sizeof *y) : s->y;
+    if (y)
+        s->y = y;
+    if (!xy || (s->O && !y))
+        return ge_fail(err, "out of memory after %zu samples", s->M);
+    g->cap = cap;
+    return 0;
+}
+
+int ge_samples_read_csv(const char *path, const ge_sample_opts *o, ge_samples *s, ge_error *err)
+{
+    memset(s, 0, sizeof *s);
+    ge_csv_opts co = {.delimiter = o->delimiter};
+    ge_csv *c = ge_csv_open(path, &co, err);
+    if (!c)
+        return -1;
+    int *tcol = NULL, rc = -1, xc, yc;
+    char *const *f;
+    long line;
+    growth g = {.s = s};
+
+    xc = o->x ? column(c, o->x, "--x", err) : -1;
+    yc = o->y ? column(c, o->y, "--y", err) : -1;
+    if (!o->x && o->x_hint)
+        xc = ge_csv_find(c, o->x_hint);
+    if (!o->y && o->y_hint)
+        yc = ge_csv_find(c, o->y_hint);
+    if (!o->x && xc < 0)
+        xc = detect(c, lon_names, "x");
+    if (!o->y && yc < 0)
+        yc = detect(c, lat_names, "y");
+    if ((o->x && xc < 0) || (o->y && yc < 0))
+        goto done;
+    if (xc < 0 || yc < 0) {
+        ge_fail(err, "%s: no %s column found (looked for lon, longitude, lng, x and lat, "
+                     "latitude, y); name them with --x and --y",
+                ge_csv_path(c), xc < 0 ? "x" : "y");
+        goto done;
+    }
+    if (xc == yc) {
+        ge_fail(err, "%s: x and y are the same column '%s'", ge_csv_path(c),
+                ge_csv_colname(c, xc));
+        goto done;
+    }
+    s->lonlat = ge_is_lon_name(ge_csv_colname(c, xc)) && ge_is_lat_name(ge_csv_colname(c, yc));
+    s->xcol = strdup(ge_csv_colname(c, xc));
+    s->ycol = strdup(ge_csv_colname(c, yc));
+    tcol = calloc((size_t)ge_csv_ncols(c) + 1, sizeof *tcol);
+    if (!s->xcol || !s->ycol || !tcol) {
+        ge_fail(err, "out of memory");
+        goto done;
+    }
+
+    int have = ge_csv_next(c, &f, &line, err); /* the first row settles default targets */
+    if (have < 0)
+        goto done;
+    if (o->need_targets && o->targets) {
+        char *list = strdup(o->targets), *save = NULL;
+        for (char *t = list ? strtok_r(list, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save)) {
+            int k = column(c, t, "--target", err);
+            if (k < 0 || s->O == GE_MAX_OUTPUTS) {
+                if (k >= 0)
+                    ge_fail(err, "too many targets (at most %d)", GE_MAX_OUTPUTS);
+                free(list);
+                goto done;
+            }
+            tcol[s->O++] = k;
+        }
+        free(list);
+    } else if (o->need_targets) {
+        for (int k = 0; k < ge_csv_ncols(c) && have == 1; k++) {
+            double v;
+            if (k == xc || k == yc || s->O == GE_MAX_OUTPUTS)
+                continue;
+            if (ge_csv_is_missing(f[k]) || ge_csv_number(f[k], &v) == 0)
+                tcol[s->O++] = k;
+        }
+    }
+    if (o->need_targets && s->O == 0) {
+        ge_fail(err, "%s: %s", ge_csv_path(c),
+                have ? "no numeric target column besides the coordinates; name them with --target"
+                     : "no data rows after the header");
+        goto done;
+    }
+    s->targets = calloc((size_t)s->O + 1, sizeof *s->targets);
+    for (int k = 0; s->targets && k < s->O; k++)
+        if (!(s->targets[k] = strdup(ge_csv_colname(c, tcol[k])))) {
+            ge_fail(err, "out of memory");
+            goto done;
+        }
+    if (!s->targets) {
+        ge_fail(err, "out of memory");
+        goto done;
+    }
+
+    for (; have == 1; have = ge_csv_next(c, &f, &line, err)) {
+        if (grow(&g, err))
+            goto done;
+        double *xy = s->xy + 2 * s->M, *y = s->y + (size_t)s->O * s->M;
+        if (cell_number(c, line, xc, f[xc], &xy[0], err) ||
+            cell_number(c, line, yc, f[yc], &xy[1], err))
+            goto done;
+        int missing = 0;
+        for (int k = 0; k < s->O; k++) {
+            const char *v = f[tcol[k]];
+            if (ge_csv_is_missing(v))
+                missing = 1;
+            else if (cell_number(c, line, tcol[k], v, &y[k], err))
+                goto done;
+        }
+        if (missing)
+            s->skipped_missing++;
+        else
+            s->M++;
+    }
+    if (have < 0)
+        goto done;
+    rc = 0;
+done:
+    free(tcol);
+    ge_csv_close(c);
+    if (rc)
+        ge_samples_free(s);
+    return rc;
+}
+
+void ge_samples_free(ge_samples *s)
+{
+    free(s->xy);
+    free(s->y);
+    free(s->xcol);
+    free(s->ycol);
+    for (int k = 0; s->targets && k < s->O; k++)
+        free(s->targets[k]);
+    free(s->targets);
+    free(s->crs);
+    memset(s, 0, sizeof *s);
+}
