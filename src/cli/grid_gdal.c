@@ -43,7 +43,8 @@ static char **creation_options(const cli_args *a, const char *driver)
 static void describe(GDALDatasetH ds, const predictor *p, const char *model_path)
 {
     char buf[64];
-    GDALSetMetadataItem(ds, "GEOEMBED_MODEL", model_path, NULL);
+    const char *base = strrchr(model_path, '/');
+    GDALSetMetadataItem(ds, "GEOEMBED_MODEL", base ? base + 1 : model_path, NULL);
     GDALSetMetadataItem(ds, "GEOEMBED_LOSS", ge_loss_name((ge_loss_kind)p->meta.loss), NULL);
     snprintf(buf, sizeof buf, "%llu", (unsigned long long)p->meta.samples);
     GDALSetMetadataItem(ds, "GEOEMBED_SAMPLES", buf, NULL);
