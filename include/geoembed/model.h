@@ -42,6 +42,8 @@ typedef enum {
 #define GE_MAX_CELLS 100000000L /* W*H */
 #define GE_MAX_PARAMS 400000000L
 #define GE_MAX_OUTPUTS 256
+/* Multiply-adds below which a loop runs on one thread (waking threads costs more). */
+#define GE_PARALLEL_WORK 2e6
 
 typedef struct {
     int W, H, N;

@@ -15,7 +15,9 @@ typedef struct {
     double *y;  /* [M][O] */
     char *xcol, *ycol;
     char **targets; /* [O] */
-    size_t skipped_missing; /* rows skipped for an empty/NA/NaN target */
+    size_t skipped_missing; /* rows skipped for an empty/NA/NaN target (nodata pixels) */
+    size_t centroids;       /* non-point features taken at their centroid */
+    size_t skipped_geometry; /* features without a geometry */
     int lonlat;             /* coordinate columns are named like longitude/latitude */
     char *crs;              /* CRS the source declares (WKT), or NULL */
 } ge_samples;
@@ -26,9 +28,26 @@ typedef struct {
     const char *targets;  /* comma-separated target columns; NULL: every other numeric one */
     char delimiter;       /* 0: detect */
     int need_targets;     /* 0: coordinates only (no targets read) */
+    /* GIS sources */
+    const char *layer;    /* vector layer name; NULL: the first */
+    const char *where;    /* OGR attribute filter */
+    const int *bands;     /* raster bands (1-based), nbands of them; NULL: all */
+    int nbands;
+    size_t max_samples;   /* raster: keep a seeded random subset of this size; 0: all */
+    unsigned long long seed;
 } ge_sample_opts;
 
+/* Any supported input: CSV/TSV (by extension or "-"), else any OGR vector
+ * source (point features; other geometries by their centroid), else any GDAL
+ * raster (valid pixel centres). */
+int ge_samples_read(const char *path, const ge_sample_opts *o, ge_samples *s, ge_error *err);
 int ge_samples_read_csv(const char *path, const ge_sample_opts *o, ge_samples *s, ge_error *err);
+int ge_samples_read_vector(const char *path, const ge_sample_opts *o, ge_samples *s,
+                           ge_error *err);
+int ge_samples_read_raster(const char *path, const ge_sample_opts *o, ge_samples *s,
+                           ge_error *err);
+/* 1 when path names a CSV/TSV file to read with the CSV reader. */
+int ge_is_csv_path(const char *path);
 void ge_samples_free(ge_samples *s);
 
 /* Column name matching: the coordinate names geoembed detects. */

@@ -46,6 +46,13 @@ int cmd_eval(cli_args *a)
         predictor_free(&p);
         return rc;
     }
+    char *src = NULL;
+    if ((rc = samples_crs(a, &s, p.meta.crs, &src)) ||
+        (rc = samples_to_crs(a, &s, src, p.meta.crs))) {
+        free(src);
+        goto done;
+    }
+    free(src);
     if (s.O != O) {
         rc = runtime_error("%s: %d targets given but the model predicts %d", a->pos[1], s.O, O);
         goto done;

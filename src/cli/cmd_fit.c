@@ -157,8 +157,26 @@ int cmd_fit(cli_args *a)
 
     if ((rc = read_samples(a, a->pos[0], 1, &s)))
         return rc;
-    if ((rc = samples_crs(a, &s, &meta.crs)))
+    char *src_crs = NULL;
+    if ((rc = samples_crs(a, &s, NULL, &src_crs)))
         goto done;
+    if (a->val[O_CRS]) {
+        if (!(meta.crs = ge_crs_to_wkt(a->val[O_CRS], &err))) {
+            free(src_crs);
+            rc = usage_error("fit", "--crs: %s", err.msg);
+            goto done;
+        }
+        rc = samples_to_crs(a, &s, src_crs, meta.crs);
+        free(src_crs);
+        if (rc)
+            goto done;
+    } else {
+        meta.crs = src_crs;
+    }
+    if (!*meta.crs)
+        say(2, "geoembed: fit: no CRS: coordinates '%s'/'%s' are taken as planar; outputs will "
+               "carry no CRS\n",
+            s.xcol, s.ycol);
     int geographic = ge_crs_is_geographic(meta.crs);
     rc = a->val[O_INIT] ? fit_init_model(a, &s, &m, &init_meta, &fs)
                         : settings_resolve(a, &s, geographic, &fs);

@@ -6,7 +6,9 @@
 
 #include "commands.h"
 #include "display.h"
+#include "geoembed/crs.h"
 #include "geoembed/csv.h"
+#include "geoembed/reproject.h"
 #include "geoembed/outfile.h"
 #include "grid.h"
 #include "inputs.h"
@@ -62,8 +64,36 @@ static int predict_points(cli_args *a, predictor *p)
         ge_csv_close(c);
         return rc;
     }
+    /* Points are in the model's CRS unless --src-crs says otherwise, or they
+     * are lon/lat columns and the model is projected. */
+    ge_transform *tr = NULL;
+    char *src = NULL;
+    if (a->val[O_SRC_CRS])
+        src = ge_crs_to_wkt(a->val[O_SRC_CRS], &err);
+    else if (ge_is_lon_name(ge_csv_colname(c, xc)) && ge_is_lat_name(ge_csv_colname(c, yc)) &&
+             *p->meta.crs && !ge_crs_is_geographic(p->meta.crs))
+        src = ge_crs_to_wkt("EPSG:4326", &err);
+    if (a->val[O_SRC_CRS] && !src) {
+        ge_csv_close(c);
+        return usage_error("predict", "--src-crs: %s", err.msg);
+    }
+    if (src) {
+        int same;
+        if (!*p->meta.crs) {
+            free(src);
+            ge_csv_close(c);
+            return usage_error("predict", "the model has no CRS to reproject the points into");
+        }
+        tr = ge_transform_new(src, p->meta.crs, &same, &err);
+        free(src);
+        if (!tr && !same) {
+            ge_csv_close(c);
+            return fail_with(&err);
+        }
+    }
     ge_outfile out;
     if (ge_outfile_open(&out, a->val[O_OUTPUT] ? a->val[O_OUTPUT] : "-", &err)) {
+        ge_transform_free(tr);
         ge_csv_close(c);
         return fail_with(&err);
     }
@@ -91,7 +121,10 @@ static int predict_points(cli_args *a, predictor *p)
                     goto fail;
                 }
             }
-            outside += predictor_at(p, x, y, v) != 0;
+            double xy[2] = {x, y};
+            if (tr)
+                ge_transform_points(tr, xy, 1);
+            outside += predictor_at(p, xy[0], xy[1], v) != 0;
         }
         for (int k = 0; k < ge_csv_ncols(c); k++) {
             bad |= k && fputc(d, out.f) == EOF;
@@ -108,6 +141,8 @@ static int predict_points(cli_args *a, predictor *p)
         rc = fail_with(&err);
         goto fail;
     }
+    ge_transform_free(tr);
+    tr = NULL;
     if (ge_outfile_commit(&out, &err)) {
         ge_csv_close(c);
         return fail_with(&err);
@@ -119,6 +154,7 @@ static int predict_points(cli_args *a, predictor *p)
     ge_csv_close(c);
     return EXIT_OK;
 fail:
+    ge_transform_free(tr);
     ge_outfile_abort(&out);
     ge_csv_close(c);
     return rc;
@@ -132,11 +168,13 @@ int cmd_predict(cli_args *a)
                                            : "expected MODEL and POINTS (or --grid OUT)");
     if (grid && a->val[O_OUTPUT])
         return usage_error("predict", "--grid names the output; -o is for points");
-    if (!grid && (a->val[O_BBOX] || a->val[O_RESOLUTION] || a->val[O_SIZE] || a->val[O_OF]))
-        return usage_error("predict", "--bbox, --resolution, --size and --of apply to --grid");
+    if (!grid && (a->val[O_BBOX] || a->val[O_RESOLUTION] || a->val[O_SIZE] || a->val[O_OF] ||
+                  a->val[O_DST_CRS] || a->nco))
+        return usage_error("predict", "--bbox, --resolution, --size, --of, --co and --dst-crs "
+                                      "apply to --grid");
     if (apply_threads(a))
         return EXIT_USAGE;
-    grid_spec gs;
+    grid_spec gs = {0};
     predictor p;
     int rc = predictor_load(&p, a->pos[0]);
     if (rc)
@@ -145,6 +183,7 @@ int cmd_predict(cli_args *a)
         rc = grid_spec_resolve(a, &p, &gs);
         if (!rc)
             rc = grid_write(a, &p, &gs);
+        grid_spec_free(&gs);
     } else {
         rc = predict_points(a, &p);
     }

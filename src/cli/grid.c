@@ -1,10 +1,13 @@
 /* Grid extent and size for predict --grid, and the CSV grid writer. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "display.h"
+#include "geoembed/crs.h"
 #include "geoembed/csv.h"
+#include "geoembed/reproject.h"
 #include "geoembed/outfile.h"
 #include "grid.h"
 
@@ -20,11 +23,37 @@ int grid_spec_resolve(const cli_args *a, const predictor *p, grid_spec *g)
 {
     const ge_shape *s = &p->m.s;
     double v[4];
+    ge_error err;
     memset(g, 0, sizeof *g);
     g->xmin = s->xmin;
     g->ymin = s->ymin;
     g->xmax = s->xmin + s->width;
     g->ymax = s->ymin + s->height;
+    int reprojected = 0;
+    if (a->val[O_DST_CRS]) {
+        if (!*p->meta.crs)
+            return usage_error(a->cmd_name, "--dst-crs: the model has no CRS to reproject from");
+        if (!(g->crs_wkt = ge_crs_to_wkt(a->val[O_DST_CRS], &err)))
+            return usage_error(a->cmd_name, "--dst-crs: %s", err.msg);
+        int same;
+        g->to_model = ge_transform_new(g->crs_wkt, p->meta.crs, &same, &err);
+        if (!g->to_model && !same)
+            return fail_with(&err);
+        if (!same && !a->val[O_BBOX]) {
+            ge_transform *fwd = ge_transform_new(p->meta.crs, g->crs_wkt, &same, &err);
+            double in[4] = {g->xmin, g->ymin, g->xmax, g->ymax}, out[4];
+            int bad = !fwd || ge_transform_bounds(fwd, in, out, &err);
+            ge_transform_free(fwd);
+            if (bad)
+                return runtime_error("--dst-crs: %s; give --bbox in the target CRS", err.msg);
+            g->xmin = out[0], g->ymin = out[1], g->xmax = out[2], g->ymax = out[3];
+        }
+        reprojected = !same;
+    } else {
+        g->crs_wkt = strdup(p->meta.crs ? p->meta.crs : "");
+        if (!g->crs_wkt)
+            return runtime_error("out of memory");
+    }
     if (a->val[O_BBOX]) {
         if (arg_doubles(a, O_BBOX, 4, 4, v, NULL))
             return EXIT_USAGE;
@@ -43,6 +72,9 @@ int grid_spec_resolve(const cli_args *a, const predictor *p, grid_spec *g)
                                MAX_GRID_SIDE);
         g->cols = (long)v[0];
         g->rows = (long)v[1];
+    } else if (reprojected && !a->val[O_RESOLUTION]) {
+        g->cols = s->W; /* as many pixels as the model has cells */
+        g->rows = s->H;
     } else {
         double xr = p->m.cw, yr = p->m.ch;
         if (a->val[O_RESOLUTION]) {
@@ -83,6 +115,25 @@ void grid_centre(const grid_spec *g, long col, long row, double *x, double *y)
     *y = g->ymax - (row + 0.5) * g->yres;
 }
 
+void grid_centres_in_model(const grid_spec *g, long r0, long nr, double *xy)
+{
+    for (long r = 0; r < nr; r++)
+        for (long c = 0; c < g->cols; c++) {
+            size_t i = (size_t)r * g->cols + c;
+            grid_centre(g, c, r0 + r, &xy[2 * i], &xy[2 * i + 1]);
+        }
+    if (g->to_model)
+        ge_transform_points(g->to_model, xy, (size_t)nr * g->cols);
+}
+
+void grid_spec_free(grid_spec *g)
+{
+    free(g->crs_wkt);
+    ge_transform_free(g->to_model);
+    g->crs_wkt = NULL;
+    g->to_model = NULL;
+}
+
 static int write_csv_grid(const cli_args *a, const predictor *p, const grid_spec *g)
 {
     ge_outfile out;
@@ -97,11 +148,17 @@ static int write_csv_grid(const cli_args *a, const predictor *p, const grid_spec
     }
     bad |= fputc('\n', out.f) == EOF;
     double v[GE_MAX_OUTPUTS];
-    for (long r = 0; r < g->rows && !bad; r++)
+    double *xy = malloc((size_t)g->cols * 2 * sizeof *xy);
+    if (!xy) {
+        ge_outfile_abort(&out);
+        return runtime_error("out of memory");
+    }
+    for (long r = 0; r < g->rows && !bad; r++) {
+        grid_centres_in_model(g, r, 1, xy);
         for (long c = 0; c < g->cols && !bad; c++) {
             double x, y;
             grid_centre(g, c, r, &x, &y);
-            predictor_at(p, x, y, v);
+            predictor_at(p, xy[2 * c], xy[2 * c + 1], v);
             bad |= ge_csv_write_number(out.f, x);
             bad |= fputc(',', out.f) == EOF;
             bad |= ge_csv_write_number(out.f, y);
@@ -111,6 +168,8 @@ static int write_csv_grid(const cli_args *a, const predictor *p, const grid_spec
             }
             bad |= fputc('\n', out.f) == EOF;
         }
+    }
+    free(xy);
     if (ge_outfile_commit(&out, &err))
         return fail_with(&err);
     return EXIT_OK;

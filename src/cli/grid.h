@@ -11,7 +11,13 @@ typedef struct {
     double xres, yres;
     int csv; /* 1: CSV grid of cell centres; 0: a GDAL raster driver */
     const char *driver;
+    char *crs_wkt;               /* the grid's CRS: --dst-crs, else the model's */
+    struct ge_transform *to_model; /* grid CRS -> model CRS, NULL when the same */
 } grid_spec;
+
+void grid_spec_free(grid_spec *g);
+/* Pixel centres of rows [r0, r0+nr) in the model's CRS: xy[nr*cols][2]. */
+void grid_centres_in_model(const grid_spec *g, long r0, long nr, double *xy);
 
 /* --bbox, --resolution, --size, --of; defaults: the model's exterior at the
  * model's cell size. Returns 0 or an exit status. */

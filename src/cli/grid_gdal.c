@@ -19,7 +19,7 @@
 #include "geoembed/outfile.h"
 #include "grid.h"
 
-enum { STRIP = 256 };
+enum { STRIP = 128 };
 
 static char **creation_options(const cli_args *a, const char *driver)
 {
@@ -56,18 +56,22 @@ static int fill(GDALDatasetH ds, const predictor *p, const grid_spec *g, const c
 {
     const int O = p->m.s.O;
     float *buf = malloc((size_t)g->cols * STRIP * O * sizeof *buf);
-    if (!buf)
+    double *xy = malloc((size_t)g->cols * STRIP * 2 * sizeof *xy);
+    if (!buf || !xy) {
+        free(buf);
+        free(xy);
         return runtime_error("%s: out of memory for a strip of %ld pixels", name, g->cols);
+    }
     double v[GE_MAX_OUTPUTS];
     int rc = 0;
     for (long r0 = 0; r0 < g->rows && !rc; r0 += STRIP) {
         long nr = g->rows - r0 < STRIP ? g->rows - r0 : STRIP;
+        grid_centres_in_model(g, r0, nr, xy);
 #pragma omp parallel for schedule(static) private(v)
         for (long r = 0; r < nr; r++)
             for (long c = 0; c < g->cols; c++) {
-                double x, y;
-                grid_centre(g, c, r0 + r, &x, &y);
-                predictor_at(p, x, y, v);
+                size_t i = (size_t)r * g->cols + c;
+                predictor_at(p, xy[2 * i], xy[2 * i + 1], v);
                 for (int o = 0; o < O; o++)
                     buf[((size_t)o * nr + r) * g->cols + c] = (float)v[o];
             }
@@ -80,6 +84,7 @@ static int fill(GDALDatasetH ds, const predictor *p, const grid_spec *g, const c
         }
     }
     free(buf);
+    free(xy);
     return rc;
 }
 
@@ -91,8 +96,8 @@ static GDALDatasetH create(GDALDriverH drv, const char *path, const predictor *p
         return NULL;
     double gt[6] = {g->xmin, g->xres, 0, g->ymax, 0, -g->yres};
     GDALSetGeoTransform(ds, gt);
-    if (p->meta.crs && *p->meta.crs)
-        GDALSetProjection(ds, p->meta.crs);
+    if (g->crs_wkt && *g->crs_wkt)
+        GDALSetProjection(ds, g->crs_wkt);
     for (int o = 0; o < p->m.s.O; o++) {
         GDALRasterBandH b = GDALGetRasterBand(ds, o + 1);
         GDALSetDescription(b, p->meta.targets[o]);

@@ -1,4 +1,6 @@
-/* Reading samples for fit, eval and cv; thread and delimiter options. */
+/* Reading samples for fit, eval and cv; CRS choice and reprojection; thread
+ * and delimiter options. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -7,6 +9,8 @@
 
 #include "display.h"
 #include "geoembed/crs.h"
+#include "geoembed/model.h"
+#include "geoembed/reproject.h"
 #include "inputs.h"
 
 int apply_threads(const cli_args *a)
@@ -36,6 +40,23 @@ int delimiter_option(const cli_args *a, char *out)
     return 0;
 }
 
+static int band_list(const cli_args *a, int *bands, int *n)
+{
+    double v[GE_MAX_OUTPUTS];
+    *n = 0;
+    if (!a->val[O_BAND])
+        return 0;
+    if (arg_doubles(a, O_BAND, 1, GE_MAX_OUTPUTS, v, n))
+        return EXIT_USAGE;
+    for (int k = 0; k < *n; k++) {
+        if (v[k] != floor(v[k]) || v[k] < 1 || v[k] > 65535)
+            return usage_error(a->cmd_name, "--band expects band numbers from 1, got '%s'",
+                               a->val[O_BAND]);
+        bands[k] = (int)v[k];
+    }
+    return 0;
+}
+
 int read_samples(const cli_args *a, const char *path, int need_targets, ge_samples *s)
 {
     return read_samples_for(a, path, NULL, NULL, need_targets ? "" : NULL, s);
@@ -44,44 +65,78 @@ int read_samples(const cli_args *a, const char *path, int need_targets, ge_sampl
 int read_samples_for(const cli_args *a, const char *path, const char *xcol, const char *ycol,
                      const char *targets, ge_samples *s)
 {
+    int bands[GE_MAX_OUTPUTS], nb;
+    long maxs = 0, seed = 0;
     ge_sample_opts o = {.x = a->val[O_X], .y = a->val[O_Y], .x_hint = xcol, .y_hint = ycol,
-                        .targets = a->val[O_TARGET], .need_targets = targets != NULL};
+                        .targets = a->val[O_TARGET], .need_targets = targets != NULL,
+                        .layer = a->val[O_LAYER], .where = a->val[O_WHERE]};
     if (!o.targets && targets && *targets)
         o.targets = targets;
-    if (delimiter_option(a, &o.delimiter))
+    if (delimiter_option(a, &o.delimiter) || band_list(a, bands, &nb) ||
+        arg_long(a, O_MAX_SAMPLES, 0, 1, 1L << 40, &maxs) || arg_long(a, O_SEED, 0, 0, 1L << 62, &seed))
         return EXIT_USAGE;
+    o.bands = nb ? bands : NULL;
+    o.nbands = nb;
+    o.max_samples = (size_t)maxs;
+    o.seed = (unsigned long long)seed;
     ge_error err;
-    if (ge_samples_read_csv(path, &o, s, &err))
+    if (ge_samples_read(path, &o, s, &err))
         return fail_with(&err);
+    if (s->centroids)
+        say(2, "geoembed: %s: %zu non-point features taken at their centroid\n", path,
+            s->centroids);
+    if (s->skipped_geometry)
+        say(2, "geoembed: %s: %zu features without a geometry skipped\n", path,
+            s->skipped_geometry);
     return 0;
 }
 
-int samples_crs(const cli_args *a, const ge_samples *s, char **wkt)
+int samples_crs(const cli_args *a, const ge_samples *s, const char *model_wkt, char **wkt)
 {
     ge_error err;
-    (void)a;
     *wkt = NULL;
+    if (a->val[O_SRC_CRS]) {
+        if (!(*wkt = ge_crs_to_wkt(a->val[O_SRC_CRS], &err)))
+            return usage_error(a->cmd_name, "--src-crs: %s", err.msg);
+        return 0;
+    }
     if (s->crs) {
         *wkt = strdup(s->crs);
-    } else if (s->lonlat) {
+    } else if (s->lonlat && !(model_wkt && *model_wkt && ge_crs_is_geographic(model_wkt))) {
         for (size_t i = 0; i < s->M; i++) {
             double lon = s->xy[2 * i], lat = s->xy[2 * i + 1];
             if (lon < -180 || lon > 360 || lat < -90 || lat > 90)
                 return runtime_error("%s: sample %zu at (%g, %g) is not a longitude/latitude "
-                                     "in degrees; columns '%s'/'%s' are read as EPSG:4326",
-                                     a->pos[0], i + 1, lon, lat, s->xcol, s->ycol);
+                                     "in degrees; columns '%s'/'%s' are read as EPSG:4326 "
+                                     "(give --src-crs otherwise)",
+                                     a->pos[a->npos - 1], i + 1, lon, lat, s->xcol, s->ycol);
         }
         *wkt = ge_crs_to_wkt("EPSG:4326", &err);
         if (!*wkt)
             return fail_with(&err);
+    } else if (model_wkt) {
+        *wkt = strdup(model_wkt);
     } else {
         *wkt = strdup("");
-        if (a->cmd & (1u << 0))
-            say(2, "geoembed: fit: no CRS: coordinates '%s'/'%s' are taken as planar; outputs "
-                   "will carry no CRS\n",
-                s->xcol, s->ycol);
     }
     if (!*wkt)
         return runtime_error("out of memory");
+    return 0;
+}
+
+int samples_to_crs(const cli_args *a, ge_samples *s, const char *src, const char *dst)
+{
+    ge_error err;
+    int same;
+    if (dst && *dst && (!src || !*src))
+        return usage_error(a->cmd_name, "the input has no CRS to reproject from; give --src-crs");
+    ge_transform *t = ge_transform_new(src, dst, &same, &err);
+    if (!t)
+        return same ? 0 : fail_with(&err);
+    size_t bad = ge_transform_points(t, s->xy, s->M);
+    ge_transform_free(t);
+    if (bad)
+        return runtime_error("%s: %zu of %zu points cannot be transformed to the model's CRS",
+                             a->pos[a->npos - 1], bad, s->M);
     return 0;
 }

@@ -14,8 +14,13 @@ int read_samples(const cli_args *a, const char *path, int need_targets, ge_sampl
 /* The same with hints from a model: its coordinate column names and targets. */
 int read_samples_for(const cli_args *a, const char *path, const char *xcol, const char *ycol,
                      const char *targets, ge_samples *s);
-/* The CRS of the samples as WKT ("" for unnamed planar coordinates), after the
- * range checks of lon/lat data. Returns 0 or an exit status. */
-int samples_crs(const cli_args *a, const ge_samples *s, char **wkt);
+/* The CRS of the samples as WKT ("" for unnamed planar coordinates): --src-crs,
+ * else the source's own, else EPSG:4326 for lon/lat columns (range-checked).
+ * When model_wkt is given, samples without a CRS of their own are taken to be
+ * in it. Returns 0 or an exit status. */
+int samples_crs(const cli_args *a, const ge_samples *s, const char *model_wkt, char **wkt);
+/* Reprojects the samples from src to dst in place (nothing when the same).
+ * Returns 0 or an exit status. */
+int samples_to_crs(const cli_args *a, ge_samples *s, const char *src, const char *dst);
 
 #endif

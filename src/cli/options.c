@@ -34,6 +34,20 @@ const opt_spec opt_table[] = {
      "target columns (default: every other numeric column)"},
     {O_DELIMITER, "--delimiter", 1, "CHAR", READS, NULL,
      "CSV field delimiter: a character, or tab (default: detected)"},
+    {O_SRC_CRS, "--src-crs", 1, "CRS", READS, NULL,
+     "CRS of the input coordinates: EPSG:code, WKT or PROJ string (default: the input's own; "
+     "lon/lat columns of a CSV are EPSG:4326)"},
+    {O_SRC_CRS, "-s_srs", 1, "CRS", READS, NULL, NULL},
+    {O_CRS, "--crs", 1, "CRS", TRAIN, NULL,
+     "the model's CRS; samples are reprojected into it (default: the input's)"},
+    {O_LAYER, "--layer", 1, "NAME", C_FIT | C_EVAL | C_CV, NULL,
+     "vector input: the layer to read (default: the first)"},
+    {O_WHERE, "--where", 1, "EXPR", C_FIT | C_EVAL | C_CV, NULL,
+     "vector input: OGR attribute filter, e.g. \"depth < 10\""},
+    {O_BAND, "--band", 1, "B[,B...]", C_FIT | C_EVAL | C_CV, NULL,
+     "raster input: bands to learn (default: all)"},
+    {O_MAX_SAMPLES, "--max-samples", 1, "N", C_FIT | C_CV, NULL,
+     "raster input: keep a seeded random subset of N valid pixels"},
     {O_STRICT, "--strict", 0, NULL, C_FIT | C_CV, NULL,
      "a sample outside the exterior is an error, not skipped"},
 
@@ -92,6 +106,9 @@ const opt_spec opt_table[] = {
      "grid format: CSV, GTiff, COG or any GDAL raster driver (default: from the extension, "
      ".csv or .tif)"},
     {O_OF, "-of", 1, "FORMAT", C_PREDICT, NULL, NULL},
+    {O_DST_CRS, "--dst-crs", 1, "CRS", C_PREDICT, NULL,
+     "write the grid in this CRS (default: the model's)"},
+    {O_DST_CRS, "-t_srs", 1, "CRS", C_PREDICT, NULL, NULL},
     {O_CO, "--co", 1, "KEY=VALUE", C_PREDICT, NULL,
      "GDAL creation option, repeatable (GeoTIFF default: TILED=YES COMPRESS=DEFLATE "
      "PREDICTOR=3)"},

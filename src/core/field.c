@@ -7,7 +7,8 @@
 void ge_field(const ge_model *m, const double *Kt, double *F)
 {
     const int W = m->s.W, H = m->s.H, O = m->s.O;
-#pragma omp parallel for schedule(static)
+    const int big = (double)W * H * m->n_kernel > GE_PARALLEL_WORK;
+#pragma omp parallel for schedule(static) if (big)
     for (int w = 0; w < W; w++)
         for (int h = 0; h < H; h++)
             ge_block_forward(m, Kt, w, h, F + ((size_t)w * H + h) * O);

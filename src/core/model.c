@@ -33,6 +33,9 @@ int ge_shape_check(const ge_shape *s, ge_error *err)
     if (!(ge_cell_size(s->xmin, s->width, s->W) > 0) ||
         !(ge_cell_size(s->ymin, s->height, s->H) > 0))
         return ge_fail(err, "exterior is too small for %dx%d cells at its position", s->W, s->H);
+    if (!isfinite(ge_cell_size(s->xmin, s->width, s->W)) ||
+        !isfinite(ge_cell_size(s->ymin, s->height, s->H)))
+        return ge_fail(err, "exterior is too large: its corners overflow a double");
     if (s->wrap < GE_WRAP_NONE || s->wrap > GE_WRAP_XY)
         return ge_fail(err, "unknown wrap mode %d", (int)s->wrap);
     if (s->readout != GE_READOUT_CELL && s->readout != GE_READOUT_BILINEAR)

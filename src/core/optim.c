@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "geoembed/model.h"
 #include "geoembed/optim.h"
 
 ge_optim_opts ge_optim_defaults(ge_optim_kind kind)
@@ -44,7 +45,7 @@ static void adam_step(ge_optim *opt, double *p, const double *g)
     double step = opt->o.lr / bc1;
     double bc2_sqrt = sqrt(bc2);
     const long n = (long)opt->n;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n > GE_PARALLEL_WORK)
     for (long i = 0; i < n; i++) {
         mom[i] = mom[i] * b1 + g[i] * (1 - b1);
         vel[i] = vel[i] * b2 + (1 - b2) * (g[i] * g[i]);

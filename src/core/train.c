@@ -208,7 +208,8 @@ static void chunk(size_t n, int k, int T, size_t *lo, size_t *hi)
 static void forward_units(ge_trainer *t, size_t nt)
 {
     const int O = t->m->s.O;
-#pragma omp parallel for schedule(static)
+    const int big = (double)nt * t->m->n_kernel > GE_PARALLEL_WORK;
+#pragma omp parallel for schedule(static) if (big)
     for (long j = 0; j < (long)nt; j++) {
         int64_t w, h;
         size_t u = t->touched[j];
@@ -227,6 +228,8 @@ static void backward_units(ge_trainer *t, size_t nt)
     int T = t->threads;
     if ((size_t)T > nt)
         T = nt ? (int)nt : 1;
+    if ((double)nt * m->n_kernel * 2 < GE_PARALLEL_WORK)
+        T = 1; /* too little work to pay for waking threads */
 #pragma omp parallel num_threads(T)
     {
         int k = 0, nth = 1;
