@@ -1,4 +1,5 @@
 /* geoembed eval MODEL INPUT: error metrics of a model on labelled samples. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,6 +74,8 @@ int cmd_eval(cli_args *a)
         goto done;
     }
     metrics_print(stdout, a->val[O_JSON] != NULL, s.targets, acc, O, outside + s.skipped_missing);
+    if (a->val[O_JSON])
+        putchar('\n');
     rc = fflush(stdout) == 0 ? EXIT_OK : runtime_error("write error on standard output");
 done:
     ge_samples_free(&s);

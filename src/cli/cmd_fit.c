@@ -4,20 +4,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "commands.h"
 #include "display.h"
 #include "geoembed/crs.h"
 #include "geoembed/fit.h"
 #include "geoembed/modelfile.h"
-#include "geoembed/rng.h"
-#include "geoembed/samples.h"
 #include "inputs.h"
 #include "progress.h"
 #include "settings.h"
+#include "trainjob.h"
 
 static volatile sig_atomic_t stop_signal;
 
@@ -59,61 +55,16 @@ static int keep_inside(const cli_args *a, const ge_shape *sh, ge_samples *s, siz
     return 0;
 }
 
-static void standardize(const ge_samples *s, int on, ge_model *m, double *y)
-{
-    const int O = s->O;
-    for (int o = 0; o < O; o++) {
-        double mean = 0, var = 0;
-        if (on && s->M) {
-            for (size_t i = 0; i < s->M; i++)
-                mean += s->y[i * O + o];
-            mean /= (double)s->M;
-            for (size_t i = 0; i < s->M; i++)
-                var += (s->y[i * O + o] - mean) * (s->y[i * O + o] - mean);
-            var /= (double)s->M;
-            m->y_mean[o] = mean;
-            m->y_std[o] = var > 0 ? sqrt(var) : 1.0;
-        }
-        for (size_t i = 0; i < s->M; i++)
-            y[i * O + o] = (s->y[i * O + o] - m->y_mean[o]) / m->y_std[o];
-    }
-}
-
-/* Moves a seeded random fraction of the samples to the end: [0, M-nv) train,
- * [M-nv, M) validation. */
-static size_t split(ge_samples *s, double *y, double frac, uint64_t seed)
-{
-    size_t nv = (size_t)floor(frac * (double)s->M);
-    if (nv == 0 || nv >= s->M)
-        return 0;
-    ge_rng r;
-    ge_rng_seed(&r, seed ^ 0x5eedfa11ULL);
-    const int O = s->O;
-    for (size_t i = s->M; i > s->M - nv; i--) { /* partial Fisher-Yates from the end */
-        size_t j = (size_t)ge_rng_below(&r, i), t = i - 1;
-        for (int c = 0; c < 2; c++) {
-            double v = s->xy[2 * t + c];
-            s->xy[2 * t + c] = s->xy[2 * j + c];
-            s->xy[2 * j + c] = v;
-        }
-        for (int o = 0; o < O; o++) {
-            double v = y[t * O + o];
-            y[t * O + o] = y[j * O + o];
-            y[j * O + o] = v;
-        }
-    }
-    return nv;
-}
-
+/* --init: the shape, standardisation and CRS come from the model. */
 static int fit_init_model(const cli_args *a, const ge_samples *s, ge_model *m, ge_meta *init_meta,
                           fit_settings *fs)
 {
-    static const opt_id shape_opts[] = {O_SIZE,   O_FEATURES, O_PADDING, O_BBOX,
-                                        O_EXTERIOR, O_WRAP,   O_READOUT};
+    static const opt_id shape_opts[] = {O_SIZE,     O_FEATURES, O_PADDING, O_BBOX,
+                                        O_EXTERIOR, O_WRAP,     O_READOUT, O_CRS};
     for (size_t i = 0; i < sizeof shape_opts / sizeof *shape_opts; i++)
         if (a->val[shape_opts[i]])
-            return usage_error(a->cmd_name, "%s cannot be combined with --init (the shape "
-                                            "comes from the model)",
+            return usage_error(a->cmd_name, "%s cannot be combined with --init (it comes from "
+                                            "the model)",
                                opt_long_name(shape_opts[i]));
     ge_error err;
     if (ge_model_load(a->val[O_INIT], m, init_meta, &err))
@@ -125,8 +76,7 @@ static int fit_init_model(const cli_args *a, const ge_samples *s, ge_model *m, g
     if (rc)
         return rc;
     fs->shape = m->s;
-    double smooth_default = m->s.readout == GE_READOUT_BILINEAR ? init_meta->smooth : 0;
-    if (arg_double(a, O_SMOOTH, smooth_default, 0, 1e12, &fs->train.smooth))
+    if (settings_smooth(a, 0, m->s.readout == GE_READOUT_BILINEAR ? init_meta->smooth : 0, fs))
         return EXIT_USAGE;
     fs->standardize = init_meta->standardized;
     return 0;
@@ -138,6 +88,57 @@ static const char *basename_of(const char *p)
     return b ? b + 1 : p;
 }
 
+/* The model's CRS: --crs (samples reprojected into it), the --init model's,
+ * or the samples' own. */
+static int resolve_crs(const cli_args *a, ge_samples *s, const ge_meta *init, char **model_crs)
+{
+    char *src = NULL;
+    ge_error err;
+    int rc = samples_crs(a, s, init ? init->crs : NULL, &src);
+    if (rc)
+        return rc;
+    const char *dst_def = a->val[O_CRS];
+    if (init && *init->crs) {
+        *model_crs = strdup(init->crs);
+    } else if (dst_def) {
+        if (!(*model_crs = ge_crs_to_wkt(dst_def, &err))) {
+            free(src);
+            return usage_error("fit", "--crs: %s", err.msg);
+        }
+    } else {
+        *model_crs = src;
+        return *model_crs ? 0 : runtime_error("out of memory");
+    }
+    rc = samples_to_crs(a, s, src, *model_crs);
+    free(src);
+    return rc;
+}
+
+static int fill_meta(ge_meta *meta, const cli_args *a, const ge_samples *s, const fit_settings *fs,
+                     const ge_fit_result *res, size_t skipped)
+{
+    meta->xcol = strdup(s->xcol);
+    meta->ycol = strdup(s->ycol);
+    meta->source = strdup(strcmp(a->pos[0], "-") ? basename_of(a->pos[0]) : "<stdin>");
+    if (!meta->xcol || !meta->ycol || !meta->source || ge_meta_set_targets(meta, s->O, s->targets))
+        return -1;
+    meta->loss = fs->train.loss.kind;
+    meta->huber_delta = fs->train.loss.delta;
+    meta->optimizer = fs->train.optim.kind;
+    meta->lr = fs->train.optim.lr;
+    meta->smooth = fs->train.smooth;
+    meta->standardized = fs->standardize;
+    meta->epochs = res->epochs_run;
+    meta->best_epoch = res->best_epoch;
+    meta->batch_size = fs->train.batch_size;
+    meta->seed = fs->train.seed;
+    meta->samples = s->M;
+    meta->skipped = skipped;
+    meta->train_loss = res->train_loss;
+    meta->valid_loss = res->valid_loss;
+    return 0;
+}
+
 int cmd_fit(cli_args *a)
 {
     if (a->npos != 1)
@@ -147,40 +148,24 @@ int cmd_fit(cli_args *a)
     if (apply_threads(a))
         return EXIT_USAGE;
     ge_samples s;
-    ge_model m = {0};
+    ge_model m = {0}, init = {0};
     ge_meta meta = {0}, init_meta = {0};
     fit_settings fs;
-    double *y = NULL;
     int rc;
     ge_error err;
     double t0 = now_seconds();
 
     if ((rc = read_samples(a, a->pos[0], 1, &s)))
         return rc;
-    char *src_crs = NULL;
-    if ((rc = samples_crs(a, &s, NULL, &src_crs)))
+    if (a->val[O_INIT] && (rc = fit_init_model(a, &s, &init, &init_meta, &fs)))
         goto done;
-    if (a->val[O_CRS]) {
-        if (!(meta.crs = ge_crs_to_wkt(a->val[O_CRS], &err))) {
-            free(src_crs);
-            rc = usage_error("fit", "--crs: %s", err.msg);
-            goto done;
-        }
-        rc = samples_to_crs(a, &s, src_crs, meta.crs);
-        free(src_crs);
-        if (rc)
-            goto done;
-    } else {
-        meta.crs = src_crs;
-    }
+    if ((rc = resolve_crs(a, &s, a->val[O_INIT] ? &init_meta : NULL, &meta.crs)))
+        goto done;
     if (!*meta.crs)
         say(2, "geoembed: fit: no CRS: coordinates '%s'/'%s' are taken as planar; outputs will "
                "carry no CRS\n",
             s.xcol, s.ycol);
-    int geographic = ge_crs_is_geographic(meta.crs);
-    rc = a->val[O_INIT] ? fit_init_model(a, &s, &m, &init_meta, &fs)
-                        : settings_resolve(a, &s, geographic, &fs);
-    if (rc)
+    if (!a->val[O_INIT] && (rc = settings_resolve(a, &s, ge_crs_is_geographic(meta.crs), &fs)))
         goto done;
     size_t outside = 0;
     if ((rc = keep_inside(a, &fs.shape, &s, &outside)))
@@ -191,80 +176,55 @@ int cmd_fit(cli_args *a)
                            a->pos[0], outside, s.skipped_missing);
         goto done;
     }
-    if (!a->val[O_INIT]) {
-        if (ge_model_init(&m, &fs.shape, &err)) {
+    say(2, "geoembed: fit: %zu samples (%zu skipped: %zu outside the exterior, %zu with missing "
+           "targets)\n",
+        s.M, outside + s.skipped_missing, outside, s.skipped_missing);
+    if (fs.chosen[0])
+        say(2, "geoembed: fit: chose %s\n", fs.chosen);
+    if (fs.smooth_auto) {
+        char why[256];
+        if (choose_smooth(&fs, &s, why, sizeof why, &err)) {
             rc = fail_with(&err);
             goto done;
         }
-        ge_model_init_params(&m, fs.train.seed);
+        say(2, "geoembed: fit: chose %s\n", why);
     }
-    y = malloc(s.M * (size_t)s.O * sizeof *y);
-    if (!y) {
-        rc = runtime_error("out of memory");
-        goto done;
-    }
-    standardize(&s, fs.standardize && !a->val[O_INIT], &m, y);
-    size_t nv = split(&s, y, fs.validation, fs.train.seed);
-    ge_data train = {.M = s.M - nv, .O = s.O, .xy = s.xy, .y = y};
-    ge_data valid = {.M = nv, .O = s.O, .xy = s.xy + 2 * (s.M - nv), .y = y + (s.M - nv) * s.O};
-
-    say(2, "geoembed: fit: %zu samples (%zu skipped: %zu outside the exterior, %zu with missing "
-           "targets)%s\n",
-        s.M, outside + s.skipped_missing, outside, s.skipped_missing,
-        nv ? "" : "");
+    const ge_shape *sh = &fs.shape;
     say(2, "geoembed: fit: grid %dx%d cells x %d features, padding %d,%d, wrap %s, readout %s, "
            "smooth %g; %s, %s lr %g, %ld epochs%s\n",
-        m.s.W, m.s.H, m.s.N, m.s.p0, m.s.p1, (const char *[]){"none", "x", "y", "xy"}[m.s.wrap],
-        m.s.readout == GE_READOUT_CELL ? "cell" : "bilinear", fs.train.smooth,
+        sh->W, sh->H, sh->N, sh->p0, sh->p1, (const char *[]){"none", "x", "y", "xy"}[sh->wrap],
+        sh->readout == GE_READOUT_CELL ? "cell" : "bilinear", fs.train.smooth,
         ge_loss_name(fs.train.loss.kind), ge_optim_name(fs.train.optim.kind), fs.train.optim.lr,
         fs.epochs, fs.standardize ? ", standardised targets" : "");
-    if (fs.chosen[0])
-        say(3, "geoembed: fit: chose %s\n", fs.chosen);
 
     progress p;
     progress_init(&p, fs.epochs, a->val[O_PROGRESS] != NULL, "geoembed: fit");
-    ge_fit_opts fo = {.epochs = fs.epochs, .patience = fs.patience, .valid = nv ? &valid : NULL,
-                      .progress = progress_epoch, .ctx = &p, .stop = &stop_signal};
+    train_job j = {.fs = &fs, .init = a->val[O_INIT] ? &init : NULL, .validation = fs.validation,
+                   .fo = {.epochs = fs.epochs, .patience = fs.patience,
+                          .progress = progress_epoch, .ctx = &p, .stop = &stop_signal}};
     ge_fit_result res;
     catch_signals(1);
-    int frc = ge_fit(&m, &train, &fs.train, &fo, &res, &err);
+    int frc = train_on(&j, &s, NULL, 0, &m, &res, &err);
     progress_done(&p);
     if (frc) {
         catch_signals(0);
         rc = fail_with(&err);
         goto done;
     }
-    meta.xcol = strdup(s.xcol);
-    meta.ycol = strdup(s.ycol);
-    meta.source = strdup(strcmp(a->pos[0], "-") ? basename_of(a->pos[0]) : "<stdin>");
-    if (!meta.xcol || !meta.ycol || !meta.source || ge_meta_set_targets(&meta, s.O, s.targets)) {
+    if (fill_meta(&meta, a, &s, &fs, &res, outside + s.skipped_missing)) {
         catch_signals(0);
         rc = runtime_error("out of memory");
         goto done;
     }
-    meta.loss = fs.train.loss.kind;
-    meta.huber_delta = fs.train.loss.delta;
-    meta.optimizer = fs.train.optim.kind;
-    meta.lr = fs.train.optim.lr;
-    meta.smooth = fs.train.smooth;
-    meta.standardized = fs.standardize;
-    meta.epochs = res.epochs_run;
-    meta.best_epoch = res.best_epoch;
-    meta.batch_size = fs.train.batch_size;
-    meta.seed = fs.train.seed;
-    meta.samples = s.M;
-    meta.skipped = outside + s.skipped_missing;
-    meta.train_loss = res.train_loss;
-    meta.valid_loss = res.valid_loss;
-    if (ge_model_save(a->val[O_OUTPUT], &m, &meta, &err)) {
-        catch_signals(0);
+    rc = ge_model_save(a->val[O_OUTPUT], &m, &meta, &err);
+    catch_signals(0);
+    if (rc) {
         rc = fail_with(&err);
         goto done;
     }
-    catch_signals(0);
     say(2, "geoembed: fit: wrote %s: %ld epochs, training loss %.6g", a->val[O_OUTPUT],
         res.epochs_run, res.train_loss);
-    if (nv)
+    if (!isnan(res.valid_loss))
         say(2, ", validation loss %.6g (best epoch %ld)", res.valid_loss, res.best_epoch);
     say(2, ", %.1fs\n", now_seconds() - t0);
     rc = EXIT_OK;
@@ -277,8 +237,8 @@ int cmd_fit(cli_args *a)
             fs.patience);
     }
 done:
-    free(y);
     ge_model_free(&m);
+    ge_model_free(&init);
     ge_meta_free(&meta);
     ge_meta_free(&init_meta);
     ge_samples_free(&s);

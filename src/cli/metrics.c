@@ -72,7 +72,7 @@ void metrics_print(FILE *f, int json, char *const *names, const metric_acc *acc,
             json_number(f, m.r2);
             fputs("}", f);
         }
-        fprintf(f, ", \"skipped\": %zu}\n", skipped);
+        fprintf(f, ", \"skipped\": %zu}", skipped);
         return;
     }
     fprintf(f, "%-16s %10s %14s %14s %10s\n", "target", "samples", "MAE", "RMSE", "R2");

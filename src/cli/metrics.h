@@ -23,7 +23,7 @@ metric metric_get(const metric_acc *a);
 /* Over several targets: pooled MAE and RMSE, R^2 = 1 - sum SSres / sum SStot. */
 metric metric_pooled(const metric_acc *a, int O);
 
-/* Table or JSON of per-target and overall metrics. */
+/* Table, or one JSON object (no newline after it), of per-target and overall metrics. */
 void metrics_print(FILE *f, int json, char *const *names, const metric_acc *acc, int O,
                    size_t skipped);
 

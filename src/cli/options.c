@@ -115,6 +115,8 @@ const opt_spec opt_table[] = {
     {O_CO, "-co", 1, "KEY=VALUE", C_PREDICT, NULL, NULL},
 
     {O_FOLDS, "--folds", 1, "K", C_CV, NULL, "number of folds (default 5)"},
+    {O_BLOCK, "--block", 1, "SIZE", C_CV, NULL,
+     "spatial folds: whole square blocks of SIZE (in the model's units) go to one fold"},
 };
 const size_t opt_table_len = sizeof opt_table / sizeof *opt_table;
 

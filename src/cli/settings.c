@@ -110,6 +110,17 @@ int settings_training(const cli_args *a, const ge_samples *s, fit_settings *fs)
     return 0;
 }
 
+int settings_smooth(const cli_args *a, int auto_default, double def, fit_settings *fs)
+{
+    const char *v = a->val[O_SMOOTH];
+    fs->smooth_auto = v ? strcmp(v, "auto") == 0 : auto_default;
+    if (fs->smooth_auto) {
+        fs->train.smooth = 1.0; /* replaced by choose_smooth */
+        return 0;
+    }
+    return arg_double(a, O_SMOOTH, def, 0, 1e12, &fs->train.smooth);
+}
+
 int settings_resolve(const cli_args *a, const ge_samples *s, int geographic, fit_settings *fs)
 {
     memset(fs, 0, sizeof *fs);
@@ -160,8 +171,7 @@ int settings_resolve(const cli_args *a, const ge_samples *s, int geographic, fit
     sh->wrap = (ge_wrap)wrap;
     sh->readout = (ge_readout)readout;
     sh->O = s->O;
-    if (arg_double(a, O_SMOOTH, readout == GE_READOUT_BILINEAR ? 1.0 : 0.0, 0, 1e12,
-                   &fs->train.smooth))
+    if (settings_smooth(a, readout == GE_READOUT_BILINEAR, 0.0, fs))
         return EXIT_USAGE;
     ge_error err;
     if (ge_shape_check(sh, &err))

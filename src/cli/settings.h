@@ -16,6 +16,7 @@ typedef struct {
     double validation;
     int standardize;
     int geographic; /* the coordinates are lon/lat degrees */
+    int smooth_auto; /* choose the curvature penalty by validation (choose_smooth) */
     char chosen[512]; /* what was chosen and why, for the summary */
 } fit_settings;
 
@@ -24,5 +25,7 @@ typedef struct {
 int settings_resolve(const cli_args *a, const ge_samples *s, int geographic, fit_settings *fs);
 /* Training options only (for --init, where the shape comes from the model). */
 int settings_training(const cli_args *a, const ge_samples *s, fit_settings *fs);
+/* --smooth LAMBDA|auto with the given default when absent. */
+int settings_smooth(const cli_args *a, int auto_default, double def, fit_settings *fs);
 
 #endif

@@ -1,0 +1,208 @@
+/* geoembed cv INPUT [fit options] --folds K [--block SIZE]: cross-validated
+ * error of a fit's settings. The settings are resolved once on all samples;
+ * each fold trains on the others (choosing --smooth auto inside the fold) and
+ * is scored on its own samples in the targets' units. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "display.h"
+#include "geoembed/crs.h"
+#include "inputs.h"
+#include "json.h"
+#include "metrics.h"
+#include "predictor.h"
+#include "progress.h"
+#include "settings.h"
+#include "trainjob.h"
+
+typedef struct {
+    metric_acc acc[GE_MAX_OUTPUTS];
+    double smooth;
+} fold_result;
+
+static int run_fold(const fit_settings *base, const ge_samples *s, const int *fold, int k,
+                    size_t *tr, size_t *te, fold_result *fr, ge_error *err)
+{
+    size_t ntr = 0, nte = 0;
+    for (size_t i = 0; i < s->M; i++) {
+        if (fold[i] == k)
+            te[nte++] = i;
+        else
+            tr[ntr++] = i;
+    }
+    memset(fr, 0, sizeof *fr);
+    if (nte == 0 || ntr == 0)
+        return 0;
+    fit_settings fs = *base;
+    if (fs.smooth_auto) { /* choose on the training folds only */
+        ge_samples sub = *s;
+        sub.xy = malloc(ntr * 2 * sizeof *sub.xy);
+        sub.y = malloc(ntr * (size_t)s->O * sizeof *sub.y);
+        sub.M = ntr;
+        int bad = !sub.xy || !sub.y;
+        for (size_t i = 0; !bad && i < ntr; i++) {
+            memcpy(sub.xy + 2 * i, s->xy + 2 * tr[i], 2 * sizeof *sub.xy);
+            memcpy(sub.y + i * s->O, s->y + tr[i] * s->O, (size_t)s->O * sizeof *sub.y);
+        }
+        char why[256];
+        bad = bad || choose_smooth(&fs, &sub, why, sizeof why, err);
+        free(sub.xy);
+        free(sub.y);
+        if (bad)
+            return -1;
+    }
+    fr->smooth = fs.train.smooth;
+    train_job j = {.fs = &fs, .fo = {.epochs = fs.epochs}};
+    ge_model m;
+    ge_fit_result res;
+    if (train_on(&j, s, tr, ntr, &m, &res, err))
+        return -1;
+    double *Kt = malloc(m.n_kernel * sizeof *Kt);
+    double *F = malloc((size_t)m.s.W * m.s.H * m.s.O * sizeof *F);
+    if (!Kt || !F) {
+        free(Kt);
+        free(F);
+        ge_model_free(&m);
+        return ge_fail(err, "out of memory");
+    }
+    ge_kernel_transpose(&m, Kt);
+    ge_field(&m, Kt, F);
+    double out[GE_MAX_OUTPUTS];
+    for (size_t i = 0; i < nte; i++) {
+        ge_predict_point(&m, Kt, F, s->xy[2 * te[i]], s->xy[2 * te[i] + 1], out);
+        for (int o = 0; o < s->O; o++)
+            metric_add(&fr->acc[o], out[o], s->y[te[i] * s->O + o]);
+    }
+    free(Kt);
+    free(F);
+    ge_model_free(&m);
+    return 0;
+}
+
+static void print_text(const ge_samples *s, const fold_result *fr, int K)
+{
+    printf("%-6s %-16s %10s %14s %14s %10s %8s\n", "fold", "target", "samples", "MAE", "RMSE",
+           "R2", "smooth");
+    for (int k = 0; k < K; k++)
+        for (int o = 0; o <= s->O; o++) {
+            metric m = o < s->O ? metric_get(&fr[k].acc[o]) : metric_pooled(fr[k].acc, s->O);
+            printf("%-6d %-16s %10zu %14.6g %14.6g %10.6f %8g\n", k + 1,
+                   o < s->O ? s->targets[o] : "(all)", m.n, m.mae, m.rmse, m.r2, fr[k].smooth);
+        }
+    for (int o = 0; o <= s->O; o++) {
+        double mae = 0, rmse = 0, r2 = 0;
+        int n = 0;
+        for (int k = 0; k < K; k++) {
+            metric m = o < s->O ? metric_get(&fr[k].acc[o]) : metric_pooled(fr[k].acc, s->O);
+            if (!m.n)
+                continue;
+            mae += m.mae, rmse += m.rmse, r2 += m.r2, n++;
+        }
+        printf("%-6s %-16s %10s %14.6g %14.6g %10.6f\n", "mean", o < s->O ? s->targets[o] : "(all)",
+               "", mae / n, rmse / n, r2 / n);
+    }
+}
+
+static void print_json(const ge_samples *s, const fold_result *fr, int K, double block)
+{
+    printf("{\"folds\": %d, \"block\": ", K);
+    json_number(stdout, block > 0 ? block : NAN);
+    printf(", \"samples\": %zu, \"per_fold\": [", s->M);
+    for (int k = 0; k < K; k++) {
+        printf("%s{\"fold\": %d, \"smooth\": ", k ? ", " : "", k + 1);
+        json_number(stdout, fr[k].smooth);
+        printf(", \"metrics\": ");
+        metrics_print(stdout, 1, s->targets, fr[k].acc, s->O, 0);
+        printf("}");
+    }
+    printf("], \"mean\": {");
+    for (int o = 0; o <= s->O; o++) {
+        double mae = 0, rmse = 0, r2 = 0;
+        int n = 0;
+        for (int k = 0; k < K; k++) {
+            metric m = o < s->O ? metric_get(&fr[k].acc[o]) : metric_pooled(fr[k].acc, s->O);
+            if (!m.n)
+                continue;
+            mae += m.mae, rmse += m.rmse, r2 += m.r2, n++;
+        }
+        printf("%s", o ? ", " : "");
+        json_string(stdout, o < s->O ? s->targets[o] : "(all)");
+        printf(": {\"mae\": ");
+        json_number(stdout, mae / n);
+        printf(", \"rmse\": ");
+        json_number(stdout, rmse / n);
+        printf(", \"r2\": ");
+        json_number(stdout, r2 / n);
+        printf("}");
+    }
+    printf("}}\n");
+}
+
+int cmd_cv(cli_args *a)
+{
+    if (a->npos != 1)
+        return usage_error("cv", "expected one INPUT, got %d", a->npos);
+    long K;
+    double block;
+    if (apply_threads(a) || arg_long(a, O_FOLDS, 5, 2, 1000, &K) ||
+        arg_double(a, O_BLOCK, 0, 0, 1e300, &block))
+        return EXIT_USAGE;
+    ge_samples s;
+    fit_settings fs;
+    ge_error err;
+    char *crs = NULL, *src = NULL;
+    int rc = read_samples(a, a->pos[0], 1, &s);
+    if (rc)
+        return rc;
+    int *fold = malloc(s.M * sizeof *fold);
+    size_t *tr = malloc(s.M * sizeof *tr), *te = malloc(s.M * sizeof *te);
+    fold_result *fr = calloc((size_t)K, sizeof *fr);
+    if (!fold || !tr || !te || !fr) {
+        rc = runtime_error("out of memory");
+        goto done;
+    }
+    if ((rc = samples_crs(a, &s, NULL, &src)))
+        goto done;
+    if (a->val[O_CRS]) {
+        if (!(crs = ge_crs_to_wkt(a->val[O_CRS], &err))) {
+            rc = usage_error("cv", "--crs: %s", err.msg);
+            goto done;
+        }
+        if ((rc = samples_to_crs(a, &s, src, crs)))
+            goto done;
+    }
+    if ((rc = settings_resolve(a, &s, ge_crs_is_geographic(crs ? crs : src), &fs)))
+        goto done;
+    if (s.M < (size_t)K) {
+        rc = runtime_error("%s: %zu samples cannot make %ld folds", a->pos[0], s.M, K);
+        goto done;
+    }
+    assign_folds(&s, (int)K, block, fs.train.seed, fold);
+    say(2, "geoembed: cv: %zu samples, %ld %s folds; grid %dx%d, %ld epochs\n", s.M, K,
+        block > 0 ? "spatial-block" : "random", fs.shape.W, fs.shape.H, fs.epochs);
+    double t0 = now_seconds();
+    for (int k = 0; k < K; k++) {
+        if (run_fold(&fs, &s, fold, k, tr, te, &fr[k], &err)) {
+            rc = fail_with(&err);
+            goto done;
+        }
+        say(3, "geoembed: cv: fold %d done (%.1fs)\n", k + 1, now_seconds() - t0);
+    }
+    if (a->val[O_JSON])
+        print_json(&s, fr, (int)K, block);
+    else
+        print_text(&s, fr, (int)K);
+    rc = fflush(stdout) == 0 ? EXIT_OK : runtime_error("write error on standard output");
+done:
+    free(fold);
+    free(tr);
+    free(te);
+    free(fr);
+    free(crs);
+    free(src);
+    ge_samples_free(&s);
+    return rc;
+}

@@ -1,0 +1,212 @@
+/* Training runs on subsets, folds, and the automatic curvature penalty. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "geoembed/rng.h"
+#include "trainjob.h"
+
+/* Standardisation of subset targets: mean and population std per target. */
+static void standardize(const double *y, size_t n, int O, int on, ge_model *m)
+{
+    for (int o = 0; o < O && on; o++) {
+        double mean = 0, var = 0;
+        for (size_t i = 0; i < n; i++)
+            mean += y[i * O + o];
+        mean /= (double)n;
+        for (size_t i = 0; i < n; i++)
+            var += (y[i * O + o] - mean) * (y[i * O + o] - mean);
+        var /= (double)n;
+        m->y_mean[o] = mean;
+        m->y_std[o] = var > 0 ? sqrt(var) : 1.0;
+    }
+}
+
+/* Moves a seeded random fraction of the rows to the end; returns how many. */
+static size_t split_tail(double *xy, double *y, size_t n, int O, double frac, uint64_t seed)
+{
+    size_t nv = (size_t)floor(frac * (double)n);
+    if (nv == 0 || nv >= n)
+        return 0;
+    ge_rng r;
+    ge_rng_seed(&r, seed ^ 0x5eedfa11ULL);
+    for (size_t i = n; i > n - nv; i--) { /* partial Fisher-Yates from the end */
+        size_t j = (size_t)ge_rng_below(&r, i), t = i - 1;
+        for (int c = 0; c < 2; c++) {
+            double v = xy[2 * t + c];
+            xy[2 * t + c] = xy[2 * j + c];
+            xy[2 * j + c] = v;
+        }
+        for (int o = 0; o < O; o++) {
+            double v = y[t * O + o];
+            y[t * O + o] = y[j * O + o];
+            y[j * O + o] = v;
+        }
+    }
+    return nv;
+}
+
+int train_on(const train_job *j, const ge_samples *s, const size_t *idx, size_t n, ge_model *m,
+             ge_fit_result *res, ge_error *err)
+{
+    const int O = s->O;
+    if (!idx)
+        n = s->M;
+    double *xy = malloc(n * 2 * sizeof *xy), *y = malloc(n * (size_t)O * sizeof *y);
+    int rc = -1;
+    memset(m, 0, sizeof *m);
+    if (!xy || !y) {
+        ge_fail(err, "out of memory");
+        goto done;
+    }
+    for (size_t k = 0; k < n; k++) {
+        size_t i = idx ? idx[k] : k;
+        xy[2 * k] = s->xy[2 * i];
+        xy[2 * k + 1] = s->xy[2 * i + 1];
+        memcpy(y + k * O, s->y + i * O, (size_t)O * sizeof *y);
+    }
+    if (j->init) {
+        if (ge_model_copy(m, j->init, err))
+            goto done;
+    } else {
+        if (ge_model_init(m, &j->fs->shape, err))
+            goto done;
+        ge_model_init_params(m, j->fs->train.seed);
+        standardize(y, n, O, j->fs->standardize, m);
+    }
+    for (size_t k = 0; k < n; k++)
+        for (int o = 0; o < O; o++)
+            y[k * O + o] = (y[k * O + o] - m->y_mean[o]) / m->y_std[o];
+    size_t nv = split_tail(xy, y, n, O, j->validation, j->fs->train.seed);
+    ge_data train = {.M = n - nv, .O = O, .xy = xy, .y = y};
+    ge_data valid = {.M = nv, .O = O, .xy = xy + 2 * (n - nv), .y = y + (n - nv) * O};
+    ge_fit_opts fo = j->fo;
+    fo.valid = nv ? &valid : NULL;
+    rc = ge_fit(m, &train, &j->fs->train, &fo, res, err);
+done:
+    free(xy);
+    free(y);
+    if (rc)
+        ge_model_free(m);
+    return rc;
+}
+
+void assign_folds(const ge_samples *s, int K, double block, uint64_t seed, int *fold)
+{
+    ge_rng r;
+    ge_rng_seed(&r, seed ^ 0xf01d5ULL);
+    if (block <= 0) {
+        /* A shuffled round-robin: folds differ in size by at most one. */
+        size_t *perm = malloc(s->M * sizeof *perm);
+        if (!perm) { /* fall back to a deterministic stride */
+            for (size_t i = 0; i < s->M; i++)
+                fold[i] = (int)(i % (size_t)K);
+            return;
+        }
+        for (size_t i = 0; i < s->M; i++)
+            perm[i] = i;
+        ge_rng_shuffle(&r, perm, s->M);
+        for (size_t i = 0; i < s->M; i++)
+            fold[perm[i]] = (int)(i % (size_t)K);
+        free(perm);
+        return;
+    }
+    /* Spatial blocks: hash each block's integer coordinates with the seed. */
+    uint64_t salt = ge_rng_next(&r);
+    for (size_t i = 0; i < s->M; i++) {
+        int64_t bx = (int64_t)floor(s->xy[2 * i] / block), by = (int64_t)floor(s->xy[2 * i + 1] / block);
+        uint64_t h = salt ^ ((uint64_t)bx * 0x9e3779b97f4a7c15ULL) ^ ((uint64_t)by * 0xc2b2ae3d27d4eb4fULL);
+        h ^= h >> 31;
+        h *= 0xbf58476d1ce4e5b9ULL;
+        h ^= h >> 29;
+        fold[i] = (int)(h % (uint64_t)K);
+    }
+}
+
+/* Mean squared error, in standardised units, of a model on samples idx. */
+static double held_out_error(const ge_model *m, const ge_samples *s, const size_t *idx, size_t n)
+{
+    const int O = s->O;
+    ge_data d = {.M = n, .O = O};
+    double *xy = malloc(n * 2 * sizeof *xy), *y = malloc(n * (size_t)O * sizeof *y);
+    if (!xy || !y) {
+        free(xy);
+        free(y);
+        return INFINITY;
+    }
+    for (size_t k = 0; k < n; k++) {
+        xy[2 * k] = s->xy[2 * idx[k]];
+        xy[2 * k + 1] = s->xy[2 * idx[k] + 1];
+        for (int o = 0; o < O; o++)
+            y[k * O + o] = (s->y[idx[k] * O + o] - m->y_mean[o]) / m->y_std[o];
+    }
+    d.xy = xy;
+    d.y = y;
+    ge_loss mse = {.kind = GE_LOSS_MSE};
+    double e = ge_data_loss(m, &d, &mse);
+    free(xy);
+    free(y);
+    return e;
+}
+
+int choose_smooth(fit_settings *fs, const ge_samples *s, char *why, size_t whylen, ge_error *err)
+{
+    static const double candidates[] = {0.01, 0.1, 1, 10, 100};
+    enum { NC = sizeof candidates / sizeof *candidates };
+    const int K = s->M < 2000 ? 5 : 1; /* K-fold for small data, else one 25% hold-out */
+    int *fold = malloc(s->M * sizeof *fold);
+    size_t *tr = malloc(s->M * sizeof *tr), *te = malloc(s->M * sizeof *te);
+    double score[NC] = {0};
+    int rc = -1;
+    if (!fold || !tr || !te) {
+        ge_fail(err, "out of memory");
+        goto done;
+    }
+    if (K > 1) {
+        assign_folds(s, K, 0, fs->train.seed, fold);
+    } else {
+        assign_folds(s, 4, 0, fs->train.seed, fold);
+    }
+    fit_settings trial = *fs;
+    train_job j = {.fs = &trial, .fo = {.epochs = fs->epochs}};
+    for (int c = 0; c < NC; c++) {
+        trial.train.smooth = candidates[c];
+        for (int k = 0; k < K; k++) {
+            size_t ntr = 0, nte = 0;
+            for (size_t i = 0; i < s->M; i++) {
+                if (fold[i] == k)
+                    te[nte++] = i;
+                else
+                    tr[ntr++] = i;
+            }
+            ge_model m;
+            ge_fit_result res;
+            if (ntr == 0 || nte == 0)
+                continue;
+            if (train_on(&j, s, tr, ntr, &m, &res, err)) {
+                score[c] = INFINITY; /* a diverging candidate just loses */
+                break;
+            }
+            score[c] += held_out_error(&m, s, te, nte) * (double)nte;
+            ge_model_free(&m);
+        }
+    }
+    int best = 0;
+    for (int c = 1; c < NC; c++)
+        if (score[c] < score[best])
+            best = c;
+    if (!isfinite(score[best])) {
+        ge_fail(err, "every candidate of --smooth auto diverged; set --smooth and --lr");
+        goto done;
+    }
+    fs->train.smooth = candidates[best];
+    snprintf(why, whylen, "smooth %g (by %s validation error among 0.01, 0.1, 1, 10, 100)",
+             candidates[best], K > 1 ? "5-fold" : "hold-out");
+    rc = 0;
+done:
+    free(fold);
+    free(tr);
+    free(te);
+    return rc;
+}

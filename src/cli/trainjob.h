@@ -1,0 +1,31 @@
+/* One training run on a subset of the samples: the piece that fit, cv and the
+ * automatic choice of --smooth share. */
+#ifndef GEOEMBED_CLI_TRAINJOB_H
+#define GEOEMBED_CLI_TRAINJOB_H
+
+#include "geoembed/fit.h"
+#include "geoembed/samples.h"
+#include "settings.h"
+
+typedef struct {
+    const fit_settings *fs;
+    const ge_model *init; /* start from this model (parameters, standardisation), or NULL */
+    double validation;    /* fraction held out inside the run (early stopping) */
+    ge_fit_opts fo;       /* epochs, patience, progress, stop; valid is set here */
+} train_job;
+
+/* Trains a model on samples idx[0..n) of s (all when idx is NULL) into m (caller
+ * frees with ge_model_free). Returns 0 or -1 with err. */
+int train_on(const train_job *j, const ge_samples *s, const size_t *idx, size_t n, ge_model *m,
+             ge_fit_result *res, ge_error *err);
+
+/* Seeded assignment of samples to K folds: fold[i] in [0, K). With block > 0,
+ * samples are grouped in square blocks of that size (spatial folds) and whole
+ * blocks go to folds. */
+void assign_folds(const ge_samples *s, int K, double block, uint64_t seed, int *fold);
+
+/* Chooses the curvature penalty by validation error (K-fold for small data, a
+ * held-out part otherwise) and stores it in fs->train.smooth. Returns 0 or -1. */
+int choose_smooth(fit_settings *fs, const ge_samples *s, char *why, size_t whylen, ge_error *err);
+
+#endif
