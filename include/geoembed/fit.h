@@ -6,7 +6,30 @@
 
 #include <signal.h>
 
+#include "geoembed/rng.h"
 #include "geoembed/train.h"
+
+typedef struct {
+    long epochs_run;
+    long best_epoch; /* 1-based epoch whose parameters the model holds */
+    double train_loss, valid_loss;
+    int stopped; /* 1: stopped by *stop; 2: stopped early by patience */
+} ge_fit_result;
+
+/* Everything the epoch loop carries from one epoch to the next besides the
+ * model's parameters: what a checkpoint saves and a resume restores, so that
+ * an interrupted training continues to a byte-identical result. */
+typedef struct {
+    long epoch; /* epochs completed */
+    double best_score;
+    long since_best;
+    ge_fit_result res;
+    double *best; /* [n_params] best parameters so far (with validation) */
+    long opt_t;   /* optimiser steps and state */
+    size_t opt_words;
+    double *opt_state;
+    ge_rng rng; /* mini-batch shuffling */
+} ge_fit_state;
 
 typedef struct {
     long epochs;
@@ -16,14 +39,13 @@ typedef struct {
     void (*progress)(void *ctx, long epoch, long epochs, double train, double valid);
     void *ctx;
     volatile sig_atomic_t *stop; /* when set, stop after the current epoch */
+    /* Every checkpoint_every epochs (and when stopped by *stop), checkpoint is
+     * called with the model and the loop state; a failure ends the fit. */
+    long checkpoint_every;
+    int (*checkpoint)(void *ctx, const ge_model *m, const ge_fit_state *st, ge_error *err);
+    void *checkpoint_ctx;
+    const ge_fit_state *resume; /* continue from this state (m holds its parameters) */
 } ge_fit_opts;
-
-typedef struct {
-    long epochs_run;
-    long best_epoch; /* 1-based epoch whose parameters the model holds */
-    double train_loss, valid_loss;
-    int stopped; /* 1: stopped by *stop; 2: stopped early by patience */
-} ge_fit_result;
 
 /* Trains m on d. With validation the model ends holding the parameters of the
  * epoch with the lowest validation loss. Returns -1 when the loss becomes NaN

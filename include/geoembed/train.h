@@ -19,6 +19,7 @@
 #include "geoembed/loss.h"
 #include "geoembed/model.h"
 #include "geoembed/optim.h"
+#include "geoembed/rng.h"
 
 typedef struct {
     size_t M;
@@ -55,6 +56,7 @@ double ge_trainer_step(ge_trainer *t, const size_t *idx, size_t n);
  * sample-weighted mean of the losses before each step. */
 double ge_trainer_epoch(ge_trainer *t);
 
-/* Optimiser state, for checkpoints: the slab of ge_optim and its step count. */
+/* Optimiser state and shuffling generator, for checkpoints. */
 ge_optim *ge_trainer_optim(ge_trainer *t);
+ge_rng *ge_trainer_rng(ge_trainer *t);
 #endif

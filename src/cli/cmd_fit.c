@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "display.h"
+#include "geoembed/checkpoint.h"
 #include "geoembed/crs.h"
 #include "geoembed/fit.h"
 #include "geoembed/modelfile.h"
@@ -117,6 +118,15 @@ static int resolve_crs(const cli_args *a, ge_samples *s, const ge_meta *init, ch
 static int fill_meta(ge_meta *meta, const cli_args *a, const ge_samples *s, const fit_settings *fs,
                      const ge_fit_result *res, size_t skipped)
 {
+    /* Called before training (for checkpoints) and after: replace, never leak. */
+    free(meta->xcol);
+    free(meta->ycol);
+    free(meta->source);
+    for (int o = 0; meta->targets && o < meta->ntargets; o++)
+        free(meta->targets[o]);
+    free(meta->targets);
+    meta->targets = NULL;
+    meta->ntargets = 0;
     meta->xcol = strdup(s->xcol);
     meta->ycol = strdup(s->ycol);
     meta->source = strdup(strcmp(a->pos[0], "-") ? basename_of(a->pos[0]) : "<stdin>");
@@ -139,21 +149,77 @@ static int fill_meta(ge_meta *meta, const cli_args *a, const ge_samples *s, cons
     return 0;
 }
 
+/* What a checkpoint must match to be resumed: the samples as trained on and
+ * every setting that shapes the trajectory. */
+static uint64_t fingerprint(const ge_samples *s, const fit_settings *fs)
+{
+    uint64_t h = ge_fingerprint(0, s->xy, s->M * 2 * sizeof *s->xy);
+    h = ge_fingerprint(h, s->y, s->M * (size_t)s->O * sizeof *s->y);
+    /* Field by field: structs have padding bytes of no fixed value. */
+    const ge_shape *sh = &fs->shape;
+    const ge_train_opts *t = &fs->train;
+    const double v[] = {sh->W, sh->H, sh->N, sh->p0, sh->p1, sh->O, sh->xmin, sh->ymin,
+                        sh->width, sh->height, sh->wrap, sh->readout, t->loss.kind,
+                        t->loss.delta, t->optim.kind, t->optim.lr, t->optim.beta1,
+                        t->optim.beta2, t->optim.eps, t->optim.momentum,
+                        fs->smooth_auto ? -1 : t->smooth, (double)t->batch_size, (double)t->seed,
+                        (double)fs->epochs, (double)fs->patience, fs->validation,
+                        fs->standardize};
+    return ge_fingerprint(h, v, sizeof v);
+}
+
+typedef struct {
+    char *path;
+    ge_meta *meta;
+    uint64_t fingerprint;
+} ckpt_ctx;
+
+static int save_checkpoint(void *ctx, const ge_model *m, const ge_fit_state *st, ge_error *err)
+{
+    ckpt_ctx *c = ctx;
+    c->meta->epochs = st->res.epochs_run;
+    c->meta->best_epoch = st->res.best_epoch;
+    c->meta->train_loss = st->res.train_loss;
+    c->meta->valid_loss = st->res.valid_loss;
+    if (ge_checkpoint_save(c->path, m, c->meta, st, c->fingerprint, err))
+        return -1;
+    say(3, "geoembed: fit: checkpoint after epoch %ld in %s\n", st->epoch, c->path);
+    return 0;
+}
+
+static char *checkpoint_path(const char *model)
+{
+    size_t n = strlen(model) + 6;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s.ckpt", model);
+    return p;
+}
+
 int cmd_fit(cli_args *a)
 {
     if (a->npos != 1)
         return usage_error("fit", "expected one INPUT (samples to learn from), got %d", a->npos);
     if (!a->val[O_OUTPUT])
         return usage_error("fit", "missing -o MODEL (the model file to write)");
-    if (apply_threads(a))
+    long every;
+    if (apply_threads(a) || arg_long(a, O_CHECKPOINT_EVERY, 0, 1, 1L << 40, &every))
         return EXIT_USAGE;
+    if (a->val[O_RESUME] && a->val[O_INIT])
+        return usage_error("fit", "--resume and --init cannot be combined");
+    if (strcmp(a->val[O_OUTPUT], "-") == 0 && (every || a->val[O_RESUME]))
+        return usage_error("fit", "checkpoints need -o to name a file");
     ge_samples s;
     ge_model m = {0}, init = {0};
     ge_meta meta = {0}, init_meta = {0};
+    ge_checkpoint ck = {0};
     fit_settings fs;
     int rc;
     ge_error err;
     double t0 = now_seconds();
+    char *ckpath = checkpoint_path(a->val[O_OUTPUT]);
+    if (!ckpath)
+        return runtime_error("out of memory");
 
     if ((rc = read_samples(a, a->pos[0], 1, &s)))
         return rc;
@@ -181,7 +247,21 @@ int cmd_fit(cli_args *a)
         s.M, outside + s.skipped_missing, outside, s.skipped_missing);
     if (fs.chosen[0])
         say(2, "geoembed: fit: chose %s\n", fs.chosen);
-    if (fs.smooth_auto) {
+    if (a->val[O_RESUME]) {
+        if (ge_checkpoint_load(ckpath, &ck, &err)) {
+            rc = fail_with(&err);
+            goto done;
+        }
+        if (fs.smooth_auto)
+            fs.train.smooth = ck.meta.smooth;
+        if (ck.fingerprint != fingerprint(&s, &fs)) {
+            rc = runtime_error("%s: the checkpoint was made with other data or options; run "
+                               "the same fit command with --resume",
+                               ckpath);
+            goto done;
+        }
+        say(2, "geoembed: fit: resuming after epoch %ld from %s\n", ck.state.epoch, ckpath);
+    } else if (fs.smooth_auto) {
         char why[256];
         if (choose_smooth(&fs, &s, why, sizeof why, &err)) {
             rc = fail_with(&err);
@@ -202,7 +282,21 @@ int cmd_fit(cli_args *a)
     train_job j = {.fs = &fs, .init = a->val[O_INIT] ? &init : NULL, .validation = fs.validation,
                    .fo = {.epochs = fs.epochs, .patience = fs.patience,
                           .progress = progress_epoch, .ctx = &p, .stop = &stop_signal}};
-    ge_fit_result res;
+    ge_fit_result res = {0};
+    ckpt_ctx cc = {.path = ckpath, .meta = &meta, .fingerprint = fingerprint(&s, &fs)};
+    if (a->val[O_RESUME]) {
+        j.init = &ck.model;
+        j.fo.resume = &ck.state;
+    }
+    if (every || a->val[O_RESUME]) {
+        if (fill_meta(&meta, a, &s, &fs, &res, outside + s.skipped_missing)) {
+            rc = runtime_error("out of memory");
+            goto done;
+        }
+        j.fo.checkpoint = save_checkpoint;
+        j.fo.checkpoint_ctx = &cc;
+        j.fo.checkpoint_every = every;
+    }
     catch_signals(1);
     int frc = train_on(&j, &s, NULL, 0, &m, &res, &err);
     progress_done(&p);
@@ -229,14 +323,18 @@ int cmd_fit(cli_args *a)
     say(2, ", %.1fs\n", now_seconds() - t0);
     rc = EXIT_OK;
     if (res.stopped == 1) {
-        say(1, "geoembed: fit: interrupted after epoch %ld; saved the model so far\n",
-            res.epochs_run);
+        say(1, "geoembed: fit: interrupted after epoch %ld; saved the model so far%s\n",
+            res.epochs_run, j.fo.checkpoint ? " (continue with --resume)" : "");
         rc = stop_signal == SIGTERM ? EXIT_SIGTERM : EXIT_SIGINT;
+    } else if (j.fo.checkpoint) {
+        remove(ckpath); /* finished: the checkpoint is stale */
     } else if (res.stopped == 2) {
         say(2, "geoembed: fit: stopped early after %ld epochs without improvement\n",
             fs.patience);
     }
 done:
+    free(ckpath);
+    ge_checkpoint_free(&ck);
     ge_model_free(&m);
     ge_model_free(&init);
     ge_meta_free(&meta);

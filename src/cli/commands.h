@@ -9,6 +9,7 @@ int cmd_fit(cli_args *a);
 int cmd_predict(cli_args *a);
 int cmd_eval(cli_args *a);
 int cmd_info(cli_args *a);
+int cmd_plot(cli_args *a);
 int cmd_cv(cli_args *a);
 
 #endif

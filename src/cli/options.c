@@ -94,6 +94,10 @@ const opt_spec opt_table[] = {
     {O_NO_STANDARDIZE, "--no-standardize", 0, NULL, TRAIN, NULL,
      "train on raw targets (the reference)"},
     {O_INIT, "--init", 1, "MODEL", C_FIT, NULL, "start from this model's parameters"},
+    {O_CHECKPOINT_EVERY, "--checkpoint-every", 1, "N", C_FIT, NULL,
+     "every N epochs save the training state to MODEL.ckpt (also on SIGINT/SIGTERM)"},
+    {O_RESUME, "--resume", 0, NULL, C_FIT, NULL,
+     "continue the training saved in MODEL.ckpt (same input and options)"},
     {O_PROGRESS, "--progress", 0, NULL, C_FIT | C_CV, NULL,
      "show progress even when standard error is not a terminal"},
 
@@ -115,6 +119,8 @@ const opt_spec opt_table[] = {
     {O_CO, "-co", 1, "KEY=VALUE", C_PREDICT, NULL, NULL},
 
     {O_FOLDS, "--folds", 1, "K", C_CV, NULL, "number of folds (default 5)"},
+    {O_SAMPLES, "--samples", 1, "FILE", C_PLOT, NULL,
+     "overlay these samples (CSV with the model's coordinate columns)"},
     {O_BLOCK, "--block", 1, "SIZE", C_CV, NULL,
      "spatial folds: whole square blocks of SIZE (in the model's units) go to one fold"},
 };

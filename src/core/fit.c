@@ -28,27 +28,55 @@ double ge_data_loss(const ge_model *m, const ge_data *d, const ge_loss *loss)
     return d->M ? sum / ((double)d->M * O) : NAN;
 }
 
+/* The loop state in a form a checkpoint can save. */
+static void snapshot(ge_trainer *t, ge_fit_state *st)
+{
+    ge_optim *opt = ge_trainer_optim(t);
+    st->opt_t = opt->t;
+    st->opt_state = opt->state;
+    st->opt_words = opt->o.kind == GE_OPT_ADAM ? 2 * opt->n : (opt->state ? opt->n : 0);
+    st->rng = *ge_trainer_rng(t);
+}
+
+static int restore(ge_trainer *t, const ge_fit_state *from, ge_fit_state *st, size_t n_params,
+                   ge_error *err)
+{
+    ge_optim *opt = ge_trainer_optim(t);
+    size_t words = opt->o.kind == GE_OPT_ADAM ? 2 * opt->n : (opt->state ? opt->n : 0);
+    if (from->opt_words != words)
+        return ge_fail(err, "the checkpoint's optimiser state does not fit these settings");
+    opt->t = from->opt_t;
+    if (words)
+        memcpy(opt->state, from->opt_state, words * sizeof *opt->state);
+    *ge_trainer_rng(t) = from->rng;
+    st->epoch = from->epoch;
+    st->best_score = from->best_score;
+    st->since_best = from->since_best;
+    st->res = from->res;
+    memcpy(st->best, from->best, n_params * sizeof *st->best);
+    return 0;
+}
+
 int ge_fit(ge_model *m, const ge_data *d, const ge_train_opts *o, const ge_fit_opts *fo,
            ge_fit_result *res, ge_error *err)
 {
-    memset(res, 0, sizeof *res);
-    res->valid_loss = NAN;
-    res->train_loss = NAN;
     ge_trainer *t = ge_trainer_new(m, d, o, err);
-    double *best = malloc(m->n_params * sizeof *best);
-    if (!t || !best) {
+    ge_fit_state st = {.best_score = INFINITY, .res = {.valid_loss = NAN, .train_loss = NAN}};
+    st.best = malloc(m->n_params * sizeof *st.best);
+    if (!t || !st.best) {
         ge_trainer_free(t);
-        free(best);
+        free(st.best);
         return t ? ge_fail(err, "out of memory") : -1;
     }
-    memcpy(best, m->params, m->n_params * sizeof *best);
-    double best_score = INFINITY;
-    long since_best = 0;
+    memcpy(st.best, m->params, m->n_params * sizeof *st.best);
     int rc = 0;
-    for (long e = 1; e <= fo->epochs; e++) {
+    if (fo->resume && (rc = restore(t, fo->resume, &st, m->n_params, err)))
+        goto done;
+    for (long e = st.epoch + 1; e <= fo->epochs; e++) {
         double train = ge_trainer_epoch(t);
         double valid = fo->valid ? ge_data_loss(m, fo->valid, &o->loss) : NAN;
-        res->epochs_run = e;
+        st.epoch = e;
+        st.res.epochs_run = e;
         if (!isfinite(train) || (fo->valid && !isfinite(valid))) {
             rc = ge_fail(err,
                          "training diverged at epoch %ld (loss is %g); try a smaller --lr, "
@@ -59,33 +87,42 @@ int ge_fit(ge_model *m, const ge_data *d, const ge_train_opts *o, const ge_fit_o
         /* The loss before the step belongs to the parameters of the previous
          * epoch; the validation loss to the parameters after it. */
         double score = fo->valid ? valid : train;
-        if (score < best_score || !fo->valid) {
-            best_score = score;
-            since_best = 0;
-            res->best_epoch = e;
-            res->train_loss = train;
-            res->valid_loss = valid;
+        if (score < st.best_score || !fo->valid) {
+            st.best_score = score;
+            st.since_best = 0;
+            st.res.best_epoch = e;
+            st.res.train_loss = train;
+            st.res.valid_loss = valid;
             if (fo->valid)
-                memcpy(best, m->params, m->n_params * sizeof *best);
+                memcpy(st.best, m->params, m->n_params * sizeof *st.best);
         } else {
-            since_best++;
+            st.since_best++;
         }
         if (fo->progress)
             fo->progress(fo->ctx, e, fo->epochs, train, valid);
-        if (fo->stop && *fo->stop) {
-            res->stopped = 1;
+        int stop = fo->stop && *fo->stop;
+        if (fo->checkpoint && ((fo->checkpoint_every > 0 && e % fo->checkpoint_every == 0) ||
+                               stop)) {
+            snapshot(t, &st);
+            if ((rc = fo->checkpoint(fo->checkpoint_ctx, m, &st, err)))
+                break;
+        }
+        if (stop) {
+            st.res.stopped = 1;
             break;
         }
-        if (fo->valid && fo->patience > 0 && since_best >= fo->patience) {
-            res->stopped = 2;
+        if (fo->valid && fo->patience > 0 && st.since_best >= fo->patience) {
+            st.res.stopped = 2;
             break;
         }
     }
-    if (fo->valid || rc)
-        memcpy(m->params, best, m->n_params * sizeof *best);
+    if (fo->valid && !rc)
+        memcpy(m->params, st.best, m->n_params * sizeof *st.best);
     if (!fo->valid && rc == 0)
-        res->best_epoch = res->epochs_run;
-    free(best);
+        st.res.best_epoch = st.res.epochs_run;
+done:
+    *res = st.res;
+    free(st.best);
     ge_trainer_free(t);
     return rc;
 }

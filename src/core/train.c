@@ -323,6 +323,8 @@ const double *ge_trainer_grad(const ge_trainer *t) { return t->grad; }
 
 ge_optim *ge_trainer_optim(ge_trainer *t) { return &t->opt; }
 
+ge_rng *ge_trainer_rng(ge_trainer *t) { return &t->rng; }
+
 double ge_trainer_step(ge_trainer *t, const size_t *idx, size_t n)
 {
     double loss = ge_trainer_loss(t, idx, n, 1);
@@ -335,6 +337,9 @@ double ge_trainer_epoch(ge_trainer *t)
     const size_t M = t->d->M, B = t->o.batch_size;
     if (B == 0 || B >= M)
         return ge_trainer_step(t, NULL, M);
+    /* Each epoch shuffles the identity, so the generator is the whole state. */
+    for (size_t i = 0; i < M; i++)
+        t->order[i] = i;
     ge_rng_shuffle(&t->rng, t->order, M);
     double total = 0;
     for (size_t lo = 0; lo < M; lo += B) {

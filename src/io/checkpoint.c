@@ -1,0 +1,185 @@
+/* Checkpoint files for fit --checkpoint-every / --resume. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "bytes.h"
+#include "geoembed/checkpoint.h"
+#include "geoembed/outfile.h"
+
+static const char MAGIC[8] = {'G', 'E', 'C', 'K', 'P', 'T', '0', '1'};
+
+uint64_t ge_fingerprint(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    if (h == 0)
+        h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= b[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+int ge_checkpoint_save(const char *path, const ge_model *m, const ge_meta *meta,
+                       const ge_fit_state *st, uint64_t fingerprint, ge_error *err)
+{
+    unsigned char *model;
+    size_t mlen;
+    if (ge_model_encode(m, meta, &model, &mlen, err))
+        return -1;
+    wbuf b = {0};
+    put(&b, MAGIC, 8);
+    put_u64(&b, fingerprint);
+    put_u64(&b, mlen);
+    put(&b, model, mlen);
+    free(model);
+    put_u64(&b, (uint64_t)st->epoch);
+    put_f64(&b, st->best_score);
+    put_u64(&b, (uint64_t)st->since_best);
+    put_u64(&b, (uint64_t)st->res.epochs_run);
+    put_u64(&b, (uint64_t)st->res.best_epoch);
+    put_f64(&b, st->res.train_loss);
+    put_f64(&b, st->res.valid_loss);
+    put_u64(&b, m->n_params);
+    for (size_t i = 0; i < m->n_params; i++)
+        put_f64(&b, st->best[i]);
+    put_u64(&b, (uint64_t)st->opt_t);
+    put_u64(&b, st->opt_words);
+    for (size_t i = 0; i < st->opt_words; i++)
+        put_f64(&b, st->opt_state[i]);
+    for (int i = 0; i < 4; i++)
+        put_u64(&b, st->rng.s[i]);
+    if (!b.oom)
+        put_u32(&b, (uint32_t)crc32(0L, b.p, (uInt)b.len));
+    if (b.oom) {
+        free(b.p);
+        return ge_fail(err, "out of memory writing the checkpoint");
+    }
+    ge_outfile out;
+    if (ge_outfile_open(&out, path, err)) {
+        free(b.p);
+        return -1;
+    }
+    size_t wrote = fwrite(b.p, 1, b.len, out.f);
+    free(b.p);
+    if (wrote != b.len) {
+        ge_fail(err, "%s: write failed: %s", path, strerror(errno));
+        ge_outfile_abort(&out);
+        return -1;
+    }
+    return ge_outfile_commit(&out, err);
+}
+
+static int read_all(const char *path, unsigned char **buf, size_t *len, ge_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return ge_fail(err, "%s: cannot open checkpoint: %s", path, strerror(errno));
+    size_t cap = 1 << 16;
+    *len = 0;
+    *buf = malloc(cap);
+    for (;;) {
+        if (!*buf) {
+            fclose(f);
+            return ge_fail(err, "%s: out of memory", path);
+        }
+        size_t n = fread(*buf + *len, 1, cap - *len, f);
+        *len += n;
+        if (n == 0)
+            break;
+        if (*len == cap) {
+            unsigned char *p = realloc(*buf, cap *= 2);
+            if (!p)
+                free(*buf);
+            *buf = p;
+        }
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(*buf);
+        return ge_fail(err, "%s: read error", path);
+    }
+    return 0;
+}
+
+int ge_checkpoint_load(const char *path, ge_checkpoint *c, ge_error *err)
+{
+    memset(c, 0, sizeof *c);
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    if (read_all(path, &buf, &len, err))
+        return -1;
+    int rc = -1;
+    if (len < 8 + 4 || memcmp(buf, MAGIC, 8) != 0) {
+        ge_fail(err, "%s: not a geoembed checkpoint", path);
+        goto done;
+    }
+    rbuf t = {.p = buf + len - 4, .len = 4};
+    if ((uint32_t)crc32(0L, buf, (uInt)(len - 4)) != get_u32(&t)) {
+        ge_fail(err, "%s: checkpoint is truncated or corrupted (checksum mismatch)", path);
+        goto done;
+    }
+    rbuf r = {.p = buf, .len = len - 4, .pos = 8};
+    c->fingerprint = get_u64(&r);
+    uint64_t mlen = get_u64(&r);
+    const unsigned char *model = mlen <= len ? take(&r, (size_t)mlen) : NULL;
+    if (!model || ge_model_decode(model, (size_t)mlen, path, &c->model, &c->meta, err)) {
+        if (!model)
+            ge_fail(err, "%s: checkpoint is damaged", path);
+        goto done;
+    }
+    ge_fit_state *st = &c->state;
+    st->epoch = (long)get_u64(&r);
+    st->best_score = get_f64(&r);
+    st->since_best = (long)get_u64(&r);
+    st->res.epochs_run = (long)get_u64(&r);
+    st->res.best_epoch = (long)get_u64(&r);
+    st->res.train_loss = get_f64(&r);
+    st->res.valid_loss = get_f64(&r);
+    uint64_t np = get_u64(&r);
+    if (r.bad || np != c->model.n_params) {
+        ge_fail(err, "%s: checkpoint is damaged", path);
+        goto done;
+    }
+    st->best = malloc(np * sizeof *st->best);
+    for (size_t i = 0; st->best && i < np; i++)
+        st->best[i] = get_f64(&r);
+    st->opt_t = (long)get_u64(&r);
+    st->opt_words = (size_t)get_u64(&r);
+    if (r.bad || st->opt_words > 2 * np) {
+        ge_fail(err, "%s: checkpoint is damaged", path);
+        goto done;
+    }
+    st->opt_state = malloc((st->opt_words ? st->opt_words : 1) * sizeof *st->opt_state);
+    for (size_t i = 0; st->opt_state && i < st->opt_words; i++)
+        st->opt_state[i] = get_f64(&r);
+    for (int i = 0; i < 4; i++)
+        st->rng.s[i] = get_u64(&r);
+    if (!st->best || !st->opt_state) {
+        ge_fail(err, "%s: out of memory", path);
+        goto done;
+    }
+    if (r.bad || r.pos != r.len) {
+        ge_fail(err, "%s: checkpoint is damaged", path);
+        goto done;
+    }
+    rc = 0;
+done:
+    free(buf);
+    if (rc)
+        ge_checkpoint_free(c);
+    return rc;
+}
+
+void ge_checkpoint_free(ge_checkpoint *c)
+{
+    ge_model_free(&c->model);
+    ge_meta_free(&c->meta);
+    free(c->state.best);
+    free(c->state.opt_state);
+    memset(c, 0, sizeof *c);
+}
