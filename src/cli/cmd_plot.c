@@ -407,13 +407,23 @@ static void draw_samples(pd_canvas *c, const layout *L, const ge_samples *s, con
 
 /* ---- PNG through GDAL -------------------------------------------------- */
 
+/* GDAL's last error message without its trailing newline. */
+static const char *gdal_msg(char *buf, size_t n)
+{
+    const char *m = CPLGetLastErrorMsg();
+    snprintf(buf, n, "%s", m && *m ? m : "GDAL failed");
+    for (size_t k = strlen(buf); k > 0 && (buf[k - 1] == '\n' || buf[k - 1] == ' '); k--)
+        buf[k - 1] = 0;
+    return buf;
+}
+
 static int write_png(const pd_canvas *c, const char *out)
 {
     GDALAllRegister();
     CPLPushErrorHandler(CPLQuietErrorHandler);
     GDALDriverH mem = GDALGetDriverByName("MEM"), png = GDALGetDriverByName("PNG");
     GDALDatasetH ds = NULL;
-    char *tmp = NULL;
+    char *tmp = NULL, msg[512];
     int rc = 0;
     if (!mem || !png) {
         rc = runtime_error("%s: this GDAL has no %s driver", out, mem ? "PNG" : "MEM");
@@ -440,7 +450,7 @@ static int write_png(const pd_canvas *c, const char *out)
     if (!ds || GDALDatasetRasterIO(ds, GF_Write, 0, 0, c->w, c->h, c->px, c->w, c->h, GDT_Byte,
                                    3, NULL, 3, 3 * c->w, 1) != CE_None) {
         rc = runtime_error("%s: cannot hold a %d x %d picture in memory: %s", out, c->w, c->h,
-                           CPLGetLastErrorMsg());
+                           gdal_msg(msg, sizeof msg));
         goto done;
     }
     static const GDALColorInterp rgb[3] = {GCI_RedBand, GCI_GreenBand, GCI_BlueBand};
@@ -456,8 +466,7 @@ static int write_png(const pd_canvas *c, const char *out)
     CPLSetThreadLocalConfigOption("GDAL_PAM_ENABLED", *pam ? pam : NULL);
     CPLFree(pam);
     if (!pds || CPLGetLastErrorType() == CE_Failure) {
-        rc = runtime_error("%s: cannot write PNG: %s", out,
-                           *CPLGetLastErrorMsg() ? CPLGetLastErrorMsg() : "GDAL failed");
+        rc = runtime_error("%s: cannot write PNG: %s", out, gdal_msg(msg, sizeof msg));
         goto done;
     }
     if (tmp && rename(tmp, out) != 0)

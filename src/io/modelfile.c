@@ -121,7 +121,8 @@ int ge_model_decode(const unsigned char *buf, size_t len, const char *name, ge_m
     rbuf t = {.p = buf + HEADER + zlen, .len = 4};
     if ((uint32_t)crc32(0L, buf, (uInt)(HEADER + zlen)) != get_u32(&t))
         return ge_fail(err, "%s: model file is corrupted (checksum mismatch)", name);
-    if (plen > (uint64_t)GE_MAX_PARAMS * 8 + (1u << 28))
+    /* deflate never expands more than about 1032:1 */
+    if (plen > (uint64_t)GE_MAX_PARAMS * 8 + (1u << 28) || plen > zlen * 1100 + 4096)
         return ge_fail(err, "%s: model file declares an impossible size", name);
 
     unsigned char *payload = malloc(plen ? plen : 1);
@@ -177,6 +178,10 @@ int ge_model_decode(const unsigned char *buf, size_t len, const char *name, ge_m
     meta->skipped = get_u64(&r);
     meta->train_loss = get_f64(&r);
     meta->valid_loss = get_f64(&r);
+    /* The parameters must all be there before anything is allocated for them. */
+    size_t need = (ge_shape_param_bytes(&s) / 8 + 2 * (size_t)s.O + 1) * 8;
+    if (!r.bad && r.len - r.pos < need)
+        r.bad = 1;
     if (r.bad || ge_model_init(m, &s, &why)) {
         free(payload);
         ge_meta_free(meta);
