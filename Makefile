@@ -41,7 +41,8 @@ UNIT_OBJ = $(UNIT_SRC:%.c=$(BUILD)/%.o)
 CONF_OBJ = $(BUILD)/tests/conformance/runner.o $(BUILD)/tests/conformance/case.o
 CASES   ?= $(wildcard tests/conformance/*.case)
 
-.PHONY: all test unit conformance e2e test-sanitize test-valgrind bench clean install uninstall
+.PHONY: all test unit conformance e2e test-sanitize test-valgrind bench clean install uninstall \
+  docs docs-check test-docs bench-accuracy
 
 all: geoembed
 
@@ -74,7 +75,19 @@ conformance: $(BUILD)/geoembed-conformance
 e2e: $(BUILD)/geoembed
 	GEOEMBED=$(BUILD)/geoembed tests/e2e/run.sh
 
-test: unit conformance e2e
+test: unit conformance e2e test-docs
+
+# Man page option lists and shell completions are generated from the option
+# table (geoembed --list-options); docs-check fails when they are out of date.
+docs: $(BUILD)/geoembed
+	scripts/gen-docs.sh $(BUILD)/geoembed
+docs-check: $(BUILD)/geoembed
+	scripts/gen-docs.sh --check $(BUILD)/geoembed
+test-docs: $(BUILD)/geoembed
+	tests/docs/run.sh $(BUILD)/geoembed
+
+bench-accuracy: $(BUILD)/geoembed
+	bench/accuracy/run.sh $(BUILD)/geoembed
 
 test-sanitize:
 	$(MAKE) BUILD=build/sanitize OPT=-O1 \
@@ -89,9 +102,9 @@ bench: $(BUILD)/geoembed-bench
 $(BUILD)/geoembed-bench: $(BUILD)/bench/engine_bench.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-install: geoembed
+install: $(BUILD)/geoembed
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(BASHDIR) $(DESTDIR)$(ZSHDIR) $(DESTDIR)$(FISHDIR)
-	$(INSTALL) -m 755 geoembed $(DESTDIR)$(BINDIR)/geoembed
+	$(INSTALL) -m 755 $(BUILD)/geoembed $(DESTDIR)$(BINDIR)/geoembed
 	$(INSTALL) -m 644 man/*.1 $(DESTDIR)$(MANDIR)/
 	$(INSTALL) -m 644 completions/geoembed.bash $(DESTDIR)$(BASHDIR)/geoembed
 	$(INSTALL) -m 644 completions/_geoembed $(DESTDIR)$(ZSHDIR)/_geoembed

@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "commands.h"
 #include "display.h"
@@ -277,6 +280,13 @@ int cmd_fit(cli_args *a)
         ge_loss_name(fs.train.loss.kind), ge_optim_name(fs.train.optim.kind), fs.train.optim.lr,
         fs.epochs, fs.standardize ? ", standardised targets" : "");
 
+    int threads = 1;
+#ifdef _OPENMP
+    threads = omp_get_max_threads();
+#endif
+    double bytes = ge_train_memory(sh, s.M, threads, fs.train.optim.kind == GE_OPT_ADAM);
+    if (bytes > 256e6)
+        say(2, "geoembed: fit: this model needs about %.0f MB of memory to train\n", bytes / 1e6);
     progress p;
     progress_init(&p, fs.epochs, a->val[O_PROGRESS] != NULL, "geoembed: fit");
     train_job j = {.fs = &fs, .init = a->val[O_INIT] ? &init : NULL, .validation = fs.validation,

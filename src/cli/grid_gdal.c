@@ -142,10 +142,24 @@ int grid_write_gdal(const cli_args *a, const predictor *p, const grid_spec *g)
         close(fd);
         ge_outfile_pending = tmp;
     }
-    if (cog) {
-        size_t n = strlen(target) + 16;
+    if (cog) { /* beside the output, or in TMPDIR when writing to a pipe */
+        const char *dir = getenv("TMPDIR");
+        size_t n = strlen(target) + (dir ? strlen(dir) : 4) + 40;
         stage = malloc(n);
-        snprintf(stage, n, "%s.stage.tif", target);
+        if (stage && tmp)
+            snprintf(stage, n, "%s.stage.tif", target);
+        else if (stage) {
+            snprintf(stage, n, "%s/geoembed-stage-XXXXXX", dir && *dir ? dir : "/tmp");
+            int fd = mkstemp(stage);
+            if (fd >= 0)
+                close(fd);
+            else
+                stage[0] = 0;
+        }
+        if (!stage || !stage[0]) {
+            rc = runtime_error("%s: cannot create a temporary file for the COG", out);
+            goto done;
+        }
     }
     co = cog ? creation_options(a, "GTiff") : creation_options(a, g->driver);
     GDALDatasetH ds = create(drv, cog ? stage : target, p, g, cog ? NULL : co, a->pos[0]);

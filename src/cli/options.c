@@ -344,10 +344,12 @@ void options_help(unsigned cmd, void *fp)
         const opt_spec *o = &opt_table[i];
         if (!(o->cmds & cmd) || !o->help)
             continue;
-        char left[64], alias[32] = "";
+        char left[96], alias[48] = "";
         for (size_t j = 0; j < opt_table_len; j++)
-            if (opt_table[j].id == o->id && !opt_table[j].help && (opt_table[j].cmds & cmd))
-                snprintf(alias, sizeof alias, "%s, ", opt_table[j].name);
+            if (opt_table[j].id == o->id && !opt_table[j].help && (opt_table[j].cmds & cmd)) {
+                size_t n = strlen(alias);
+                snprintf(alias + n, sizeof alias - n, "%s, ", opt_table[j].name);
+            }
         snprintf(left, sizeof left, "%s%s%s%s", alias, o->name, o->metavar ? " " : "",
                  o->metavar ? o->metavar : "");
         if (strlen(left) > 26)

@@ -319,6 +319,19 @@ double ge_trainer_loss(ge_trainer *t, const size_t *idx, size_t n, int want_grad
     return loss;
 }
 
+double ge_train_memory(const ge_shape *s, size_t M, int threads, int adam)
+{
+    double params = ge_shape_param_bytes(s) ? (double)ge_shape_param_bytes(s)
+                                            : 8.0 * GE_MAX_PARAMS * 2;
+    double cells = (double)s->W * s->H;
+    int P = s->readout == GE_READOUT_BILINEAR ? 4 : 1;
+    /* params, grad, best copy, optimiser (2 for adam), threads-1 partial slabs */
+    double slabs = params * (3 + (adam ? 2 : 1) + (threads > 1 ? threads - 1 : 0));
+    double field = cells * s->O * 8 * 2 + cells * 12;
+    double samples = (double)M * (P * 16 + 8 + 16 + s->O * 8.0 * 2);
+    return slabs + field + samples;
+}
+
 const double *ge_trainer_grad(const ge_trainer *t) { return t->grad; }
 
 ge_optim *ge_trainer_optim(ge_trainer *t) { return &t->opt; }

@@ -17,7 +17,7 @@ static const char *shown(const char *path) { return strcmp(path, "-") ? path : "
 static int writes_directly(const char *path)
 {
     struct stat st;
-    if (strcmp(path, "-") == 0)
+    if (strcmp(path, "-") == 0 || strncmp(path, "/vsi", 4) == 0) /* GDAL virtual files */
         return 1;
     return stat(path, &st) == 0 && !S_ISREG(st.st_mode);
 }

@@ -78,12 +78,36 @@ static int numeric_field(OGRFieldDefnH fd)
     return t == OFTInteger || t == OFTInteger64 || t == OFTReal;
 }
 
-int ge_samples_read_vector(const char *path, const ge_sample_opts *o, ge_samples *s, ge_error *err)
+static GDALDatasetH open_source(const char *path, unsigned kinds)
 {
-    memset(s, 0, sizeof *s);
     GDALAllRegister();
     CPLPushErrorHandler(CPLQuietErrorHandler);
-    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    GDALDatasetH ds = GDALOpenEx(path, kinds | GDAL_OF_READONLY, NULL, NULL, NULL);
+    CPLPopErrorHandler();
+    return ds;
+}
+
+static int read_vector(GDALDatasetH ds, const char *path, const ge_sample_opts *o, ge_samples *s,
+                       ge_error *err);
+static int read_raster(GDALDatasetH ds, const char *path, const ge_sample_opts *o, ge_samples *s,
+                       ge_error *err);
+
+int ge_samples_read_vector(const char *path, const ge_sample_opts *o, ge_samples *s, ge_error *err)
+{
+    return read_vector(open_source(path, GDAL_OF_VECTOR), path, o, s, err);
+}
+
+int ge_samples_read_raster(const char *path, const ge_sample_opts *o, ge_samples *s, ge_error *err)
+{
+    return read_raster(open_source(path, GDAL_OF_RASTER), path, o, s, err);
+}
+
+/* Both readers take ownership of ds (NULL: the source could not be opened). */
+static int read_vector(GDALDatasetH ds, const char *path, const ge_sample_opts *o, ge_samples *s,
+                       ge_error *err)
+{
+    memset(s, 0, sizeof *s);
+    CPLPushErrorHandler(CPLQuietErrorHandler);
     int rc = -1, *fields = NULL;
     size_t cap = 0;
     if (!ds) {
@@ -222,12 +246,11 @@ typedef struct {
     ge_rng rng;
 } reservoir;
 
-int ge_samples_read_raster(const char *path, const ge_sample_opts *o, ge_samples *s, ge_error *err)
+static int read_raster(GDALDatasetH ds, const char *path, const ge_sample_opts *o, ge_samples *s,
+                       ge_error *err)
 {
     memset(s, 0, sizeof *s);
-    GDALAllRegister();
     CPLPushErrorHandler(CPLQuietErrorHandler);
-    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
     int rc = -1, *bands = NULL;
     double *buf = NULL;
     unsigned char *mask = NULL;
@@ -353,19 +376,14 @@ int ge_samples_read(const char *path, const ge_sample_opts *o, ge_samples *s, ge
 {
     if (ge_is_csv_path(path))
         return ge_samples_read_csv(path, o, s, err);
-    GDALAllRegister();
-    CPLPushErrorHandler(CPLQuietErrorHandler);
-    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL,
-                                 NULL, NULL);
-    int raster = ds && GDALGetRasterCount(ds) > 0;
-    int vector = ds && GDALDatasetGetLayerCount(ds) > 0;
+    /* Opened once: /vsistdin/ can be read only once. */
+    GDALDatasetH ds = open_source(path, GDAL_OF_RASTER | GDAL_OF_VECTOR);
+    if (ds && GDALGetRasterCount(ds) > 0)
+        return read_raster(ds, path, o, s, err);
+    if (ds && GDALDatasetGetLayerCount(ds) > 0)
+        return read_vector(ds, path, o, s, err);
     if (ds)
         GDALClose(ds);
-    CPLPopErrorHandler();
-    if (raster)
-        return ge_samples_read_raster(path, o, s, err);
-    if (vector)
-        return ge_samples_read_vector(path, o, s, err);
     /* Not a GIS source: a delimited text file without the usual extension. */
     return ge_samples_read_csv(path, o, s, err);
 }
