@@ -8,7 +8,7 @@ set -eu
 pkgs="build-essential make gcc git pkg-config ca-certificates
   libgdal-dev gdal-bin libproj-dev proj-bin libcsv-dev zlib1g-dev
   libcriterion-dev valgrind mandoc man-db bash-completion zsh fish python3"
-bench="python3-torch python3-numpy"
+bench="python3-torch python3-numpy time"
 
 missing=""
 for p in $pkgs $( [ "${GEOEMBED_DEPS_MINIMAL:-0}" = 1 ] || echo "$bench" ); do

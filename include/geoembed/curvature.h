@@ -9,4 +9,11 @@
 /* Returns lambda * energy(F); when dF is not NULL adds lambda * dEnergy/dF. */
 double ge_curvature(const ge_model *m, const double *F, double lambda, double *dF);
 
+/* The factor that makes --smooth LAMBDA mean the same at every resolution:
+ * second differences in cell units shrink as h^2 when the grid gets finer, so
+ * the trainer weighs the energy by (a_x a_y)^2 with a = L / (100 h), L the
+ * larger side of the exterior: second derivatives measured as if on a grid of
+ * 100 cells across the exterior. Exactly 1 for 100x100 cells on a square. */
+double ge_curvature_scale(const ge_model *m);
+
 #endif

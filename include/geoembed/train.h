@@ -56,6 +56,11 @@ double ge_trainer_step(ge_trainer *t, const size_t *idx, size_t n);
  * sample-weighted mean of the losses before each step. */
 double ge_trainer_epoch(ge_trainer *t);
 
+/* Bytes a training of this shape on M samples needs (parameters, gradients,
+ * optimiser state, per-thread partial gradients, field, per-sample read-out),
+ * for the memory estimate fit prints before it allocates. */
+double ge_train_memory(const ge_shape *s, size_t M, int threads, int adam);
+
 /* Optimiser state and shuffling generator, for checkpoints. */
 ge_optim *ge_trainer_optim(ge_trainer *t);
 ge_rng *ge_trainer_rng(ge_trainer *t);

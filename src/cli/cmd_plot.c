@@ -155,7 +155,9 @@ static int make_layout(layout *L, const char *cmd, int w, int h, const ge_shape 
             L->ph = h - top - bottom;
         } else {
             double ph = L->pw * (e->height / e->width);
-            double lo = fmax(MIN_PLOT, L->pw / 8.0), hi = fmin(4.0 * L->pw, MAX_SIDE - top - bottom);
+            /* not absurdly flat or tall, and within the largest side */
+            double lo = fmax(MIN_PLOT, L->pw / 8.0);
+            double hi = fmin(4.0 * L->pw, MAX_SIDE - top - bottom);
             L->ph = (int)lround(ph < lo ? lo : ph > hi ? hi : ph);
         }
         if ((L->pw < MIN_PLOT || L->ph < MIN_PLOT) && h)
@@ -206,7 +208,9 @@ static void model_at(const layout *L, double cx, double cy, double *x, double *y
 static int tick_pixel(double v, int lo, int hi)
 {
     double f = floor(v);
-    return f < lo ? lo : f > hi ? hi : (int)f;
+    if (!(f >= lo)) /* NaN too */
+        return lo;
+    return f > hi ? hi : (int)f;
 }
 
 /* ---- axes, title, colour bar ------------------------------------------- */
@@ -406,6 +410,9 @@ static void draw_samples(pd_canvas *c, const layout *L, const ge_samples *s, con
 }
 
 /* ---- PNG through GDAL -------------------------------------------------- */
+/* The canvas is wrapped (not copied) as a MEM dataset, which the PNG driver
+ * copies to a temporary name beside the output; renamed into place when
+ * complete. */
 
 /* GDAL's last error message without its trailing newline. */
 static const char *gdal_msg(char *buf, size_t n)
@@ -446,16 +453,27 @@ static int write_png(const pd_canvas *c, const char *out)
         close(fd);
         ge_outfile_pending = tmp;
     }
-    ds = GDALCreate(mem, "", c->w, c->h, 3, GDT_Byte, NULL);
-    if (!ds || GDALDatasetRasterIO(ds, GF_Write, 0, 0, c->w, c->h, c->px, c->w, c->h, GDT_Byte,
-                                   3, NULL, 3, 3 * c->w, 1) != CE_None) {
-        rc = runtime_error("%s: cannot hold a %d x %d picture in memory: %s", out, c->w, c->h,
+    /* three bands over the canvas's own interleaved pixels: no copy */
+    ds = GDALCreate(mem, "", c->w, c->h, 0, GDT_Byte, NULL);
+    static const GDALColorInterp rgb[3] = {GCI_RedBand, GCI_GreenBand, GCI_BlueBand};
+    for (int b = 0; b < 3 && ds; b++) {
+        char opt[3][64];
+        snprintf(opt[0], sizeof opt[0], "DATAPOINTER=%p", (void *)(c->px + b));
+        snprintf(opt[1], sizeof opt[1], "PIXELOFFSET=3");
+        snprintf(opt[2], sizeof opt[2], "LINEOFFSET=%ld", 3L * c->w);
+        char *opts[4] = {opt[0], opt[1], opt[2], NULL};
+        if (GDALAddBand(ds, GDT_Byte, opts) != CE_None) {
+            GDALClose(ds);
+            ds = NULL;
+        } else {
+            GDALSetRasterColorInterpretation(GDALGetRasterBand(ds, b + 1), rgb[b]);
+        }
+    }
+    if (!ds) {
+        rc = runtime_error("%s: GDAL cannot take a %d x %d picture: %s", out, c->w, c->h,
                            gdal_msg(msg, sizeof msg));
         goto done;
     }
-    static const GDALColorInterp rgb[3] = {GCI_RedBand, GCI_GreenBand, GCI_BlueBand};
-    for (int b = 0; b < 3; b++)
-        GDALSetRasterColorInterpretation(GDALGetRasterBand(ds, b + 1), rgb[b]);
     /* no .aux.xml sidecar beside the temporary name */
     char *pam = CPLStrdup(CPLGetThreadLocalConfigOption("GDAL_PAM_ENABLED", NULL));
     CPLSetThreadLocalConfigOption("GDAL_PAM_ENABLED", "NO");

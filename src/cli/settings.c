@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "display.h"
+#include "geoembed/spacing.h"
 #include "settings.h"
 
 static void bounds(const ge_samples *s, double b[4])
@@ -68,15 +69,26 @@ static int resolve_exterior(const cli_args *a, const ge_samples *s, fit_settings
     return 0;
 }
 
-/* Grid size: about one cell per sample, shaped like the exterior, between 8
- * and 512 cells a side. */
-static void default_size(const ge_samples *s, ge_shape *sh)
+/* Grid size: cells of 3/4 of the samples' median nearest-neighbour spacing
+ * (the curvature penalty fills the cells between samples), 8 to 1024 a side,
+ * at most 16384 + M cells in all (fine grids help sparse data; dense data
+ * gains nothing from more cells than samples, and time grows with cells). */
+static void default_size(const ge_samples *s, ge_shape *sh, fit_settings *fs)
 {
-    double cells = fmax(64.0, fmin((double)s->M, 65536.0));
-    double aspect = sh->width / sh->height;
-    double W = sqrt(cells * aspect), H = sqrt(cells / aspect);
-    sh->W = (int)fmin(512, fmax(8, round(W)));
-    sh->H = (int)fmin(512, fmax(8, round(H)));
+    double nn = ge_median_nn_distance(s->xy, s->M, 20000, fs->train.seed);
+    double cell = 0.75 * nn;
+    if (!(cell > 0)) /* no spacing to go by: one cell per sample */
+        cell = sqrt(sh->width * sh->height / fmax(1.0, (double)s->M));
+    double W = ceil(sh->width / cell), H = ceil(sh->height / cell);
+    double over = W * H / (16384.0 + (double)s->M);
+    if (over > 1)
+        W /= sqrt(over), H /= sqrt(over);
+    sh->W = (int)fmin(1024, fmax(8, round(W)));
+    sh->H = (int)fmin(1024, fmax(8, round(H)));
+    char buf[160];
+    snprintf(buf, sizeof buf, "; grid: cells of 3/4 the median sample spacing %.6g", nn);
+    size_t n = strlen(fs->chosen);
+    snprintf(fs->chosen + n, sizeof fs->chosen - n, "%s", buf);
 }
 
 int settings_training(const cli_args *a, const ge_samples *s, fit_settings *fs)
@@ -143,7 +155,7 @@ int settings_resolve(const cli_args *a, const ge_samples *s, int geographic, fit
         sh->W = (int)v[0];
         sh->H = (int)v[1];
     } else {
-        default_size(s, sh);
+        default_size(s, sh, fs);
     }
     long N;
     if (arg_long(a, O_FEATURES, 4, 1, 4096, &N))

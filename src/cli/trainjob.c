@@ -150,28 +150,50 @@ static double held_out_error(const ge_model *m, const ge_samples *s, const size_
     return e;
 }
 
+/* Trains (warm from `from` when given, for `epochs`) on the fold's training
+ * part and adds the validation error to *score; keeps the model in *out. */
+static int path_step(fit_settings *trial, const ge_samples *s, const size_t *tr, size_t ntr,
+                     const size_t *te, size_t nte, const ge_model *from, long epochs,
+                     ge_model *out, double *score, ge_error *err)
+{
+    train_job j = {.fs = trial, .init = from, .fo = {.epochs = epochs}};
+    ge_fit_result res;
+    if (train_on(&j, s, tr, ntr, out, &res, err)) {
+        *score = INFINITY; /* a diverging candidate just loses */
+        memset(out, 0, sizeof *out);
+        return 0;
+    }
+    *score += held_out_error(out, s, te, nte) * (double)nte;
+    return 0;
+}
+
 int choose_smooth(fit_settings *fs, const ge_samples *s, char *why, size_t whylen, ge_error *err)
 {
-    static const double candidates[] = {0.01, 0.1, 1, 10, 100};
-    enum { NC = sizeof candidates / sizeof *candidates };
-    const int K = s->M < 2000 ? 5 : 1; /* K-fold for small data, else one 25% hold-out */
+    /* A regularisation path: decades from the smoothest down, each candidate
+     * warm-started from the previous one's solution with a third of the
+     * epochs; then the half-decades either side of the best. Scored by
+     * K-fold validation for small data, else by one 25% hold-out. */
+    static const double decades[] = {1000, 100, 10, 1, 0.1, 0.01};
+    enum { ND = sizeof decades / sizeof *decades };
+    const int K = s->M < 1000 ? 5 : 1;
+    const long short_epochs = fs->epochs / 3 > 1 ? fs->epochs / 3 : 1;
     int *fold = malloc(s->M * sizeof *fold);
     size_t *tr = malloc(s->M * sizeof *tr), *te = malloc(s->M * sizeof *te);
-    double score[NC] = {0};
+    ge_model *kept = calloc((size_t)K * ND, sizeof *kept); /* [K][ND] */
+    double score[ND + 2] = {0};
     int rc = -1;
-    if (!fold || !tr || !te) {
+    if (!fold || !tr || !te || !kept) {
         ge_fail(err, "out of memory");
         goto done;
     }
-    if (K > 1) {
-        assign_folds(s, K, 0, fs->train.seed, fold);
-    } else {
-        assign_folds(s, 4, 0, fs->train.seed, fold);
-    }
+    assign_folds(s, K > 1 ? K : 4, 0, fs->train.seed, fold);
     fit_settings trial = *fs;
-    train_job j = {.fs = &trial, .fo = {.epochs = fs->epochs}};
-    for (int c = 0; c < NC; c++) {
-        trial.train.smooth = candidates[c];
+    for (int pass = 0; pass < 2; pass++) {
+        int best = 0;
+        for (int c = 1; c < ND; c++)
+            if (score[c] < score[best])
+                best = c;
+        const double around[2] = {decades[best] * sqrt(10.0), decades[best] / sqrt(10.0)};
         for (int k = 0; k < K; k++) {
             size_t ntr = 0, nte = 0;
             for (size_t i = 0; i < s->M; i++) {
@@ -180,31 +202,45 @@ int choose_smooth(fit_settings *fs, const ge_samples *s, char *why, size_t whyle
                 else
                     tr[ntr++] = i;
             }
-            ge_model m;
-            ge_fit_result res;
             if (ntr == 0 || nte == 0)
                 continue;
-            if (train_on(&j, s, tr, ntr, &m, &res, err)) {
-                score[c] = INFINITY; /* a diverging candidate just loses */
-                break;
+            if (pass == 0) {
+                for (int c = 0; c < ND; c++) {
+                    const ge_model *from = c && kept[k * ND + c - 1].params ? &kept[k * ND + c - 1] : NULL;
+                    trial.train.smooth = decades[c];
+                    path_step(&trial, s, tr, ntr, te, nte, from, from ? short_epochs : fs->epochs,
+                              &kept[k * ND + c], &score[c], err);
+                }
+            } else {
+                for (int c = 0; c < 2; c++) {
+                    ge_model m;
+                    const ge_model *from = kept[k * ND + best].params ? &kept[k * ND + best] : NULL;
+                    trial.train.smooth = around[c];
+                    path_step(&trial, s, tr, ntr, te, nte, from, from ? short_epochs : fs->epochs,
+                              &m, &score[ND + c], err);
+                    ge_model_free(&m);
+                }
             }
-            score[c] += held_out_error(&m, s, te, nte) * (double)nte;
-            ge_model_free(&m);
+        }
+        if (pass == 1) {
+            double bv = decades[best], bs = score[best];
+            for (int c = 0; c < 2; c++)
+                if (score[ND + c] < bs)
+                    bs = score[ND + c], bv = around[c];
+            if (!isfinite(bs)) {
+                ge_fail(err, "every candidate of --smooth auto diverged; set --smooth and --lr");
+                goto done;
+            }
+            fs->train.smooth = bv;
         }
     }
-    int best = 0;
-    for (int c = 1; c < NC; c++)
-        if (score[c] < score[best])
-            best = c;
-    if (!isfinite(score[best])) {
-        ge_fail(err, "every candidate of --smooth auto diverged; set --smooth and --lr");
-        goto done;
-    }
-    fs->train.smooth = candidates[best];
-    snprintf(why, whylen, "smooth %g (by %s validation error among 0.01, 0.1, 1, 10, 100)",
-             candidates[best], K > 1 ? "5-fold" : "hold-out");
+    snprintf(why, whylen, "smooth %.3g (lowest %s validation error over 0.01 to 1000)",
+             fs->train.smooth, K > 1 ? "5-fold" : "hold-out");
     rc = 0;
 done:
+    for (int i = 0; kept && i < K * ND; i++)
+        ge_model_free(&kept[i]);
+    free(kept);
     free(fold);
     free(tr);
     free(te);

@@ -63,3 +63,10 @@ double ge_curvature(const ge_model *m, const double *F, double lambda, double *d
 #undef AT
     return scale * energy;
 }
+
+double ge_curvature_scale(const ge_model *m)
+{
+    double L = m->s.width > m->s.height ? m->s.width : m->s.height;
+    double ax = L / (100.0 * m->cw), ay = L / (100.0 * m->ch);
+    return (ax * ay) * (ax * ay);
+}

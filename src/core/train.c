@@ -310,7 +310,8 @@ double ge_trainer_loss(ge_trainer *t, const size_t *idx, size_t n, int want_grad
     }
     double loss = sum * inv;
     if (t->o.smooth > 0)
-        loss += ge_curvature(m, t->F, t->o.smooth, want_grad ? t->dF : NULL);
+        loss += ge_curvature(m, t->F, t->o.smooth * ge_curvature_scale(m),
+                             want_grad ? t->dF : NULL);
     if (want_grad) {
         memset(t->grad, 0, m->n_params * sizeof *t->grad);
         backward_units(t, nt);
