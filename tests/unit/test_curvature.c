@@ -257,3 +257,45 @@ Test(curvature, scales_with_lambda_and_ignores_null_gradient)
     UT_ASSERT_CLOSE(dot, 2 * e1, 1e-13, 0, "Euler identity");
     ge_model_free(&m);
 }
+
+Test(curvature, scale_is_one_at_100_cells_and_follows_resolution)
+{
+    ge_model m;
+    ge_shape s = ut_shape(100, 100, 1, 0, 0, 1, 0, 0, 5000, 5000, GE_WRAP_NONE, GE_READOUT_BILINEAR);
+    ut_model(&m, &s);
+    UT_ASSERT_CLOSE(ge_curvature_scale(&m), 1.0, 1e-12, 0, "100x100 on a square");
+    ge_model_free(&m);
+    /* 50 cells: second differences of a smooth field are 4x larger per cell,
+     * so the energy must be weighed by (1/2)^4 */
+    s = ut_shape(50, 50, 1, 0, 0, 1, 0, 0, 5000, 5000, GE_WRAP_NONE, GE_READOUT_BILINEAR);
+    ut_model(&m, &s);
+    UT_ASSERT_CLOSE(ge_curvature_scale(&m), 0.0625, 1e-12, 0, "50x50");
+    ge_model_free(&m);
+    /* the larger side sets the reference: 200 x 100 cells on a 2:1 exterior */
+    s = ut_shape(200, 100, 1, 0, 0, 1, 0, 0, 10000, 5000, GE_WRAP_NONE, GE_READOUT_BILINEAR);
+    ut_model(&m, &s);
+    UT_ASSERT_CLOSE(ge_curvature_scale(&m), 16.0, 1e-12, 0, "200x100");
+    ge_model_free(&m);
+}
+
+/* A smooth field sampled at two resolutions has about the same scaled energy. */
+Test(curvature, scaled_energy_does_not_depend_on_resolution)
+{
+    double e[2];
+    for (int r = 0; r < 2; r++) {
+        int W = r ? 128 : 64;
+        ge_model m;
+        ge_shape s = ut_shape(W, W, 1, 0, 0, 1, 0, 0, 1, 1, GE_WRAP_NONE, GE_READOUT_BILINEAR);
+        ut_model(&m, &s);
+        double *F = malloc((size_t)W * W * sizeof *F);
+        for (int w = 0; w < W; w++)
+            for (int h = 0; h < W; h++) {
+                double x = (w + 0.5) / W, y = (h + 0.5) / W;
+                F[w * W + h] = sin(3 * x) * cos(2 * y);
+            }
+        e[r] = ge_curvature(&m, F, ge_curvature_scale(&m), NULL);
+        free(F);
+        ge_model_free(&m);
+    }
+    UT_ASSERT_CLOSE(e[1], e[0], 0.05, 0, "energy at 128 vs 64 cells");
+}

@@ -213,7 +213,7 @@ static double brute_loss(const ge_model *m, const problem *p, const ge_train_opt
     }
     double loss = sum / ((double)n * O);
     if (o->smooth > 0)
-        loss += ge_curvature(m, F, o->smooth, NULL);
+        loss += ge_curvature(m, F, o->smooth * ge_curvature_scale(m), NULL);
     free(F);
     return loss;
 }

@@ -93,7 +93,8 @@ Test(plot_draw, blend)
     pd_blend(&c, 5, 0, k, 1.0);
     pd_blend(&c, 1, 0, k, NAN);
     pd_rgb h = pd_get(&c, 0, 0);
-    cr_assert(h.r == 100 && h.g == 50 && h.b == 1, "(%d, %d, %d)", h.r, h.g, h.b); /* 0.5 rounds up */
+    /* halfway, rounded half away from zero (b: 0.5 -> 1) */
+    cr_assert(h.r == 100 && h.g == 50 && h.b == 1, "(%d, %d, %d)", h.r, h.g, h.b);
     cr_assert(same(pd_get(&c, 1, 0), BLACK));
     cr_assert(same(pd_get(&c, 2, 0), k));
     pd_free(&c);
