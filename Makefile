@@ -60,6 +60,9 @@ $(BUILD)/geoembed: $(CLI_OBJ) $(LIB)
 geoembed: $(BUILD)/geoembed
 	@if [ "$(BUILD)" = build ]; then cp $< $@; fi
 
+# test_plot_draw.c includes the canvas source (the unit tests link only the library).
+$(BUILD)/tests/unit/test_plot_draw.o: src/cli/plot_draw.c
+
 $(BUILD)/unit-tests: $(UNIT_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cpl_conv.h>
@@ -139,6 +140,9 @@ int grid_write_gdal(const cli_args *a, const predictor *p, const grid_spec *g)
             rc = runtime_error("%s: cannot write: %s", out, strerror(errno));
             goto done;
         }
+        mode_t mask = umask(0); /* mkstemp made it 0600; GDAL keeps the mode */
+        umask(mask);
+        fchmod(fd, 0666 & ~mask);
         close(fd);
         ge_outfile_pending = tmp;
     }
