@@ -1,7 +1,8 @@
 #!/bin/sh
 # The founding guide's experiment, end to end: make the data, fit a model on
 # half of the points with geoembed's defaults, write the whole field as a
-# GeoTIFF, and report the error on the held-out half.
+# GeoTIFF, report the error on the held-out half, and draw the pictures: the
+# truth (all 2016 lattice points), the learned field, and the reference model's.
 #   examples/force_field/run.sh [GEOEMBED] [OUTDIR]
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,3 +25,9 @@ echo "== the reference model (torch_geopooling's setup) on the same split, for c
     --padding 7 --exterior -180,-90,360,180 --wrap xy --readout cell --smooth 0 --loss l1 \
     --optimizer adam --lr 0.005 --epochs 30 --no-standardize
 "$geoembed" eval "$out/reference.bin" "$out/test.csv"
+echo "== pictures"
+"$geoembed" fit "$out/truth.csv" -o "$out/truth.bin" -q --size 126,64 --smooth 0.01
+"$geoembed" plot "$out/truth.bin" -o "$out/truth.png"
+"$geoembed" plot "$out/model.bin" -o "$out/learned.png"
+"$geoembed" plot "$out/reference.bin" -o "$out/reference.png"
+echo "wrote $out/truth.png, $out/learned.png , $out/reference.png"
