@@ -20,7 +20,7 @@
 #include "geoembed/outfile.h"
 #include "grid.h"
 
-enum { STRIP = 128 };
+enum { STRIP = 256 }; /* the GeoTIFF tile height: each strip completes a row of tiles */
 
 static char **creation_options(const cli_args *a, const char *driver)
 {
@@ -52,30 +52,41 @@ static void describe(GDALDatasetH ds, const predictor *p, const char *model_path
     GDALSetMetadataItem(ds, "GEOEMBED_SOURCE", p->meta.source, NULL);
 }
 
-/* Fills a dataset of the grid's size with predictions, strip by strip. */
+/* Fills a dataset of the grid's size with predictions, strip by strip; rows
+ * of a strip in parallel (serially when reprojecting: a PROJ transformation is
+ * not shared between threads). */
 static int fill(GDALDatasetH ds, const predictor *p, const grid_spec *g, const char *name)
 {
     const int O = p->m.s.O;
     float *buf = malloc((size_t)g->cols * STRIP * O * sizeof *buf);
-    double *xy = malloc((size_t)g->cols * STRIP * 2 * sizeof *xy);
-    if (!buf || !xy) {
-        free(buf);
-        free(xy);
+    if (!buf)
         return runtime_error("%s: out of memory for a strip of %ld pixels", name, g->cols);
-    }
-    double v[GE_MAX_OUTPUTS];
-    int rc = 0;
+    int rc = 0, oom = 0;
     for (long r0 = 0; r0 < g->rows && !rc; r0 += STRIP) {
         long nr = g->rows - r0 < STRIP ? g->rows - r0 : STRIP;
-        grid_centres_in_model(g, r0, nr, xy);
-#pragma omp parallel for schedule(static) private(v)
-        for (long r = 0; r < nr; r++)
-            for (long c = 0; c < g->cols; c++) {
-                size_t i = (size_t)r * g->cols + c;
-                predictor_at(p, xy[2 * i], xy[2 * i + 1], v);
-                for (int o = 0; o < O; o++)
-                    buf[((size_t)o * nr + r) * g->cols + c] = (float)v[o];
+#pragma omp parallel if (!g->to_model)
+        {
+            double v[GE_MAX_OUTPUTS];
+            double *xy = malloc((size_t)g->cols * 2 * sizeof *xy);
+#pragma omp for schedule(static)
+            for (long r = 0; r < nr; r++) {
+                if (!xy)
+                    continue;
+                grid_centres_in_model(g, r0 + r, 1, xy);
+                for (long c = 0; c < g->cols; c++) {
+                    predictor_at(p, xy[2 * c], xy[2 * c + 1], v);
+                    for (int o = 0; o < O; o++)
+                        buf[((size_t)o * nr + r) * g->cols + c] = (float)v[o];
+                }
             }
+            if (!xy) {
+#pragma omp atomic write
+                oom = 1;
+            }
+            free(xy);
+        }
+        if (oom)
+            rc = runtime_error("%s: out of memory", name);
         for (int o = 0; o < O && !rc; o++) {
             GDALRasterBandH b = GDALGetRasterBand(ds, o + 1);
             if (GDALRasterIO(b, GF_Write, 0, (int)r0, (int)g->cols, (int)nr,
@@ -85,7 +96,6 @@ static int fill(GDALDatasetH ds, const predictor *p, const grid_spec *g, const c
         }
     }
     free(buf);
-    free(xy);
     return rc;
 }
 
@@ -112,6 +122,10 @@ int grid_write_gdal(const cli_args *a, const predictor *p, const grid_spec *g)
 {
     const char *out = a->val[O_GRID];
     GDALAllRegister();
+    /* Finished tiles are written out once the block cache is full; a small
+     * cache keeps memory flat however large the grid (unless the user set one). */
+    if (!CPLGetConfigOption("GDAL_CACHEMAX", NULL))
+        GDALSetCacheMax64(32 << 20);
     CPLPushErrorHandler(CPLQuietErrorHandler);
     int cog = strcasecmp(g->driver, "COG") == 0;
     GDALDriverH drv = GDALGetDriverByName(cog ? "GTiff" : g->driver);
