@@ -82,6 +82,12 @@ int read_samples_for(const cli_args *a, const char *path, const char *xcol, cons
     ge_error err;
     if (ge_samples_read(path, &o, s, &err))
         return fail_with(&err);
+    if (s->M == 0) {
+        int rc = runtime_error("%s: no samples%s", path,
+                               s->skipped_missing ? " with all targets present" : "");
+        ge_samples_free(s);
+        return rc;
+    }
     if (s->centroids)
         say(2, "geoembed: %s: %zu non-point features taken at their centroid\n", path,
             s->centroids);

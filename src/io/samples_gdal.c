@@ -147,9 +147,15 @@ static int read_vector(GDALDatasetH ds, const char *path, const ge_sample_opts *
         }
         free(list);
     } else if (o->need_targets) {
-        for (int k = 0; k < nf && s->O < GE_MAX_OUTPUTS; k++)
-            if (numeric_field(OGR_FD_GetFieldDefn(def, k)))
+        /* Every numeric attribute but copies of the coordinates (lon, lat, x, y):
+         * the geometry is where a sample is. */
+        for (int k = 0; k < nf && s->O < GE_MAX_OUTPUTS; k++) {
+            OGRFieldDefnH fd = OGR_FD_GetFieldDefn(def, k);
+            const char *nm = OGR_Fld_GetNameRef(fd);
+            if (numeric_field(fd) && !ge_is_lon_name(nm) && !ge_is_lat_name(nm) &&
+                strcasecmp(nm, "x") != 0 && strcasecmp(nm, "y") != 0)
                 fields[s->O++] = k;
+        }
         if (s->O == 0) {
             ge_fail(err, "%s: layer '%s' has no numeric attribute to learn", path,
                     OGR_L_GetName(layer));
@@ -170,6 +176,7 @@ static int read_vector(GDALDatasetH ds, const char *path, const ge_sample_opts *
     double t[GE_MAX_OUTPUTS];
     OGRGeometryH centroid = OGR_G_CreateGeometry(wkbPoint);
     OGR_L_ResetReading(layer);
+    CPLErrorReset();
     while ((f = OGR_L_GetNextFeature(layer))) {
         OGRGeometryH g = OGR_F_GetGeometryRef(f);
         int missing = 0;
@@ -226,6 +233,12 @@ static int read_vector(GDALDatasetH ds, const char *path, const ge_sample_opts *
         }
     }
     OGR_G_DestroyGeometry(centroid);
+    if (CPLGetLastErrorType() == CE_Failure) { /* e.g. a --where naming no field */
+        ge_fail(err, "%s: reading layer '%s'%s%s%s: %.200s", path, OGR_L_GetName(layer),
+                o->where ? " (invalid --where '" : "", o->where ? o->where : "", o->where ? "'?)" : "",
+                CPLGetLastErrorMsg());
+        goto done;
+    }
     rc = 0;
     goto done;
 oom:
