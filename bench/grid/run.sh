@@ -6,9 +6,12 @@
 # 20000 x 10000 grid, to show that memory does not grow with the output.
 #
 #   bench/grid/run.sh GEOEMBED [RUNS]
+# geoembed runs RUNS times (default 3, median); gdal_grid once (GDAL_GRID_RUNS),
+# since one invdist run of this size takes about ten minutes.
 set -euo pipefail
 ge=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 runs=${2:-3}
+gdal_runs=${GDAL_GRID_RUNS:-1}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -30,8 +33,10 @@ VRT
 # measure NAME CMD...: runs CMD $runs times, prints median seconds and max RSS (MB)
 measure() {
     local name=$1; shift
+    local n=$runs
+    case $name in gdal_grid*) n=$gdal_runs ;; esac
     local t rss ts=() rs=()
-    for _ in $(seq "$runs"); do
+    for _ in $(seq "$n"); do
         /usr/bin/time -f '%e %M' -o time.txt "$@" >/dev/null 2>&1 || { echo "$name failed"; cat time.txt; exit 1; }
         read -r t rss <time.txt
         ts+=("$t"); rs+=("$rss")
@@ -44,7 +49,7 @@ measure() {
 }
 
 : >results.txt
-echo "grid benchmark: 100,000 points, 8192 x 4096 output, $runs runs each (median time, peak RSS)"
+echo "grid benchmark: 100,000 points, 8192 x 4096 output; geoembed $runs runs, gdal_grid $gdal_runs (median time, peak RSS)"
 ext="-txe 0 100000 -tye 0 100000"
 measure "geoembed fit (256x256x4, 100 ep)" "$ge" fit pts.csv --src-crs EPSG:32633 -o m.bin -q \
     --size 256,256 --features 4 --epochs 100 --smooth 0.1 --bbox 0,0,100000,100000
@@ -57,7 +62,6 @@ measure "gdal_grid invdist (r 2 km, 12 pts)" gdal_grid -q \
     -ot Float32 -co TILED=YES -co COMPRESS=DEFLATE -l pts pts.vrt idw.tif
 measure "geoembed predict 20000x10000 GTiff" "$ge" predict m.bin --grid big.tif --size 20000,10000 \
     --bbox 0,0,100000,100000
-awk '{ t[$1" "$2" "$3] = 0 } { n[NR] = $0 } END {}' results.txt
 awk 'NR == 2 { gt = $(NF-1); gm = $NF }
      /gdal_grid/ { printf "  ratio %-28s time x%.1f (gdal_grid / geoembed predict), memory x%.2f\n", \
          $1" "$2, $(NF-1) / gt, $NF / gm }' results.txt

@@ -73,7 +73,7 @@ const opt_spec opt_table[] = {
     {O_SMOOTH, "--smooth", 1, "LAMBDA", TRAIN, "auto",
      "curvature penalty weight, or auto (default auto; 0 is the reference)"},
 
-    {O_EPOCHS, "--epochs", 1, "E", TRAIN, NULL, "training epochs (default: from the data)"},
+    {O_EPOCHS, "--epochs", 1, "E", TRAIN, NULL, "training epochs (default 300)"},
     {O_LR, "--lr", 1, "LR", TRAIN, NULL, "learning rate (default 0.05 adam, 0.01 sgd)"},
     {O_LOSS, "--loss", 1, "LOSS", TRAIN, "l1 mse huber",
      "l1, mse or huber (default mse; the reference uses l1)"},
