@@ -20,7 +20,11 @@ typedef struct {
     size_t skipped_geometry; /* features without a geometry */
     int lonlat;             /* coordinate columns are named like longitude/latitude */
     char *crs;              /* CRS the source declares (WKT), or NULL */
+    long *lines;            /* [M] line of each sample in a CSV (for messages), or NULL */
 } ge_samples;
+
+/* "FILE:LINE" of sample i when known, else "FILE: sample I" (for messages). */
+void ge_sample_where(const ge_samples *s, const char *path, size_t i, char *buf, size_t len);
 
 typedef struct {
     const char *x, *y;    /* coordinate columns; NULL: detect */

@@ -44,12 +44,16 @@ static int keep_inside(const cli_args *a, const ge_shape *sh, ge_samples *s, siz
     const int O = s->O;
     for (size_t i = 0; i < s->M; i++) {
         if (!inside(sh, s->xy[2 * i], s->xy[2 * i + 1])) {
-            if (a->val[O_STRICT])
-                return runtime_error("%s: sample %zu at (%.17g, %.17g) lies outside the exterior "
-                                     "(--strict)",
-                                     a->pos[0], i + 1, s->xy[2 * i], s->xy[2 * i + 1]);
+            if (a->val[O_STRICT]) {
+                char where[1100];
+                ge_sample_where(s, a->pos[0], i, where, sizeof where);
+                return runtime_error("%s: (%.17g, %.17g) lies outside the exterior (--strict)",
+                                     where, s->xy[2 * i], s->xy[2 * i + 1]);
+            }
             continue;
         }
+        if (s->lines)
+            s->lines[k] = s->lines[i];
         memmove(s->xy + 2 * k, s->xy + 2 * i, 2 * sizeof *s->xy);
         memmove(s->y + (size_t)O * k, s->y + (size_t)O * i, (size_t)O * sizeof *s->y);
         k++;

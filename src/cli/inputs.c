@@ -111,11 +111,14 @@ int samples_crs(const cli_args *a, const ge_samples *s, const char *model_wkt, c
     } else if (s->lonlat && !(model_wkt && *model_wkt && ge_crs_is_geographic(model_wkt))) {
         for (size_t i = 0; i < s->M; i++) {
             double lon = s->xy[2 * i], lat = s->xy[2 * i + 1];
-            if (lon < -180 || lon > 360 || lat < -90 || lat > 90)
-                return runtime_error("%s: sample %zu at (%g, %g) is not a longitude/latitude "
-                                     "in degrees; columns '%s'/'%s' are read as EPSG:4326 "
-                                     "(give --src-crs otherwise)",
-                                     a->pos[a->npos - 1], i + 1, lon, lat, s->xcol, s->ycol);
+            if (lon < -180 || lon > 360 || lat < -90 || lat > 90) {
+                char where[1100];
+                ge_sample_where(s, a->pos[a->npos - 1], i, where, sizeof where);
+                return runtime_error("%s: (%g, %g) is not a longitude/latitude in degrees; "
+                                     "columns '%s'/'%s' are read as EPSG:4326 (give --src-crs "
+                                     "otherwise)",
+                                     where, lon, lat, s->xcol, s->ycol);
+            }
         }
         *wkt = ge_crs_to_wkt("EPSG:4326", &err);
         if (!*wkt)

@@ -1,5 +1,6 @@
 /* Samples from a CSV/TSV file: column detection, strict numbers, skipped rows. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -68,7 +69,10 @@ static int grow(growth *g, ge_error *err)
     double *y = s->O ? realloc(s->y, cap * (size_t)s->O * sizeof *y) : s->y;
     if (y)
         s->y = y;
-    if (!xy || (s->O && !y))
+    long *lines = realloc(s->lines, cap * sizeof *lines);
+    if (lines)
+        s->lines = lines;
+    if (!xy || (s->O && !y) || !lines)
         return ge_fail(err, "out of memory after %zu samples", s->M);
     g->cap = cap;
     return 0;
@@ -175,10 +179,12 @@ int ge_samples_read_csv(const char *path, const ge_sample_opts *o, ge_samples *s
             else if (cell_number(c, line, tcol[k], v, &y[k], err))
                 goto done;
         }
-        if (missing)
+        if (missing) {
             s->skipped_missing++;
-        else
+        } else {
+            s->lines[s->M] = line;
             s->M++;
+        }
     }
     if (have < 0)
         goto done;
@@ -201,5 +207,15 @@ void ge_samples_free(ge_samples *s)
         free(s->targets[k]);
     free(s->targets);
     free(s->crs);
+    free(s->lines);
     memset(s, 0, sizeof *s);
+}
+
+void ge_sample_where(const ge_samples *s, const char *path, size_t i, char *buf, size_t len)
+{
+    const char *name = strcmp(path, "-") ? path : "<stdin>";
+    if (s->lines)
+        snprintf(buf, len, "%s:%ld", name, s->lines[i]);
+    else
+        snprintf(buf, len, "%s: sample %zu", name, i + 1);
 }
