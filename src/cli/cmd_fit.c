@@ -216,11 +216,11 @@ int cmd_fit(cli_args *a)
         return usage_error("fit", "--resume and --init cannot be combined");
     if (strcmp(a->val[O_OUTPUT], "-") == 0 && (every || a->val[O_RESUME]))
         return usage_error("fit", "checkpoints need -o to name a file");
-    ge_samples s;
+    ge_samples s = {0};
     ge_model m = {0}, init = {0};
     ge_meta meta = {0}, init_meta = {0};
     ge_checkpoint ck = {0};
-    fit_settings fs;
+    fit_settings fs = {0};
     int rc;
     ge_error err;
     double t0 = now_seconds();
@@ -229,7 +229,7 @@ int cmd_fit(cli_args *a)
         return runtime_error("out of memory");
 
     if ((rc = read_samples(a, a->pos[0], 1, &s)))
-        return rc;
+        goto done;
     if (a->val[O_INIT] && (rc = fit_init_model(a, &s, &init, &init_meta, &fs)))
         goto done;
     if ((rc = resolve_crs(a, &s, a->val[O_INIT] ? &init_meta : NULL, &meta.crs)))

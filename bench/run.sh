@@ -1,0 +1,149 @@
+#!/bin/sh
+# bench/run.sh GEOEMBED_BENCH: geoembed's engine against PyTorch, side by side.
+# Run by `make bench`; see bench/README.md.
+#
+# For each case (guide, large) and metric (step, grid): geoembed-bench dumps
+# the measurement's inputs, then geoembed (OMP_NUM_THREADS=2) and PyTorch
+# (2 threads) each measure in a process of their own, so that peak memory is
+# per measurement. Prints medians, ratios and a check that both sides computed
+# the same numbers. Exit 0, or 1 when a measurement failed or disagreed.
+#
+# Environment: TORCH_PYTHON (default /usr/bin/python3), BENCH_RUNS (timed runs
+# of every measurement on both sides; default per measurement, never below 5),
+# BENCH_CASES (default "guide large"), BENCH_THREADS (default 2).
+set -eu
+
+if [ $# -ne 1 ]; then
+    echo "usage: bench/run.sh PATH/TO/geoembed-bench" >&2
+    exit 2
+fi
+case $1 in
+/*) BIN=$1 ;;
+*) BIN=$(pwd)/$1 ;;
+esac
+cd "$(dirname "$0")/.."
+PY=${TORCH_PYTHON:-/usr/bin/python3}
+THREADS=${BENCH_THREADS:-2}
+CASES=${BENCH_CASES:-guide large}
+
+if [ ! -x "$BIN" ]; then
+    echo "bench: $BIN is not an executable (make bench builds it)" >&2
+    exit 1
+fi
+# Debian's OpenBLAS tuning variables slow torch down here: drop them for
+# the python command only.
+pyrun() {
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$PY" "$@"
+}
+if ! TORCH_VERSION=$(pyrun -c 'import numpy, torch; print(torch.__version__)' 2>/dev/null); then
+    echo "bench: $PY cannot import torch and numpy (Debian: apt-get install python3-torch python3-numpy;" >&2
+    echo "       or set TORCH_PYTHON to an interpreter that has them)" >&2
+    exit 1
+fi
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/geoembed-bench.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT INT TERM
+
+# Timed runs: "C PyTorch" per measurement. Steps use the same count on both
+# sides so that the losses after the last step can be compared.
+runs() {
+    if [ -n "${BENCH_RUNS:-}" ]; then
+        r=$BENCH_RUNS
+        [ "$r" -ge 5 ] 2>/dev/null || r=5
+        echo "$r $r"
+        return
+    fi
+    case $1-$2 in
+    guide-step) echo "20 20" ;;
+    guide-grid) echo "20 5" ;;
+    large-step) echo "5 5" ;;
+    large-grid) echo "20 5" ;;
+    *) echo "5 5" ;;
+    esac
+}
+
+# median KEY FILE: median of the values of lines "KEY value".
+median() {
+    awk -v k="$1" '$1 == k { v[n++] = $2 }
+        END {
+            if (!n) { print "nan"; exit }
+            for (i = 1; i < n; i++) { x = v[i]; for (j = i - 1; j >= 0 && v[j] > x; j--) v[j + 1] = v[j]; v[j + 1] = x }
+            print (n % 2) ? v[(n - 1) / 2] : (v[n / 2 - 1] + v[n / 2]) / 2
+        }' "$2"
+}
+value() { awk -v k="$1" '$1 == k { v = $2 } END { print (v == "") ? "nan" : v }' "$2"; }
+
+cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
+ncpu=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?')
+load() { cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo '?'; }
+echo "geoembed vs PyTorch $TORCH_VERSION, float64, $THREADS threads each; $ncpu CPUs${cpu:+ ($cpu)}"
+load0=$(load)
+echo "load average at start: $load0"
+if awk -v l="$load0" 'BEGIN { exit !(l + 0 > 0.5) }'; then
+    echo "warning: the machine is busy; wall times will be noisy (run on an idle machine)"
+fi
+echo
+
+status=0
+ROWS=$TMP/rows
+: >"$ROWS"
+for c in $CASES; do
+    for w in step grid; do
+        r=$(runs "$c" "$w")
+        rc_=${r% *} rp_=${r#* }
+        data=$TMP/$c-$w.bin
+        printf '  %-5s %-4s: geoembed x%s ... ' "$c" "$w" "$rc_" >&2
+        if ! "$BIN" "$c" "$w" --dump "$data" ||
+            ! OMP_NUM_THREADS=$THREADS "$BIN" "$c" "$w" --runs "$rc_" >"$TMP/c.out"; then
+            echo "bench: geoembed-bench $c $w failed" >&2
+            exit 1
+        fi
+        printf 'PyTorch x%s ...\n' "$rp_" >&2
+        if ! pyrun bench/torch_bench.py "$data" "$w" --runs "$rp_" --threads "$THREADS" >"$TMP/p.out"; then
+            echo "bench: torch_bench.py $c $w failed" >&2
+            exit 1
+        fi
+        if [ "$w" = step ]; then
+            keys="loss_first loss_last"
+        else
+            keys="grid_checksum"
+        fi
+        # The check: both sides must have computed the same numbers.
+        check=ok
+        for k in $keys; do
+            a=$(value "$k" "$TMP/c.out") b=$(value "$k" "$TMP/p.out")
+            if ! awk -v a="$a" -v b="$b" 'BEGIN { d = a - b; if (d < 0) d = -d; s = (a < 0 ? -a : a); exit !(a == a && b == b && d <= 1e-6 * (s > 1 ? s : 1)) }'; then
+                check="MISMATCH($k: $a vs $b)"
+                status=1
+            fi
+        done
+        echo "$c $w $(median "${w}_seconds" "$TMP/c.out") $(median "${w}_seconds" "$TMP/p.out") $(value peak_rss_kb "$TMP/c.out") $(value peak_rss_kb "$TMP/p.out") $rc_ $rp_ $(median "${w}_cpu_seconds" "$TMP/c.out") $(median "${w}_cpu_seconds" "$TMP/p.out") $check" >>"$ROWS"
+        rm -f "$data"
+    done
+done
+echo >&2
+
+awk '
+function t(s) { return s < 1e-3 ? sprintf("%.1f us", s * 1e6) : s < 1 ? sprintf("%.2f ms", s * 1e3) : sprintf("%.3f s", s) }
+function mb(k) { return k < 10240 ? sprintf("%.1f MB", k / 1024) : sprintf("%.0f MB", k / 1024) }
+BEGIN {
+    fmt = "%-6s %-27s %11s %11s %14s %10s %10s %9s  %s\n"
+    printf fmt, "case", "metric (median)", "geoembed", "PyTorch", "speed", "RSS geo", "RSS torch", "memory", "check"
+    printf fmt, "-----", "---------------------------", "--------", "--------", "-------------", "--------", "---------", "--------", "-----"
+}
+{
+    metric = $2 == "step" ? sprintf("train step, %s runs", ($7 == $8 ? $7 : $7 "/" $8)) : sprintf("grid 1024x512, %s/%s runs", $7, $8)
+    speed = ($3 > 0) ? sprintf("%.1fx faster", $4 / $3) : "?"
+    mem = ($5 > 0) ? sprintf("1/%.0f", $6 / $5) : "?"
+    printf fmt, $1, metric, t($3), t($4), speed, mb($5), mb($6), mem, $11
+    cpu[NR] = sprintf("%-6s %-27s %11s %11s %14s", $1, metric, t($9), t($10), ($9 > 0) ? sprintf("%.1fx less", $10 / $9) : "?")
+}
+END {
+    printf "\nCPU time (user + system, all threads), medians:\n"
+    for (i = 1; i <= NR; i++) print cpu[i]
+}' "$ROWS"
+echo
+echo "load average at end: $(load)"
+echo "speed = PyTorch median / geoembed median; memory = peak RSS of geoembed / peak RSS of PyTorch"
+echo "(each measurement in its own process; PyTorch's RSS includes the ~250 MB of importing torch)"
+exit $status
