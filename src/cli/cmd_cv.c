@@ -180,7 +180,7 @@ int cmd_cv(cli_args *a)
         rc = runtime_error("%s: %zu samples cannot make %ld folds", a->pos[0], s.M, K);
         goto done;
     }
-    assign_folds(&s, (int)K, block, fs.train.seed, fold);
+    ge_assign_folds(s.xy, s.M, (int)K, block, fs.train.seed, fold);
     say(2, "geoembed: cv: %zu samples, %ld %s folds; grid %dx%d, %ld epochs\n", s.M, K,
         block > 0 ? "spatial-block" : "random", fs.shape.W, fs.shape.H, fs.epochs);
     double t0 = now_seconds();

@@ -92,38 +92,6 @@ done:
     return rc;
 }
 
-void assign_folds(const ge_samples *s, int K, double block, uint64_t seed, int *fold)
-{
-    ge_rng r;
-    ge_rng_seed(&r, seed ^ 0xf01d5ULL);
-    if (block <= 0) {
-        /* A shuffled round-robin: folds differ in size by at most one. */
-        size_t *perm = malloc(s->M * sizeof *perm);
-        if (!perm) { /* fall back to a deterministic stride */
-            for (size_t i = 0; i < s->M; i++)
-                fold[i] = (int)(i % (size_t)K);
-            return;
-        }
-        for (size_t i = 0; i < s->M; i++)
-            perm[i] = i;
-        ge_rng_shuffle(&r, perm, s->M);
-        for (size_t i = 0; i < s->M; i++)
-            fold[perm[i]] = (int)(i % (size_t)K);
-        free(perm);
-        return;
-    }
-    /* Spatial blocks: hash each block's integer coordinates with the seed. */
-    uint64_t salt = ge_rng_next(&r);
-    for (size_t i = 0; i < s->M; i++) {
-        int64_t bx = (int64_t)floor(s->xy[2 * i] / block), by = (int64_t)floor(s->xy[2 * i + 1] / block);
-        uint64_t h = salt ^ ((uint64_t)bx * 0x9e3779b97f4a7c15ULL) ^ ((uint64_t)by * 0xc2b2ae3d27d4eb4fULL);
-        h ^= h >> 31;
-        h *= 0xbf58476d1ce4e5b9ULL;
-        h ^= h >> 29;
-        fold[i] = (int)(h % (uint64_t)K);
-    }
-}
-
 /* Mean squared error, in standardised units, of a model on samples idx. */
 static double held_out_error(const ge_model *m, const ge_samples *s, const size_t *idx, size_t n)
 {
@@ -186,7 +154,7 @@ int choose_smooth(fit_settings *fs, const ge_samples *s, char *why, size_t whyle
         ge_fail(err, "out of memory");
         goto done;
     }
-    assign_folds(s, K > 1 ? K : 4, 0, fs->train.seed, fold);
+    ge_assign_folds(s->xy, s->M, K > 1 ? K : 4, 0, fs->train.seed, fold);
     fit_settings trial = *fs;
     for (int pass = 0; pass < 2; pass++) {
         int best = 0;

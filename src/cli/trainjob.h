@@ -4,6 +4,7 @@
 #define GEOEMBED_CLI_TRAINJOB_H
 
 #include "geoembed/fit.h"
+#include "geoembed/folds.h"
 #include "geoembed/samples.h"
 #include "settings.h"
 
@@ -19,10 +20,6 @@ typedef struct {
 int train_on(const train_job *j, const ge_samples *s, const size_t *idx, size_t n, ge_model *m,
              ge_fit_result *res, ge_error *err);
 
-/* Seeded assignment of samples to K folds: fold[i] in [0, K). With block > 0,
- * samples are grouped in square blocks of that size (spatial folds) and whole
- * blocks go to folds. */
-void assign_folds(const ge_samples *s, int K, double block, uint64_t seed, int *fold);
 
 /* Chooses the curvature penalty by validation error (K-fold for small data, a
  * held-out part otherwise) and stores it in fs->train.smooth. Returns 0 or -1. */

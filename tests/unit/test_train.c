@@ -471,3 +471,42 @@ Test(train, reduces_loss_smooth_model)
     ge_model_free(&m);
     free_data(&fd);
 }
+
+/* Early stopping keeps the parameters of the epoch with the lowest validation
+ * loss, and stops `patience` epochs after it. */
+#include "geoembed/fit.h"
+
+Test(train, early_stopping_keeps_the_best_epoch)
+{
+    set_threads(1);
+    ge_model m;
+    ge_shape s = ut_shape(12, 10, 2, 1, 1, 1, 0, 0, 12, 10, GE_WRAP_NONE, GE_READOUT_BILINEAR);
+    ut_model(&m, &s);
+    ge_model_init_params(&m, 3);
+    /* noisy training targets, clean validation: training for long overfits */
+    enum { M = 60, V = 40 };
+    double xy[2 * M], y[M], vxy[2 * V], vy[V];
+    ge_rng r;
+    ge_rng_seed(&r, 9);
+    for (int i = 0; i < M; i++) {
+        xy[2 * i] = 12 * ge_rng_uniform(&r), xy[2 * i + 1] = 10 * ge_rng_uniform(&r);
+        y[i] = sin(xy[2 * i] / 3) + 0.8 * (ge_rng_uniform(&r) - 0.5);
+    }
+    for (int i = 0; i < V; i++) {
+        vxy[2 * i] = 12 * ge_rng_uniform(&r), vxy[2 * i + 1] = 10 * ge_rng_uniform(&r);
+        vy[i] = sin(vxy[2 * i] / 3);
+    }
+    ge_data d = {.M = M, .O = 1, .xy = xy, .y = y}, v = {.M = V, .O = 1, .xy = vxy, .y = vy};
+    ge_train_opts o = {.loss = {.kind = GE_LOSS_MSE}, .optim = ge_optim_defaults(GE_OPT_ADAM)};
+    o.optim.lr = 0.1;
+    ge_fit_opts fo = {.epochs = 2000, .patience = 20, .valid = &v};
+    ge_fit_result res;
+    ge_error err;
+    cr_assert_eq(ge_fit(&m, &d, &o, &fo, &res, &err), 0, "%s", err.msg);
+    cr_assert_eq(res.stopped, 2, "patience should have stopped the fit");
+    cr_assert_eq(res.epochs_run, res.best_epoch + fo.patience);
+    /* the model holds the best epoch's parameters: its validation loss is the best one */
+    double now = ge_data_loss(&m, &v, &o.loss);
+    UT_ASSERT_CLOSE(now, res.valid_loss, 1e-12, 0, "validation loss of the kept parameters");
+    ge_model_free(&m);
+}
