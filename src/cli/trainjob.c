@@ -143,7 +143,9 @@ int choose_smooth(fit_settings *fs, const ge_samples *s, char *why, size_t whyle
      * K-fold validation for small data, else by one 25% hold-out. */
     static const double decades[] = {1000, 100, 10, 1, 0.1, 0.01};
     enum { ND = sizeof decades / sizeof *decades };
-    const int K = s->M < 1000 ? 5 : 1;
+    /* Folds where data is small enough to afford them: a single hold-out of a
+     * few hundred points is too noisy to place a sharp front (measured). */
+    const int K = s->M <= 2000 ? 5 : (s->M <= 5000 ? 3 : 1);
     const long short_epochs = fs->epochs / 3 > 1 ? fs->epochs / 3 : 1;
     int *fold = malloc(s->M * sizeof *fold);
     size_t *tr = malloc(s->M * sizeof *tr), *te = malloc(s->M * sizeof *te);
@@ -203,7 +205,7 @@ int choose_smooth(fit_settings *fs, const ge_samples *s, char *why, size_t whyle
         }
     }
     snprintf(why, whylen, "smooth %.3g (lowest %s validation error over 0.01 to 1000)",
-             fs->train.smooth, K > 1 ? "5-fold" : "hold-out");
+             fs->train.smooth, K == 5 ? "5-fold" : K == 3 ? "3-fold" : "hold-out");
     rc = 0;
 done:
     for (int i = 0; kept && i < K * ND; i++)
