@@ -26,13 +26,8 @@ typedef struct {
 static int run_fold(const fit_settings *base, const ge_samples *s, const int *fold, int k,
                     size_t *tr, size_t *te, fold_result *fr, ge_error *err)
 {
-    size_t ntr = 0, nte = 0;
-    for (size_t i = 0; i < s->M; i++) {
-        if (fold[i] == k)
-            te[nte++] = i;
-        else
-            tr[ntr++] = i;
-    }
+    size_t ntr, nte;
+    fold_split(fold, s->M, k, tr, &ntr, te, &nte);
     memset(fr, 0, sizeof *fr);
     if (nte == 0 || ntr == 0)
         return 0;
@@ -82,6 +77,21 @@ static int run_fold(const fit_settings *base, const ge_samples *s, const int *fo
     return 0;
 }
 
+/* Mean over the folds that scored any sample of target o (o == O: all). */
+static metric fold_mean(const ge_samples *s, const fold_result *fr, int K, int o)
+{
+    metric mean = {0, 0, 0, 0};
+    int n = 0;
+    for (int k = 0; k < K; k++) {
+        metric m = o < s->O ? metric_get(&fr[k].acc[o]) : metric_pooled(fr[k].acc, s->O);
+        if (!m.n)
+            continue;
+        mean.mae += m.mae, mean.rmse += m.rmse, mean.r2 += m.r2, n++;
+    }
+    mean.mae /= n, mean.rmse /= n, mean.r2 /= n;
+    return mean;
+}
+
 static void print_text(const ge_samples *s, const fold_result *fr, int K)
 {
     printf("%-6s %-16s %10s %14s %14s %10s %8s\n", "fold", "target", "samples", "MAE", "RMSE",
@@ -93,16 +103,9 @@ static void print_text(const ge_samples *s, const fold_result *fr, int K)
                    o < s->O ? s->targets[o] : "(all)", m.n, m.mae, m.rmse, m.r2, fr[k].smooth);
         }
     for (int o = 0; o <= s->O; o++) {
-        double mae = 0, rmse = 0, r2 = 0;
-        int n = 0;
-        for (int k = 0; k < K; k++) {
-            metric m = o < s->O ? metric_get(&fr[k].acc[o]) : metric_pooled(fr[k].acc, s->O);
-            if (!m.n)
-                continue;
-            mae += m.mae, rmse += m.rmse, r2 += m.r2, n++;
-        }
+        metric m = fold_mean(s, fr, K, o);
         printf("%-6s %-16s %10s %14.6g %14.6g %10.6f\n", "mean", o < s->O ? s->targets[o] : "(all)",
-               "", mae / n, rmse / n, r2 / n);
+               "", m.mae, m.rmse, m.r2);
     }
 }
 
@@ -120,22 +123,15 @@ static void print_json(const ge_samples *s, const fold_result *fr, int K, double
     }
     printf("], \"mean\": {");
     for (int o = 0; o <= s->O; o++) {
-        double mae = 0, rmse = 0, r2 = 0;
-        int n = 0;
-        for (int k = 0; k < K; k++) {
-            metric m = o < s->O ? metric_get(&fr[k].acc[o]) : metric_pooled(fr[k].acc, s->O);
-            if (!m.n)
-                continue;
-            mae += m.mae, rmse += m.rmse, r2 += m.r2, n++;
-        }
+        metric m = fold_mean(s, fr, K, o);
         printf("%s", o ? ", " : "");
         json_string(stdout, o < s->O ? s->targets[o] : "(all)");
         printf(": {\"mae\": ");
-        json_number(stdout, mae / n);
+        json_number(stdout, m.mae);
         printf(", \"rmse\": ");
-        json_number(stdout, rmse / n);
+        json_number(stdout, m.rmse);
         printf(", \"r2\": ");
-        json_number(stdout, r2 / n);
+        json_number(stdout, m.r2);
         printf("}");
     }
     printf("}}\n");

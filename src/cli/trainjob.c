@@ -92,6 +92,18 @@ done:
     return rc;
 }
 
+void fold_split(const int *fold, size_t M, int k, size_t *tr, size_t *ntr, size_t *te,
+                size_t *nte)
+{
+    *ntr = *nte = 0;
+    for (size_t i = 0; i < M; i++) {
+        if (fold[i] == k)
+            te[(*nte)++] = i;
+        else
+            tr[(*ntr)++] = i;
+    }
+}
+
 /* Mean squared error, in standardised units, of a model on samples idx. */
 static double held_out_error(const ge_model *m, const ge_samples *s, const size_t *idx, size_t n)
 {
@@ -165,13 +177,8 @@ int choose_smooth(fit_settings *fs, const ge_samples *s, char *why, size_t whyle
                 best = c;
         const double around[2] = {decades[best] * sqrt(10.0), decades[best] / sqrt(10.0)};
         for (int k = 0; k < K; k++) {
-            size_t ntr = 0, nte = 0;
-            for (size_t i = 0; i < s->M; i++) {
-                if (fold[i] == k)
-                    te[nte++] = i;
-                else
-                    tr[ntr++] = i;
-            }
+            size_t ntr, nte;
+            fold_split(fold, s->M, k, tr, &ntr, te, &nte);
             if (ntr == 0 || nte == 0)
                 continue;
             if (pass == 0) {

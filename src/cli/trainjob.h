@@ -21,6 +21,10 @@ int train_on(const train_job *j, const ge_samples *s, const size_t *idx, size_t 
              ge_fit_result *res, ge_error *err);
 
 
+/* Sample indices of fold k (te) and of the other folds (tr). */
+void fold_split(const int *fold, size_t M, int k, size_t *tr, size_t *ntr, size_t *te,
+                size_t *nte);
+
 /* Chooses the curvature penalty by validation error (K-fold for small data, a
  * held-out part otherwise) and stores it in fs->train.smooth. Returns 0 or -1. */
 int choose_smooth(fit_settings *fs, const ge_samples *s, char *why, size_t whylen, ge_error *err);

@@ -102,6 +102,18 @@ int ge_samples_read_raster(const char *path, const ge_sample_opts *o, ge_samples
     return read_raster(open_source(path, GDAL_OF_RASTER), path, o, s, err);
 }
 
+/* The readers' common ending: close the source, restore error reporting, and
+ * leave nothing allocated on failure. */
+static int finish(GDALDatasetH ds, int rc, ge_samples *s)
+{
+    if (ds)
+        GDALClose(ds);
+    CPLPopErrorHandler();
+    if (rc)
+        ge_samples_free(s);
+    return rc;
+}
+
 /* Both readers take ownership of ds (NULL: the source could not be opened). */
 static int read_vector(GDALDatasetH ds, const char *path, const ge_sample_opts *o, ge_samples *s,
                        ge_error *err)
@@ -245,12 +257,7 @@ oom:
     ge_fail(err, "%s: out of memory", path);
 done:
     free(fields);
-    if (ds)
-        GDALClose(ds);
-    CPLPopErrorHandler();
-    if (rc)
-        ge_samples_free(s);
-    return rc;
+    return finish(ds, rc, s);
 }
 
 /* Keeps a uniform seeded random subset of at most cap samples (reservoir). */
@@ -377,12 +384,7 @@ done:
     free(bands);
     free(buf);
     free(mask);
-    if (ds)
-        GDALClose(ds);
-    CPLPopErrorHandler();
-    if (rc)
-        ge_samples_free(s);
-    return rc;
+    return finish(ds, rc, s);
 }
 
 int ge_samples_read(const char *path, const ge_sample_opts *o, ge_samples *s, ge_error *err)
