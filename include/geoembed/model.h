@@ -93,9 +93,20 @@ void ge_kernel_transpose(const ge_model *m, double *Kt);
 /* The convolution at the block of raw cell (w, h): y[O] = b + sum K * E-block. */
 void ge_block_forward(const ge_model *m, const double *Kt, int64_t w, int64_t h, double *y);
 
+/* Forward of the four cells (w, h..h+3) into y[4][O], bit for bit as four
+ * ge_block_forward calls, when all four blocks are interior and O <= 4;
+ * returns 0 (nothing done) otherwise. */
+int ge_block_forward4(const ge_model *m, const double *Kt, int64_t w, int64_t h, double *y);
+
 /* Backward of ge_block_forward for output gradient dy[O]; accumulates (+=) into
  * dE[W][H][N], dKt[KW][KH][N][O] and db[O]. */
 void ge_block_backward(const ge_model *m, const double *Kt, int64_t w, int64_t h,
+                       const double *dy, double *dE, double *dKt, double *db);
+
+/* Backward of the four cells (w, h..h+3) for dy[4][O], bit for bit as four
+ * ge_block_backward calls in that order, when all four blocks are interior,
+ * O <= 4 and KH*N <= 256; returns 0 (nothing done) otherwise. */
+int ge_block_backward4(const ge_model *m, const double *Kt, int64_t w, int64_t h,
                        const double *dy, double *dE, double *dKt, double *db);
 
 /* The field F[W][H][O] over the whole grid (threads: OpenMP, deterministic). */

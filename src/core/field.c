@@ -10,8 +10,13 @@ void ge_field(const ge_model *m, const double *Kt, double *F)
     const int big = (double)W * H * m->n_kernel > GE_PARALLEL_WORK;
 #pragma omp parallel for schedule(static) if (big)
     for (int w = 0; w < W; w++)
-        for (int h = 0; h < H; h++)
-            ge_block_forward(m, Kt, w, h, F + ((size_t)w * H + h) * O);
+        for (int h = 0; h < H; h++) {
+            double *y = F + ((size_t)w * H + h) * O;
+            if (h + 3 < H && ge_block_forward4(m, Kt, w, h, y))
+                h += 3;
+            else
+                ge_block_forward(m, Kt, w, h, y);
+        }
 }
 
 /* Bilinear corners along one axis: cell-centre coordinate f (in cells, centres

@@ -147,9 +147,97 @@ static int block_interior(const ge_model *m, int64_t w, int64_t h)
            h + m->s.p1 < m->s.H;
 }
 
+/* The hot loops below take O as a compile-time constant (dispatched by a
+ * switch for O <= 4) so that the per-output accumulators live in registers:
+ * the generic loops accumulate through y[] / dk[] in memory, which (y may
+ * alias E or Kt) serialises every term on a store-to-load round trip. Each
+ * accumulator still adds its terms in the generic loop's order, so results
+ * are bit-identical. */
+#define GE_DISPATCH_O(O, call)                                                                     \
+    switch (O) {                                                                                   \
+    case 1: call(1); return 1;                                                                     \
+    case 2: call(2); return 1;                                                                     \
+    case 3: call(3); return 1;                                                                     \
+    case 4: call(4); return 1;                                                                     \
+    default: return 0;                                                                             \
+    }
+
+/* NC consecutive interior cells (w, h..h+NC-1): y[NC][O] = b + K * block. */
+static inline __attribute__((always_inline)) void
+fwd_interior(const ge_model *m, const double *Kt, int64_t w, int64_t h, double *y, const int O,
+             const int NC)
+{
+    const int N = m->s.N, H = m->s.H, KW = m->KW, KH = m->KH;
+    const size_t run = (size_t)KH * N;
+    double acc[4][4];
+    for (int c = 0; c < NC; c++)
+        for (int o = 0; o < O; o++)
+            acc[c][o] = m->b[o];
+    for (int kw = 0; kw < KW; kw++) {
+        const double *e = m->E + ((size_t)(w + kw - m->s.p0) * H + (size_t)(h - m->s.p1)) * N;
+        const double *k = Kt + (size_t)kw * run * O;
+        for (size_t j = 0; j < run; j++)
+#pragma GCC unroll 4
+            for (int o = 0; o < O; o++)
+#pragma GCC unroll 4
+                for (int c = 0; c < NC; c++)
+                    acc[c][o] += k[j * O + o] * e[j + (size_t)c * N];
+    }
+    for (int c = 0; c < NC; c++)
+        for (int o = 0; o < O; o++)
+            y[c * O + o] = acc[c][o];
+}
+
+/* A block that touches the border: rows and columns resolved per tap. */
+static inline __attribute__((always_inline)) void
+fwd_edge(const ge_model *m, const double *Kt, int64_t w, int64_t h, double *y, const int O)
+{
+    const int N = m->s.N, H = m->s.H, KW = m->KW, KH = m->KH;
+    double acc[4];
+    for (int o = 0; o < O; o++)
+        acc[o] = m->b[o];
+    for (int kw = 0; kw < KW; kw++) {
+        int iw = ge_resolve(w + kw - m->s.p0, m->s.W, ge_wrap_x(m));
+        for (int kh = 0; kh < KH; kh++) {
+            int ih = ge_resolve(h + kh - m->s.p1, H, ge_wrap_y(m));
+            const double *e = m->E + ((size_t)iw * H + ih) * N;
+            const double *k = Kt + ((size_t)kw * KH + kh) * N * O;
+            for (int n = 0; n < N; n++)
+#pragma GCC unroll 4
+                for (int o = 0; o < O; o++)
+                    acc[o] += k[n * O + o] * e[n];
+        }
+    }
+    for (int o = 0; o < O; o++)
+        y[o] = acc[o];
+}
+
+static int fwd_fast(const ge_model *m, const double *Kt, int64_t w, int64_t h, double *y)
+{
+    if (block_interior(m, w, h)) {
+#define C1(o) fwd_interior(m, Kt, w, h, y, o, 1)
+        GE_DISPATCH_O(m->s.O, C1)
+#undef C1
+    }
+#define CE(o) fwd_edge(m, Kt, w, h, y, o)
+    GE_DISPATCH_O(m->s.O, CE)
+#undef CE
+}
+
+int ge_block_forward4(const ge_model *m, const double *Kt, int64_t w, int64_t h, double *y)
+{
+    if (!block_interior(m, w, h) || !block_interior(m, w, h + 3))
+        return 0;
+#define C4(o) fwd_interior(m, Kt, w, h, y, o, 4)
+    GE_DISPATCH_O(m->s.O, C4)
+#undef C4
+}
+
 void ge_block_forward(const ge_model *m, const double *Kt, int64_t w, int64_t h, double *y)
 {
     const int O = m->s.O, N = m->s.N, H = m->s.H, KW = m->KW, KH = m->KH;
+    if (fwd_fast(m, Kt, w, h, y))
+        return;
     for (int o = 0; o < O; o++)
         y[o] = m->b[o];
     if (block_interior(m, w, h)) {
@@ -190,10 +278,74 @@ static void tap_backward(int N, int O, const double *e, const double *k, const d
     }
 }
 
+/* NC consecutive interior cells (w, h..h+NC-1), dy[NC][O]. Per kernel column
+ * the run of KH*N values is walked once: dKt terms of the NC cells are added in
+ * cell order in registers, the dE terms s[c][j] are formed first and added
+ * cell by cell afterwards (the runs of neighbouring cells overlap, and each dE
+ * value must take its terms in cell order). */
+static inline __attribute__((always_inline)) void
+bwd_interior(const ge_model *m, const double *Kt, int64_t w, int64_t h, const double *dy,
+             double *dE, double *dKt, double *db, const int O, const int NC)
+{
+    const int N = m->s.N, H = m->s.H, KW = m->KW, KH = m->KH;
+    const size_t run = (size_t)KH * N;
+    double g[4][4], ds[4][256];
+    for (int c = 0; c < NC; c++)
+        for (int o = 0; o < O; o++) {
+            g[c][o] = dy[c * O + o];
+            db[o] += g[c][o];
+        }
+    for (int kw = 0; kw < KW; kw++) {
+        const size_t ei = ((size_t)(w + kw - m->s.p0) * H + (size_t)(h - m->s.p1)) * N;
+        const double *e = m->E + ei, *k = Kt + (size_t)kw * run * O;
+        double *de = dE + ei, *dk = dKt + (size_t)kw * run * O;
+        for (size_t j = 0; j < run; j++) {
+            double s[4] = {0, 0, 0, 0};
+#pragma GCC unroll 4
+            for (int o = 0; o < O; o++) {
+                double kk = k[j * O + o], d = dk[j * O + o];
+#pragma GCC unroll 4
+                for (int c = 0; c < NC; c++) {
+                    s[c] += g[c][o] * kk;
+                    d += g[c][o] * e[j + (size_t)c * N];
+                }
+                dk[j * O + o] = d;
+            }
+            for (int c = 0; c < NC; c++)
+                ds[c][j] = s[c];
+        }
+        for (int c = 0; c < NC; c++)
+            for (size_t j = 0; j < run; j++)
+                de[(size_t)c * N + j] += ds[c][j];
+    }
+}
+
+int ge_block_backward4(const ge_model *m, const double *Kt, int64_t w, int64_t h,
+                       const double *dy, double *dE, double *dKt, double *db)
+{
+    if ((size_t)m->KH * m->s.N > 256 || !block_interior(m, w, h) || !block_interior(m, w, h + 3))
+        return 0;
+#define C4(o) bwd_interior(m, Kt, w, h, dy, dE, dKt, db, o, 4)
+    GE_DISPATCH_O(m->s.O, C4)
+#undef C4
+}
+
+static int bwd_fast(const ge_model *m, const double *Kt, int64_t w, int64_t h, const double *dy,
+                    double *dE, double *dKt, double *db)
+{
+    if ((size_t)m->KH * m->s.N > 256 || !block_interior(m, w, h))
+        return 0;
+#define C1(o) bwd_interior(m, Kt, w, h, dy, dE, dKt, db, o, 1)
+    GE_DISPATCH_O(m->s.O, C1)
+#undef C1
+}
+
 void ge_block_backward(const ge_model *m, const double *Kt, int64_t w, int64_t h,
                        const double *dy, double *dE, double *dKt, double *db)
 {
     const int O = m->s.O, N = m->s.N, H = m->s.H, KW = m->KW, KH = m->KH;
+    if (bwd_fast(m, Kt, w, h, dy, dE, dKt, db))
+        return;
     for (int o = 0; o < O; o++)
         db[o] += dy[o];
     int interior = block_interior(m, w, h);

@@ -209,12 +209,22 @@ static void forward_units(ge_trainer *t, size_t nt)
 {
     const int O = t->m->s.O;
     const int big = (double)nt * t->m->n_kernel > GE_PARALLEL_WORK;
+    const size_t H = (size_t)t->m->s.H;
+    /* Fixed groups of 4 touched units; 4 consecutive cells of one grid column
+     * go through ge_block_forward4. */
 #pragma omp parallel for schedule(static) if (big)
-    for (long j = 0; j < (long)nt; j++) {
-        int64_t w, h;
-        size_t u = t->touched[j];
-        unit_cell(t, u, &w, &h);
-        ge_block_forward(t->m, t->Kt, w, h, t->F + u * O);
+    for (long q = 0; q < (long)((nt + 3) / 4); q++) {
+        size_t j0 = (size_t)q * 4, j1 = j0 + 4 < nt ? j0 + 4 : nt, u0 = t->touched[j0];
+        if (j1 - j0 == 4 && t->touched[j0 + 3] == u0 + 3 && u0 + 3 < t->ncells &&
+            u0 / H == (u0 + 3) / H &&
+            ge_block_forward4(t->m, t->Kt, (int64_t)(u0 / H), (int64_t)(u0 % H), t->F + u0 * O))
+            continue;
+        for (size_t j = j0; j < j1; j++) {
+            int64_t w, h;
+            size_t u = t->touched[j];
+            unit_cell(t, u, &w, &h);
+            ge_block_forward(t->m, t->Kt, w, h, t->F + u * O);
+        }
     }
 }
 
@@ -242,9 +252,17 @@ static void backward_units(ge_trainer *t, size_t nt)
             memset(g, 0, stride * sizeof *g);
         size_t lo, hi;
         chunk(nt, k, nth, &lo, &hi);
+        const size_t H = (size_t)m->s.H;
         for (size_t j = lo; j < hi; j++) {
             int64_t w, h;
             size_t u = t->touched[j];
+            if (j + 3 < hi && t->touched[j + 3] == u + 3 && u + 3 < t->ncells &&
+                u / H == (u + 3) / H &&
+                ge_block_backward4(m, t->Kt, (int64_t)(u / H), (int64_t)(u % H), t->dF + u * O,
+                                   g, g + m->n_emb, g + m->n_emb + m->n_kernel)) {
+                j += 3;
+                continue;
+            }
             unit_cell(t, u, &w, &h);
             ge_block_backward(m, t->Kt, w, h, t->dF + u * O, g, g + m->n_emb,
                               g + m->n_emb + m->n_kernel);
