@@ -112,8 +112,10 @@ for c in $CASES; do
         check=ok
         for k in $keys; do
             a=$(value "$k" "$TMP/c.out") b=$(value "$k" "$TMP/p.out")
-            if ! awk -v a="$a" -v b="$b" 'BEGIN { d = a - b; if (d < 0) d = -d; s = (a < 0 ? -a : a); exit !(a == a && b == b && d <= 1e-6 * (s > 1 ? s : 1)) }'; then
-                check="MISMATCH($k: $a vs $b)"
+            if [ "$a" = nan ] || [ "$b" = nan ] ||
+                ! awk -v a="$a" -v b="$b" 'BEGIN { d = a - b; if (d < 0) d = -d; s = (a < 0 ? -a : a); exit !(d <= 1e-6 * (s > 1 ? s : 1)) }'; then
+                echo "bench: $c $w: $k differs: geoembed $a, PyTorch $b" >&2
+                check=MISMATCH
                 status=1
             fi
         done
