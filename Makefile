@@ -5,7 +5,9 @@
 #   make conformance CASES="a.case b.case"
 #   make test-sanitize    the test suite under AddressSanitizer + UBSan
 #   make test-valgrind    end-to-end tests under valgrind memcheck
-#   make bench            side-by-side benchmark against PyTorch
+#   make bench            side-by-side benchmarks against PyTorch and gdal_grid
+#   make bench-accuracy   held-out accuracy against gdal_grid
+#   make fuzz             each fuzzer for FUZZ_SECONDS (default 60)
 #   make install PREFIX=/usr/local DESTDIR=   /  make uninstall
 
 PREFIX  ?= /usr/local
@@ -99,8 +101,11 @@ test-sanitize:
 test-valgrind: $(BUILD)/geoembed
 	GEOEMBED=$(BUILD)/geoembed GEOEMBED_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" tests/e2e/run.sh
 
-bench: $(BUILD)/geoembed-bench
+# Engine against PyTorch (a few minutes), then grids against gdal_grid (about
+# 15 minutes: one gdal_grid invdist run of 8192x4096 takes ten).
+bench: $(BUILD)/geoembed-bench $(BUILD)/geoembed
 	bench/run.sh $(BUILD)/geoembed-bench
+	bench/grid/run.sh $(BUILD)/geoembed
 
 $(BUILD)/geoembed-bench: $(BUILD)/bench/engine_bench.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
