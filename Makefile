@@ -77,8 +77,11 @@ unit: $(BUILD)/unit-tests
 conformance: $(BUILD)/geoembed-conformance
 	$(BUILD)/geoembed-conformance $(CASES)
 
-e2e: $(BUILD)/geoembed
-	GEOEMBED=$(BUILD)/geoembed tests/e2e/run.sh
+$(BUILD)/case2model: $(BUILD)/tests/tools/case2model.o $(BUILD)/tests/conformance/case.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+e2e: $(BUILD)/geoembed $(BUILD)/case2model
+	GEOEMBED=$(BUILD)/geoembed CASE2MODEL=$(BUILD)/case2model tests/e2e/run.sh
 
 test: unit conformance e2e test-docs
 
@@ -98,8 +101,8 @@ test-sanitize:
 	$(MAKE) BUILD=build/sanitize OPT=-O1 \
 	  SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" test
 
-test-valgrind: $(BUILD)/geoembed
-	GEOEMBED=$(BUILD)/geoembed GEOEMBED_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" tests/e2e/run.sh
+test-valgrind: $(BUILD)/geoembed $(BUILD)/case2model
+	GEOEMBED=$(BUILD)/geoembed CASE2MODEL=$(BUILD)/case2model GEOEMBED_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" tests/e2e/run.sh
 
 # Engine against PyTorch (a few minutes), then grids against gdal_grid (about
 # 15 minutes: one gdal_grid invdist run of 8192x4096 takes ten).

@@ -7,6 +7,8 @@
 
 /* Any definition GDAL accepts (EPSG:4326, WKT, PROJ string) -> WKT (caller frees). */
 char *ge_crs_to_wkt(const char *definition, ge_error *err);
+/* 1 when the WKT is empty (no CRS) or a CRS PROJ can use. */
+int ge_crs_usable(const char *wkt);
 /* 1 when the WKT names a geographic (lon/lat) CRS. */
 int ge_crs_is_geographic(const char *wkt);
 /* A short name for messages: "WGS 84 (EPSG:4326)"; caller frees. */

@@ -43,7 +43,7 @@ static int run_fold(const fit_settings *base, const ge_samples *s, const int *fo
             memcpy(sub.y + i * s->O, s->y + tr[i] * s->O, (size_t)s->O * sizeof *sub.y);
         }
         char why[256];
-        bad = bad || choose_smooth(&fs, &sub, why, sizeof why, err);
+        bad = bad || choose_smooth(&fs, &sub, NULL, why, sizeof why, err);
         free(sub.xy);
         free(sub.y);
         if (bad)

@@ -32,6 +32,13 @@ static void catch_signals(int on)
     sigaction(SIGTERM, &sa, NULL);
 }
 
+/* A signal before training began: nothing to save. */
+static int interrupted_early(void)
+{
+    say(1, "geoembed: fit: interrupted before training began; nothing written\n");
+    return stop_signal == SIGTERM ? EXIT_SIGTERM : EXIT_SIGINT;
+}
+
 static int inside(const ge_shape *s, double x, double y)
 {
     return x >= s->xmin && x <= s->xmin + s->width && y >= s->ymin && y <= s->ymin + s->height;
@@ -67,8 +74,7 @@ static int keep_inside(const cli_args *a, const ge_shape *sh, ge_samples *s, siz
 static int fit_init_model(const cli_args *a, const ge_samples *s, ge_model *m, ge_meta *init_meta,
                           fit_settings *fs)
 {
-    static const opt_id shape_opts[] = {O_SIZE,     O_FEATURES, O_PADDING, O_BBOX,
-                                        O_EXTERIOR, O_WRAP,     O_READOUT, O_CRS};
+    static const opt_id shape_opts[] = {O_SIZE, O_FEATURES, O_PADDING, O_BBOX, O_EXTERIOR, O_CRS};
     for (size_t i = 0; i < sizeof shape_opts / sizeof *shape_opts; i++)
         if (a->val[shape_opts[i]])
             return usage_error(a->cmd_name, "%s cannot be combined with --init (it comes from "
@@ -77,6 +83,15 @@ static int fit_init_model(const cli_args *a, const ge_samples *s, ge_model *m, g
     ge_error err;
     if (ge_model_load(a->val[O_INIT], m, init_meta, &err))
         return fail_with(&err);
+    /* --wrap and --readout may restate the model's own (the reference command does) */
+    int wrap, readout;
+    if (arg_choice(a, O_WRAP, "none x y xy", (int)m->s.wrap, &wrap) ||
+        arg_choice(a, O_READOUT, "cell bilinear", (int)m->s.readout, &readout))
+        return EXIT_USAGE;
+    if (wrap != (int)m->s.wrap || readout != (int)m->s.readout)
+        return usage_error(a->cmd_name, "--%s differs from the --init model's; it comes from the "
+                                        "model",
+                           wrap != (int)m->s.wrap ? "wrap" : "readout");
     if (m->s.O != s->O)
         return runtime_error("%s: the --init model has %d outputs but the input has %d targets",
                              a->val[O_INIT], m->s.O, s->O);
@@ -227,9 +242,15 @@ int cmd_fit(cli_args *a)
     char *ckpath = checkpoint_path(a->val[O_OUTPUT]);
     if (!ckpath)
         return runtime_error("out of memory");
+    stop_signal = 0;
+    catch_signals(1);
 
     if ((rc = read_samples(a, a->pos[0], 1, &s)))
         goto done;
+    if (stop_signal) {
+        rc = interrupted_early();
+        goto done;
+    }
     if (a->val[O_INIT] && (rc = fit_init_model(a, &s, &init, &init_meta, &fs)))
         goto done;
     if ((rc = resolve_crs(a, &s, a->val[O_INIT] ? &init_meta : NULL, &meta.crs)))
@@ -270,8 +291,8 @@ int cmd_fit(cli_args *a)
         say(2, "geoembed: fit: resuming after epoch %ld from %s\n", ck.state.epoch, ckpath);
     } else if (fs.smooth_auto) {
         char why[256];
-        if (choose_smooth(&fs, &s, why, sizeof why, &err)) {
-            rc = fail_with(&err);
+        if (choose_smooth(&fs, &s, &stop_signal, why, sizeof why, &err)) {
+            rc = stop_signal ? interrupted_early() : fail_with(&err);
             goto done;
         }
         say(2, "geoembed: fit: chose %s\n", why);
@@ -297,6 +318,10 @@ int cmd_fit(cli_args *a)
                    .fo = {.epochs = fs.epochs, .patience = fs.patience,
                           .progress = progress_epoch, .ctx = &p, .stop = &stop_signal}};
     ge_fit_result res = {0};
+    if (stop_signal) {
+        rc = interrupted_early();
+        goto done;
+    }
     ckpt_ctx cc = {.path = ckpath, .meta = &meta, .fingerprint = fingerprint(&s, &fs)};
     if (a->val[O_RESUME]) {
         j.init = &ck.model;
@@ -311,7 +336,6 @@ int cmd_fit(cli_args *a)
         j.fo.checkpoint_ctx = &cc;
         j.fo.checkpoint_every = every;
     }
-    catch_signals(1);
     int frc = train_on(&j, &s, NULL, 0, &m, &res, &err);
     progress_done(&p);
     if (frc) {
@@ -347,6 +371,7 @@ int cmd_fit(cli_args *a)
             fs.patience);
     }
 done:
+    catch_signals(0);
     free(ckpath);
     ge_checkpoint_free(&ck);
     ge_model_free(&m);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "display.h"
+#include "geoembed/crs.h"
 #include "predictor.h"
 
 int predictor_load(predictor *p, const char *path)
@@ -11,6 +12,11 @@ int predictor_load(predictor *p, const char *path)
     p->Kt = p->F = NULL;
     if (ge_model_load(path, &p->m, &p->meta, &err))
         return fail_with(&err);
+    if (!ge_crs_usable(p->meta.crs)) { /* every output must carry the CRS */
+        ge_meta_free(&p->meta);
+        ge_model_free(&p->m);
+        return runtime_error("%s: the model's CRS cannot be read (damaged model file?)", path);
+    }
     p->Kt = malloc(p->m.n_kernel * sizeof *p->Kt);
     p->F = malloc((size_t)p->m.s.W * p->m.s.H * p->m.s.O * sizeof *p->F);
     if (!p->Kt || !p->F) {

@@ -134,9 +134,9 @@ static double held_out_error(const ge_model *m, const ge_samples *s, const size_
  * part and adds the validation error to *score; keeps the model in *out. */
 static int path_step(fit_settings *trial, const ge_samples *s, const size_t *tr, size_t ntr,
                      const size_t *te, size_t nte, const ge_model *from, long epochs,
-                     ge_model *out, double *score, ge_error *err)
+                     volatile sig_atomic_t *stop, ge_model *out, double *score, ge_error *err)
 {
-    train_job j = {.fs = trial, .init = from, .fo = {.epochs = epochs}};
+    train_job j = {.fs = trial, .init = from, .fo = {.epochs = epochs, .stop = stop}};
     ge_fit_result res;
     if (train_on(&j, s, tr, ntr, out, &res, err)) {
         *score = INFINITY; /* a diverging candidate just loses */
@@ -147,7 +147,8 @@ static int path_step(fit_settings *trial, const ge_samples *s, const size_t *tr,
     return 0;
 }
 
-int choose_smooth(fit_settings *fs, const ge_samples *s, char *why, size_t whylen, ge_error *err)
+int choose_smooth(fit_settings *fs, const ge_samples *s, volatile sig_atomic_t *stop, char *why,
+                  size_t whylen, ge_error *err)
 {
     /* A regularisation path: decades from the smoothest down, each candidate
      * warm-started from the previous one's solution with a third of the
@@ -186,7 +187,7 @@ int choose_smooth(fit_settings *fs, const ge_samples *s, char *why, size_t whyle
                     const ge_model *from = c && kept[k * ND + c - 1].params ? &kept[k * ND + c - 1] : NULL;
                     trial.train.smooth = decades[c];
                     path_step(&trial, s, tr, ntr, te, nte, from, from ? short_epochs : fs->epochs,
-                              &kept[k * ND + c], &score[c], err);
+                              stop, &kept[k * ND + c], &score[c], err);
                 }
             } else {
                 for (int c = 0; c < 2; c++) {
@@ -194,10 +195,14 @@ int choose_smooth(fit_settings *fs, const ge_samples *s, char *why, size_t whyle
                     const ge_model *from = kept[k * ND + best].params ? &kept[k * ND + best] : NULL;
                     trial.train.smooth = around[c];
                     path_step(&trial, s, tr, ntr, te, nte, from, from ? short_epochs : fs->epochs,
-                              &m, &score[ND + c], err);
+                              stop, &m, &score[ND + c], err);
                     ge_model_free(&m);
                 }
             }
+        }
+        if (stop && *stop) {
+            ge_fail(err, "interrupted while choosing --smooth");
+            goto done;
         }
         if (pass == 1) {
             double bv = decades[best], bs = score[best];

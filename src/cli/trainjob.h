@@ -26,7 +26,9 @@ void fold_split(const int *fold, size_t M, int k, size_t *tr, size_t *ntr, size_
                 size_t *nte);
 
 /* Chooses the curvature penalty by validation error (K-fold for small data, a
- * held-out part otherwise) and stores it in fs->train.smooth. Returns 0 or -1. */
-int choose_smooth(fit_settings *fs, const ge_samples *s, char *why, size_t whylen, ge_error *err);
+ * held-out part otherwise) and stores it in fs->train.smooth. Returns 0, or -1
+ * with err (also when *stop was set: the search ends at the current epoch). */
+int choose_smooth(fit_settings *fs, const ge_samples *s, volatile sig_atomic_t *stop, char *why,
+                  size_t whylen, ge_error *err);
 
 #endif

@@ -42,6 +42,16 @@ char *ge_crs_to_wkt(const char *definition, ge_error *err)
     return out;
 }
 
+int ge_crs_usable(const char *wkt)
+{
+    if (!wkt || !*wkt)
+        return 1;
+    OGRSpatialReferenceH s = srs_from(wkt);
+    if (s)
+        OSRDestroySpatialReference(s);
+    return s != NULL;
+}
+
 int ge_crs_is_geographic(const char *wkt)
 {
     if (!wkt || !*wkt)

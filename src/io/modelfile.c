@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include "geoembed/modelfile.h"
@@ -235,29 +236,46 @@ int ge_model_load(const char *path, ge_model *m, ge_meta *meta, ge_error *err)
     FILE *f = fopen(path, "rb");
     if (!f)
         return ge_fail(err, "%s: cannot open model: %s", path, strerror(errno));
-    unsigned char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len == cap) {
-            cap = cap ? cap * 2 : 1 << 16;
-            unsigned char *p = realloc(buf, cap);
-            if (!p) {
-                free(buf);
-                fclose(f);
-                return ge_fail(err, "%s: out of memory reading the model", path);
-            }
-            buf = p;
-        }
-        size_t n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0)
-            break;
+    /* The header first: a foreign file (or an endless one such as /dev/zero) is
+     * refused before anything is read past it, and no more than the declared
+     * size is ever read. */
+    unsigned char head[HEADER];
+    size_t got = fread(head, 1, HEADER, f);
+    if (ferror(f)) {
+        fclose(f);
+        return ge_fail(err, "%s: read error (is it a directory?)", path);
     }
+    uint64_t zlen = 0;
+    for (int i = 0; i < 8 && got == HEADER; i++)
+        zlen |= (uint64_t)head[24 + i] << (8 * i);
+    if (got < 8 || memcmp(head, MAGIC, 8) != 0 || got < HEADER ||
+        zlen > (uint64_t)GE_MAX_PARAMS * 8 + (1u << 28)) {
+        fclose(f);
+        /* the decoder words the error: foreign, truncated or impossible */
+        return ge_model_decode(head, got, path, m, meta, err) == 0
+                   ? ge_fail(err, "%s: not a geoembed model file", path)
+                   : -1;
+    }
+    size_t want = HEADER + (size_t)zlen + 4;
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size < want) {
+        fclose(f);
+        return ge_fail(err, "%s: truncated model file (%lld of %zu bytes)", path,
+                       (long long)st.st_size, want);
+    }
+    unsigned char *buf = malloc(want + 1);
+    if (!buf) {
+        fclose(f);
+        return ge_fail(err, "%s: out of memory reading the model", path);
+    }
+    memcpy(buf, head, HEADER);
+    /* one byte more than declared, so that trailing data is noticed */
+    size_t len = HEADER + fread(buf + HEADER, 1, want + 1 - HEADER, f);
     int rerr = ferror(f);
     fclose(f);
     if (rerr) {
         free(buf);
-        return ge_fail(err, "%s: read error (is it a directory?)", path);
+        return ge_fail(err, "%s: read error", path);
     }
     int rc = ge_model_decode(buf, len, path, m, meta, err);
     free(buf);

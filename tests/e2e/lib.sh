@@ -2,9 +2,12 @@
 #
 # Every test is a function test_NAME in a tests/e2e/test_*.sh file. It runs in
 # a subshell whose working directory is a fresh empty temporary directory; it
-# writes its own data files there. It passes when it returns normally and
-# fails at the first assertion that calls fail (or `skip` to skip it).
+# writes its own data files there. It passes when it returns 0, fails at the
+# first assertion that calls fail (or on any other non-zero return).
 #
+#   fail MESSAGE / skip MESSAGE       end the test (skip: neither passed nor failed)
+#   need PROGRAM                      skip unless PROGRAM is installed
+#   slow / quick                      E2E_SKIP_SLOW: skip this test / do less
 #   run CMD...          run CMD; stdout in $OUT, stderr in $ERR, status in $RC
 #   run_in FILE CMD...  the same with standard input from FILE
 #   ge ARGS...          the geoembed under test, behind $GEOEMBED_WRAPPER
@@ -36,11 +39,16 @@ skip() {
     exit 77
 }
 
-# Tests that take long under valgrind call this first.
+# E2E_SKIP_SLOW (for valgrind runs): tests that take long call `slow` first
+# and are skipped; others do less of their repetitive work when `quick`.
 slow() {
     if [ -n "${E2E_SKIP_SLOW:-}" ]; then
         skip "slow test (E2E_SKIP_SLOW is set)"
     fi
+}
+
+quick() {
+    [ -n "${E2E_SKIP_SLOW:-}" ]
 }
 
 need() {
@@ -205,12 +213,15 @@ fixture_field() {
     cp "$E2E_SHARED/field.csv" "$1"
 }
 
-# The model of the field with every default setting, fitted once per run:
+# The model of the field with every default setting, fitted once per run
+# (when quick, with a fixed --smooth instead of the cross-validated choice):
 # copies it (and its fit's stderr, as fit.err) into the working directory.
 fixture_model() {
     if [ ! -f "$E2E_SHARED/field.bin" ]; then
         [ -f "$E2E_SHARED/field.csv" ] || write_field "$E2E_SHARED/field.csv"
-        (cd "$E2E_SHARED" && ge fit field.csv -o field.bin) >"$E2E_SHARED/fit.out" 2>"$E2E_SHARED/fit.err"
+        local opts=()
+        quick && opts=(--smooth 1)
+        (cd "$E2E_SHARED" && ge fit field.csv -o field.bin "${opts[@]}") >"$E2E_SHARED/fit.out" 2>"$E2E_SHARED/fit.err"
         local rc=$?
         if [ "$rc" -ne 0 ]; then
             rm -f "$E2E_SHARED/field.bin"

@@ -14,12 +14,16 @@
 #   CASE2MODEL        tests/tools/case2model binary for test_conformance_cli.sh; when
 #                     unset it is compiled into the run's temporary directory from
 #                     tests/tools/case2model.c and the libgeoembed.a next to $GEOEMBED
-#   E2E_SKIP_SLOW     when set, skip the tests marked slow (the long fits)
+#   E2E_SKIP_SLOW     when set (for valgrind), skip the tests marked slow and do less
+#                     repetitive work in some others (lib.sh: slow, quick)
 #   E2E_KEEP          when set, keep the temporary directories of failed tests
 #   E2E_VERBOSE       when set, print the output of failed tests
 #   E2E_TIMEOUT       seconds one geoembed run may take (default 300)
 #   E2E_TIMES         when set, print each test's duration after its name
 #   FILTER            only run tests whose NAME matches this extended regex
+
+# One block, parsed whole before it runs: editing this file during a run is safe.
+{
 set -u
 
 export LC_ALL=C
@@ -129,10 +133,15 @@ run_one() {
         echo "skip $name$took: ${why:-skipped}"
         skipped=$((skipped + 1))
     else
+        # valgrind's first complaint, if it had one
+        local vg
+        vg=$(cat "$E2E_VGLOG"/*.log 2>/dev/null | sed -n 's/^==[0-9]*== \(.*[A-Za-z].*\)$/\1/p' | head -n 1)
+        [ -n "$vg" ] && why="${why:-exit status $rc} | valgrind: $vg"
+        cp "$E2E_VGLOG"/*.log "$dir/meta/" 2>/dev/null
         echo "FAIL $name$took: ${why:-exit status $rc}"
         failed=$((failed + 1))
         if [ -n "${E2E_VERBOSE:-}" ]; then
-            sed 's/^/    | /' "$dir/meta/log" "$dir/meta/stderr" 2>/dev/null | tail -n 40
+            sed 's/^/    | /' "$dir/meta/log" "$dir/meta/stderr" "$dir/meta/"*.log 2>/dev/null | tail -n 60
         fi
         if [ -n "${E2E_KEEP:-}" ]; then
             local keep
@@ -155,3 +164,5 @@ done
 [ "$skipped" -gt 0 ] && echo "($skipped skipped)"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
+exit
+}

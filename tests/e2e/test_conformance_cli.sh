@@ -80,6 +80,5 @@ test_conformance_cli_upstream_unit() {
 }
 
 test_conformance_cli_seed_force_field() {
-    slow
     conformance_case seed_force_field
 }

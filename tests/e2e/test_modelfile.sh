@@ -5,13 +5,24 @@
 # shellcheck shell=bash
 
 # Every command that reads a model refuses MODEL with status 1 and one line
-# "geoembed: MODEL: ..." matching REGEX, writing nothing.
+# "geoembed: MODEL: ..." matching REGEX, writing nothing (when quick: info,
+# predict --grid and fit --init only).
 expect_model_refused() { # MODEL REGEX
     local model=$1 re=$2
     write_points p.csv 5
     run ge info "$model"
     expect_rc 1
     expect_error_line "^geoembed: $model: $re"
+    run ge predict "$model" --grid g.tif
+    expect_rc 1
+    expect_error_line "^geoembed: $model: $re"
+    expect_no_file g.tif
+    run ge fit field.csv --init "$model" -o out.bin --epochs 1 --smooth 1
+    expect_rc 1
+    expect_error_line "^geoembed: $model: $re"
+    expect_no_file out.bin
+    expect_no_tmp
+    quick && return 0
     run ge info "$model" --json
     expect_rc 1
     expect_error_line "^geoembed: $model: $re"
@@ -20,17 +31,9 @@ expect_model_refused() { # MODEL REGEX
     expect_rc 1
     expect_error_line "^geoembed: $model: $re"
     expect_no_file out.csv
-    run ge predict "$model" --grid g.tif
-    expect_rc 1
-    expect_error_line "^geoembed: $model: $re"
-    expect_no_file g.tif
     run ge eval "$model" field.csv
     expect_rc 1
     expect_error_line "^geoembed: $model: $re"
-    run ge fit field.csv --init "$model" -o out.bin --epochs 1 --smooth 1
-    expect_rc 1
-    expect_error_line "^geoembed: $model: $re"
-    expect_no_file out.bin
     expect_no_tmp
 }
 
@@ -293,4 +296,31 @@ PY
         fi
     done
     expect_num "$refused" '>=' 5
+}
+
+# A model whose CRS text is damaged (with a valid checksum) is refused, not
+# used to write outputs without a CRS.
+test_model_with_unreadable_crs_is_refused() {
+    need python3
+    fixture_model
+    python3 - field.bin bad.bin <<'PY' || fail "could not build the damaged model"
+import struct, sys, zlib
+b = open(sys.argv[1], "rb").read()
+payload = bytearray(zlib.decompress(b[32:-4]))
+# shape: 8 int32 + 4 float64 = 64 bytes, then the CRS: u32 length + WKT bytes
+n = struct.unpack_from("<I", payload, 64)[0]
+assert n > 20
+payload[68:68 + n] = b"X" * n
+z = zlib.compress(bytes(payload))
+head = b[:16] + struct.pack("<QQ", len(payload), len(z))
+body = head + z
+open(sys.argv[2], "wb").write(body + struct.pack("<I", zlib.crc32(body)))
+PY
+    run ge info bad.bin
+    expect_rc 0
+    expect_out 'CRS: +unknown'
+    run ge predict bad.bin --grid out.tif
+    expect_rc 1
+    expect_error_line "bad\.bin: the model's CRS cannot be read"
+    expect_no_file out.tif
 }
