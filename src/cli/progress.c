@@ -24,6 +24,7 @@ void progress_init(progress *p, long epochs, int forced, const char *label)
     if (p->each_epoch)
         p->every = 1;
     p->start = now_seconds();
+    p->last_draw = -1;
     p->label = label;
 }
 
@@ -40,6 +41,10 @@ void progress_epoch(void *ctx, long epoch, long epochs, double train, double val
         return;
     }
     if (p->live) {
+        double now = p->start + el;
+        if (epoch != epochs && now - p->last_draw < 0.1)
+            return;
+        p->last_draw = now;
         int width = 24, done = epochs ? (int)(width * epoch / epochs) : width;
         char bar[32];
         for (int i = 0; i < width; i++)

@@ -8,6 +8,7 @@ typedef struct {
     int every;      /* otherwise print a line every N epochs; 0: never */
     int each_epoch; /* --verbose: every epoch's exact loss */
     double start;
+    double last_draw; /* the live bar redraws at most ten times a second */
     const char *label;
 } progress;
 
