@@ -26,7 +26,7 @@ _geoembed_arg()
         case $2 in
             --help|-h|--quiet|-q|--verbose|-v) ;;
             --output|-o|--grid) _ge_n=1 _ge_k=file ;;
-            --x|--y|--delimiter|--src-crs|-s_srs|--size|--bbox|--threads|--resolution|--dst-crs|-t_srs|--co|-co) _ge_n=1 _ge_k=none ;;
+            --x|--y|--delimiter|--src-crs|-s_srs|--layer|--where|--size|--bbox|--threads|--resolution|--dst-crs|-t_srs|--co|-co) _ge_n=1 _ge_k=none ;;
             -ts|-tr) _ge_n=2 _ge_k=none ;;
             -te) _ge_n=4 _ge_k=none ;;
             --of|-of) _ge_n=1 _ge_k=choice _ge_c='CSV GTiff COG' ;;
@@ -75,7 +75,7 @@ _geoembed_options()
 {
     case $1 in
     fit) _ge_o='--help -h --quiet -q --verbose -v --output -o --x --y --target --delimiter --src-crs -s_srs --crs --layer --where --band --max-samples --strict --size --features --padding --bbox --exterior --wrap --readout --smooth --epochs --lr --loss --huber-delta --optimizer --momentum --batch-size --seed --threads --validation --patience --standardize --no-standardize --init --checkpoint-every --resume --progress' ;;
-    predict) _ge_o='--help -h --quiet -q --verbose -v --output -o --x --y --delimiter --src-crs -s_srs --size -ts --bbox -te --threads --grid --resolution -tr --of -of --dst-crs -t_srs --co -co' ;;
+    predict) _ge_o='--help -h --quiet -q --verbose -v --output -o --x --y --delimiter --src-crs -s_srs --layer --where --size -ts --bbox -te --threads --grid --resolution -tr --of -of --dst-crs -t_srs --co -co' ;;
     eval) _ge_o='--help -h --quiet -q --verbose -v --json --x --y --target --delimiter --src-crs -s_srs --layer --where --band --threads' ;;
     info) _ge_o='--help -h --quiet -q --verbose -v --json' ;;
     plot) _ge_o='--help -h --quiet -q --verbose -v --output -o --size --threads --samples' ;;

@@ -90,6 +90,8 @@ complete -c geoembed -n '__geoembed_command_is predict' -l x -x -d 'x (easting/l
 complete -c geoembed -n '__geoembed_command_is predict' -l y -x -d 'y (northing/latitude) column (default: lat, latitude or y)'
 complete -c geoembed -n '__geoembed_command_is predict' -l delimiter -x -d 'CSV field delimiter: a character, or tab (default: detected)'
 complete -c geoembed -n '__geoembed_command_is predict' -l src-crs -o s_srs -x -d 'CRS of the input coordinates: EPSG:code, WKT or PROJ string (default: the input\'s own; lon/lat columns of a CSV are EPSG:4326)'
+complete -c geoembed -n '__geoembed_command_is predict' -l layer -x -d 'vector input: the layer to read (default: the first)'
+complete -c geoembed -n '__geoembed_command_is predict' -l where -x -d 'vector input: OGR attribute filter, e.g. "depth < 10"'
 complete -c geoembed -n '__geoembed_command_is predict' -l size -o ts -x -d 'grid size in pixels'
 complete -c geoembed -n '__geoembed_command_is predict' -l bbox -o te -x -d 'grid extent (default: the model\'s exterior)'
 complete -c geoembed -n '__geoembed_command_is predict' -l threads -x -d 'threads to use (default: all cores)'

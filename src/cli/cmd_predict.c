@@ -12,6 +12,7 @@
 #include "geoembed/outfile.h"
 #include "grid.h"
 #include "inputs.h"
+#include "predict_vector.h"
 #include "predictor.h"
 
 static int find_coord(const ge_csv *c, const char *given, const char *hint, int lon)
@@ -184,7 +185,9 @@ int cmd_predict(cli_args *a)
         if (!rc)
             rc = grid_write(a, &p, &gs);
         grid_spec_free(&gs);
-    } else {
+    } else if (ge_is_csv_path(a->pos[1])) {
+        rc = predict_points(a, &p);
+    } else if ((rc = predict_points_vector(a, &p)) < 0) {
         rc = predict_points(a, &p);
     }
     predictor_free(&p);

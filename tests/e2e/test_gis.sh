@@ -219,3 +219,24 @@ test_pipeline_ogr2ogr_to_fit_to_csv_grid() {
     run ge info m2.bin
     expect_out 'EPSG:4326'
 }
+
+test_predict_at_vector_points_reprojects() {
+    need ogr2ogr
+    fixture_model
+    write_geojson_3857 pts.geojson
+    run ge predict field.bin pts.geojson -o viajson.csv
+    expect_rc 0
+    [ "$(csv_header viajson.csv)" = "lon,lat,u,v,x,y,u_pred,v_pred" ] || fail "header $(csv_header viajson.csv)"
+    [ "$(csv_rows viajson.csv)" = 500 ] || fail "$(csv_rows viajson.csv) rows"
+    run ge predict field.bin field.csv -o viacsv.csv
+    expect_rc 0
+    # same predictions from the Web Mercator points as from the lon/lat ones
+    local worst
+    worst=$(paste -d, <(cut -d, -f7,8 viajson.csv) <(cut -d, -f5,6 viacsv.csv) | awk -F, 'NR > 1 {
+        d = $1 - $3; if (d < 0) d = -d; if (d > m) m = d
+        d = $2 - $4; if (d < 0) d = -d; if (d > m) m = d } END { printf "%.3g\n", m }')
+    expect_num "$worst" "<" 1e-6
+    run ge predict field.bin pts.geojson --where "lat > 0" -o north.csv
+    expect_rc 0
+    [ "$(csv_rows north.csv)" = 250 ] || fail "--where kept $(csv_rows north.csv) rows"
+}

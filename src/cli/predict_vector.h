@@ -1,0 +1,11 @@
+/* predict MODEL POINTS where POINTS is an OGR vector source. */
+#ifndef GEOEMBED_CLI_PREDICT_VECTOR_H
+#define GEOEMBED_CLI_PREDICT_VECTOR_H
+
+#include "options.h"
+#include "predictor.h"
+
+/* An exit status, or -1 when POINTS is no vector source (read it as CSV). */
+int predict_points_vector(cli_args *a, const predictor *p);
+
+#endif
