@@ -8,6 +8,7 @@
  * as a whole file, and as the uncompressed payload wrapped in a valid header,
  * compression and CRC, which reaches the payload parser. Build and run:
  * `make fuzz`. */
+#define _DEFAULT_SOURCE /* P_tmpdir */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,7 +79,9 @@ static void decode_and_run(const uint8_t *data, size_t size)
         ge_meta_free(&meta);
     }
     /* The same bytes as a checkpoint file. */
-    char path[] = "/tmp/fuzz_ckpt.XXXXXX";
+    const char *dir = getenv("TMPDIR");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/fuzz_ckpt.XXXXXX", dir && *dir ? dir : P_tmpdir);
     int fd = mkstemp(path);
     if (fd >= 0) {
         if (write(fd, data, size) == (ssize_t)size) {
