@@ -23,9 +23,13 @@ int ge_outfile_commit(ge_outfile *o, ge_error *err);
 /* Drops the temporary file; safe to call after commit or twice. */
 void ge_outfile_abort(ge_outfile *o);
 
-/* For writers that need a file name of their own (GDAL): a temporary name
- * beside path, or NULL when path must be written directly. Caller frees. */
-char *ge_temp_name_beside(const char *path);
+/* For writers that create the file themselves (GDAL): reserves a temporary
+ * file beside path, with a new file's permissions, in *tmp (NULL when path must
+ * be written directly). 0, or -1 with err. */
+int ge_temp_reserve(const char *path, char **tmp, ge_error *err);
+/* Renames tmp into place when ok, else removes it; frees tmp. 0, or -1 with err
+ * (the temporary file is removed). Nothing happens for a NULL tmp. */
+int ge_temp_finish(char *tmp, const char *path, int ok, ge_error *err);
 
 /* The temporary file currently being written, if any: a signal handler may
  * unlink it (async-signal-safe to read). */

@@ -140,15 +140,11 @@ static int resolve_crs(const cli_args *a, ge_samples *s, const ge_meta *init, ch
 static int fill_meta(ge_meta *meta, const cli_args *a, const ge_samples *s, const fit_settings *fs,
                      const ge_fit_result *res, size_t skipped)
 {
-    /* Called before training (for checkpoints) and after: replace, never leak. */
-    free(meta->xcol);
-    free(meta->ycol);
-    free(meta->source);
-    for (int o = 0; meta->targets && o < meta->ntargets; o++)
-        free(meta->targets[o]);
-    free(meta->targets);
-    meta->targets = NULL;
-    meta->ntargets = 0;
+    /* Called before training (for checkpoints) and after: replace all but the CRS. */
+    char *crs = meta->crs;
+    meta->crs = NULL;
+    ge_meta_free(meta);
+    meta->crs = crs;
     meta->xcol = strdup(s->xcol);
     meta->ycol = strdup(s->ycol);
     meta->source = strdup(strcmp(a->pos[0], "-") ? basename_of(a->pos[0]) : "<stdin>");

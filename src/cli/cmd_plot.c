@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cpl_conv.h>
@@ -437,22 +436,12 @@ static int write_png(const pd_canvas *c, const char *out)
         goto done;
     }
     const int to_stdout = strcmp(out, "-") == 0;
-    tmp = to_stdout ? NULL : ge_temp_name_beside(out);
-    const char *target = to_stdout ? "/vsistdout/" : tmp ? tmp : out;
-    if (tmp) { /* GDAL wants to create the file itself: reserve a unique name */
-        int fd = mkstemp(tmp);
-        if (fd < 0) {
-            rc = runtime_error("%s: cannot write: %s", out, strerror(errno));
-            free(tmp);
-            tmp = NULL;
-            goto done;
-        }
-        mode_t mask = umask(0); /* mkstemp gives 0600; a new file gets 0666 & ~umask */
-        umask(mask);
-        fchmod(fd, 0666 & ~mask);
-        close(fd);
-        ge_outfile_pending = tmp;
+    ge_error err;
+    if (!to_stdout && ge_temp_reserve(out, &tmp, &err)) { /* GDAL creates the file itself */
+        rc = fail_with(&err);
+        goto done;
     }
+    const char *target = to_stdout ? "/vsistdout/" : tmp ? tmp : out;
     /* three bands over the canvas's own interleaved pixels: no copy */
     ds = GDALCreate(mem, "", c->w, c->h, 0, GDT_Byte, NULL);
     static const GDALColorInterp rgb[3] = {GCI_RedBand, GCI_GreenBand, GCI_BlueBand};
@@ -487,18 +476,11 @@ static int write_png(const pd_canvas *c, const char *out)
         rc = runtime_error("%s: cannot write PNG: %s", out, gdal_msg(msg, sizeof msg));
         goto done;
     }
-    if (tmp && rename(tmp, out) != 0)
-        rc = runtime_error("%s: cannot rename the finished file into place: %s", out,
-                           strerror(errno));
 done:
     if (ds)
         GDALClose(ds);
-    if (tmp) {
-        if (rc)
-            unlink(tmp);
-        ge_outfile_pending = NULL;
-        free(tmp);
-    }
+    if (ge_temp_finish(tmp, out, rc == 0, &err))
+        rc = fail_with(&err);
     CPLPopErrorHandler();
     return rc;
 }

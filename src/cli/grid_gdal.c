@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cpl_conv.h>
@@ -146,20 +145,12 @@ int grid_write_gdal(const cli_args *a, const predictor *p, const grid_spec *g)
         rc = usage_error(a->cmd_name, "grid too large for GDAL");
         goto done;
     }
-    tmp = ge_temp_name_beside(out);
-    const char *target = tmp ? tmp : out;
-    if (tmp) { /* GDAL wants to create the file itself: reserve a unique name */
-        int fd = mkstemp(tmp);
-        if (fd < 0) {
-            rc = runtime_error("%s: cannot write: %s", out, strerror(errno));
-            goto done;
-        }
-        mode_t mask = umask(0); /* mkstemp made it 0600; GDAL keeps the mode */
-        umask(mask);
-        fchmod(fd, 0666 & ~mask);
-        close(fd);
-        ge_outfile_pending = tmp;
+    ge_error err;
+    if (ge_temp_reserve(out, &tmp, &err)) { /* GDAL creates the file itself */
+        rc = fail_with(&err);
+        goto done;
     }
+    const char *target = tmp ? tmp : out;
     if (cog) { /* beside the output, or in TMPDIR when writing to a pipe */
         const char *dir = getenv("TMPDIR");
         size_t n = strlen(target) + (dir ? strlen(dir) : 4) + 40;
@@ -207,20 +198,13 @@ int grid_write_gdal(const cli_args *a, const predictor *p, const grid_spec *g)
     GDALClose(ds);
     if (CPLGetLastErrorType() == CE_Failure && !rc)
         rc = runtime_error("%s: write failed: %s", out, CPLGetLastErrorMsg());
-    if (!rc && tmp && rename(tmp, out) != 0)
-        rc = runtime_error("%s: cannot rename the finished file into place: %s", out,
-                           strerror(errno));
 done:
     if (stage) {
         unlink(stage);
         free(stage);
     }
-    if (tmp) {
-        if (rc)
-            unlink(tmp);
-        ge_outfile_pending = NULL;
-        free(tmp);
-    }
+    if (ge_temp_finish(tmp, out, rc == 0, &err))
+        rc = fail_with(&err);
     CSLDestroy(co);
     CPLPopErrorHandler();
     return rc;

@@ -22,15 +22,55 @@ static int writes_directly(const char *path)
     return stat(path, &st) == 0 && !S_ISREG(st.st_mode);
 }
 
-char *ge_temp_name_beside(const char *path)
+/* Creates a unique temporary file beside path, with the permissions a new
+ * file would get (mkstemp makes it 0600), and marks it pending. Returns its
+ * descriptor and name, or -1 with err. */
+static int reserve(const char *path, char **tmp, ge_error *err)
 {
-    if (writes_directly(path))
-        return NULL;
     size_t n = strlen(path) + 16;
-    char *t = malloc(n);
-    if (t)
-        snprintf(t, n, "%s.tmp.XXXXXX", path);
-    return t;
+    *tmp = malloc(n);
+    if (!*tmp)
+        return ge_fail(err, "%s: cannot write: out of memory", path);
+    snprintf(*tmp, n, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(*tmp);
+    if (fd < 0) {
+        ge_fail(err, "%s: cannot write: %s", path, strerror(errno));
+        free(*tmp);
+        *tmp = NULL;
+        return -1;
+    }
+    mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
+    ge_outfile_pending = *tmp;
+    return fd;
+}
+
+int ge_temp_reserve(const char *path, char **tmp, ge_error *err)
+{
+    *tmp = NULL;
+    if (writes_directly(path))
+        return 0;
+    int fd = reserve(path, tmp, err);
+    if (fd < 0)
+        return -1;
+    close(fd);
+    return 0;
+}
+
+int ge_temp_finish(char *tmp, const char *path, int ok, ge_error *err)
+{
+    int rc = 0;
+    if (!tmp)
+        return 0;
+    if (ok && rename(tmp, path) != 0)
+        rc = ge_fail(err, "%s: cannot rename the finished file into place: %s", path,
+                     strerror(errno));
+    if (!ok || rc)
+        unlink(tmp);
+    ge_outfile_pending = NULL;
+    free(tmp);
+    return rc;
 }
 
 int ge_outfile_open(ge_outfile *o, const char *path, ge_error *err)
@@ -53,20 +93,12 @@ int ge_outfile_open(ge_outfile *o, const char *path, ge_error *err)
         }
         return 0;
     }
-    o->tmp = ge_temp_name_beside(path);
-    int fd = o->tmp ? mkstemp(o->tmp) : -1;
+    int fd = reserve(path, &o->tmp, err);
     if (fd < 0) {
-        ge_fail(err, "%s: cannot write: %s", path, o->tmp ? strerror(errno) : "out of memory");
-        free(o->tmp);
         free(o->path);
         memset(o, 0, sizeof *o);
         return -1;
     }
-    ge_outfile_pending = o->tmp;
-    /* mkstemp makes the file 0600; give it the permissions a new file would get. */
-    mode_t mask = umask(0);
-    umask(mask);
-    fchmod(fd, 0666 & ~mask);
     o->f = fdopen(fd, "wb");
     if (!o->f) {
         close(fd);
