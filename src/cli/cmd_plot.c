@@ -5,8 +5,8 @@
  * as (u, v), u east and v north, arrows coloured by their length. Both have
  * axes in the model's coordinates (north up) and a colour bar. The picture is
  * drawn on the canvas of plot_draw.c and written as PNG through GDAL: a MEM
- * dataset copied by the PNG driver to a temporary name beside the output,
- * renamed into place when complete. */
+ * dataset copied by the PNG driver into a private temporary directory, moved
+ * into place when complete (outfile.c). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -20,6 +20,7 @@
 
 #include "commands.h"
 #include "display.h"
+#include "gdal_messages.h"
 #include "geoembed/outfile.h"
 #include "geoembed/samples.h"
 #include "inputs.h"
@@ -410,38 +411,27 @@ static void draw_samples(pd_canvas *c, const layout *L, const ge_samples *s, con
 
 /* ---- PNG through GDAL -------------------------------------------------- */
 /* The canvas is wrapped (not copied) as a MEM dataset, which the PNG driver
- * copies to a temporary name beside the output; renamed into place when
- * complete. */
-
-/* GDAL's last error message without its trailing newline. */
-static const char *gdal_msg(char *buf, size_t n)
-{
-    const char *m = CPLGetLastErrorMsg();
-    snprintf(buf, n, "%s", m && *m ? m : "GDAL failed");
-    for (size_t k = strlen(buf); k > 0 && (buf[k - 1] == '\n' || buf[k - 1] == ' '); k--)
-        buf[k - 1] = 0;
-    return buf;
-}
+ * copies into a private temporary directory; outfile.c moves it into place
+ * when complete, or copies it to a pipe or standard output. */
 
 static int write_png(const pd_canvas *c, const char *out)
 {
     GDALAllRegister();
-    CPLPushErrorHandler(CPLQuietErrorHandler);
+    gdal_write_begin();
     GDALDriverH mem = GDALGetDriverByName("MEM"), png = GDALGetDriverByName("PNG");
     GDALDatasetH ds = NULL;
-    char *tmp = NULL, msg[512];
+    ge_staged st = {0};
+    ge_error err;
     int rc = 0;
     if (!mem || !png) {
         rc = runtime_error("%s: this GDAL has no %s driver", out, mem ? "PNG" : "MEM");
         goto done;
     }
-    const int to_stdout = strcmp(out, "-") == 0;
-    ge_error err;
-    if (!to_stdout && ge_temp_reserve(out, &tmp, &err)) { /* GDAL creates the file itself */
+    if (ge_staged_open(&st, out, &err)) { /* GDAL creates the file itself */
         rc = fail_with(&err);
         goto done;
     }
-    const char *target = to_stdout ? "/vsistdout/" : tmp ? tmp : out;
+    gdal_write_alias(st.target, out);
     /* three bands over the canvas's own interleaved pixels: no copy */
     ds = GDALCreate(mem, "", c->w, c->h, 0, GDT_Byte, NULL);
     static const GDALColorInterp rgb[3] = {GCI_RedBand, GCI_GreenBand, GCI_BlueBand};
@@ -460,28 +450,28 @@ static int write_png(const pd_canvas *c, const char *out)
     }
     if (!ds) {
         rc = runtime_error("%s: GDAL cannot take a %d x %d picture: %s", out, c->w, c->h,
-                           gdal_msg(msg, sizeof msg));
+                           gdal_failure_msg());
         goto done;
     }
-    /* no .aux.xml sidecar beside the temporary name */
+    /* a picture needs no .aux.xml sidecar */
     char *pam = CPLStrdup(CPLGetThreadLocalConfigOption("GDAL_PAM_ENABLED", NULL));
     CPLSetThreadLocalConfigOption("GDAL_PAM_ENABLED", "NO");
-    CPLErrorReset();
-    GDALDatasetH pds = GDALCreateCopy(png, target, ds, FALSE, NULL, NULL, NULL);
+    GDALDatasetH pds = GDALCreateCopy(png, st.target, ds, FALSE, NULL, NULL, NULL);
     if (pds)
         GDALClose(pds);
     CPLSetThreadLocalConfigOption("GDAL_PAM_ENABLED", *pam ? pam : NULL);
     CPLFree(pam);
-    if (!pds || CPLGetLastErrorType() == CE_Failure) {
-        rc = runtime_error("%s: cannot write PNG: %s", out, gdal_msg(msg, sizeof msg));
+    if (!pds || gdal_write_failures()) {
+        rc = runtime_error("%s: cannot write PNG: %s", out, gdal_failure_msg());
         goto done;
     }
+    if (ge_staged_commit(&st, &err))
+        rc = fail_with(&err);
 done:
     if (ds)
         GDALClose(ds);
-    if (ge_temp_finish(tmp, out, rc == 0, &err))
-        rc = fail_with(&err);
-    CPLPopErrorHandler();
+    ge_staged_abort(&st);
+    gdal_write_end();
     return rc;
 }
 
@@ -522,6 +512,10 @@ int cmd_plot(cli_args *a)
         return usage_error(a->cmd_name, "missing -o PICTURE.png");
     if (!*out)
         return usage_error(a->cmd_name, "-o needs a file name");
+    ge_error err;
+    if (ge_output_is_input(out, a->pos[0], &err) ||
+        ge_output_is_input(out, a->val[O_SAMPLES], &err))
+        return usage_error(a->cmd_name, "%s", err.msg);
     int w, h, rc = size_option(a, &w, &h);
     if (rc || (rc = apply_threads(a)))
         return rc;

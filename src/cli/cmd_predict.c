@@ -173,6 +173,10 @@ int cmd_predict(cli_args *a)
                   a->val[O_DST_CRS] || a->nco))
         return usage_error("predict", "--bbox, --resolution, --size, --of, --co and --dst-crs "
                                       "apply to --grid");
+    ge_error err; /* an output must not destroy an input */
+    for (int i = 0; i < a->npos; i++)
+        if (ge_output_is_input(grid ? a->val[O_GRID] : a->val[O_OUTPUT], a->pos[i], &err))
+            return usage_error("predict", "%s", err.msg);
     if (apply_threads(a))
         return EXIT_USAGE;
     grid_spec gs = {0};

@@ -98,14 +98,8 @@ int grid_spec_resolve(const cli_args *a, const predictor *p, grid_spec *g)
     g->csv = of ? strcasecmp(of, "CSV") == 0 : (has_ext(a->val[O_GRID], ".csv") ||
                                                 strcmp(a->val[O_GRID], "-") == 0);
     g->driver = of;
-    if (!g->csv && !of) {
-        if (has_ext(a->val[O_GRID], ".tif") || has_ext(a->val[O_GRID], ".tiff"))
-            g->driver = "GTiff";
-        else
-            return usage_error(a->cmd_name, "cannot tell the grid format of '%s' from its "
-                                            "extension; name it with --of",
-                               a->val[O_GRID]);
-    }
+    if (!g->csv && !of)
+        return grid_gdal_driver_for(a, a->val[O_GRID], &g->driver);
     return 0;
 }
 

@@ -26,6 +26,9 @@ int grid_spec_resolve(const cli_args *a, const predictor *p, grid_spec *g);
 int grid_write(const cli_args *a, const predictor *p, const grid_spec *g);
 /* GeoTIFF or any GDAL raster driver (grid_gdal.c). */
 int grid_write_gdal(const cli_args *a, const predictor *p, const grid_spec *g);
+/* The raster driver for path's extension, from GDAL's list of each driver's
+ * extensions (GTiff for .tif). Returns 0 or a usage error's exit status. */
+int grid_gdal_driver_for(const cli_args *a, const char *path, const char **driver);
 /* Centre of pixel (col, row), row 0 at the top. */
 void grid_centre(const grid_spec *g, long col, long row, double *x, double *y);
 

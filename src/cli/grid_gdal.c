@@ -1,7 +1,10 @@
 /* predict --grid to a GDAL raster: one Float32 band per target, NaN nodata,
  * georeferencing, CRS and model metadata; written in strips of rows so memory
- * does not grow with the grid. COG goes through a temporary GeoTIFF because
- * GDAL's COG driver only offers CreateCopy. */
+ * does not grow with the grid, by any GDAL driver that creates Float32
+ * rasters. Drivers that only copy a finished dataset (COG, PNG, AAIGrid, XYZ,
+ * ...) get a GeoTIFF staged in TMPDIR. Either way the driver writes into a
+ * private temporary directory that outfile.c moves into place (sidecars
+ * included) or copies to a stream. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -15,6 +18,7 @@
 #include <gdal.h>
 
 #include "display.h"
+#include "gdal_messages.h"
 #include "geoembed/loss.h"
 #include "geoembed/outfile.h"
 #include "grid.h"
@@ -91,7 +95,7 @@ static int fill(GDALDatasetH ds, const predictor *p, const grid_spec *g, const c
             if (GDALRasterIO(b, GF_Write, 0, (int)r0, (int)g->cols, (int)nr,
                              buf + (size_t)o * nr * g->cols, (int)g->cols, (int)nr, GDT_Float32,
                              0, 0) != CE_None)
-                rc = runtime_error("%s: write failed: %s", name, CPLGetLastErrorMsg());
+                rc = runtime_error("%s: write failed: %s", name, gdal_failure_msg());
         }
     }
     free(buf);
@@ -117,6 +121,106 @@ static GDALDatasetH create(GDALDriverH drv, const char *path, const predictor *p
     return ds;
 }
 
+/* Does drv create rasters of Float32 pixels with Create (written strip by
+ * strip)? Otherwise the grid is staged as a GeoTIFF and copied. */
+static int creates_float32(GDALDriverH drv)
+{
+    if (!GDALGetMetadataItem(drv, GDAL_DCAP_CREATE, NULL))
+        return 0;
+    const char *types = GDALGetMetadataItem(drv, GDAL_DMD_CREATIONDATATYPES, NULL);
+    if (!types)
+        return 1;
+    char **list = CSLTokenizeString(types);
+    int ok = CSLFindString(list, "Float32") >= 0;
+    CSLDestroy(list);
+    return ok;
+}
+
+static int writes_rasters(GDALDriverH drv)
+{
+    return GDALGetMetadataItem(drv, GDAL_DCAP_RASTER, NULL) &&
+           (GDALGetMetadataItem(drv, GDAL_DCAP_CREATE, NULL) ||
+            GDALGetMetadataItem(drv, GDAL_DCAP_CREATECOPY, NULL));
+}
+
+int grid_gdal_driver_for(const cli_args *a, const char *path, const char **driver)
+{
+    const char *base = strrchr(path, '/');
+    const char *dot = strrchr(base ? base + 1 : path, '.');
+    const char *found[16];
+    int n = 0;
+    GDALAllRegister();
+    for (int i = 0; dot && dot[1] && i < GDALGetDriverCount(); i++) {
+        GDALDriverH d = GDALGetDriver(i);
+        const char *exts = GDALGetMetadataItem(d, GDAL_DMD_EXTENSIONS, NULL);
+        if (!exts)
+            exts = GDALGetMetadataItem(d, GDAL_DMD_EXTENSION, NULL);
+        if (!exts || !writes_rasters(d))
+            continue;
+        char **list = CSLTokenizeString(exts);
+        for (int k = 0; list && list[k] && n < 16; k++)
+            if (strcasecmp(list[k], dot + 1) == 0) {
+                found[n++] = GDALGetDriverShortName(d);
+                break;
+            }
+        CSLDestroy(list);
+    }
+    for (int k = 0; k < n; k++)
+        if (strcmp(found[k], "GTiff") == 0) /* .tif: GTiff rather than COG, as GDAL does */
+            found[0] = found[k], n = 1;
+    if (n == 1) {
+        *driver = found[0];
+        return 0;
+    }
+    if (n == 0)
+        return usage_error(a->cmd_name, "cannot tell the grid format of '%s' from its extension; "
+                                        "name it with --of",
+                           path);
+    char names[256] = "";
+    for (int k = 0; k < n; k++)
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", k ? ", " : "",
+                 found[k]);
+    return usage_error(a->cmd_name, "several GDAL drivers write '%s' files (%s); name one with --of",
+                       dot, names);
+}
+
+/* The grid as a GeoTIFF in a private temporary directory (in TMPDIR), for
+ * drivers that only copy a finished dataset (COG, PNG, AAIGrid, ...). */
+static GDALDatasetH stage_grid(ge_staged *stage, const predictor *p, const grid_spec *g,
+                               const char *out, const char *model_path, int *rc)
+{
+    const char *dir = getenv("TMPDIR");
+    char name[4200];
+    ge_error err;
+    snprintf(name, sizeof name, "%s/geoembed-stage.tif", dir && *dir ? dir : "/tmp");
+    if (ge_staged_open(stage, name, &err)) {
+        *rc = runtime_error("%s: cannot stage the grid: %s", out, err.msg);
+        return NULL;
+    }
+    char **co = CSLSetNameValue(NULL, "TILED", "YES");
+    co = CSLSetNameValue(co, "BIGTIFF", "IF_SAFER");
+    GDALDatasetH ds =
+        create(GDALGetDriverByName("GTiff"), stage->target, p, g, co, model_path);
+    CSLDestroy(co);
+    if (!ds) {
+        *rc = runtime_error("%s: cannot stage the grid in %s: %s", out, stage->dir,
+                            gdal_failure_msg());
+        return NULL;
+    }
+    /* netCDF names its variables after NETCDF_VARNAME (with the band number
+     * appended when there are several) and copies long_name */
+    for (int o = 0; o < p->m.s.O && strcasecmp(g->driver, "netCDF") == 0; o++) {
+        GDALRasterBandH b = GDALGetRasterBand(ds, o + 1);
+        GDALSetMetadataItem(b, "NETCDF_VARNAME", p->meta.targets[o], NULL);
+        GDALSetMetadataItem(b, "long_name", p->meta.targets[o], NULL);
+    }
+    if ((*rc = fill(ds, p, g, out))) {
+        GDALClose(ds);
+        return NULL;
+    }
+    return ds;
+}
+
 int grid_write_gdal(const cli_args *a, const predictor *p, const grid_spec *g)
 {
     const char *out = a->val[O_GRID];
@@ -125,87 +229,80 @@ int grid_write_gdal(const cli_args *a, const predictor *p, const grid_spec *g)
      * cache keeps memory flat however large the grid (unless the user set one). */
     if (!CPLGetConfigOption("GDAL_CACHEMAX", NULL))
         GDALSetCacheMax64(32 << 20);
-    CPLPushErrorHandler(CPLQuietErrorHandler);
-    int cog = strcasecmp(g->driver, "COG") == 0;
-    GDALDriverH drv = GDALGetDriverByName(cog ? "GTiff" : g->driver);
-    GDALDriverH final_drv = GDALGetDriverByName(g->driver);
-    int rc = 0;
-    char *tmp = NULL, *stage = NULL;
-    char **co = NULL;
-    if (!drv || !final_drv) {
-        rc = usage_error(a->cmd_name, "unknown raster format '%s' (see 'gdalinfo --formats')",
-                         g->driver);
-        goto done;
-    }
-    if (!cog && !GDALGetMetadataItem(drv, GDAL_DCAP_CREATE, NULL)) {
-        rc = usage_error(a->cmd_name, "GDAL's %s driver cannot create files", g->driver);
-        goto done;
-    }
-    if (g->cols > 2147483647L || g->rows > 2147483647L) {
-        rc = usage_error(a->cmd_name, "grid too large for GDAL");
-        goto done;
-    }
+    if (g->cols > 2147483647L || g->rows > 2147483647L)
+        return usage_error(a->cmd_name, "grid too large for GDAL");
+    GDALDriverH drv = GDALGetDriverByName(g->driver);
+    if (!drv || !GDALGetMetadataItem(drv, GDAL_DCAP_RASTER, NULL))
+        return usage_error(a->cmd_name, "unknown raster format '%s' (see 'gdalinfo --formats')",
+                           g->driver);
+    if (strcasecmp(g->driver, "MEM") == 0)
+        return usage_error(a->cmd_name, "GDAL's MEM driver keeps rasters in memory: it writes no "
+                                        "file");
+    if (!writes_rasters(drv))
+        return usage_error(a->cmd_name, "GDAL's %s driver cannot write files", g->driver);
+    /* netCDF names its variables after the bands only in CreateCopy */
+    const int direct = creates_float32(drv) && strcasecmp(g->driver, "netCDF") != 0;
+    if (!direct && !GDALGetMetadataItem(drv, GDAL_DCAP_CREATECOPY, NULL))
+        return usage_error(a->cmd_name, "GDAL's %s driver cannot write Float32 rasters",
+                           g->driver);
+
+    gdal_write_begin();
+    ge_staged st = {0}, stage = {0};
     ge_error err;
-    if (ge_temp_reserve(out, &tmp, &err)) { /* GDAL creates the file itself */
+    int rc = 0;
+    char **co = creation_options(a, g->driver);
+    GDALDatasetH ds = NULL;
+    char *pam = CPLStrdup(CPLGetThreadLocalConfigOption("GDAL_PAM_ENABLED", NULL));
+    if (ge_staged_open(&st, out, &err)) {
         rc = fail_with(&err);
         goto done;
     }
-    const char *target = tmp ? tmp : out;
-    if (cog) { /* beside the output, or in TMPDIR when writing to a pipe */
-        const char *dir = getenv("TMPDIR");
-        size_t n = strlen(target) + (dir ? strlen(dir) : 4) + 40;
-        stage = malloc(n);
-        if (stage && tmp)
-            snprintf(stage, n, "%s.stage.tif", target);
-        else if (stage) {
-            snprintf(stage, n, "%s/geoembed-stage-XXXXXX", dir && *dir ? dir : "/tmp");
-            int fd = mkstemp(stage);
-            if (fd >= 0)
-                close(fd);
-            else
-                stage[0] = 0;
-        }
-        if (!stage || !stage[0]) {
-            rc = runtime_error("%s: cannot create a temporary file for the COG", out);
+    gdal_write_alias(st.target, out);
+    if (st.stream) /* one file to copy to the stream: no .aux.xml beside it */
+        CPLSetThreadLocalConfigOption("GDAL_PAM_ENABLED", "NO");
+    if (direct) {
+        ds = create(drv, st.target, p, g, co, a->pos[0]);
+        if (!ds) {
+            rc = runtime_error("%s: cannot create %s raster: %s", out, g->driver,
+                               gdal_failure_msg());
             goto done;
         }
-    }
-    co = cog ? creation_options(a, "GTiff") : creation_options(a, g->driver);
-    GDALDatasetH ds = create(drv, cog ? stage : target, p, g, cog ? NULL : co, a->pos[0]);
-    if (!ds) {
-        rc = runtime_error("%s: cannot create %s raster: %s", out, g->driver, CPLGetLastErrorMsg());
-        goto done;
-    }
-    rc = fill(ds, p, g, out);
-    if (cog && !rc) {
-        char **cco = NULL;
-        for (int i = 0; i < a->nco; i++)
-            cco = CSLAddString(cco, a->co[i]);
-        if (!CSLFetchNameValue(cco, "COMPRESS"))
-            cco = CSLSetNameValue(cco, "COMPRESS", "DEFLATE");
-        if (!CSLFetchNameValue(cco, "PREDICTOR"))
-            cco = CSLSetNameValue(cco, "PREDICTOR", "FLOATING_POINT");
-        GDALDatasetH cds = GDALCreateCopy(final_drv, target, ds, FALSE, cco, NULL, NULL);
-        CSLDestroy(cco);
-        if (cds) {
-            CPLErrorReset();
-            GDALClose(cds);
+        rc = fill(ds, p, g, out);
+    } else {
+        GDALDatasetH sds = stage_grid(&stage, p, g, out, a->pos[0], &rc);
+        if (!sds)
+            goto done;
+        if (strcasecmp(g->driver, "netCDF") == 0 && !CSLFetchNameValue(co, "WRITE_GDAL_HISTORY"))
+            co = CSLSetNameValue(co, "WRITE_GDAL_HISTORY", "NO"); /* it names the temporary file */
+        if (strcasecmp(g->driver, "COG") == 0) {
+            if (!CSLFetchNameValue(co, "COMPRESS"))
+                co = CSLSetNameValue(co, "COMPRESS", "DEFLATE");
+            if (!CSLFetchNameValue(co, "PREDICTOR"))
+                co = CSLSetNameValue(co, "PREDICTOR", "FLOATING_POINT");
         }
-        if (!cds || CPLGetLastErrorType() == CE_Failure)
-            rc = runtime_error("%s: cannot write COG: %s", out, CPLGetLastErrorMsg());
+        /* not strict, as gdal_translate: a driver that cannot hold Float32
+         * converts, and says so in a warning */
+        ds = GDALCreateCopy(drv, st.target, sds, FALSE, co, NULL, NULL);
+        GDALClose(sds);
+        if (!ds && !rc)
+            rc = runtime_error("%s: cannot write %s raster: %s", out, g->driver,
+                               gdal_failure_msg());
     }
-    CPLErrorReset();
-    GDALClose(ds);
-    if (CPLGetLastErrorType() == CE_Failure && !rc)
-        rc = runtime_error("%s: write failed: %s", out, CPLGetLastErrorMsg());
-done:
-    if (stage) {
-        unlink(stage);
-        free(stage);
-    }
-    if (ge_temp_finish(tmp, out, rc == 0, &err))
+    if (ds)
+        GDALClose(ds);
+    ds = NULL;
+    if (!rc && gdal_write_failures())
+        rc = runtime_error("%s: cannot write %s raster: %s", out, g->driver, gdal_failure_msg());
+    if (!rc && ge_staged_commit(&st, &err))
         rc = fail_with(&err);
+done:
+    if (ds)
+        GDALClose(ds);
+    CPLSetThreadLocalConfigOption("GDAL_PAM_ENABLED", *pam ? pam : NULL);
+    CPLFree(pam);
+    ge_staged_abort(&stage);
+    ge_staged_abort(&st);
     CSLDestroy(co);
-    CPLPopErrorHandler();
+    gdal_write_end();
     return rc;
 }

@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "display.h"
+#include "gdal_messages.h"
 #include "options.h"
 
 #ifndef GEOEMBED_VERSION
@@ -99,6 +100,7 @@ int main(int argc, char **argv)
     const command *c = find_command(cmd);
     if (!c)
         return usage_error(NULL, "unknown command '%s'", cmd);
+    gdal_messages_init();
     cli_args a;
     int rc = args_parse(&a, c->name, c->bit, argc, argv, 2);
     if (rc == 0 && a.val[O_HELP]) {
