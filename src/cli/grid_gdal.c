@@ -184,15 +184,21 @@ int grid_gdal_driver_for(const cli_args *a, const char *path, const char **drive
                        dot, names);
 }
 
-/* The grid as a GeoTIFF in a private temporary directory (in TMPDIR), for
- * drivers that only copy a finished dataset (COG, PNG, AAIGrid, ...). */
-static GDALDatasetH stage_grid(ge_staged *stage, const predictor *p, const grid_spec *g,
-                               const char *out, const char *model_path, int *rc)
+/* The grid as a GeoTIFF in a private temporary directory, for drivers that
+ * only copy a finished dataset (COG, PNG, AAIGrid, ...): beside a file output
+ * (its file system has room for the grid), else in TMPDIR. */
+static GDALDatasetH stage_grid(ge_staged *stage, const ge_staged *st, const predictor *p,
+                               const grid_spec *g, const char *out, const char *model_path,
+                               int *rc)
 {
-    const char *dir = getenv("TMPDIR");
+    const char *dir = getenv("TMPDIR"), *slash = st->dest ? strrchr(st->dest, '/') : NULL;
     char name[4200];
     ge_error err;
-    snprintf(name, sizeof name, "%s/geoembed-stage.tif", dir && *dir ? dir : "/tmp");
+    if (st->dest)
+        snprintf(name, sizeof name, "%.*sgeoembed-stage.tif",
+                 slash ? (int)(slash - st->dest + 1) : 0, st->dest);
+    else
+        snprintf(name, sizeof name, "%s/geoembed-stage.tif", dir && *dir ? dir : "/tmp");
     if (ge_staged_open(stage, name, &err)) {
         *rc = runtime_error("%s: cannot stage the grid: %s", out, err.msg);
         return NULL;
@@ -269,7 +275,7 @@ int grid_write_gdal(const cli_args *a, const predictor *p, const grid_spec *g)
         }
         rc = fill(ds, p, g, out);
     } else {
-        GDALDatasetH sds = stage_grid(&stage, p, g, out, a->pos[0], &rc);
+        GDALDatasetH sds = stage_grid(&stage, &st, p, g, out, a->pos[0], &rc);
         if (!sds)
             goto done;
         if (strcasecmp(g->driver, "netCDF") == 0 && !CSLFetchNameValue(co, "WRITE_GDAL_HISTORY"))
