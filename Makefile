@@ -134,27 +134,35 @@ FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -std=c11 \
   -D_POSIX_C_SOURCE=200809L -Iinclude
-FUZZERS = build/fuzz/fuzz_csv build/fuzz/fuzz_modelfile build/fuzz/fuzz_options
+FUZZ_DIR ?= build/fuzz
+FUZZ_NAMES = csv modelfile options structured targets
+FUZZERS = $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
 .PHONY: fuzz fuzz-build
 fuzz-build: $(FUZZERS)
-build/fuzz/fuzz_csv: fuzz/fuzz_csv.c src/io/csv.c src/core/error.c
+$(FUZZ_DIR)/fuzz_csv: fuzz/fuzz_csv.c src/io/csv.c src/core/error.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ -lcsv
-build/fuzz/fuzz_modelfile: fuzz/fuzz_modelfile.c src/io/modelfile.c src/io/checkpoint.c src/io/bytes.c src/io/outfile.c $(CORE_SRC)
+$(FUZZ_DIR)/fuzz_modelfile: fuzz/fuzz_modelfile.c src/io/modelfile.c src/io/checkpoint.c src/io/bytes.c src/io/memory.c src/io/outfile.c $(CORE_SRC)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ -lz -lm
-build/fuzz/fuzz_options: fuzz/fuzz_options.c src/cli/options.c src/cli/display.c src/core/error.c
+$(FUZZ_DIR)/fuzz_structured: fuzz/fuzz_structured.c src/io/modelfile.c src/io/checkpoint.c src/io/bytes.c src/io/memory.c src/io/outfile.c $(CORE_SRC)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ -lz -lm
+$(FUZZ_DIR)/fuzz_targets: fuzz/fuzz_targets.c src/io/targets.c src/io/samples_csv.c src/io/csv.c $(wildcard src/io/where.c) src/core/error.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ -lcsv -lm
+$(FUZZ_DIR)/fuzz_options: fuzz/fuzz_options.c src/cli/options.c src/cli/display.c src/core/error.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^
 # Each fuzzer runs FUZZ_SECONDS on a scratch copy of its committed seed corpus;
 # crashes land in build/fuzz/ as crash-* files and fail the target.
 fuzz: $(FUZZERS)
-	@set -e; for f in csv modelfile options; do \
-	  rm -rf build/fuzz/corpus-$$f; mkdir -p build/fuzz/corpus-$$f; cp fuzz/corpus/$$f/* build/fuzz/corpus-$$f/; \
+	@set -e; for f in $(FUZZ_NAMES); do \
+	  rm -rf $(FUZZ_DIR)/corpus-$$f; mkdir -p $(FUZZ_DIR)/corpus-$$f; cp fuzz/corpus/$$f/* $(FUZZ_DIR)/corpus-$$f/; \
 	  echo "== fuzz_$$f for $(FUZZ_SECONDS)s"; \
-	  UBSAN_OPTIONS=halt_on_error=1 build/fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
-	    -rss_limit_mb=4096 -artifact_prefix=build/fuzz/ -print_final_stats=1 build/fuzz/corpus-$$f 2>&1 \
+	  UBSAN_OPTIONS=halt_on_error=1 $(FUZZ_DIR)/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    -rss_limit_mb=4096 -artifact_prefix=$(FUZZ_DIR)/ -print_final_stats=1 $(FUZZ_DIR)/corpus-$$f 2>&1 \
 	    | grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==|SUMMARY|.*ERROR)' || true; \
 	done; \
-	if ls build/fuzz/crash-* build/fuzz/leak-* build/fuzz/timeout-* >/dev/null 2>&1; then echo "fuzz: crashes found"; exit 1; fi; \
+	if ls $(FUZZ_DIR)/crash-* $(FUZZ_DIR)/leak-* $(FUZZ_DIR)/timeout-* >/dev/null 2>&1; then echo "fuzz: crashes found"; exit 1; fi; \
 	echo "fuzz: no crashes"

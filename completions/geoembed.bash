@@ -13,7 +13,7 @@ _geoembed_arg()
         case $2 in
             --help|-h|--quiet|-q|--verbose|-v|--strict|--standardize|--no-standardize|--resume|--progress) ;;
             --output|-o|--init) _ge_n=1 _ge_k=file ;;
-            --x|--y|--target|--delimiter|--src-crs|-s_srs|--crs|--layer|--where|--band|--max-samples|--size|--features|--padding|--bbox|--exterior|--epochs|--lr|--huber-delta|--momentum|--batch-size|--seed|--threads|--validation|--patience|--checkpoint-every) _ge_n=1 _ge_k=none ;;
+            --x|--y|--target|--delimiter|--src-crs|-s_srs|--crs|--layer|--where|--band|--max-samples|--size|--features|--padding|--bbox|--exterior|--epochs|--lr|--huber-delta|--momentum|--batch-size|--seed|--threads|--max-memory|--validation|--patience|--checkpoint-every) _ge_n=1 _ge_k=none ;;
             --wrap) _ge_n=1 _ge_k=choice _ge_c='none x y xy' ;;
             --readout) _ge_n=1 _ge_k=choice _ge_c='bilinear cell' ;;
             --smooth) _ge_n=1 _ge_k=choice _ge_c='auto' ;;
@@ -26,7 +26,7 @@ _geoembed_arg()
         case $2 in
             --help|-h|--quiet|-q|--verbose|-v) ;;
             --output|-o|--grid) _ge_n=1 _ge_k=file ;;
-            --x|--y|--delimiter|--src-crs|-s_srs|--layer|--where|--size|--bbox|--threads|--resolution|--dst-crs|-t_srs|--co|-co) _ge_n=1 _ge_k=none ;;
+            --x|--y|--delimiter|--src-crs|-s_srs|--layer|--where|--size|--bbox|--threads|--max-memory|--resolution|--dst-crs|-t_srs|--co|-co) _ge_n=1 _ge_k=none ;;
             -ts|-tr) _ge_n=2 _ge_k=none ;;
             -te) _ge_n=4 _ge_k=none ;;
             --of|-of) _ge_n=1 _ge_k=choice _ge_c='CSV GTiff COG' ;;
@@ -36,13 +36,14 @@ _geoembed_arg()
     eval)
         case $2 in
             --help|-h|--quiet|-q|--verbose|-v|--json) ;;
-            --x|--y|--target|--delimiter|--src-crs|-s_srs|--layer|--where|--band|--threads) _ge_n=1 _ge_k=none ;;
+            --x|--y|--target|--delimiter|--src-crs|-s_srs|--layer|--where|--band|--threads|--max-memory) _ge_n=1 _ge_k=none ;;
             *) return 1 ;;
         esac
         ;;
     info)
         case $2 in
             --help|-h|--quiet|-q|--verbose|-v|--json) ;;
+            --max-memory) _ge_n=1 _ge_k=none ;;
             *) return 1 ;;
         esac
         ;;
@@ -50,14 +51,14 @@ _geoembed_arg()
         case $2 in
             --help|-h|--quiet|-q|--verbose|-v) ;;
             --output|-o|--samples) _ge_n=1 _ge_k=file ;;
-            --size|--threads) _ge_n=1 _ge_k=none ;;
+            --size|--threads|--max-memory) _ge_n=1 _ge_k=none ;;
             *) return 1 ;;
         esac
         ;;
     cv)
         case $2 in
             --help|-h|--quiet|-q|--verbose|-v|--json|--strict|--standardize|--no-standardize|--progress) ;;
-            --x|--y|--target|--delimiter|--src-crs|-s_srs|--crs|--layer|--where|--band|--max-samples|--size|--features|--padding|--bbox|--exterior|--epochs|--lr|--huber-delta|--momentum|--batch-size|--seed|--threads|--folds|--block) _ge_n=1 _ge_k=none ;;
+            --x|--y|--target|--delimiter|--src-crs|-s_srs|--crs|--layer|--where|--band|--max-samples|--size|--features|--padding|--bbox|--exterior|--epochs|--lr|--huber-delta|--momentum|--batch-size|--seed|--threads|--max-memory|--folds|--block) _ge_n=1 _ge_k=none ;;
             --wrap) _ge_n=1 _ge_k=choice _ge_c='none x y xy' ;;
             --readout) _ge_n=1 _ge_k=choice _ge_c='bilinear cell' ;;
             --smooth) _ge_n=1 _ge_k=choice _ge_c='auto' ;;
@@ -74,12 +75,12 @@ _geoembed_arg()
 _geoembed_options()
 {
     case $1 in
-    fit) _ge_o='--help -h --quiet -q --verbose -v --output -o --x --y --target --delimiter --src-crs -s_srs --crs --layer --where --band --max-samples --strict --size --features --padding --bbox --exterior --wrap --readout --smooth --epochs --lr --loss --huber-delta --optimizer --momentum --batch-size --seed --threads --validation --patience --standardize --no-standardize --init --checkpoint-every --resume --progress' ;;
-    predict) _ge_o='--help -h --quiet -q --verbose -v --output -o --x --y --delimiter --src-crs -s_srs --layer --where --size -ts --bbox -te --threads --grid --resolution -tr --of -of --dst-crs -t_srs --co -co' ;;
-    eval) _ge_o='--help -h --quiet -q --verbose -v --json --x --y --target --delimiter --src-crs -s_srs --layer --where --band --threads' ;;
-    info) _ge_o='--help -h --quiet -q --verbose -v --json' ;;
-    plot) _ge_o='--help -h --quiet -q --verbose -v --output -o --size --threads --samples' ;;
-    cv) _ge_o='--help -h --quiet -q --verbose -v --json --x --y --target --delimiter --src-crs -s_srs --crs --layer --where --band --max-samples --strict --size --features --padding --bbox --exterior --wrap --readout --smooth --epochs --lr --loss --huber-delta --optimizer --momentum --batch-size --seed --threads --standardize --no-standardize --progress --folds --block' ;;
+    fit) _ge_o='--help -h --quiet -q --verbose -v --output -o --x --y --target --delimiter --src-crs -s_srs --crs --layer --where --band --max-samples --strict --size --features --padding --bbox --exterior --wrap --readout --smooth --epochs --lr --loss --huber-delta --optimizer --momentum --batch-size --seed --threads --max-memory --validation --patience --standardize --no-standardize --init --checkpoint-every --resume --progress' ;;
+    predict) _ge_o='--help -h --quiet -q --verbose -v --output -o --x --y --delimiter --src-crs -s_srs --layer --where --size -ts --bbox -te --threads --max-memory --grid --resolution -tr --of -of --dst-crs -t_srs --co -co' ;;
+    eval) _ge_o='--help -h --quiet -q --verbose -v --json --x --y --target --delimiter --src-crs -s_srs --layer --where --band --threads --max-memory' ;;
+    info) _ge_o='--help -h --quiet -q --verbose -v --json --max-memory' ;;
+    plot) _ge_o='--help -h --quiet -q --verbose -v --output -o --size --threads --max-memory --samples' ;;
+    cv) _ge_o='--help -h --quiet -q --verbose -v --json --x --y --target --delimiter --src-crs -s_srs --crs --layer --where --band --max-samples --strict --size --features --padding --bbox --exterior --wrap --readout --smooth --epochs --lr --loss --huber-delta --optimizer --momentum --batch-size --seed --threads --max-memory --standardize --no-standardize --progress --folds --block' ;;
     *) return 1 ;;
     esac
 }

@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 
+#include "geoembed/model.h"
+
 #include "geoembed/fit.h"
 #include "geoembed/modelfile.h"
 
@@ -21,7 +23,14 @@ typedef struct {
 
 int ge_checkpoint_save(const char *path, const ge_model *m, const ge_meta *meta,
                        const ge_fit_state *st, uint64_t fingerprint, ge_error *err);
+/* Refuses a file that is not a regular file, larger than the largest model
+ * allows, or whose loop state contradicts itself (epochs past the --epochs
+ * limit, optimiser state that fits no optimiser). */
 int ge_checkpoint_load(const char *path, ge_checkpoint *c, ge_error *err);
+/* Before resuming: the embedded model has this shape and the epochs completed
+ * are at most those asked for. A file's fingerprint is no proof of either. */
+int ge_checkpoint_check(const ge_checkpoint *c, const ge_shape *shape, long epochs,
+                        const char *path, ge_error *err);
 void ge_checkpoint_free(ge_checkpoint *c);
 
 /* FNV-1a over bytes, chained: the fingerprint of data and settings. */

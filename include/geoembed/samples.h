@@ -21,6 +21,7 @@ typedef struct {
     int lonlat;             /* coordinate columns are named like longitude/latitude */
     char *crs;              /* CRS the source declares (WKT), or NULL */
     long *lines;            /* [M] line of each sample in a CSV (for messages), or NULL */
+    long raster_step;       /* a huge raster with --max-samples: every Nth pixel and row read */
 } ge_samples;
 
 /* "FILE:LINE" of sample i when known, else "FILE: sample I" (for messages). */
@@ -53,6 +54,14 @@ int ge_samples_read_raster(const char *path, const ge_sample_opts *o, ge_samples
 /* 1 when path names a CSV/TSV file to read with the CSV reader. */
 int ge_is_csv_path(const char *path);
 void ge_samples_free(ge_samples *s);
+
+/* A target list as --target takes it: names separated by commas; a name in
+ * double quotes may hold commas ("a,b") and quotes written twice. Empty and
+ * repeated names and more than GE_MAX_OUTPUTS are errors. */
+int ge_target_list(const char *list, char ***names, int *n, ge_error *err);
+void ge_target_list_free(char **names, int n);
+/* The list that ge_target_list reads back as these names (malloc'ed). */
+char *ge_target_list_join(char *const *names, int n);
 
 /* Column name matching: the coordinate names geoembed detects. */
 int ge_is_lon_name(const char *name);

@@ -9,24 +9,6 @@
 #include "metrics.h"
 #include "predictor.h"
 
-/* The model's target names joined with commas: the default --target. */
-static char *joined_targets(const ge_meta *t, int O)
-{
-    size_t n = 1;
-    for (int o = 0; o < O; o++)
-        n += strlen(t->targets[o]) + 1;
-    char *s = malloc(n);
-    if (!s)
-        return NULL;
-    s[0] = 0;
-    for (int o = 0; o < O; o++) {
-        if (o)
-            strcat(s, ",");
-        strcat(s, t->targets[o]);
-    }
-    return s;
-}
-
 int cmd_eval(cli_args *a)
 {
     if (a->npos != 2)
@@ -38,7 +20,8 @@ int cmd_eval(cli_args *a)
     if (rc)
         return rc;
     const int O = p.m.s.O;
-    char *targets = joined_targets(&p.meta, O);
+    /* quoted where needed: a target name may hold commas */
+    char *targets = ge_target_list_join(p.meta.targets, O);
     ge_samples s;
     rc = targets ? read_samples_for(a, a->pos[1], p.meta.xcol, p.meta.ycol, targets, &s)
                  : runtime_error("out of memory");

@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "commands.h"
 #include "display.h"
@@ -9,6 +10,7 @@
 #include "geoembed/loss.h"
 #include "geoembed/modelfile.h"
 #include "geoembed/optim.h"
+#include "inputs.h"
 #include "json.h"
 
 static const char *const wrap_names[] = {"none", "x", "y", "xy"};
@@ -72,10 +74,14 @@ static void info_json(const char *path, const ge_model *m, const ge_meta *t, con
     fprintf(f, ", \"parameters\": %zu}\n", m->n_params);
 }
 
+/* Every string from the file goes through text_string: a model must not be
+ * able to send escape sequences to the terminal. */
 static void info_text(const char *path, const ge_model *m, const ge_meta *t, const char *crs)
 {
     const ge_shape *s = &m->s;
-    printf("%s: geoembed model (format version %d)\n", path, GE_MODELFILE_VERSION);
+    FILE *f = stdout;
+    text_string(f, path);
+    printf(": geoembed model (format version %d)\n", GE_MODELFILE_VERSION);
     printf("  grid:        %d x %d cells, %d features, padding %d,%d (kernel %dx%d), %d "
            "output%s\n",
            s->W, s->H, s->N, s->p0, s->p1, m->KW, m->KH, s->O, s->O == 1 ? "" : "s");
@@ -84,15 +90,30 @@ static void info_text(const char *path, const ge_model *m, const ge_meta *t, con
     printf("  cell size:   %.17g x %.17g\n", m->cw, m->ch);
     printf("  wrap:        %s\n  readout:     %s\n", wrap_names[s->wrap],
            s->readout == GE_READOUT_CELL ? "cell (reference)" : "bilinear");
-    printf("  CRS:         %s\n", crs);
-    printf("  coordinates: %s, %s\n  targets:    ", t->xcol, t->ycol);
-    for (int o = 0; o < s->O; o++)
-        printf(" %s%s", t->targets[o], o + 1 < s->O ? "," : "\n");
+    fputs("  CRS:         ", f);
+    text_string(f, crs);
+    fputs("\n  coordinates: ", f);
+    text_string(f, t->xcol);
+    fputs(", ", f);
+    text_string(f, t->ycol);
+    fputs("\n  targets:    ", f);
+    for (int o = 0; o < s->O; o++) {
+        fputc(' ', f);
+        text_string(f, t->targets[o]);
+        fputs(o + 1 < s->O ? "," : "\n", f);
+    }
     if (t->standardized)
-        for (int o = 0; o < s->O; o++)
-            printf("  %-12s mean %.6g, std %.6g\n", t->targets[o], m->y_mean[o], m->y_std[o]);
-    printf("  trained on:  %s, %llu samples (%llu skipped)\n", t->source,
-           (unsigned long long)t->samples, (unsigned long long)t->skipped);
+        for (int o = 0; o < s->O; o++) {
+            fputs("  ", f);
+            text_string(f, t->targets[o]);
+            size_t n = strlen(t->targets[o]);
+            printf("%*s mean %.6g, std %.6g\n", n < 12 ? (int)(12 - n) : 0, "", m->y_mean[o],
+                   m->y_std[o]);
+        }
+    fputs("  trained on:  ", f);
+    text_string(f, t->source);
+    printf(", %llu samples (%llu skipped)\n", (unsigned long long)t->samples,
+           (unsigned long long)t->skipped);
     printf("  training:    %ld epochs, loss %s, %s lr %g, smooth %g, batch %s, seed %llu\n",
            t->epochs, ge_loss_name((ge_loss_kind)t->loss),
            ge_optim_name((ge_optim_kind)t->optimizer), t->lr, t->smooth,
@@ -107,6 +128,9 @@ int cmd_info(cli_args *a)
 {
     if (a->npos != 1)
         return usage_error("info", "expected one MODEL, got %d", a->npos);
+    int rc = apply_threads(a); /* --max-memory */
+    if (rc)
+        return rc;
     ge_model m;
     ge_meta t;
     ge_error err;

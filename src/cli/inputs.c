@@ -3,24 +3,48 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
 #include "display.h"
 #include "geoembed/crs.h"
+#include "geoembed/memory.h"
 #include "geoembed/model.h"
 #include "geoembed/reproject.h"
 #include "inputs.h"
 
 int apply_threads(const cli_args *a)
 {
+    const char *v = a->val[O_THREADS];
+    if (a->val[O_MAX_MEMORY]) {
+        uint64_t limit;
+        if (ge_parse_size(a->val[O_MAX_MEMORY], &limit))
+            return usage_error(a->cmd_name, "--max-memory expects a size such as 512M or 4G, "
+                                            "got '%s'", a->val[O_MAX_MEMORY]);
+        ge_mem_set_limit(limit);
+    }
+    if (!v)
+        return 0;
+    /* every thread costs memory: more than the cores only when forced with T! */
+    size_t n = strlen(v);
+    int forced = n > 1 && v[n - 1] == '!';
+    char num[32];
     long t;
-    if (arg_long(a, O_THREADS, 0, 1, 1024, &t))
-        return EXIT_USAGE;
+    if (n - forced >= sizeof num || (memcpy(num, v, n - forced), num[n - forced] = 0,
+                                     parse_long_strict(num, &t)) ||
+        t < 1 || t > 1024)
+        return usage_error(a->cmd_name, "--threads expects a whole number from 1 to 1024 "
+                                        "(T! for more than the cores), got '%s'", v);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    if (!forced && cores >= 1 && t > cores) {
+        say(2, "geoembed: --threads %ld: using the %ld cores (write %ld! to force more)\n", t,
+            cores, t);
+        t = cores;
+    }
 #ifdef _OPENMP
-    if (a->val[O_THREADS])
-        omp_set_num_threads((int)t);
+    omp_set_num_threads((int)t);
 #endif
     return 0;
 }
@@ -72,6 +96,14 @@ int read_samples_for(const cli_args *a, const char *path, const char *xcol, cons
                         .layer = a->val[O_LAYER], .where = a->val[O_WHERE]};
     if (!o.targets && targets && *targets)
         o.targets = targets;
+    if (a->val[O_TARGET] && targets) { /* a repeated or empty name is a usage error */
+        char **names;
+        int n;
+        ge_error why;
+        if (ge_target_list(a->val[O_TARGET], &names, &n, &why))
+            return usage_error(a->cmd_name, "--target: %s", why.msg);
+        ge_target_list_free(names, n);
+    }
     if (delimiter_option(a, &o.delimiter) || band_list(a, bands, &nb) ||
         arg_long(a, O_MAX_SAMPLES, 0, 1, 1L << 40, &maxs) || arg_long(a, O_SEED, 0, 0, 1L << 62, &seed))
         return EXIT_USAGE;

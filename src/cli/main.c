@@ -2,6 +2,7 @@
  *
  * This file only dispatches: each command lives in cmd_<name>.c, the option
  * table in options.c, messages in display.c. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -67,6 +68,14 @@ static void command_help(const command *c)
     printf("\nSee man geoembed-%s.\n", c->name);
 }
 
+/* Help and version text: a write error (a full disk, a closed pipe) fails the run. */
+static int written(void)
+{
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return EXIT_OK;
+    return runtime_error("write error on standard output: %s", strerror(errno));
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -76,26 +85,26 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
         usage(stdout);
-        return EXIT_OK;
+        return written();
     }
     if (!strcmp(cmd, "--version")) {
         printf("geoembed %s\n", GEOEMBED_VERSION);
-        return EXIT_OK;
+        return written();
     }
     if (!strcmp(cmd, "--list-options")) { /* for the man pages and completions */
         options_list(stdout);
-        return EXIT_OK;
+        return written();
     }
     if (!strcmp(cmd, "help")) {
         if (argc < 3) {
             usage(stdout);
-            return EXIT_OK;
+            return written();
         }
         const command *c = find_command(argv[2]);
         if (!c)
             return usage_error(NULL, "no command '%s'", argv[2]);
         command_help(c);
-        return EXIT_OK;
+        return written();
     }
     const command *c = find_command(cmd);
     if (!c)
@@ -105,6 +114,7 @@ int main(int argc, char **argv)
     int rc = args_parse(&a, c->name, c->bit, argc, argv, 2);
     if (rc == 0 && a.val[O_HELP]) {
         command_help(c);
+        rc = written();
     } else if (rc == 0) {
         if (a.val[O_QUIET])
             g_level = 1;

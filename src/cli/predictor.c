@@ -4,6 +4,7 @@
 
 #include "display.h"
 #include "geoembed/crs.h"
+#include "geoembed/memory.h"
 #include "predictor.h"
 
 int predictor_load(predictor *p, const char *path)
@@ -16,6 +17,13 @@ int predictor_load(predictor *p, const char *path)
         ge_meta_free(&p->meta);
         ge_model_free(&p->m);
         return runtime_error("%s: the model's CRS cannot be read (damaged model file?)", path);
+    }
+    /* the field of a small file can be large: W*H cells times O outputs */
+    double bytes = ((double)p->m.n_kernel + (double)p->m.s.W * p->m.s.H * p->m.s.O) * 8;
+    if (ge_mem_check(bytes, "the model's field", &err)) {
+        ge_meta_free(&p->meta);
+        ge_model_free(&p->m);
+        return runtime_error("%s: %s", path, err.msg);
     }
     p->Kt = malloc(p->m.n_kernel * sizeof *p->Kt);
     p->F = malloc((size_t)p->m.s.W * p->m.s.H * p->m.s.O * sizeof *p->F);

@@ -8,7 +8,7 @@
 
 void put(wbuf *b, const void *src, size_t n)
 {
-    if (b->oom)
+    if (b->oom || n == 0) /* an empty string may come as NULL: no memcpy from it */
         return;
     if (b->len + n > b->cap) {
         size_t cap = b->cap ? b->cap : 4096;

@@ -3,10 +3,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include "bytes.h"
 #include "geoembed/checkpoint.h"
+#include "geoembed/memory.h"
 #include "geoembed/outfile.h"
 
 static const char MAGIC[8] = {'G', 'E', 'C', 'K', 'P', 'T', '0', '1'};
@@ -73,35 +75,50 @@ int ge_checkpoint_save(const char *path, const ge_model *m, const ge_meta *meta,
     return ge_outfile_commit(&out, err);
 }
 
+/* The largest checkpoint there can be: a model file of the largest model plus
+ * best parameters and Adam's two moments. Anything longer is not ours. */
+#define MAX_CHECKPOINT ((double)GE_MAX_PARAMS * 8 * 4 + (1u << 28))
+/* --epochs takes at most this many; an epoch counter beyond it is forged. */
+#define MAX_EPOCHS 100000000L
+
+/* The whole file, which must be a regular file (never /dev/zero or a FIFO,
+ * which would be read without end) of a plausible size that fits in memory. */
 static int read_all(const char *path, unsigned char **buf, size_t *len, ge_error *err)
 {
+    *buf = NULL;
+    *len = 0;
     FILE *f = fopen(path, "rb");
     if (!f)
         return ge_fail(err, "%s: cannot open checkpoint: %s", path, strerror(errno));
-    size_t cap = 1 << 16;
-    *len = 0;
-    *buf = malloc(cap);
-    for (;;) {
-        if (!*buf) {
-            fclose(f);
-            return ge_fail(err, "%s: out of memory", path);
-        }
-        size_t n = fread(*buf + *len, 1, cap - *len, f);
-        *len += n;
-        if (n == 0)
-            break;
-        if (*len == cap) {
-            unsigned char *p = realloc(*buf, cap *= 2);
-            if (!p)
-                free(*buf);
-            *buf = p;
-        }
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        return ge_fail(err, "%s: not a regular file (a checkpoint is one)", path);
     }
+    if ((double)st.st_size > MAX_CHECKPOINT) {
+        fclose(f);
+        return ge_fail(err, "%s: %lld bytes is larger than any checkpoint", path,
+                       (long long)st.st_size);
+    }
+    ge_error why;
+    if (ge_mem_check((double)st.st_size, "reading the checkpoint", &why)) {
+        fclose(f);
+        return ge_fail(err, "%s: %s", path, why.msg);
+    }
+    size_t want = (size_t)st.st_size;
+    *buf = malloc(want + 1);
+    if (!*buf) {
+        fclose(f);
+        return ge_fail(err, "%s: out of memory", path);
+    }
+    /* no more than the size seen, and a byte more to notice a file that grew */
+    *len = fread(*buf, 1, want + 1, f);
     int bad = ferror(f);
     fclose(f);
-    if (bad) {
+    if (bad || *len != want) {
         free(*buf);
-        return ge_fail(err, "%s: read error", path);
+        *buf = NULL;
+        return ge_fail(err, "%s: %s", path, bad ? "read error" : "changed while being read");
     }
     return 0;
 }
@@ -145,12 +162,23 @@ int ge_checkpoint_load(const char *path, ge_checkpoint *c, ge_error *err)
         ge_fail(err, "%s: checkpoint is damaged", path);
         goto done;
     }
+    /* The loop continues from these counters: they must agree with each other
+     * and stay where epoch + 1 cannot overflow. */
+    if (st->epoch < 0 || st->epoch > MAX_EPOCHS || st->res.epochs_run != st->epoch ||
+        st->res.best_epoch < 0 || st->res.best_epoch > st->epoch || st->since_best < 0 ||
+        st->since_best > st->epoch) {
+        ge_fail(err, "%s: checkpoint is damaged (epoch counters %ld, %ld, %ld, %ld)", path,
+                st->epoch, st->res.epochs_run, st->res.best_epoch, st->since_best);
+        goto done;
+    }
     st->best = malloc(np * sizeof *st->best);
     for (size_t i = 0; st->best && i < np; i++)
         st->best[i] = get_f64(&r);
     st->opt_t = (long)get_u64(&r);
     st->opt_words = (size_t)get_u64(&r);
-    if (r.bad || st->opt_words > 2 * np) {
+    /* optimiser state: none (plain sgd), momentum (n words) or Adam (2n) */
+    if (r.bad || st->opt_t < 0 ||
+        (st->opt_words != 0 && st->opt_words != np && st->opt_words != 2 * np)) {
         ge_fail(err, "%s: checkpoint is damaged", path);
         goto done;
     }
@@ -173,6 +201,23 @@ done:
     if (rc)
         ge_checkpoint_free(c);
     return rc;
+}
+
+int ge_checkpoint_check(const ge_checkpoint *c, const ge_shape *shape, long epochs,
+                        const char *path, ge_error *err)
+{
+    const ge_shape *k = &c->model.s;
+    if (k->W != shape->W || k->H != shape->H || k->N != shape->N || k->p0 != shape->p0 ||
+        k->p1 != shape->p1 || k->O != shape->O || k->wrap != shape->wrap ||
+        k->readout != shape->readout || k->xmin != shape->xmin || k->ymin != shape->ymin ||
+        k->width != shape->width || k->height != shape->height)
+        return ge_fail(err, "%s: the checkpoint holds a %dx%d x %d model with %d outputs, not "
+                            "the %dx%d x %d with %d outputs of this fit (damaged or forged?)",
+                       path, k->W, k->H, k->N, k->O, shape->W, shape->H, shape->N, shape->O);
+    if (c->state.epoch > epochs)
+        return ge_fail(err, "%s: the checkpoint is at epoch %ld, past the %ld of this fit", path,
+                       c->state.epoch, epochs);
+    return 0;
 }
 
 void ge_checkpoint_free(ge_checkpoint *c)

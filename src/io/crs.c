@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cpl_conv.h>
 #include <cpl_error.h>
@@ -9,11 +10,121 @@
 
 #include "geoembed/crs.h"
 
+/* Network access for grids is off, whatever the environment says: a CRS read
+ * from a file must not make geoembed fetch anything. */
+static void offline(void)
+{
+    static int done;
+    if (!done) {
+        done = 1;
+        OSRSetPROJEnableNetwork(0);
+    }
+}
+
+/* A definition the user typed: EPSG codes, PROJ strings, files they name. */
 static OGRSpatialReferenceH srs_from(const char *def)
 {
+    offline();
     OGRSpatialReferenceH s = OSRNewSpatialReference(NULL);
     CPLPushErrorHandler(CPLQuietErrorHandler);
     OGRErr e = OSRSetFromUserInput(s, def);
+    CPLPopErrorHandler();
+    if (e != OGRERR_NONE) {
+        OSRDestroySpatialReference(s);
+        return NULL;
+    }
+    OSRSetAxisMappingStrategy(s, OAMS_TRADITIONAL_GIS_ORDER);
+    return s;
+}
+
+/* A path or URL rather than a bare grid name PROJ looks up in its own data
+ * directories: a separator, a scheme or drive, home, or a leading dot. */
+static int names_a_path(const char *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == '/' || v[i] == '\\' || v[i] == ':' || v[i] == '~')
+            return 1;
+    return n > 0 && v[0] == '.';
+}
+
+static int contains_nocase(const char *s, size_t n, const char *what)
+{
+    size_t m = strlen(what);
+    for (size_t i = 0; i + m <= n; i++)
+        if (strncasecmp(s + i, what, m) == 0)
+            return 1;
+    return 0;
+}
+
+/* One quoted WKT string s[0..n) whose enclosing keyword is kw: 0 when it
+ * names a file or URL. */
+static int string_safe(const char *kw, size_t kwn, int index, const char *s, size_t n)
+{
+    if (contains_nocase(s, n, "://") || contains_nocase(s, n, "init="))
+        return 0;
+    /* +nadgrids=a,b +geoidgrids=... inside any string */
+    for (size_t i = 0; i + 6 <= n; i++)
+        if (strncasecmp(s + i, "grids=", 6) == 0) {
+            size_t j = i + 6, k = j;
+            while (k < n && s[k] != ' ')
+                k++;
+            if (names_a_path(s + j, k - j))
+                return 0;
+        }
+    int file = (kwn == 13 && strncasecmp(kw, "PARAMETERFILE", 13) == 0) ||
+               (kwn == 14 && strncasecmp(kw, "PARAMETER_FILE", 14) == 0);
+    return !(file && index == 1 && names_a_path(s, n));
+}
+
+int ge_crs_wkt_safe(const char *wkt)
+{
+    if (!wkt)
+        return 1;
+    const char *kw[64]; /* keyword of each open bracket */
+    size_t kwn[64];
+    int index[64], depth = 0;
+    const char *word = wkt;
+    for (const char *p = wkt; *p; p++) {
+        if (*p == '"') {
+            const char *q = ++p;
+            while (*q && !(*q == '"' && q[1] != '"'))
+                q += *q == '"' ? 2 : 1;
+            if (!*q)
+                return 0; /* an unterminated string is no WKT */
+            if (depth > 0 && !string_safe(kw[depth - 1], kwn[depth - 1], index[depth - 1], p,
+                                          (size_t)(q - p)))
+                return 0;
+            if (depth > 0)
+                index[depth - 1]++;
+            p = q;
+        } else if (*p == '[' || *p == '(') {
+            if (depth == 64)
+                return 0;
+            while (word < p && (*word == ' ' || *word == ',' || *word == '\n'))
+                word++;
+            kw[depth] = word;
+            kwn[depth] = (size_t)(p - word);
+            index[depth++] = 0;
+            word = p + 1;
+        } else if (*p == ']' || *p == ')') {
+            depth -= depth > 0;
+            word = p + 1;
+        } else if (*p == ',') {
+            word = p + 1;
+        }
+    }
+    return 1;
+}
+
+void *ge_crs_from_wkt(const char *wkt)
+{
+    offline();
+    if (!wkt || !*wkt || !ge_crs_wkt_safe(wkt))
+        return NULL;
+    OGRSpatialReferenceH s = OSRNewSpatialReference(NULL);
+    char *w = (char *)wkt; /* OSRImportFromWkt advances its own copy of the pointer */
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    OGRErr e = OSRImportFromWkt(s, &w);
     CPLPopErrorHandler();
     if (e != OGRERR_NONE) {
         OSRDestroySpatialReference(s);
@@ -46,7 +157,7 @@ int ge_crs_usable(const char *wkt)
 {
     if (!wkt || !*wkt)
         return 1;
-    OGRSpatialReferenceH s = srs_from(wkt);
+    OGRSpatialReferenceH s = ge_crs_from_wkt(wkt);
     if (s)
         OSRDestroySpatialReference(s);
     return s != NULL;
@@ -56,7 +167,7 @@ int ge_crs_is_geographic(const char *wkt)
 {
     if (!wkt || !*wkt)
         return 0;
-    OGRSpatialReferenceH s = srs_from(wkt);
+    OGRSpatialReferenceH s = ge_crs_from_wkt(wkt);
     int g = s && OSRIsGeographic(s);
     if (s)
         OSRDestroySpatialReference(s);
@@ -67,7 +178,9 @@ char *ge_crs_name(const char *wkt)
 {
     if (!wkt || !*wkt)
         return strdup("none (unnamed planar coordinates)");
-    OGRSpatialReferenceH s = srs_from(wkt);
+    if (!ge_crs_wkt_safe(wkt))
+        return strdup("refused: the WKT names a file or URL");
+    OGRSpatialReferenceH s = ge_crs_from_wkt(wkt);
     if (!s)
         return strdup("unknown");
     const char *name = OSRGetName(s);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
+#include "geoembed/memory.h"
 #include "geoembed/modelfile.h"
 #include "geoembed/outfile.h"
 #include "bytes.h"
@@ -126,15 +127,24 @@ int ge_model_decode(const unsigned char *buf, size_t len, const char *name, ge_m
     if (plen > (uint64_t)GE_MAX_PARAMS * 8 + (1u << 28) || plen > zlen * 1100 + 4096)
         return ge_fail(err, "%s: model file declares an impossible size", name);
 
-    unsigned char *payload = malloc(plen ? plen : 1);
-    if (!payload)
-        return ge_fail(err, "%s: out of memory reading the model", name);
-    uLongf got = (uLongf)plen;
-    if (uncompress(payload, &got, buf + HEADER, (uLong)zlen) != Z_OK || got != plen) {
-        free(payload);
+    /* The shape first (the payload's first SHAPE bytes): the parameter slab it
+     * declares must fit in the payload and in memory before anything is
+     * inflated or allocated at the payload's declared size. */
+    enum { SHAPE = 8 * 4 + 4 * 8 };
+    unsigned char head[SHAPE];
+    z_stream z = {0};
+    if (plen < SHAPE || inflateInit(&z) != Z_OK)
+        return ge_fail(err, "%s: model file is corrupted (bad compressed data)", name);
+    z.next_in = (unsigned char *)(buf + HEADER);
+    z.avail_in = (uInt)zlen;
+    z.next_out = head;
+    z.avail_out = SHAPE;
+    int zrc = inflate(&z, Z_SYNC_FLUSH);
+    if ((zrc != Z_OK && zrc != Z_STREAM_END) || z.avail_out != 0) {
+        inflateEnd(&z);
         return ge_fail(err, "%s: model file is corrupted (bad compressed data)", name);
     }
-    rbuf r = {.p = payload, .len = plen};
+    rbuf r = {.p = head, .len = SHAPE};
     ge_shape s = {0};
     s.W = get_i32(&r);
     s.H = get_i32(&r);
@@ -149,11 +159,55 @@ int ge_model_decode(const unsigned char *buf, size_t len, const char *name, ge_m
     s.width = get_f64(&r);
     s.height = get_f64(&r);
     ge_error why;
-    if (r.bad || ge_shape_check(&s, &why)) {
-        free(payload);
-        return ge_fail(err, "%s: model file holds an invalid model: %s", name,
-                       r.bad ? "truncated header" : why.msg);
+    if (ge_shape_check(&s, &why)) {
+        inflateEnd(&z);
+        return ge_fail(err, "%s: model file holds an invalid model: %s", name, why.msg);
     }
+    /* the slab, the standardisation and the count, plus at most 4 + O strings */
+    double slab = (double)ge_shape_param_bytes(&s) + 16.0 * s.O + 8;
+    double strings = (4.0 + s.O) * (4.0 + BYTES_MAX_STRING) + 256;
+    if ((double)plen < SHAPE + slab || (double)plen > SHAPE + slab + strings) {
+        inflateEnd(&z);
+        return ge_fail(err, "%s: model file is damaged: a %dx%d x %d model with %d outputs "
+                            "cannot have a payload of %llu bytes",
+                       name, s.W, s.H, s.N, s.O, (unsigned long long)plen);
+    }
+    /* held at once: the payload and the model made from it */
+    if (ge_mem_check((double)plen + slab, "loading the model", &why)) {
+        inflateEnd(&z);
+        return ge_fail(err, "%s: %s", name, why.msg);
+    }
+    unsigned char *payload = malloc(plen);
+    if (!payload) {
+        inflateEnd(&z);
+        return ge_fail(err, "%s: out of memory reading the model", name);
+    }
+    memcpy(payload, head, SHAPE);
+    /* uInt counts: inflate in steps that fit one */
+    uint64_t done = SHAPE;
+    while (zrc == Z_OK && done < plen) {
+        uint64_t step = plen - done < (1u << 30) ? plen - done : (1u << 30);
+        z.next_out = payload + done;
+        z.avail_out = (uInt)step;
+        zrc = inflate(&z, Z_SYNC_FLUSH);
+        done += step - z.avail_out;
+        if (zrc == Z_BUF_ERROR && z.avail_in == 0)
+            break;
+    }
+    if (zrc == Z_OK && done == plen) { /* the stream must end exactly here */
+        unsigned char extra;
+        z.next_out = &extra;
+        z.avail_out = 1;
+        zrc = inflate(&z, Z_FINISH);
+        if (z.avail_out == 0)
+            zrc = Z_DATA_ERROR;
+    }
+    inflateEnd(&z);
+    if (zrc != Z_STREAM_END || done != plen) {
+        free(payload);
+        return ge_fail(err, "%s: model file is corrupted (bad compressed data)", name);
+    }
+    r = (rbuf){.p = payload, .len = plen, .pos = SHAPE};
     meta->crs = get_str(&r);
     meta->xcol = get_str(&r);
     meta->ycol = get_str(&r);
@@ -262,6 +316,11 @@ int ge_model_load(const char *path, ge_model *m, ge_meta *meta, ge_error *err)
         fclose(f);
         return ge_fail(err, "%s: truncated model file (%lld of %zu bytes)", path,
                        (long long)st.st_size, want);
+    }
+    ge_error why;
+    if (ge_mem_check((double)want, "reading the model", &why)) {
+        fclose(f);
+        return ge_fail(err, "%s: %s", path, why.msg);
     }
     unsigned char *buf = malloc(want + 1);
     if (!buf) {

@@ -6,22 +6,15 @@
 #include <cpl_error.h>
 #include <ogr_srs_api.h>
 
+#include "geoembed/crs.h"
 #include "geoembed/reproject.h"
 
 struct ge_transform {
     OGRCoordinateTransformationH ct;
 };
 
-static OGRSpatialReferenceH srs(const char *wkt)
-{
-    OGRSpatialReferenceH s = OSRNewSpatialReference(NULL);
-    if (OSRSetFromUserInput(s, wkt) != OGRERR_NONE) {
-        OSRDestroySpatialReference(s);
-        return NULL;
-    }
-    OSRSetAxisMappingStrategy(s, OAMS_TRADITIONAL_GIS_ORDER);
-    return s;
-}
+/* WKT only (never a file name or URL), network off: see crs.h. */
+static OGRSpatialReferenceH srs(const char *wkt) { return ge_crs_from_wkt(wkt); }
 
 ge_transform *ge_transform_new(const char *src_wkt, const char *dst_wkt, int *same, ge_error *err)
 {

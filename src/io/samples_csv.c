@@ -126,25 +126,51 @@ int ge_samples_read_csv(const char *path, const ge_sample_opts *o, ge_samples *s
     if (have < 0)
         goto done;
     if (o->need_targets && o->targets) {
-        char *list = strdup(o->targets), *save = NULL;
-        for (char *t = list ? strtok_r(list, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save)) {
-            int k = column(c, t, "--target", err);
-            if (k < 0 || s->O == GE_MAX_OUTPUTS) {
-                if (k >= 0)
-                    ge_fail(err, "too many targets (at most %d)", GE_MAX_OUTPUTS);
-                free(list);
+        char **names;
+        int n;
+        ge_error why;
+        if (ge_target_list(o->targets, &names, &n, &why)) {
+            ge_fail(err, "%s: %s", ge_csv_path(c), why.msg);
+            goto done;
+        }
+        for (int j = 0; j < n; j++) {
+            /* the exact name first: a model's target is matched verbatim */
+            int k = -1;
+            for (int i = 0; i < ge_csv_ncols(c) && k < 0; i++)
+                if (strcmp(ge_csv_colname(c, i), names[j]) == 0)
+                    k = i;
+            if (k < 0)
+                k = column(c, names[j], "--target", err);
+            for (int i = 0; k >= 0 && i < s->O; i++)
+                if (tcol[i] == k) { /* two spellings of one column; tcol has a slot per column */
+                    ge_fail(err, "%s: target column '%s' (%d) is named twice", ge_csv_path(c),
+                            ge_csv_colname(c, k), k + 1);
+                    k = -1;
+                }
+            if (k < 0) {
+                ge_target_list_free(names, n);
                 goto done;
             }
             tcol[s->O++] = k;
         }
-        free(list);
+        ge_target_list_free(names, n);
     } else if (o->need_targets) {
+        int numeric = 0;
         for (int k = 0; k < ge_csv_ncols(c) && have == 1; k++) {
             double v;
-            if (k == xc || k == yc || s->O == GE_MAX_OUTPUTS)
+            if (k == xc || k == yc)
                 continue;
-            if (ge_csv_is_missing(f[k]) || ge_csv_number(f[k], &v) == 0)
-                tcol[s->O++] = k;
+            if (ge_csv_is_missing(f[k]) || ge_csv_number(f[k], &v) == 0) {
+                if (s->O < GE_MAX_OUTPUTS)
+                    tcol[s->O++] = k;
+                numeric++;
+            }
+        }
+        if (numeric > GE_MAX_OUTPUTS) { /* never drop columns silently */
+            ge_fail(err, "%s: %d numeric columns besides the coordinates, more than the %d "
+                         "targets a model holds; choose them with --target",
+                    ge_csv_path(c), numeric, GE_MAX_OUTPUTS);
+            goto done;
         }
     }
     if (o->need_targets && s->O == 0) {

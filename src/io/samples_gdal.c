@@ -13,6 +13,7 @@
 #include <ogr_srs_api.h>
 
 #include "geoembed/csv.h"
+#include "geoembed/memory.h"
 #include "geoembed/model.h"
 #include "geoembed/rng.h"
 #include "geoembed/samples.h"
@@ -144,29 +145,55 @@ static int read_vector(GDALDatasetH ds, const char *path, const ge_sample_opts *
     if (!fields)
         goto oom;
     if (o->need_targets && o->targets) {
-        char *list = strdup(o->targets), *save = NULL;
-        for (char *t = list ? strtok_r(list, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save)) {
-            int k = OGR_FD_GetFieldIndex(def, t);
-            if (k < 0 || s->O == GE_MAX_OUTPUTS ||
+        char **names;
+        int n;
+        ge_error why;
+        if (ge_target_list(o->targets, &names, &n, &why)) {
+            ge_fail(err, "%s: %s", path, why.msg);
+            goto done;
+        }
+        for (int j = 0; j < n; j++) {
+            const char *t = names[j];
+            int k = -1; /* the exact name first: a model's target is matched verbatim */
+            for (int i = 0; i < nf && k < 0; i++)
+                if (strcmp(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(def, i)), t) == 0)
+                    k = i;
+            if (k < 0)
+                k = OGR_FD_GetFieldIndex(def, t);
+            int twice = 0; /* two spellings of one field; fields has a slot per field */
+            for (int i = 0; k >= 0 && i < s->O; i++)
+                twice |= fields[i] == k;
+            if (k < 0 || twice ||
                 (!numeric_field(OGR_FD_GetFieldDefn(def, k)) &&
                  OGR_Fld_GetType(OGR_FD_GetFieldDefn(def, k)) != OFTString)) {
                 ge_fail(err, "%s: %s field '%s' in layer '%s'", path,
-                        k < 0 ? "no" : "not a numeric", t, OGR_L_GetName(layer));
-                free(list);
+                        k < 0 ? "no" : twice ? "twice the" : "not a numeric", t,
+                        OGR_L_GetName(layer));
+                ge_target_list_free(names, n);
                 goto done;
             }
             fields[s->O++] = k;
         }
-        free(list);
+        ge_target_list_free(names, n);
     } else if (o->need_targets) {
         /* Every numeric attribute but copies of the coordinates (lon, lat, x, y):
          * the geometry is where a sample is. */
-        for (int k = 0; k < nf && s->O < GE_MAX_OUTPUTS; k++) {
+        int numeric = 0;
+        for (int k = 0; k < nf; k++) {
             OGRFieldDefnH fd = OGR_FD_GetFieldDefn(def, k);
             const char *nm = OGR_Fld_GetNameRef(fd);
             if (numeric_field(fd) && !ge_is_lon_name(nm) && !ge_is_lat_name(nm) &&
-                strcasecmp(nm, "x") != 0 && strcasecmp(nm, "y") != 0)
-                fields[s->O++] = k;
+                strcasecmp(nm, "x") != 0 && strcasecmp(nm, "y") != 0) {
+                if (s->O < GE_MAX_OUTPUTS)
+                    fields[s->O++] = k;
+                numeric++;
+            }
+        }
+        if (numeric > GE_MAX_OUTPUTS) { /* never drop attributes silently */
+            ge_fail(err, "%s: layer '%s' has %d numeric attributes, more than the %d targets a "
+                         "model holds; choose them with --target",
+                    path, OGR_L_GetName(layer), numeric, GE_MAX_OUTPUTS);
+            goto done;
         }
         if (s->O == 0) {
             ge_fail(err, "%s: layer '%s' has no numeric attribute to learn", path,
@@ -286,6 +313,15 @@ static int read_raster(GDALDatasetH ds, const char *path, const ge_sample_opts *
         ge_fail(err, "%s: the raster has no georeferencing (geotransform)", path);
         goto done;
     }
+    int finite = 1;
+    for (int i = 0; i < 6; i++)
+        finite &= isfinite(gt[i]);
+    if (!finite || gt[1] * gt[5] - gt[2] * gt[4] == 0) {
+        ge_fail(err, "%s: the raster's geotransform (%g, %g, %g, %g, %g, %g) is not usable: "
+                     "expected finite numbers and pixels of nonzero area",
+                path, gt[0], gt[1], gt[2], gt[3], gt[4], gt[5]);
+        goto done;
+    }
     int nsel = o->bands ? o->nbands : nb;
     if (nsel < 1 || nsel > GE_MAX_OUTPUTS) {
         ge_fail(err, "%s: %d bands selected (1 to %d allowed)", path, nsel, GE_MAX_OUTPUTS);
@@ -323,59 +359,102 @@ static int read_raster(GDALDatasetH ds, const char *path, const ge_sample_opts *
         OSRDestroySpatialReference(srs);
     if (nc)
         goto oom;
+    for (int k = 0; k < nsel; k++) {
+        GDALDataType dt = GDALGetRasterDataType(GDALGetRasterBand(ds, bands[k]));
+        if (GDALDataTypeIsComplex(dt)) { /* reading it as a real number drops a part */
+            ge_fail(err, "%s: band %d is complex (%s) and geoembed learns real values; write "
+                         "the part you want to a real band first (gdal_translate -ot Float32 "
+                         "keeps the real part)",
+                    path, bands[k], GDALGetDataTypeName(dt));
+            goto done;
+        }
+    }
+    /* Sizes a file declares are checked before anything that large is read or
+     * allocated: a 150-byte VRT can declare 2147483647 x 2147483647 pixels. */
+    double pixels = (double)W * H;
+    long step = 1; /* with --max-samples, every step-th pixel of every step-th row */
+    if (o->max_samples && pixels > 16.0 * (double)o->max_samples)
+        step = (long)floor(sqrt(pixels / (16.0 * (double)o->max_samples)));
+    if (step > W || step > H)
+        step = W < H ? W : H;
+    const int Wb = (int)(W / step), Hb = (int)(H / step); /* pixels read along x and y */
+    double kept = (double)Wb * Hb;
+    if (o->max_samples && kept > (double)o->max_samples)
+        kept = (double)o->max_samples;
+    char what[160];
+    snprintf(what, sizeof what, "%s: %.0f pixels as samples (--max-samples N keeps fewer)", path,
+             kept);
+    if (ge_mem_check(kept * (2.0 + s->O) * sizeof(double) * 2, what, err))
+        goto done;
     int bx, by;
     GDALGetBlockSize(GDALGetRasterBand(ds, bands[0]), &bx, &by);
-    int strip = by > 0 && by < 1024 ? by : 64;
-    buf = malloc((size_t)W * strip * nsel * sizeof *buf);
-    mask = malloc((size_t)W * strip * nsel);
+    int strip = step > 1 ? 1 : by > 0 && by < 1024 ? by : 64;
+    if (strip > Hb)
+        strip = Hb > 0 ? Hb : 1;
+    /* tiles of at most 2^22 values, however wide the raster */
+    long tw = (1L << 22) / ((long)strip * nsel);
+    const int TW = tw < 1 ? 1 : tw > Wb ? (Wb > 0 ? Wb : 1) : (int)tw;
+    buf = malloc((size_t)TW * strip * nsel * sizeof *buf);
+    mask = malloc((size_t)TW * strip * nsel);
     if (!buf || !mask)
         goto oom;
     res.cap = o->max_samples;
     ge_rng_seed(&res.rng, o->seed);
     const int O = s->O;
-    for (int r0 = 0; r0 < H; r0 += strip) {
-        int nr = H - r0 < strip ? H - r0 : strip;
-        for (int k = 0; k < nsel; k++) {
-            GDALRasterBandH b = GDALGetRasterBand(ds, bands[k]);
-            GDALRasterBandH mb = GDALGetMaskBand(b);
-            double *dst = buf + (size_t)k * W * nr;
-            unsigned char *md = mask + (size_t)k * W * nr;
-            if (GDALRasterIO(b, GF_Read, 0, r0, W, nr, dst, W, nr, GDT_Float64, 0, 0) != CE_None ||
-                GDALRasterIO(mb, GF_Read, 0, r0, W, nr, md, W, nr, GDT_Byte, 0, 0) != CE_None) {
-                ge_fail(err, "%s: read error: %s", path, CPLGetLastErrorMsg());
-                goto done;
+    const long half = step / 2; /* GDAL's nearest pixel of each step x step window */
+    for (int r0 = 0; r0 < Hb; r0 += strip) {
+        int nr = Hb - r0 < strip ? Hb - r0 : strip;
+        for (int c0 = 0; c0 < Wb; c0 += TW) {
+            int nc = Wb - c0 < TW ? Wb - c0 : TW;
+            for (int k = 0; k < nsel; k++) {
+                GDALRasterBandH b = GDALGetRasterBand(ds, bands[k]);
+                GDALRasterBandH mb = GDALGetMaskBand(b);
+                double *dst = buf + (size_t)k * nc * nr;
+                unsigned char *md = mask + (size_t)k * nc * nr;
+                int x0 = (int)(c0 * step), y0 = (int)(r0 * step);
+                int xs = (int)(nc * step), ys = (int)(nr * step);
+                if (GDALRasterIO(b, GF_Read, x0, y0, xs, ys, dst, nc, nr, GDT_Float64, 0, 0) !=
+                        CE_None ||
+                    GDALRasterIO(mb, GF_Read, x0, y0, xs, ys, md, nc, nr, GDT_Byte, 0, 0) !=
+                        CE_None) {
+                    ge_fail(err, "%s: read error: %s", path, CPLGetLastErrorMsg());
+                    goto done;
+                }
             }
-        }
-        for (int r = 0; r < nr; r++)
-            for (int c = 0; c < W; c++) {
-                double t[GE_MAX_OUTPUTS];
-                int valid = 1;
-                for (int k = 0; k < nsel; k++) {
-                    size_t i = (size_t)k * W * nr + (size_t)r * W + c;
-                    t[k] = buf[i];
-                    valid &= mask[i] != 0 && isfinite(buf[i]);
-                }
-                if (!valid) {
-                    s->skipped_missing++;
-                    continue;
-                }
-                double px = c + 0.5, py = r0 + r + 0.5;
-                double x = gt[0] + px * gt[1] + py * gt[2], y = gt[3] + px * gt[4] + py * gt[5];
-                res.seen++;
-                if (res.cap && s->M == res.cap) { /* reservoir: replace with probability cap/seen */
-                    size_t j = (size_t)ge_rng_below(&res.rng, res.seen);
-                    if (j < res.cap) {
-                        s->xy[2 * j] = x;
-                        s->xy[2 * j + 1] = y;
-                        if (O)
-                            memcpy(s->y + j * O, t, (size_t)O * sizeof *t);
+            for (int r = 0; r < nr; r++)
+                for (int c = 0; c < nc; c++) {
+                    double t[GE_MAX_OUTPUTS];
+                    int valid = 1;
+                    for (int k = 0; k < nsel; k++) {
+                        size_t i = (size_t)k * nc * nr + (size_t)r * nc + c;
+                        t[k] = buf[i];
+                        valid &= mask[i] != 0 && isfinite(buf[i]);
                     }
-                    continue;
+                    if (!valid) {
+                        s->skipped_missing++;
+                        continue;
+                    }
+                    double px = (double)(c0 + c) * step + half + 0.5;
+                    double py = (double)(r0 + r) * step + half + 0.5;
+                    double x = gt[0] + px * gt[1] + py * gt[2], y = gt[3] + px * gt[4] + py * gt[5];
+                    res.seen++;
+                    if (res.cap && s->M == res.cap) { /* reservoir: replace w.p. cap/seen */
+                        size_t j = (size_t)ge_rng_below(&res.rng, res.seen);
+                        if (j < res.cap) {
+                            s->xy[2 * j] = x;
+                            s->xy[2 * j + 1] = y;
+                            if (O)
+                                memcpy(s->y + j * O, t, (size_t)O * sizeof *t);
+                        }
+                        continue;
+                    }
+                    if (push(s, &cap, x, y, t))
+                        goto oom;
                 }
-                if (push(s, &cap, x, y, t))
-                    goto oom;
-            }
+        }
     }
+    if (step > 1)
+        s->raster_step = step;
     rc = 0;
     goto done;
 oom:

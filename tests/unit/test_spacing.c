@@ -50,3 +50,37 @@ Test(spacing, clustered_samples_give_the_spacing_inside_the_clumps)
         }
     UT_ASSERT_CLOSE(ge_median_nn_distance(xy, 400, 1000, 3), 1.0, 1e-12, 0, "clumps");
 }
+
+Test(spacing, many_copies_of_one_point_and_an_outlier_are_fast)
+{
+    /* 200000 copies of one point and one far away: each query used to scan every
+     * copy (over two minutes); the copies are one distinct point */
+    size_t M = 200001;
+    double *xy = malloc(2 * M * sizeof *xy);
+    cr_assert(xy);
+    for (size_t i = 0; i + 1 < M; i++)
+        xy[2 * i] = xy[2 * i + 1] = 5;
+    xy[2 * (M - 1)] = xy[2 * (M - 1) + 1] = 1000;
+    UT_ASSERT_CLOSE(ge_median_nn_distance(xy, M, 20000, 1), 995 * sqrt(2), 1e-12, 0, "one spot");
+    free(xy);
+}
+
+Test(spacing, a_tight_cluster_with_far_outliers_keeps_its_spacing)
+{
+    /* a 300x300 lattice of spacing 1e-3 and ten points a million away: the grid
+     * spans the bulk, not the outliers, and the answer is exact */
+    size_t M = 300 * 300 + 10, k = 0;
+    double *xy = malloc(2 * M * sizeof *xy);
+    cr_assert(xy);
+    for (int i = 0; i < 300; i++)
+        for (int j = 0; j < 300; j++, k++) {
+            xy[2 * k] = 1e-3 * i;
+            xy[2 * k + 1] = 1e-3 * j;
+        }
+    for (int o = 0; o < 10; o++, k++) {
+        xy[2 * k] = 1e6 + 7.0 * o;
+        xy[2 * k + 1] = -1e6;
+    }
+    UT_ASSERT_CLOSE(ge_median_nn_distance(xy, M, 20000, 2), 1e-3, 1e-9, 0, "cluster");
+    free(xy);
+}
