@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "geoembed/csv.h"
+#include "geoembed/memory.h"
 #include "geoembed/model.h"
 #include "geoembed/samples.h"
 
@@ -55,6 +56,7 @@ static int cell_number(const ge_csv *c, long line, int col, const char *field, d
 typedef struct {
     size_t cap;
     ge_samples *s;
+    const char *path;
 } growth;
 
 static int grow(growth *g, ge_error *err)
@@ -63,6 +65,11 @@ static int grow(growth *g, ge_error *err)
     if (s->M < g->cap)
         return 0;
     size_t cap = g->cap ? g->cap * 2 : 1024;
+    /* a huge input must not take all memory before it fails */
+    char what[160];
+    snprintf(what, sizeof what, "%s: room for %zu samples", g->path, cap);
+    if (ge_mem_check((double)cap * (3.0 + s->O) * 8, what, err))
+        return -1;
     double *xy = realloc(s->xy, cap * 2 * sizeof *xy);
     if (xy)
         s->xy = xy;
@@ -73,7 +80,7 @@ static int grow(growth *g, ge_error *err)
     if (lines)
         s->lines = lines;
     if (!xy || (s->O && !y) || !lines)
-        return ge_fail(err, "out of memory after %zu samples", s->M);
+        return ge_fail(err, "%s: out of memory after %zu samples", g->path, s->M);
     g->cap = cap;
     return 0;
 }
@@ -88,7 +95,7 @@ int ge_samples_read_csv(const char *path, const ge_sample_opts *o, ge_samples *s
     int *tcol = NULL, rc = -1, xc, yc;
     char *const *f;
     long line;
-    growth g = {.s = s};
+    growth g = {.s = s, .path = path && strcmp(path, "-") ? path : "<stdin>"};
 
     xc = o->x ? column(c, o->x, "--x", err) : -1;
     yc = o->y ? column(c, o->y, "--y", err) : -1;

@@ -51,10 +51,16 @@ static int name_coords(ge_samples *s, OGRSpatialReferenceH srs)
     return s->xcol && s->ycol ? 0 : -1;
 }
 
-static int push(ge_samples *s, size_t *cap, double x, double y, const double *t)
+/* Appends a sample; -1 and err when memory is short or would be. */
+static int push(ge_samples *s, size_t *cap, double x, double y, const double *t,
+                const char *path, ge_error *err)
 {
     if (s->M == *cap) {
         size_t c = *cap ? *cap * 2 : 1024;
+        char what[160]; /* a huge source must not take all memory before it fails */
+        snprintf(what, sizeof what, "%s: room for %zu samples", path, c);
+        if (ge_mem_check((double)c * (2.0 + s->O) * 8, what, err))
+            return -1;
         double *xy = realloc(s->xy, c * 2 * sizeof *xy);
         if (xy)
             s->xy = xy;
@@ -62,7 +68,7 @@ static int push(ge_samples *s, size_t *cap, double x, double y, const double *t)
         if (yy)
             s->y = yy;
         if (!xy || (s->O && !yy))
-            return -1;
+            return ge_fail(err, "%s: out of memory after %zu samples", path, s->M);
         *cap = c;
     }
     s->xy[2 * s->M] = x;
@@ -266,9 +272,9 @@ static int read_vector(GDALDatasetH ds, const char *path, const ge_sample_opts *
             s->skipped_missing++;
             continue;
         }
-        if (push(s, &cap, x, y, t)) {
+        if (push(s, &cap, x, y, t, path, err)) {
             OGR_G_DestroyGeometry(centroid);
-            goto oom;
+            goto done;
         }
     }
     OGR_G_DestroyGeometry(centroid);
@@ -448,8 +454,8 @@ static int read_raster(GDALDatasetH ds, const char *path, const ge_sample_opts *
                         }
                         continue;
                     }
-                    if (push(s, &cap, x, y, t))
-                        goto oom;
+                    if (push(s, &cap, x, y, t, path, err))
+                        goto done;
                 }
         }
     }

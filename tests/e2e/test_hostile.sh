@@ -310,6 +310,18 @@ test_max_memory_option() {
     expect_error_line 'field\.bin: reading the model needs about [0-9.]+ MB of memory, more than the 0.01024 MB allowed by --max-memory'
     run ge info field.bin --max-memory 1G
     expect_rc 0
+    # samples: the arrays of a long input are checked as they grow
+    awk 'BEGIN { print "lon,lat,v"; for (i = 0; i < 5000; i++) printf "%d,%d,%d\n", i % 100, i / 100, i }' >long.csv
+    run ge fit long.csv -o m.bin --max-memory 100K
+    expect_rc 1
+    expect_error_line 'long\.csv: room for 4096 samples needs about 0\.1311 MB of memory, more than the 0\.1024 MB allowed by --max-memory'
+    if command -v ogr2ogr >/dev/null; then
+        ogr2ogr -f GeoJSON long.geojson long.csv -oo X_POSSIBLE_NAMES=lon -oo Y_POSSIBLE_NAMES=lat \
+            -a_srs EPSG:4326
+        run ge fit long.geojson -o m.bin --max-memory 100K --target v
+        expect_rc 1
+        expect_error_line 'long\.geojson: room for 8192 samples needs about 0\.1966 MB'
+    fi
 }
 
 # A model whose CRS field is DEF.
