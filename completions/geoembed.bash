@@ -29,13 +29,13 @@ _geoembed_arg()
             --x|--y|--delimiter|--src-crs|-s_srs|--layer|--where|--size|--bbox|--threads|--max-memory|--resolution|--dst-crs|-t_srs|--co|-co) _ge_n=1 _ge_k=none ;;
             -ts|-tr) _ge_n=2 _ge_k=none ;;
             -te) _ge_n=4 _ge_k=none ;;
-            --of|-of) _ge_n=1 _ge_k=choice _ge_c='CSV GTiff COG' ;;
+            --of|-of) _ge_n=1 _ge_k=choice _ge_c='CSV GTiff COG GPKG GeoJSON' ;;
             *) return 1 ;;
         esac
         ;;
     eval)
         case $2 in
-            --help|-h|--quiet|-q|--verbose|-v|--json) ;;
+            --help|-h|--quiet|-q|--verbose|-v|--json|--pooled) ;;
             --x|--y|--target|--delimiter|--src-crs|-s_srs|--layer|--where|--band|--threads|--max-memory) _ge_n=1 _ge_k=none ;;
             *) return 1 ;;
         esac
@@ -57,7 +57,7 @@ _geoembed_arg()
         ;;
     cv)
         case $2 in
-            --help|-h|--quiet|-q|--verbose|-v|--json|--strict|--standardize|--no-standardize|--progress) ;;
+            --help|-h|--quiet|-q|--verbose|-v|--json|--standardize|--no-standardize|--progress|--pooled) ;;
             --x|--y|--target|--delimiter|--src-crs|-s_srs|--crs|--layer|--where|--band|--max-samples|--size|--features|--padding|--bbox|--exterior|--epochs|--lr|--huber-delta|--momentum|--batch-size|--seed|--threads|--max-memory|--folds|--block) _ge_n=1 _ge_k=none ;;
             --wrap) _ge_n=1 _ge_k=choice _ge_c='none x y xy' ;;
             --readout) _ge_n=1 _ge_k=choice _ge_c='bilinear cell' ;;
@@ -77,10 +77,10 @@ _geoembed_options()
     case $1 in
     fit) _ge_o='--help -h --quiet -q --verbose -v --output -o --x --y --target --delimiter --src-crs -s_srs --crs --layer --where --band --max-samples --strict --size --features --padding --bbox --exterior --wrap --readout --smooth --epochs --lr --loss --huber-delta --optimizer --momentum --batch-size --seed --threads --max-memory --validation --patience --standardize --no-standardize --init --checkpoint-every --resume --progress' ;;
     predict) _ge_o='--help -h --quiet -q --verbose -v --output -o --x --y --delimiter --src-crs -s_srs --layer --where --size -ts --bbox -te --threads --max-memory --grid --resolution -tr --of -of --dst-crs -t_srs --co -co' ;;
-    eval) _ge_o='--help -h --quiet -q --verbose -v --json --x --y --target --delimiter --src-crs -s_srs --layer --where --band --threads --max-memory' ;;
+    eval) _ge_o='--help -h --quiet -q --verbose -v --json --x --y --target --delimiter --src-crs -s_srs --layer --where --band --threads --max-memory --pooled' ;;
     info) _ge_o='--help -h --quiet -q --verbose -v --json --max-memory' ;;
     plot) _ge_o='--help -h --quiet -q --verbose -v --output -o --size --threads --max-memory --samples' ;;
-    cv) _ge_o='--help -h --quiet -q --verbose -v --json --x --y --target --delimiter --src-crs -s_srs --crs --layer --where --band --max-samples --strict --size --features --padding --bbox --exterior --wrap --readout --smooth --epochs --lr --loss --huber-delta --optimizer --momentum --batch-size --seed --threads --max-memory --standardize --no-standardize --progress --folds --block' ;;
+    cv) _ge_o='--help -h --quiet -q --verbose -v --json --x --y --target --delimiter --src-crs -s_srs --crs --layer --where --band --max-samples --size --features --padding --bbox --exterior --wrap --readout --smooth --epochs --lr --loss --huber-delta --optimizer --momentum --batch-size --seed --threads --max-memory --standardize --no-standardize --progress --folds --pooled --block' ;;
     *) return 1 ;;
     esac
 }

@@ -48,6 +48,9 @@ char ge_csv_delimiter(const ge_csv *c);
 const char *ge_csv_path(const ge_csv *c);
 /* Case-insensitive (ASCII) column lookup: the first match, -1 when absent. */
 int ge_csv_find(const ge_csv *c, const char *name);
+/* The header's column names for messages: "a, b, c" (", ..." when they do
+ * not fit in n bytes). */
+void ge_csv_column_list(const ge_csv *c, char *buf, size_t n);
 /* Next data row: returns 1 and sets *fields (ncols NUL-terminated strings,
  * valid until the next call or ge_csv_close) and *line (1-based line where the
  * row starts), 0 at end of input, -1 on error ("FILE:LINE: ..."): ragged row,

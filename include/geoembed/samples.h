@@ -27,6 +27,9 @@ typedef struct {
 /* "FILE:LINE" of sample i when known, else "FILE: sample I" (for messages). */
 void ge_sample_where(const ge_samples *s, const char *path, size_t i, char *buf, size_t len);
 
+/* What an input turned out to be (options apply to some kinds only). */
+typedef enum { GE_SOURCE_CSV = 1, GE_SOURCE_VECTOR, GE_SOURCE_RASTER } ge_source_kind;
+
 typedef struct {
     const char *x, *y;    /* coordinate columns; NULL: detect */
     const char *x_hint, *y_hint; /* tried before detection (a model's column names) */
@@ -40,6 +43,15 @@ typedef struct {
     int nbands;
     size_t max_samples;   /* raster: keep a seeded random subset of this size; 0: all */
     unsigned long long seed;
+    /* Called once the kind of input is known, before any data is read: a
+     * non-zero return stops the reader, which then fails with err as the
+     * callback left it (the caller may refuse options that do not apply). */
+    int (*check_kind)(void *ctx, ge_source_kind kind, ge_error *err);
+    void *check_ctx;
+    /* Called now and then while reading: rows (features, pixel rows) read so
+     * far, of total (0 when unknown). NULL: none. */
+    void (*progress)(void *ctx, double done, double total);
+    void *progress_ctx;
 } ge_sample_opts;
 
 /* Any supported input: CSV/TSV (by extension or "-"), else any OGR vector
@@ -51,6 +63,14 @@ int ge_samples_read_vector(const char *path, const ge_sample_opts *o, ge_samples
                            ge_error *err);
 int ge_samples_read_raster(const char *path, const ge_sample_opts *o, ge_samples *s,
                            ge_error *err);
+/* What GDAL makes of path, for messages when it is not what was expected: "a
+ * GTiff raster (2 bands, ...)", "a netCDF file with 3 subdatasets; name one,
+ * e.g. ...", "a damaged or unreadable GeoJSON file: <GDAL's reason>". 0 when
+ * GDAL does not recognise it (or it is standard input). */
+int ge_source_describe(const char *path, char *buf, size_t n);
+/* Short name of the first GDAL driver with capability cap (GDAL_DCAP_VECTOR,
+ * GDAL_DCAP_CREATE, ...) that lists path's extension, or NULL. */
+const char *ge_gdal_driver_for_ext(const char *path, const char *cap);
 /* 1 when path names a CSV/TSV file to read with the CSV reader. */
 int ge_is_csv_path(const char *path);
 void ge_samples_free(ge_samples *s);

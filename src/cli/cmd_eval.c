@@ -56,7 +56,8 @@ int cmd_eval(cli_args *a)
         rc = runtime_error("%s: no samples inside the model's exterior to evaluate", a->pos[1]);
         goto done;
     }
-    metrics_print(stdout, a->val[O_JSON] != NULL, s.targets, acc, O, outside + s.skipped_missing);
+    metrics_print_ex(stdout, a->val[O_JSON] != NULL, s.targets, acc, O, outside + s.skipped_missing,
+                     metrics_show_pooled(a, O));
     if (a->val[O_JSON])
         putchar('\n');
     rc = fflush(stdout) == 0 ? EXIT_OK : runtime_error("write error on standard output");

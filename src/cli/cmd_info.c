@@ -71,7 +71,8 @@ static void info_json(const char *path, const ge_model *m, const ge_meta *t, con
     json_number(f, t->train_loss);
     fputs(", \"validation_loss\": ", f);
     json_number(f, t->valid_loss);
-    fprintf(f, ", \"parameters\": %zu}\n", m->n_params);
+    fprintf(f, ", \"loss_units\": \"%s\", \"parameters\": %zu}\n",
+            t->standardized ? "standardised" : "targets", m->n_params);
 }
 
 /* Every string from the file goes through text_string: a model must not be
@@ -121,7 +122,9 @@ static void info_text(const char *path, const ge_model *m, const ge_meta *t, con
     printf("  final loss:  training %.6g", t->train_loss);
     if (!isnan(t->valid_loss))
         printf(", validation %.6g (best epoch %ld)", t->valid_loss, t->best_epoch);
-    printf("\n  parameters:  %zu\n", m->n_params);
+    /* a loss on standardised targets is not in the targets' units */
+    printf("%s\n  parameters:  %zu\n", t->standardized ? " (standardised units)" : "",
+           m->n_params);
 }
 
 int cmd_info(cli_args *a)
@@ -134,13 +137,16 @@ int cmd_info(cli_args *a)
     ge_model m;
     ge_meta t;
     ge_error err;
-    if (ge_model_load(a->pos[0], &m, &t, &err))
+    /* "-": a model on standard input (fit ... -o - | geoembed info -) */
+    const int std_in = strcmp(a->pos[0], "-") == 0;
+    const char *shown = std_in ? "<stdin>" : a->pos[0];
+    if (ge_model_load(std_in ? "/dev/stdin" : a->pos[0], &m, &t, &err))
         return fail_with(&err);
     char *crs = ge_crs_name(t.crs);
     if (a->val[O_JSON])
-        info_json(a->pos[0], &m, &t, crs ? crs : "?");
+        info_json(shown, &m, &t, crs ? crs : "?");
     else
-        info_text(a->pos[0], &m, &t, crs ? crs : "?");
+        info_text(shown, &m, &t, crs ? crs : "?");
     free(crs);
     ge_model_free(&m);
     ge_meta_free(&t);

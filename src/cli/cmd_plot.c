@@ -384,8 +384,12 @@ static int read_overlay(const char *path, const predictor *p, ge_samples *s)
     o.need_targets = 0;
     o.x_hint = p->meta.xcol;
     o.y_hint = p->meta.ycol;
-    if (ge_samples_read_csv(path, &o, s, &err))
+    if (ge_samples_read_csv(path, &o, s, &err)) {
+        char what[700]; /* a raster or a GeoJSON: say so, not "NUL byte in the header" */
+        if (!ge_is_csv_path(path) && ge_source_describe(path, what, sizeof what))
+            return runtime_error("%s: %s; --samples expects a CSV of points", path, what);
         return fail_with(&err);
+    }
     return 0;
 }
 

@@ -10,6 +10,7 @@
 #include "geoembed/reproject.h"
 #include "geoembed/outfile.h"
 #include "grid.h"
+#include "progress.h"
 
 #define MAX_GRID_SIDE 10000000L
 
@@ -162,6 +163,7 @@ static int write_csv_grid(const cli_args *a, const predictor *p, const grid_spec
             }
             bad |= fputc('\n', out.f) == EOF;
         }
+        grid_progress(g, r + 1);
     }
     free(xy);
     if (ge_outfile_commit(&out, &err))
@@ -169,9 +171,18 @@ static int write_csv_grid(const cli_args *a, const predictor *p, const grid_spec
     return EXIT_OK;
 }
 
+/* One grid is written at a time; its writer reports rows done. */
+static counter grid_counter;
+
+void grid_progress(const grid_spec *g, long rows_done)
+{
+    counter_update(&grid_counter, (double)rows_done, (double)g->rows);
+}
+
 int grid_write(const cli_args *a, const predictor *p, const grid_spec *g)
 {
-    if (g->csv)
-        return write_csv_grid(a, p, g);
-    return grid_write_gdal(a, p, g);
+    counter_init(&grid_counter, "geoembed: predict", "rows");
+    int rc = g->csv ? write_csv_grid(a, p, g) : grid_write_gdal(a, p, g);
+    counter_done(&grid_counter);
+    return rc;
 }

@@ -22,6 +22,8 @@ void grid_centres_in_model(const grid_spec *g, long r0, long nr, double *xy);
 /* --bbox, --resolution, --size, --of; defaults: the model's exterior at the
  * model's cell size. Returns 0 or an exit status. */
 int grid_spec_resolve(const cli_args *a, const predictor *p, grid_spec *g);
+/* Writers call this after each strip: a live progress line on a terminal. */
+void grid_progress(const grid_spec *g, long rows_done);
 /* Writes the grid, row by row from the top (north up). */
 int grid_write(const cli_args *a, const predictor *p, const grid_spec *g);
 /* GeoTIFF or any GDAL raster driver (grid_gdal.c). */

@@ -13,7 +13,9 @@
 #include "geoembed/memory.h"
 #include "geoembed/model.h"
 #include "geoembed/reproject.h"
+#include "geoembed/where.h"
 #include "inputs.h"
+#include "progress.h"
 
 int apply_threads(const cli_args *a)
 {
@@ -81,6 +83,63 @@ static int band_list(const cli_args *a, int *bands, int *n)
     return 0;
 }
 
+/* Options that only some kinds of input use; any other option of the table
+ * applies to every input its command reads. */
+static const struct {
+    opt_id id;
+    unsigned kinds; /* bits 1 << ge_source_kind */
+    const char *what;
+} input_opts[] = {
+    {O_X, 1u << GE_SOURCE_CSV, "CSV input"},
+    {O_Y, 1u << GE_SOURCE_CSV, "CSV input"},
+    {O_DELIMITER, 1u << GE_SOURCE_CSV, "CSV input"},
+    {O_LAYER, 1u << GE_SOURCE_VECTOR, "vector sources"},
+    {O_WHERE, 1u << GE_SOURCE_CSV | 1u << GE_SOURCE_VECTOR, "CSV input and vector sources"},
+    {O_BAND, 1u << GE_SOURCE_RASTER, "raster input"},
+    {O_MAX_SAMPLES, 1u << GE_SOURCE_RASTER, "raster input"},
+};
+
+int input_options_check(const cli_args *a, ge_source_kind kind, const char *path)
+{
+    static const char *const kinds[] = {"", "a CSV file", "a vector source", "a raster"};
+    const char *shown = strcmp(path, "-") ? path : "<stdin>";
+    for (size_t i = 0; i < sizeof input_opts / sizeof *input_opts; i++)
+        if (a->val[input_opts[i].id] && !(input_opts[i].kinds & 1u << kind))
+            return usage_error(a->cmd_name, "%s does not apply to %s (%s); it is for %s",
+                               opt_long_name(input_opts[i].id), shown, kinds[kind],
+                               input_opts[i].what);
+    if (kind == GE_SOURCE_RASTER && a->val[O_BAND] && a->val[O_TARGET])
+        return usage_error(a->cmd_name, "give --band or --target (band names), not both");
+    if (kind == GE_SOURCE_CSV && a->val[O_WHERE]) { /* a syntax error is a usage error */
+        ge_error err;
+        ge_where *w = ge_where_parse(a->val[O_WHERE], &err);
+        if (!w)
+            return usage_error(a->cmd_name, "%s", err.msg);
+        ge_where_free(w);
+    }
+    return 0;
+}
+
+typedef struct {
+    const cli_args *a;
+    const char *path;
+    int refused; /* the usage error is printed */
+} kind_check;
+
+static int check_kind(void *ctx, ge_source_kind kind, ge_error *err)
+{
+    kind_check *k = ctx;
+    if (!input_options_check(k->a, kind, k->path))
+        return 0;
+    k->refused = 1;
+    return ge_fail(err, "option does not apply");
+}
+
+static void reading_progress(void *ctx, double done, double total)
+{
+    counter_update(ctx, done, total);
+}
+
 int read_samples(const cli_args *a, const char *path, int need_targets, ge_samples *s)
 {
     return read_samples_for(a, path, NULL, NULL, need_targets ? "" : NULL, s);
@@ -111,9 +170,20 @@ int read_samples_for(const cli_args *a, const char *path, const char *xcol, cons
     o.nbands = nb;
     o.max_samples = (size_t)maxs;
     o.seed = (unsigned long long)seed;
+    kind_check kc = {a, path, 0};
+    o.check_kind = check_kind;
+    o.check_ctx = &kc;
+    char label[64];
+    snprintf(label, sizeof label, "geoembed: %s: reading", a->cmd_name);
+    counter cnt;
+    counter_init(&cnt, label, "rows");
+    o.progress = reading_progress;
+    o.progress_ctx = &cnt;
     ge_error err;
-    if (ge_samples_read(path, &o, s, &err))
-        return fail_with(&err);
+    int bad = ge_samples_read(path, &o, s, &err);
+    counter_done(&cnt);
+    if (bad)
+        return kc.refused ? EXIT_USAGE : fail_with(&err);
     if (s->M == 0) {
         int rc = runtime_error("%s: no samples%s", path,
                                s->skipped_missing ? " with all targets present" : "");

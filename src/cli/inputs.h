@@ -9,6 +9,9 @@
 int apply_threads(const cli_args *a);
 /* --delimiter: 0 (detect), or the character. Returns 0 or EXIT_USAGE. */
 int delimiter_option(const cli_args *a, char *out);
+/* Refuses (usage error, printed) an option that does not apply to this kind
+ * of input, e.g. --band on a CSV or --x on a raster. Returns 0 or EXIT_USAGE. */
+int input_options_check(const cli_args *a, ge_source_kind kind, const char *path);
 /* Reads labelled samples (need_targets) or bare coordinates from path. */
 int read_samples(const cli_args *a, const char *path, int need_targets, ge_samples *s);
 /* The same with hints from a model: its coordinate column names and targets. */

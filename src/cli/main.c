@@ -46,6 +46,20 @@ static const command *find_command(const char *name)
     return NULL;
 }
 
+/* "unknown command 'fitt'; did you mean 'fit'?" (also for top-level options). */
+static int unknown_command(const char *word)
+{
+    const char *names[NCOMMANDS + 5] = {"help", "--help", "--version", "--list-options"};
+    size_t n = 4;
+    for (int i = 0; i < NCOMMANDS; i++)
+        names[n++] = commands[i].name;
+    const char *near = suggest_name(word, strlen(word), names, n);
+    const char *what = word[0] == '-' ? "option" : "command";
+    if (near)
+        return usage_error(NULL, "unknown %s '%s'; did you mean '%s'?", what, word, near);
+    return usage_error(NULL, "unknown %s '%s'", what, word);
+}
+
 static void usage(FILE *f)
 {
     fputs("usage: geoembed COMMAND [options]\n\n"
@@ -102,20 +116,20 @@ int main(int argc, char **argv)
         }
         const command *c = find_command(argv[2]);
         if (!c)
-            return usage_error(NULL, "no command '%s'", argv[2]);
+            return unknown_command(argv[2]);
         command_help(c);
         return written();
     }
     const command *c = find_command(cmd);
     if (!c)
-        return usage_error(NULL, "unknown command '%s'", cmd);
+        return unknown_command(cmd);
     gdal_messages_init();
     cli_args a;
     int rc = args_parse(&a, c->name, c->bit, argc, argv, 2);
     if (rc == 0 && a.val[O_HELP]) {
         command_help(c);
         rc = written();
-    } else if (rc == 0) {
+    } else if (rc == 0 && (rc = options_check(&a)) == 0) {
         if (a.val[O_QUIET])
             g_level = 1;
         else if (a.val[O_VERBOSE])

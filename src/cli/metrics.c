@@ -46,37 +46,51 @@ metric metric_pooled(const metric_acc *a, int O)
     return m;
 }
 
+/* "samples": N, "mae": ..., "rmse": ..., "r2": ...} */
+static void json_metric(FILE *f, metric m)
+{
+    fprintf(f, "\"samples\": %zu, \"mae\": ", m.n);
+    json_number(f, m.mae);
+    fputs(", \"rmse\": ", f);
+    json_number(f, m.rmse);
+    fputs(", \"r2\": ", f);
+    json_number(f, m.r2);
+    fputs("}", f);
+}
+
+int metrics_show_pooled(const cli_args *a, int O)
+{
+    return O == 1 || a->val[O_POOLED] != NULL;
+}
+
 void metrics_print(FILE *f, int json, char *const *names, const metric_acc *acc, int O,
                    size_t skipped)
+{
+    metrics_print_ex(f, json, names, acc, O, skipped, 1);
+}
+
+void metrics_print_ex(FILE *f, int json, char *const *names, const metric_acc *acc, int O,
+                      size_t skipped, int pooled)
 {
     metric all = metric_pooled(acc, O);
     if (json) {
         fputs("{\"targets\": [", f);
-        for (int o = 0; o <= O; o++) {
-            metric m = o < O ? metric_get(&acc[o]) : all;
-            if (o == O)
-                fputs("], \"overall\": ", f);
-            else if (o)
-                fputs(", ", f);
-            fputs("{", f);
-            if (o < O) {
-                fputs("\"name\": ", f);
-                json_string(f, names[o]);
-                fputs(", ", f);
-            }
-            fprintf(f, "\"samples\": %zu, \"mae\": ", m.n);
-            json_number(f, m.mae);
-            fputs(", \"rmse\": ", f);
-            json_number(f, m.rmse);
-            fputs(", \"r2\": ", f);
-            json_number(f, m.r2);
-            fputs("}", f);
+        for (int o = 0; o < O; o++) {
+            fputs(o ? ", {\"name\": " : "{\"name\": ", f);
+            json_string(f, names[o]);
+            fputs(", ", f);
+            json_metric(f, metric_get(&acc[o]));
+        }
+        fputs("]", f);
+        if (pooled) {
+            fputs(", \"overall\": {", f);
+            json_metric(f, all);
         }
         fprintf(f, ", \"skipped\": %zu}", skipped);
         return;
     }
     fprintf(f, "%-16s %10s %14s %14s %10s\n", "target", "samples", "MAE", "RMSE", "R2");
-    for (int o = 0; o <= O; o++) {
+    for (int o = 0; o < O + pooled; o++) {
         metric m = o < O ? metric_get(&acc[o]) : all;
         fprintf(f, "%-16s %10zu %14.6g %14.6g %10.6f\n", o < O ? names[o] : "(all)", m.n, m.mae,
                 m.rmse, m.r2);

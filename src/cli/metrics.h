@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "geoembed/model.h"
+#include "options.h"
 
 typedef struct {
     size_t n;
@@ -26,5 +27,12 @@ metric metric_pooled(const metric_acc *a, int O);
 /* Table, or one JSON object (no newline after it), of per-target and overall metrics. */
 void metrics_print(FILE *f, int json, char *const *names, const metric_acc *acc, int O,
                    size_t skipped);
+/* The same; the pooled "(all)" row (JSON "overall") only when pooled. */
+void metrics_print_ex(FILE *f, int json, char *const *names, const metric_acc *acc, int O,
+                      size_t skipped, int pooled);
+/* Whether to report the targets pooled: MAE and RMSE over targets in
+ * different units mean nothing, so only for one target (where it repeats it)
+ * or when --pooled declares them comparable. */
+int metrics_show_pooled(const cli_args *a, int O);
 
 #endif

@@ -1,4 +1,5 @@
 /* The option table and its parser (GDAL-family spellings, strict numbers). */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -21,7 +22,8 @@ const opt_spec opt_table[] = {
     {O_VERBOSE, "-v", 0, NULL, ALL, NULL, NULL},
     {O_OUTPUT, "--output", 1, "FILE", C_FIT, NULL, "model file to write (required)"},
     {O_OUTPUT, "--output", 1, "FILE", C_PREDICT, NULL,
-     "CSV of the points with predictions (default: standard output)"},
+     "the points with predictions: CSV, or any OGR vector format by extension or --of "
+     "(default: CSV on standard output)"},
     {O_OUTPUT, "--output", 1, "FILE", C_PLOT, NULL, "PNG picture to write (required)"},
     {O_OUTPUT, "-o", 1, "FILE", C_FIT | C_PREDICT | C_PLOT, NULL, NULL},
     {O_JSON, "--json", 0, NULL, C_EVAL | C_INFO | C_CV, NULL, "print JSON instead of text"},
@@ -31,8 +33,8 @@ const opt_spec opt_table[] = {
     {O_Y, "--y", 1, "COL", READS, NULL,
      "y (northing/latitude) column (default: lat, latitude or y)"},
     {O_TARGET, "--target", 1, "COL[,COL...]", C_FIT | C_EVAL | C_CV, NULL,
-     "target columns; \"a,b\" in double quotes names a column with commas (default: every "
-     "other numeric column)"},
+     "target columns, or a raster's band names; \"a,b\" in double quotes names a column with "
+     "commas (default: every other numeric column, every band)"},
     {O_DELIMITER, "--delimiter", 1, "CHAR", READS, NULL,
      "CSV field delimiter: a character, or tab (default: detected)"},
     {O_SRC_CRS, "--src-crs", 1, "CRS", READS, NULL,
@@ -44,12 +46,13 @@ const opt_spec opt_table[] = {
     {O_LAYER, "--layer", 1, "NAME", C_FIT | C_EVAL | C_CV | C_PREDICT, NULL,
      "vector input: the layer to read (default: the first)"},
     {O_WHERE, "--where", 1, "EXPR", C_FIT | C_EVAL | C_CV | C_PREDICT, NULL,
-     "vector input: OGR attribute filter, e.g. \"depth < 10\""},
+     "keep the rows or features that match, e.g. \"depth < 10 AND soil = 'clay'\" (vector "
+     "input: any OGR attribute filter; CSV: comparisons, IS [NOT] NULL, AND, OR, NOT)"},
     {O_BAND, "--band", 1, "B[,B...]", C_FIT | C_EVAL | C_CV, NULL,
      "raster input: bands to learn (default: all)"},
     {O_MAX_SAMPLES, "--max-samples", 1, "N", C_FIT | C_CV, NULL,
      "raster input: keep a seeded random subset of N valid pixels"},
-    {O_STRICT, "--strict", 0, NULL, C_FIT | C_CV, NULL,
+    {O_STRICT, "--strict", 0, NULL, C_FIT, NULL,
      "a sample outside the exterior is an error, not skipped"},
 
     {O_SIZE, "--size", 1, "W,H", TRAIN, NULL, "grid cells along x and y (default: from the data)"},
@@ -109,9 +112,10 @@ const opt_spec opt_table[] = {
     {O_RESOLUTION, "--resolution", 1, "XRES,YRES", C_PREDICT, NULL,
      "grid cell size (default: the model's cell size)"},
     {O_RESOLUTION, "-tr", 2, "XRES YRES", C_PREDICT, NULL, NULL},
-    {O_OF, "--of", 1, "FORMAT", C_PREDICT, "CSV GTiff COG",
-     "grid format: CSV, GTiff, COG or any GDAL raster driver (default: from the extension, "
-     ".csv or .tif)"},
+    {O_OF, "--of", 1, "FORMAT", C_PREDICT, "CSV GTiff COG GPKG GeoJSON",
+     "output format: for --grid CSV, GTiff, COG or any GDAL raster driver (default: from the "
+     "extension, .csv or .tif); for points CSV or any OGR vector driver (default: from the "
+     "extension, else CSV)"},
     {O_OF, "-of", 1, "FORMAT", C_PREDICT, NULL, NULL},
     {O_DST_CRS, "--dst-crs", 1, "CRS", C_PREDICT, NULL,
      "write the grid in this CRS (default: the model's)"},
@@ -124,6 +128,9 @@ const opt_spec opt_table[] = {
     {O_FOLDS, "--folds", 1, "K", C_CV, NULL, "number of folds (default 5)"},
     {O_SAMPLES, "--samples", 1, "FILE", C_PLOT, NULL,
      "overlay these samples (CSV with the model's coordinate columns)"},
+    {O_POOLED, "--pooled", 0, NULL, C_EVAL | C_CV, NULL,
+     "also report all targets pooled, the (all) row: for targets in the same units, such as "
+     "u and v of one vector field (default: only with one target)"},
     {O_BLOCK, "--block", 1, "SIZE", C_CV, NULL,
      "spatial folds: whole square blocks of SIZE (in the model's units) go to one fold"},
 };
@@ -135,6 +142,63 @@ const char *opt_long_name(opt_id id)
         if (opt_table[i].id == id && opt_table[i].help)
             return opt_table[i].name;
     return "?";
+}
+
+/* Edit distance counting an adjacent transposition as one edit (optimal
+ * string alignment), case-insensitive: "versoin" is one edit from "version". */
+static size_t edit_distance(const char *a, size_t n, const char *b)
+{
+    size_t m = strlen(b);
+    enum { MAXLEN = 64 };
+    if (n >= MAXLEN || m >= MAXLEN)
+        return (size_t)-1;
+    size_t d[MAXLEN + 1][MAXLEN + 1];
+    for (size_t i = 0; i <= n; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= m; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= n; i++)
+        for (size_t j = 1; j <= m; j++) {
+            int same = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]);
+            size_t v = d[i - 1][j - 1] + !same;
+            if (d[i - 1][j] + 1 < v)
+                v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v)
+                v = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+        }
+    return d[n][m];
+}
+
+const char *suggest_name(const char *word, size_t len, const char *const *names, size_t n)
+{
+    size_t core = len; /* leading dashes are not part of what was meant */
+    for (const char *p = word; core && *p == '-'; p++)
+        core--;
+    size_t limit = core <= 3 ? 1 : 2, best = (size_t)-1;
+    const char *pick = NULL;
+    for (size_t i = 0; i < n; i++) {
+        size_t d = edit_distance(word, len, names[i]);
+        if (d <= limit && d < core && d < best) {
+            best = d;
+            pick = names[i];
+        }
+    }
+    return pick;
+}
+
+/* The option of command cmd closest to a misspelt one, or NULL. */
+static const char *suggest_option(const char *name, size_t len, unsigned cmd)
+{
+    const char *names[sizeof opt_table / sizeof *opt_table];
+    size_t n = 0;
+    for (size_t i = 0; i < opt_table_len; i++)
+        if (opt_table[i].cmds & cmd)
+            names[n++] = opt_table[i].name;
+    return suggest_name(name, len, names, n);
 }
 
 static const opt_spec *find(const char *name, size_t len, unsigned cmd, int *other_cmd)
@@ -177,6 +241,10 @@ int args_parse(cli_args *a, const char *cmd_name, unsigned cmd, int argc, char *
             if (other)
                 return usage_error(cmd_name, "option '%.*s' does not apply to '%s'", (int)len,
                                    arg, cmd_name);
+            const char *near = suggest_option(arg, len, cmd);
+            if (near)
+                return usage_error(cmd_name, "unknown option '%.*s'; did you mean '%s'?",
+                                   (int)len, arg, near);
             return usage_error(cmd_name, "unknown option '%.*s'", (int)len, arg);
         }
         if (o->nargs == 0) {
@@ -230,6 +298,36 @@ int args_parse(cli_args *a, const char *cmd_name, unsigned cmd, int argc, char *
         }
         a->val[o->id] = v;
     }
+    return 0;
+}
+
+/* Options that apply only together with another (or without it) are refused
+ * otherwise, so that no option is ever silently ignored. What depends on the
+ * kind of input (--band on a CSV) is checked when the input is opened
+ * (input_options_check in inputs.c). */
+int options_check(const cli_args *a)
+{
+    if (a->cmd == C_PREDICT) {
+        static const opt_id grid_only[] = {O_BBOX, O_RESOLUTION, O_SIZE, O_DST_CRS, O_CO};
+        static const opt_id points_only[] = {O_OUTPUT, O_X, O_Y, O_SRC_CRS, O_WHERE,
+                                             O_DELIMITER, O_LAYER};
+        const int grid = a->val[O_GRID] != NULL;
+        for (size_t i = 0; !grid && i < sizeof grid_only / sizeof *grid_only; i++)
+            if (a->val[grid_only[i]])
+                return usage_error(a->cmd_name, "%s applies to --grid, not to predictions at "
+                                                "points",
+                                   opt_long_name(grid_only[i]));
+        for (size_t i = 0; grid && i < sizeof points_only / sizeof *points_only; i++)
+            if (a->val[points_only[i]])
+                return usage_error(a->cmd_name, "%s applies to predictions at POINTS, not to "
+                                                "--grid%s",
+                                   opt_long_name(points_only[i]),
+                                   points_only[i] == O_OUTPUT ? " (--grid names the output)"
+                                                              : "");
+    }
+    if ((a->cmd & TRAIN) && a->val[O_HUBER_DELTA] &&
+        !(a->val[O_LOSS] && strcmp(a->val[O_LOSS], "huber") == 0))
+        return usage_error(a->cmd_name, "--huber-delta applies to --loss huber");
     return 0;
 }
 
@@ -336,6 +434,17 @@ int arg_choice(const cli_args *a, opt_id id, const char *choices, int def, int *
         while (*p == ' ')
             p++;
     }
+    const char *names[16];
+    char copy[128];
+    size_t n = 0;
+    snprintf(copy, sizeof copy, "%s", choices);
+    for (char *save = NULL, *t = strtok_r(copy, " ", &save); t && n < 16;
+         t = strtok_r(NULL, " ", &save))
+        names[n++] = t;
+    const char *near = suggest_name(s, strlen(s), names, n);
+    if (near)
+        return usage_error(a->cmd_name, "%s expects one of: %s; got '%s' (did you mean '%s'?)",
+                           opt_long_name(id), choices, s, near);
     return usage_error(a->cmd_name, "%s expects one of: %s; got '%s'", opt_long_name(id),
                        choices, s);
 }

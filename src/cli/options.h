@@ -30,6 +30,8 @@ typedef enum {
     O_GRID, O_RESOLUTION, O_OF, O_CO, O_DST_CRS,
     /* cv and plot */
     O_FOLDS, O_BLOCK, O_SAMPLES,
+    /* eval and cv */
+    O_POOLED,
     O_COUNT
 } opt_id;
 
@@ -64,6 +66,12 @@ typedef struct {
  * usage error. */
 int args_parse(cli_args *a, const char *cmd_name, unsigned cmd, int argc, char **argv, int first);
 void args_free(cli_args *a);
+/* Refuses (usage error, printed) an option that does not apply given the
+ * others, e.g. predict --where with --grid. Returns 0 or EXIT_USAGE. */
+int options_check(const cli_args *a);
+/* The name among names[0..n) within a small edit distance of word[0..len)
+ * (a typo), or NULL: for "did you mean ...?". */
+const char *suggest_name(const char *word, size_t len, const char *const *names, size_t n);
 
 /* Strict typed getters: a malformed value is a usage error (exit 2, printed). */
 int arg_long(const cli_args *a, opt_id id, long def, long min, long max, long *out);

@@ -73,3 +73,39 @@ void progress_done(progress *p)
         fflush(stderr);
     }
 }
+
+void counter_init(counter *c, const char *label, const char *unit)
+{
+    c->live = g_level >= 2 && isatty(2);
+    c->start = now_seconds();
+    c->last_draw = c->start;
+    c->label = label;
+    c->unit = unit;
+    c->drawn = 0;
+}
+
+void counter_update(counter *c, double done, double total)
+{
+    if (!c->live)
+        return;
+    double now = now_seconds();
+    if (now - c->start < 1 || now - c->last_draw < 0.1) /* quick phases show nothing */
+        return;
+    c->last_draw = now;
+    c->drawn = 1;
+    if (total > 0)
+        fprintf(stderr, "\r%s: %.0f of %.0f %s (%.0f%%, ETA %.0fs)\033[K", c->label, done, total,
+                c->unit, 100 * done / total, done > 0 ? (now - c->start) / done * (total - done) : 0);
+    else
+        fprintf(stderr, "\r%s: %.0f %s (%.0fs)\033[K", c->label, done, c->unit, now - c->start);
+    fflush(stderr);
+}
+
+void counter_done(counter *c)
+{
+    if (c->drawn) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+    }
+    c->drawn = 0;
+}

@@ -17,4 +17,19 @@ void progress_epoch(void *ctx, long epoch, long epochs, double train, double val
 void progress_done(progress *p);
 double now_seconds(void);
 
+/* Progress of a phase counted in units (rows read, grid rows written): a live
+ * line on a terminal once the phase has taken a second, nothing otherwise or
+ * when quiet. */
+typedef struct {
+    int live;
+    double start, last_draw;
+    const char *label, *unit;
+    int drawn;
+} counter;
+
+void counter_init(counter *c, const char *label, const char *unit);
+/* total 0: unknown (a count without a percentage). */
+void counter_update(counter *c, double done, double total);
+void counter_done(counter *c);
+
 #endif

@@ -599,6 +599,21 @@ const char *ge_csv_path(const ge_csv *c)
     return c->path;
 }
 
+void ge_csv_column_list(const ge_csv *c, char *buf, size_t n)
+{
+    size_t len = 0;
+    if (n)
+        buf[0] = 0;
+    for (int i = 0; i < c->ncols && n; i++) {
+        size_t k = strlen(c->names[i]);
+        if (len + k + 2 + 6 >= n) { /* room for ", ..." */
+            snprintf(buf + len, n - len, "%s...", i ? ", " : "");
+            return;
+        }
+        len += (size_t)snprintf(buf + len, n - len, "%s%s", i ? ", " : "", c->names[i]);
+    }
+}
+
 int ge_csv_find(const ge_csv *c, const char *name)
 {
     if (!name)

@@ -9,6 +9,7 @@
 #include "geoembed/memory.h"
 #include "geoembed/model.h"
 #include "geoembed/samples.h"
+#include "geoembed/where.h"
 
 static const char *const lon_names[] = {"lon", "longitude", "lng", NULL};
 static const char *const lat_names[] = {"lat", "latitude", NULL};
@@ -38,8 +39,12 @@ static int detect(const ge_csv *c, const char *const *names, const char *fallbac
 static int column(const ge_csv *c, const char *name, const char *what, ge_error *err)
 {
     int k = ge_csv_find(c, name);
-    if (k < 0)
-        return ge_fail(err, "%s: no column '%s' (%s) in the header", ge_csv_path(c), name, what);
+    if (k < 0) {
+        char cols[512];
+        ge_csv_column_list(c, cols, sizeof cols);
+        return ge_fail(err, "%s: no column '%s' (%s) in the header (columns: %s)",
+                       ge_csv_path(c), name, what, cols);
+    }
     return k;
 }
 
@@ -88,10 +93,17 @@ static int grow(growth *g, ge_error *err)
 int ge_samples_read_csv(const char *path, const ge_sample_opts *o, ge_samples *s, ge_error *err)
 {
     memset(s, 0, sizeof *s);
-    ge_csv_opts co = {.delimiter = o->delimiter};
-    ge_csv *c = ge_csv_open(path, &co, err);
-    if (!c)
+    if (o->check_kind && o->check_kind(o->check_ctx, GE_SOURCE_CSV, err))
         return -1;
+    ge_csv_opts co = {.delimiter = o->delimiter};
+    ge_where *w = NULL;
+    if (o->where && !(w = ge_where_parse(o->where, err)))
+        return -1;
+    ge_csv *c = ge_csv_open(path, &co, err);
+    if (!c) {
+        ge_where_free(w);
+        return -1;
+    }
     int *tcol = NULL, rc = -1, xc, yc;
     char *const *f;
     long line;
@@ -110,11 +122,15 @@ int ge_samples_read_csv(const char *path, const ge_sample_opts *o, ge_samples *s
     if ((o->x && xc < 0) || (o->y && yc < 0))
         goto done;
     if (xc < 0 || yc < 0) {
+        char cols[512];
+        ge_csv_column_list(c, cols, sizeof cols);
         ge_fail(err, "%s: no %s column found (looked for lon, longitude, lng, x and lat, "
-                     "latitude, y); name them with --x and --y",
-                ge_csv_path(c), xc < 0 ? "x" : "y");
+                     "latitude, y; columns: %s); name them with --x and --y",
+                ge_csv_path(c), xc < 0 ? "x" : "y", cols);
         goto done;
     }
+    if (w && ge_where_bind(w, c, err))
+        goto done;
     if (xc == yc) {
         ge_fail(err, "%s: x and y are the same column '%s'", ge_csv_path(c),
                 ge_csv_colname(c, xc));
@@ -197,7 +213,17 @@ int ge_samples_read_csv(const char *path, const ge_sample_opts *o, ge_samples *s
         goto done;
     }
 
+    size_t rows = 0;
     for (; have == 1; have = ge_csv_next(c, &f, &line, err)) {
+        if (o->progress && ++rows % 4096 == 0)
+            o->progress(o->progress_ctx, (double)rows, 0);
+        if (w) {
+            int keep = ge_where_eval(w, c, f, line, err);
+            if (keep < 0)
+                goto done;
+            if (!keep)
+                continue;
+        }
         if (grow(&g, err))
             goto done;
         double *xy = s->xy + 2 * s->M, *y = s->y + (size_t)s->O * s->M;
@@ -224,6 +250,7 @@ int ge_samples_read_csv(const char *path, const ge_sample_opts *o, ge_samples *s
     rc = 0;
 done:
     free(tcol);
+    ge_where_free(w);
     ge_csv_close(c);
     if (rc)
         ge_samples_free(s);

@@ -8,6 +8,7 @@
 
 #include <cpl_conv.h>
 #include <cpl_error.h>
+#include <cpl_string.h>
 #include <gdal.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
@@ -133,6 +134,8 @@ static int read_vector(GDALDatasetH ds, const char *path, const ge_sample_opts *
         ge_fail(err, "%s: cannot open as a vector source: %s", path, CPLGetLastErrorMsg());
         goto done;
     }
+    if (o->check_kind && o->check_kind(o->check_ctx, GE_SOURCE_VECTOR, err))
+        goto done;
     OGRLayerH layer = o->layer ? GDALDatasetGetLayerByName(ds, o->layer)
                                : GDALDatasetGetLayer(ds, 0);
     if (!layer) {
@@ -222,7 +225,11 @@ static int read_vector(GDALDatasetH ds, const char *path, const ge_sample_opts *
     OGRGeometryH centroid = OGR_G_CreateGeometry(wkbPoint);
     OGR_L_ResetReading(layer);
     CPLErrorReset();
+    GIntBig total = o->progress ? OGR_L_GetFeatureCount(layer, FALSE) : -1; /* -1: slow */
+    size_t nread = 0;
     while ((f = OGR_L_GetNextFeature(layer))) {
+        if (o->progress && ++nread % 4096 == 0)
+            o->progress(o->progress_ctx, (double)nread, total > 0 ? (double)total : 0);
         OGRGeometryH g = OGR_F_GetGeometryRef(f);
         int missing = 0;
         for (int k = 0; k < s->O; k++) {
@@ -293,6 +300,54 @@ done:
     return finish(ds, rc, s);
 }
 
+/* A band's name: its description, else band_N. */
+static const char *band_name(GDALDatasetH ds, int b, char *buf, size_t n)
+{
+    const char *d = GDALGetDescription(GDALGetRasterBand(ds, b));
+    if (d && *d)
+        return d;
+    snprintf(buf, n, "band_%d", b);
+    return buf;
+}
+
+/* --target on a raster: the bands it names (by description, or as band_N),
+ * separated by commas. */
+static int bands_by_name(GDALDatasetH ds, const char *path, const char *list, int *out, int *n,
+                         ge_error *err)
+{
+    const int nb = GDALGetRasterCount(ds);
+    char *copy = strdup(list), *save = NULL, buf[32], known[512] = "";
+    if (!copy)
+        return ge_fail(err, "%s: out of memory", path);
+    *n = 0;
+    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        int found = 0;
+        for (int b = 1; b <= nb && !found; b++) {
+            char num[32];
+            snprintf(num, sizeof num, "band_%d", b);
+            if (strcasecmp(band_name(ds, b, buf, sizeof buf), t) == 0 || strcasecmp(num, t) == 0)
+                found = b;
+        }
+        if (found && *n < GE_MAX_OUTPUTS) {
+            out[(*n)++] = found;
+            continue;
+        }
+        for (int b = 1; b <= nb && !found; b++) {
+            size_t len = strlen(known);
+            snprintf(known + len, sizeof known - len, "%s%s", b > 1 ? ", " : "",
+                     band_name(ds, b, buf, sizeof buf));
+        }
+        if (found)
+            ge_fail(err, "%s: too many targets (at most %d)", path, GE_MAX_OUTPUTS);
+        else
+            ge_fail(err, "%s: --target: no band named '%s' (bands: %s)", path, t, known);
+        free(copy);
+        return -1;
+    }
+    free(copy);
+    return 0;
+}
+
 /* Keeps a uniform seeded random subset of at most cap samples (reservoir). */
 typedef struct {
     size_t seen, cap;
@@ -313,7 +368,14 @@ static int read_raster(GDALDatasetH ds, const char *path, const ge_sample_opts *
         ge_fail(err, "%s: cannot open as a raster: %s", path, CPLGetLastErrorMsg());
         goto done;
     }
+    if (o->check_kind && o->check_kind(o->check_ctx, GE_SOURCE_RASTER, err))
+        goto done;
     int nb = GDALGetRasterCount(ds), W = GDALGetRasterXSize(ds), H = GDALGetRasterYSize(ds);
+    int named[GE_MAX_OUTPUTS], nnamed = 0;
+    if (o->need_targets && o->targets && !o->bands &&
+        bands_by_name(ds, path, o->targets, named, &nnamed, err))
+        goto done;
+    const int *chosen = o->bands ? o->bands : nnamed ? named : NULL;
     double gt[6];
     if (GDALGetGeoTransform(ds, gt) != CE_None) {
         ge_fail(err, "%s: the raster has no georeferencing (geotransform)", path);
@@ -328,7 +390,7 @@ static int read_raster(GDALDatasetH ds, const char *path, const ge_sample_opts *
                 path, gt[0], gt[1], gt[2], gt[3], gt[4], gt[5]);
         goto done;
     }
-    int nsel = o->bands ? o->nbands : nb;
+    int nsel = o->bands ? o->nbands : nnamed ? nnamed : nb;
     if (nsel < 1 || nsel > GE_MAX_OUTPUTS) {
         ge_fail(err, "%s: %d bands selected (1 to %d allowed)", path, nsel, GE_MAX_OUTPUTS);
         goto done;
@@ -337,7 +399,7 @@ static int read_raster(GDALDatasetH ds, const char *path, const ge_sample_opts *
     if (!bands)
         goto oom;
     for (int k = 0; k < nsel; k++) {
-        bands[k] = o->bands ? o->bands[k] : k + 1;
+        bands[k] = chosen ? chosen[k] : k + 1;
         if (bands[k] < 1 || bands[k] > nb) {
             ge_fail(err, "%s: no band %d (the raster has %d)", path, bands[k], nb);
             goto done;
@@ -348,10 +410,8 @@ static int read_raster(GDALDatasetH ds, const char *path, const ge_sample_opts *
     if (!s->targets)
         goto oom;
     for (int k = 0; k < s->O; k++) {
-        const char *d = GDALGetDescription(GDALGetRasterBand(ds, bands[k]));
         char name[32];
-        snprintf(name, sizeof name, "band_%d", bands[k]);
-        if (!(s->targets[k] = strdup(d && *d ? d : name)))
+        if (!(s->targets[k] = strdup(band_name(ds, bands[k], name, sizeof name))))
             goto oom;
     }
     const char *pw = GDALGetProjectionRef(ds);
@@ -410,6 +470,8 @@ static int read_raster(GDALDatasetH ds, const char *path, const ge_sample_opts *
     const long half = step / 2; /* GDAL's nearest pixel of each step x step window */
     for (int r0 = 0; r0 < Hb; r0 += strip) {
         int nr = Hb - r0 < strip ? Hb - r0 : strip;
+        if (o->progress)
+            o->progress(o->progress_ctx, r0, Hb);
         for (int c0 = 0; c0 < Wb; c0 += TW) {
             int nc = Wb - c0 < TW ? Wb - c0 : TW;
             for (int k = 0; k < nsel; k++) {
@@ -484,6 +546,76 @@ int ge_samples_read(const char *path, const ge_sample_opts *o, ge_samples *s, ge
         return read_vector(ds, path, o, s, err);
     if (ds)
         GDALClose(ds);
-    /* Not a GIS source: a delimited text file without the usual extension. */
-    return ge_samples_read_csv(path, o, s, err);
+    /* Not a GIS source: a delimited text file without the usual extension. A
+     * file that GDAL recognises but cannot read is better described as what it
+     * is than by the CSV reader's complaint ("NUL byte in the header"). */
+    char what[700];
+    if (ds || ge_samples_read_csv(path, o, s, err)) {
+        if (ge_source_describe(path, what, sizeof what))
+            ge_fail(err, "%s: %s; expected samples: a CSV, a vector source or a raster", path,
+                    what);
+        else if (ds)
+            ge_fail(err, "%s: neither raster bands nor vector layers", path);
+        return -1;
+    }
+    return 0;
+}
+
+const char *ge_gdal_driver_for_ext(const char *path, const char *cap)
+{
+    const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+    if (!dot || (slash && dot < slash) || !dot[1])
+        return NULL;
+    GDALAllRegister();
+    for (int i = 0; i < GDALGetDriverCount(); i++) {
+        GDALDriverH d = GDALGetDriver(i);
+        const char *exts = GDALGetMetadataItem(d, GDAL_DMD_EXTENSIONS, NULL);
+        if (!exts || !GDALGetMetadataItem(d, cap, NULL))
+            continue;
+        for (const char *p = exts; *p;) { /* space-separated, without dots */
+            size_t n = strcspn(p, " ");
+            if (n == strlen(dot + 1) && strncasecmp(p, dot + 1, n) == 0)
+                return GDALGetDriverShortName(d);
+            p += n;
+            while (*p == ' ')
+                p++;
+        }
+    }
+    return NULL;
+}
+
+int ge_source_describe(const char *path, char *buf, size_t n)
+{
+    if (strcmp(path, "-") == 0 || strncmp(path, "/vsistdin", 9) == 0)
+        return 0; /* standard input can be read only once */
+    CPLErrorReset();
+    GDALDatasetH ds = open_source(path, GDAL_OF_RASTER | GDAL_OF_VECTOR);
+    if (ds) {
+        const char *drv = GDALGetDriverShortName(GDALGetDatasetDriver(ds));
+        char **sub = GDALGetMetadata(ds, "SUBDATASETS");
+        int nsub = CSLCount(sub) / 2, bands = GDALGetRasterCount(ds);
+        int layers = GDALDatasetGetLayerCount(ds);
+        const char *first = CSLFetchNameValue(sub, "SUBDATASET_1_NAME");
+        if (bands > 0)
+            snprintf(buf, n, "a %s raster (%d band%s, %dx%d pixels)", drv, bands,
+                     bands == 1 ? "" : "s", GDALGetRasterXSize(ds), GDALGetRasterYSize(ds));
+        else if (layers > 0)
+            snprintf(buf, n, "a %s vector source (%d layer%s)", drv, layers,
+                     layers == 1 ? "" : "s");
+        else if (nsub > 0)
+            snprintf(buf, n, "a %s file with %d subdatasets; name one, e.g. %s", drv, nsub,
+                     first ? first : "?");
+        else
+            snprintf(buf, n, "a %s dataset with neither raster bands nor vector layers", drv);
+        GDALClose(ds);
+        return 1;
+    }
+    char msg[300];
+    snprintf(msg, sizeof msg, "%s", CPLGetLastErrorMsg());
+    GDALDriverH d = GDALIdentifyDriverEx(path, GDAL_OF_RASTER | GDAL_OF_VECTOR, NULL, NULL);
+    const char *drv = d ? GDALGetDriverShortName(d) : ge_gdal_driver_for_ext(path, GDAL_DCAP_OPEN);
+    if (!drv || strcmp(drv, "CSV") == 0)
+        return 0;
+    snprintf(buf, n, "a damaged or unreadable %s file%s%.300s", drv, *msg ? ": " : "", msg);
+    return 1;
 }

@@ -178,7 +178,7 @@ test_predict_grid_geotiff() {
 
 test_eval_text() {
     fixture_model
-    run ge eval field.bin field.csv
+    run ge eval field.bin field.csv --pooled # u and v share units
     expect_rc 0
     expect_out 'MAE'
     expect_out 'RMSE'
@@ -195,7 +195,7 @@ test_eval_text() {
 test_eval_json() {
     need python3
     fixture_model
-    run ge eval field.bin field.csv --json
+    run ge eval field.bin field.csv --json --pooled
     expect_rc 0
     local v
     v=$(json_get 'd["overall"]["r2"]' <"$OUT") || fail "eval --json is not JSON: $(head -c 200 "$OUT")"

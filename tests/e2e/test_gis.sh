@@ -44,7 +44,7 @@ test_geojson_3857_fit_keeps_crs() {
     expect_out 'CRS: +WGS 84 / Pseudo-Mercator \(EPSG:3857\)'
     expect_out 'targets: +u, v'
     # lon/lat points are reprojected into the model's CRS for eval
-    run ge eval m.bin field.csv --json
+    run ge eval m.bin field.csv --json --pooled
     expect_rc 0
     local r2
     r2=$(json_get 'd["overall"]["r2"]' <"$OUT")
