@@ -173,7 +173,8 @@ static int model_file(input *in, const wbuf *payload, wbuf *file)
 
 static void run_model(const ge_model *m)
 {
-    if ((size_t)m->s.W * m->s.H > 4096 || m->n_kernel > 65536)
+    /* small enough to run quickly: the field costs W*H*kernel multiply-adds */
+    if ((double)m->s.W * m->s.H * (double)m->n_kernel > 2e5)
         return;
     double *Kt = malloc(m->n_kernel * sizeof *Kt);
     double *F = malloc((size_t)m->s.W * m->s.H * m->s.O * sizeof *F);
