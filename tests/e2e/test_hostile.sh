@@ -458,7 +458,8 @@ test_truncated_shapefile_fails_every_command() {
     run ge eval m.bin p.shp
     expect_rc 1
     expect_error_line "p\.shp: reading layer 'p'"
-    skip "pending for predict: predict_vector.c must fail on an OGR read error (issue 16 item 10)"
     run ge predict m.bin p.shp -o out.csv
     expect_rc 1
+    expect_error_line "p\.shp: reading layer 'p': .*from \.shp file"
+    expect_no_file out.csv
 }
