@@ -7,6 +7,7 @@
 #   make test-valgrind    end-to-end tests under valgrind memcheck
 #   make bench            side-by-side benchmarks against PyTorch and gdal_grid
 #   make bench-accuracy   held-out accuracy against gdal_grid
+#   make bench-fit        fit time and memory against the previous version and gdal_grid
 #   make fuzz             each fuzzer for FUZZ_SECONDS (default 60)
 #   make install PREFIX=/usr/local DESTDIR=   /  make uninstall
 
@@ -28,7 +29,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  ?= $(OPT) -g
 CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -fopenmp -Iinclude $(SANFLAGS)
 LDFLAGS += -fopenmp $(SANFLAGS)
-LDLIBS   = -lcsv $(PKG_LIBS) -lm
+LDLIBS   = -lcsv -lcholmod -llapack -lblas $(PKG_LIBS) -lm
 
 CORE_SRC = $(wildcard src/core/*.c)
 IO_SRC   = $(wildcard src/io/*.c)
@@ -44,7 +45,7 @@ CONF_OBJ = $(BUILD)/tests/conformance/runner.o $(BUILD)/tests/conformance/case.o
 CASES   ?= $(wildcard tests/conformance/*.case)
 
 .PHONY: all test unit conformance e2e test-sanitize test-valgrind bench clean install uninstall \
-  docs docs-check test-docs bench-accuracy
+  docs docs-check test-docs bench-accuracy bench-fit
 
 all: geoembed
 
@@ -96,6 +97,10 @@ test-docs: $(BUILD)/geoembed
 
 bench-accuracy: $(BUILD)/geoembed
 	bench/accuracy/run.sh $(BUILD)/geoembed
+
+# Issue 10's benchmark (20-30 minutes on 2 cores); writes bench/fit/RESULTS.md.
+bench-fit: $(BUILD)/geoembed
+	bench/fit/run.sh $(BUILD)/geoembed
 
 test-sanitize:
 	$(MAKE) BUILD=build/sanitize OPT=-O1 \

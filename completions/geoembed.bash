@@ -17,6 +17,7 @@ _geoembed_arg()
             --wrap) _ge_n=1 _ge_k=choice _ge_c='none x y xy' ;;
             --readout) _ge_n=1 _ge_k=choice _ge_c='bilinear cell' ;;
             --smooth) _ge_n=1 _ge_k=choice _ge_c='auto' ;;
+            --method) _ge_n=1 _ge_k=choice _ge_c='exact gradient' ;;
             --loss) _ge_n=1 _ge_k=choice _ge_c='l1 mse huber' ;;
             --optimizer) _ge_n=1 _ge_k=choice _ge_c='adam sgd' ;;
             *) return 1 ;;
@@ -62,6 +63,7 @@ _geoembed_arg()
             --wrap) _ge_n=1 _ge_k=choice _ge_c='none x y xy' ;;
             --readout) _ge_n=1 _ge_k=choice _ge_c='bilinear cell' ;;
             --smooth) _ge_n=1 _ge_k=choice _ge_c='auto' ;;
+            --method) _ge_n=1 _ge_k=choice _ge_c='exact gradient' ;;
             --loss) _ge_n=1 _ge_k=choice _ge_c='l1 mse huber' ;;
             --optimizer) _ge_n=1 _ge_k=choice _ge_c='adam sgd' ;;
             *) return 1 ;;
@@ -75,12 +77,12 @@ _geoembed_arg()
 _geoembed_options()
 {
     case $1 in
-    fit) _ge_o='--help -h --quiet -q --verbose -v --output -o --x --y --target --delimiter --src-crs -s_srs --crs --layer --where --band --max-samples --strict --size --features --padding --bbox --exterior --wrap --readout --smooth --epochs --lr --loss --huber-delta --optimizer --momentum --batch-size --seed --threads --max-memory --validation --patience --standardize --no-standardize --init --checkpoint-every --resume --progress' ;;
+    fit) _ge_o='--help -h --quiet -q --verbose -v --output -o --x --y --target --delimiter --src-crs -s_srs --crs --layer --where --band --max-samples --strict --size --features --padding --bbox --exterior --wrap --readout --smooth --method --epochs --lr --loss --huber-delta --optimizer --momentum --batch-size --seed --threads --max-memory --validation --patience --standardize --no-standardize --init --checkpoint-every --resume --progress' ;;
     predict) _ge_o='--help -h --quiet -q --verbose -v --output -o --x --y --delimiter --src-crs -s_srs --layer --where --size -ts --bbox -te --threads --max-memory --grid --resolution -tr --of -of --dst-crs -t_srs --co -co' ;;
     eval) _ge_o='--help -h --quiet -q --verbose -v --json --x --y --target --delimiter --src-crs -s_srs --layer --where --band --threads --max-memory --pooled' ;;
     info) _ge_o='--help -h --quiet -q --verbose -v --json --max-memory' ;;
     plot) _ge_o='--help -h --quiet -q --verbose -v --output -o --size --threads --max-memory --samples' ;;
-    cv) _ge_o='--help -h --quiet -q --verbose -v --json --x --y --target --delimiter --src-crs -s_srs --crs --layer --where --band --max-samples --size --features --padding --bbox --exterior --wrap --readout --smooth --epochs --lr --loss --huber-delta --optimizer --momentum --batch-size --seed --threads --max-memory --standardize --no-standardize --progress --folds --pooled --block' ;;
+    cv) _ge_o='--help -h --quiet -q --verbose -v --json --x --y --target --delimiter --src-crs -s_srs --crs --layer --where --band --max-samples --size --features --padding --bbox --exterior --wrap --readout --smooth --method --epochs --lr --loss --huber-delta --optimizer --momentum --batch-size --seed --threads --max-memory --standardize --no-standardize --progress --folds --pooled --block' ;;
     *) return 1 ;;
     esac
 }

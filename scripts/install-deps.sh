@@ -7,6 +7,7 @@ set -eu
 
 pkgs="build-essential make gcc git pkg-config ca-certificates
   libgdal-dev gdal-bin libproj-dev proj-bin libcsv-dev zlib1g-dev
+  libsuitesparse-dev liblapack-dev libblas-dev libopenblas0-openmp
   libcriterion-dev valgrind mandoc man-db bash-completion zsh fish python3"
 bench="python3-torch python3-numpy time"
 

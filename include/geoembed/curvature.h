@@ -6,6 +6,10 @@
 
 #include "geoembed/model.h"
 
+/* Index i + d along an axis of base cells: wrapped, or -1 past the edge of a
+ * clamped axis. */
+int ge_axis_step(int i, int d, int base, int wrap);
+
 /* Returns lambda * energy(F); when dF is not NULL adds lambda * dEnergy/dF. */
 double ge_curvature(const ge_model *m, const double *F, double lambda, double *dF);
 

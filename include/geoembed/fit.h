@@ -34,6 +34,11 @@ typedef struct {
 typedef struct {
     long epochs;
     long patience;        /* 0: no early stopping */
+    /* Without validation: end on the parameters of the lowest training loss
+     * seen (before each step, and after the last), so that more epochs never
+     * give a worse model. Off for the reference, whose last epoch is the
+     * result. */
+    int keep_best;
     const ge_data *valid; /* held-out samples, or NULL */
     /* Called after every epoch (valid is NaN without validation). */
     void (*progress)(void *ctx, long epoch, long epochs, double train, double valid);
@@ -48,7 +53,8 @@ typedef struct {
 } ge_fit_opts;
 
 /* Trains m on d. With validation the model ends holding the parameters of the
- * epoch with the lowest validation loss. Returns -1 when the loss becomes NaN
+ * epoch with the lowest validation loss; with keep_best, without validation,
+ * those of the lowest training loss. Returns -1 when the loss becomes NaN
  * or infinite (divergence); m then holds parameters that must not be saved. */
 int ge_fit(ge_model *m, const ge_data *d, const ge_train_opts *o, const ge_fit_opts *fo,
            ge_fit_result *res, ge_error *err);

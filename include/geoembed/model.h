@@ -83,6 +83,11 @@ void ge_model_init_params(ge_model *m, uint64_t seed);
 static inline int ge_wrap_x(const ge_model *m) { return (m->s.wrap & GE_WRAP_X) != 0; }
 static inline int ge_wrap_y(const ge_model *m) { return (m->s.wrap & GE_WRAP_Y) != 0; }
 
+/* Moves x (and y) by whole periods into the exterior along a wrapped axis:
+ * every representation of the same place (longitude 200 and -160 on a
+ * 360-degree exterior) then reads the same value. Clamped axes are left. */
+void ge_model_wrap_point(const ge_shape *s, double *x, double *y);
+
 /* Raw cell indices of a point (see cell.h); may be outside [0,W) x [0,H). */
 void ge_model_cell(const ge_model *m, double x, double y, int64_t *w, int64_t *h);
 

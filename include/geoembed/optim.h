@@ -9,7 +9,9 @@
 
 #include <stddef.h>
 
-typedef enum { GE_OPT_ADAM = 0, GE_OPT_SGD = 1 } ge_optim_kind;
+/* GE_OPT_EXACT is no optimiser: it marks a model solved exactly (learn.h) in
+ * model files and summaries; ge_optim_new and --optimizer never take it. */
+typedef enum { GE_OPT_ADAM = 0, GE_OPT_SGD = 1, GE_OPT_EXACT = 2 } ge_optim_kind;
 
 typedef struct {
     ge_optim_kind kind;

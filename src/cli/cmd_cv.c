@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "display.h"
 #include "geoembed/crs.h"
+#include "geoembed/folds.h"
 #include "inputs.h"
 #include "json.h"
 #include "metrics.h"
@@ -23,7 +24,7 @@ typedef struct {
     double smooth;
 } fold_result;
 
-static int run_fold(const fit_settings *base, const ge_samples *s, const int *fold, int k,
+static int run_fold(const fit_settings *fs, const ge_samples *s, const int *fold, int k,
                     size_t *tr, size_t *te, fold_result *fr, ge_error *err)
 {
     size_t ntr, nte;
@@ -31,30 +32,14 @@ static int run_fold(const fit_settings *base, const ge_samples *s, const int *fo
     memset(fr, 0, sizeof *fr);
     if (nte == 0 || ntr == 0)
         return 0;
-    fit_settings fs = *base;
-    if (fs.smooth_auto) { /* choose on the training folds only */
-        ge_samples sub = *s;
-        sub.xy = malloc(ntr * 2 * sizeof *sub.xy);
-        sub.y = malloc(ntr * (size_t)s->O * sizeof *sub.y);
-        sub.M = ntr;
-        int bad = !sub.xy || !sub.y;
-        for (size_t i = 0; !bad && i < ntr; i++) {
-            memcpy(sub.xy + 2 * i, s->xy + 2 * tr[i], 2 * sizeof *sub.xy);
-            memcpy(sub.y + i * s->O, s->y + tr[i] * s->O, (size_t)s->O * sizeof *sub.y);
-        }
-        char why[256];
-        bad = bad || choose_smooth(&fs, &sub, NULL, why, sizeof why, err);
-        free(sub.xy);
-        free(sub.y);
-        if (bad)
-            return -1;
-    }
-    fr->smooth = fs.train.smooth;
-    train_job j = {.fs = &fs, .fo = {.epochs = fs.epochs}};
+    /* --smooth auto is chosen on the training folds only, inside ge_learn */
+    train_job j = {.fs = fs,
+                   .fo = {.epochs = fs->epochs, .keep_best = !settings_is_reference(fs)}};
     ge_model m;
-    ge_fit_result res;
+    ge_learn_result res;
     if (train_on(&j, s, tr, ntr, &m, &res, err))
         return -1;
+    fr->smooth = res.smooth;
     double *Kt = malloc(m.n_kernel * sizeof *Kt);
     double *F = malloc((size_t)m.s.W * m.s.H * m.s.O * sizeof *F);
     if (!Kt || !F) {
@@ -77,19 +62,44 @@ static int run_fold(const fit_settings *base, const ge_samples *s, const int *fo
     return 0;
 }
 
-/* Mean over the folds that scored any sample of target o (o == O: all). */
+/* Over the folds that scored any sample of target o (o == O: all), weighted
+ * by their samples: MAE and R^2 as sample-weighted means, RMSE pooled (a fold
+ * of 7 samples must not count as much as one of 700). */
 static metric fold_mean(const ge_samples *s, const fold_result *fr, int K, int o)
 {
     metric mean = {0, 0, 0, 0};
-    int n = 0;
+    double n = 0, sq = 0;
     for (int k = 0; k < K; k++) {
         metric m = o < s->O ? metric_get(&fr[k].acc[o]) : metric_pooled(fr[k].acc, s->O);
         if (!m.n)
             continue;
-        mean.mae += m.mae, mean.rmse += m.rmse, mean.r2 += m.r2, n++;
+        double w = (double)m.n;
+        mean.mae += w * m.mae, sq += w * m.rmse * m.rmse, mean.r2 += w * m.r2, n += w;
     }
-    mean.mae /= n, mean.rmse /= n, mean.r2 /= n;
+    mean.mae /= n, mean.rmse = sqrt(sq / n), mean.r2 /= n;
     return mean;
+}
+
+/* Every fold must hold out samples and train on most of the others: spatial
+ * blocks larger than the data can leave a fold empty or training on a few
+ * samples. An empty fold is an error; a fold that trains on fewer than half
+ * of the samples is said. */
+static int check_folds(const char *cmd, const int *fold, size_t M, int K, double block)
+{
+    size_t count[1000] = {0};
+    for (size_t i = 0; i < M; i++)
+        count[fold[i]]++;
+    for (int k = 0; k < K; k++) {
+        if (count[k] == 0)
+            return runtime_error("%s: fold %d of %d holds no sample: --block %g is too large "
+                                 "for the data; use a smaller --block or fewer --folds",
+                                 cmd, k + 1, K, block);
+        if (M - count[k] < (M + 1) / 2)
+            say(1, "geoembed: %s: warning: fold %d trains on only %zu of %zu samples (--block "
+                   "%g is large for the data)\n",
+                cmd, k + 1, M - count[k], M, block);
+    }
+    return 0;
 }
 
 static void print_text(const ge_samples *s, const fold_result *fr, int K)
@@ -177,8 +187,15 @@ int cmd_cv(cli_args *a)
         goto done;
     }
     ge_assign_folds(s.xy, s.M, (int)K, block, fs.train.seed, fold);
-    say(2, "geoembed: cv: %zu samples, %ld %s folds; grid %dx%d, %ld epochs\n", s.M, K,
-        block > 0 ? "spatial-block" : "random", fs.shape.W, fs.shape.H, fs.epochs);
+    if ((rc = check_folds("cv", fold, s.M, (int)K, block)))
+        goto done;
+    char how[64];
+    if (fs.method == GE_METHOD_EXACT)
+        snprintf(how, sizeof how, "exact solve");
+    else
+        snprintf(how, sizeof how, "%ld epochs", fs.epochs);
+    say(2, "geoembed: cv: %zu samples, %ld %s folds; grid %dx%d, %s\n", s.M, K,
+        block > 0 ? "spatial-block" : "random", fs.shape.W, fs.shape.H, how);
     double t0 = now_seconds();
     for (int k = 0; k < K; k++) {
         if (run_fold(&fs, &s, fold, k, tr, te, &fr[k], &err)) {

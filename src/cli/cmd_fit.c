@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -13,7 +14,9 @@
 #include "geoembed/checkpoint.h"
 #include "geoembed/crs.h"
 #include "geoembed/fit.h"
+#include "geoembed/memory.h"
 #include "geoembed/modelfile.h"
+#include "geoembed/outfile.h"
 #include "inputs.h"
 #include "progress.h"
 #include "settings.h"
@@ -44,12 +47,14 @@ static int inside(const ge_shape *s, double x, double y)
     return x >= s->xmin && x <= s->xmin + s->width && y >= s->ymin && y <= s->ymin + s->height;
 }
 
-/* Drops samples outside the exterior (the library would clamp them). */
+/* Brings samples into a wrapped exterior (longitude 200 is -160 on a
+ * -180..180 globe) and drops those outside it (the library would clamp them). */
 static int keep_inside(const cli_args *a, const ge_shape *sh, ge_samples *s, size_t *skipped)
 {
     size_t k = 0;
     const int O = s->O;
     for (size_t i = 0; i < s->M; i++) {
+        ge_model_wrap_point(sh, &s->xy[2 * i], &s->xy[2 * i + 1]);
         if (!inside(sh, s->xy[2 * i], s->xy[2 * i + 1])) {
             if (a->val[O_STRICT]) {
                 char where[1100];
@@ -99,9 +104,32 @@ static int fit_init_model(const cli_args *a, const ge_samples *s, ge_model *m, g
     if (rc)
         return rc;
     fs->shape = m->s;
-    if (settings_smooth(a, 0, m->s.readout == GE_READOUT_BILINEAR ? init_meta->smooth : 0, fs))
+    if (settings_smooth(a, 0, m->s.readout == GE_READOUT_BILINEAR ? init_meta->smooth : 0, fs) ||
+        settings_method(a, fs))
         return EXIT_USAGE;
     fs->standardize = init_meta->standardized;
+    return 0;
+}
+
+/* Before any data is read: an output that is the input is refused, and one
+ * whose directory cannot take the file fails now rather than after the fit
+ * (checked by creating and dropping the temporary file the save would use;
+ * streams and devices are left to the save). */
+static int check_output(const cli_args *a)
+{
+    const char *out = a->val[O_OUTPUT];
+    ge_error err;
+    struct stat st;
+    if (strcmp(out, "-") == 0)
+        return 0;
+    if (strcmp(a->pos[0], "-") != 0 && ge_output_is_input(out, a->pos[0], &err))
+        return usage_error("fit", "%s", err.msg);
+    if (stat(out, &st) == 0 && !S_ISREG(st.st_mode))
+        return 0;
+    ge_outfile probe;
+    if (ge_outfile_open(&probe, out, &err))
+        return fail_with(&err);
+    ge_outfile_abort(&probe);
     return 0;
 }
 
@@ -138,7 +166,7 @@ static int resolve_crs(const cli_args *a, ge_samples *s, const ge_meta *init, ch
 }
 
 static int fill_meta(ge_meta *meta, const cli_args *a, const ge_samples *s, const fit_settings *fs,
-                     const ge_fit_result *res, size_t skipped)
+                     const ge_learn_result *res, size_t skipped)
 {
     /* Called before training (for checkpoints) and after: replace all but the CRS. */
     char *crs = meta->crs;
@@ -152,18 +180,19 @@ static int fill_meta(ge_meta *meta, const cli_args *a, const ge_samples *s, cons
         return -1;
     meta->loss = fs->train.loss.kind;
     meta->huber_delta = fs->train.loss.delta;
-    meta->optimizer = fs->train.optim.kind;
-    meta->lr = fs->train.optim.lr;
-    meta->smooth = fs->train.smooth;
+    const int exact = fs->method == GE_METHOD_EXACT;
+    meta->optimizer = exact ? GE_OPT_EXACT : fs->train.optim.kind;
+    meta->lr = exact ? 0 : fs->train.optim.lr;
+    meta->smooth = fs->smooth_auto ? res->smooth : fs->train.smooth;
     meta->standardized = fs->standardize;
-    meta->epochs = res->epochs_run;
-    meta->best_epoch = res->best_epoch;
+    meta->epochs = res->fit.epochs_run;
+    meta->best_epoch = res->fit.best_epoch;
     meta->batch_size = fs->train.batch_size;
     meta->seed = fs->train.seed;
     meta->samples = s->M;
     meta->skipped = skipped;
-    meta->train_loss = res->train_loss;
-    meta->valid_loss = res->valid_loss;
+    meta->train_loss = exact ? res->train_loss : res->fit.train_loss;
+    meta->valid_loss = exact ? NAN : res->fit.valid_loss;
     return 0;
 }
 
@@ -241,7 +270,7 @@ int cmd_fit(cli_args *a)
     stop_signal = 0;
     catch_signals(1);
 
-    if ((rc = read_samples(a, a->pos[0], 1, &s)))
+    if ((rc = check_output(a)) || (rc = read_samples(a, a->pos[0], 1, &s)))
         goto done;
     if (stop_signal) {
         rc = interrupted_early();
@@ -284,36 +313,55 @@ int cmd_fit(cli_args *a)
                                ckpath);
             goto done;
         }
-        say(2, "geoembed: fit: resuming after epoch %ld from %s\n", ck.state.epoch, ckpath);
-    } else if (fs.smooth_auto) {
-        char why[256];
-        if (choose_smooth(&fs, &s, &stop_signal, why, sizeof why, &err)) {
-            rc = stop_signal ? interrupted_early() : fail_with(&err);
+        if (ge_checkpoint_check(&ck, &fs.shape, fs.epochs, ckpath, &err)) {
+            rc = fail_with(&err);
             goto done;
         }
-        say(2, "geoembed: fit: chose %s\n", why);
+        say(2, "geoembed: fit: resuming after epoch %ld from %s\n", ck.state.epoch, ckpath);
     }
     const ge_shape *sh = &fs.shape;
+    char smooth[32], how[96];
+    if (fs.smooth_auto)
+        snprintf(smooth, sizeof smooth, "auto");
+    else
+        snprintf(smooth, sizeof smooth, "%g", fs.train.smooth);
+    if (fs.method == GE_METHOD_EXACT)
+        snprintf(how, sizeof how, "exact solve%s",
+                 fs.train.loss.kind == GE_LOSS_MSE ? "" : " (reweighted least squares)");
+    else
+        snprintf(how, sizeof how, "%s lr %g, %ld epochs", ge_optim_name(fs.train.optim.kind),
+                 fs.train.optim.lr, fs.epochs);
     say(2, "geoembed: fit: grid %dx%d cells x %d features, padding %d,%d, wrap %s, readout %s, "
-           "smooth %g; %s, %s lr %g, %ld epochs%s\n",
+           "smooth %s; %s, %s%s\n",
         sh->W, sh->H, sh->N, sh->p0, sh->p1, (const char *[]){"none", "x", "y", "xy"}[sh->wrap],
-        sh->readout == GE_READOUT_CELL ? "cell" : "bilinear", fs.train.smooth,
-        ge_loss_name(fs.train.loss.kind), ge_optim_name(fs.train.optim.kind), fs.train.optim.lr,
-        fs.epochs, fs.standardize ? ", standardised targets" : "");
+        sh->readout == GE_READOUT_CELL ? "cell" : "bilinear", smooth,
+        ge_loss_name(fs.train.loss.kind), how, fs.standardize ? ", standardised targets" : "");
 
     int threads = 1;
 #ifdef _OPENMP
     threads = omp_get_max_threads();
 #endif
-    double bytes = ge_train_memory(sh, s.M, threads, fs.train.optim.kind == GE_OPT_ADAM);
+    double bytes = fs.method == GE_METHOD_EXACT
+                       ? ge_solve_memory(sh, s.M, fs.smooth_auto ? threads : 1)
+                       : ge_train_memory(sh, s.M, threads, fs.train.optim.kind == GE_OPT_ADAM);
     if (bytes > 256e6)
-        say(2, "geoembed: fit: this model needs about %.0f MB of memory to train\n", bytes / 1e6);
+        say(2, "geoembed: fit: this model needs about %.0f MB of memory to %s\n", bytes / 1e6,
+            fs.method == GE_METHOD_EXACT ? "solve" : "train");
+    if (ge_mem_check(bytes, fs.method == GE_METHOD_EXACT ? "the exact solve" : "training", &err)) {
+        rc = fail_with(&err);
+        goto done;
+    }
     progress p;
-    progress_init(&p, fs.epochs, a->val[O_PROGRESS] != NULL, "geoembed: fit");
+    progress_init(&p, fs.method == GE_METHOD_EXACT ? 0 : fs.epochs, a->val[O_PROGRESS] != NULL,
+                  "geoembed: fit");
+    phase_progress pp;
+    phase_progress_init(&pp, "geoembed: fit", a->val[O_PROGRESS] != NULL);
     train_job j = {.fs = &fs, .init = a->val[O_INIT] ? &init : NULL, .validation = fs.validation,
                    .fo = {.epochs = fs.epochs, .patience = fs.patience,
-                          .progress = progress_epoch, .ctx = &p, .stop = &stop_signal}};
-    ge_fit_result res = {0};
+                          .keep_best = !settings_is_reference(&fs),
+                          .progress = progress_epoch, .ctx = &p, .stop = &stop_signal},
+                   .progress = phase_progress_update, .ctx = &pp, .stop = &stop_signal};
+    ge_learn_result res = {0};
     if (stop_signal) {
         rc = interrupted_early();
         goto done;
@@ -332,8 +380,18 @@ int cmd_fit(cli_args *a)
         j.fo.checkpoint_ctx = &cc;
         j.fo.checkpoint_every = every;
     }
+    fit_settings fs_run = fs;
+    if (a->val[O_RESUME])
+        fs_run.smooth_auto = 0; /* the checkpoint's penalty, chosen before */
+    j.fs = &fs_run;
     int frc = train_on(&j, &s, NULL, 0, &m, &res, &err);
     progress_done(&p);
+    phase_progress_done(&pp);
+    if (!frc && fs_run.smooth_auto)
+        say(2, "geoembed: fit: chose smooth %.3g (lowest %s validation error of %d candidates "
+               "from 1e-5 to 1e5)\n",
+            res.smooth, res.folds > 1 ? (res.folds == 5 ? "5-fold" : "3-fold") : "hold-out",
+            res.candidates);
     if (frc) {
         catch_signals(0);
         rc = fail_with(&err);
@@ -350,19 +408,34 @@ int cmd_fit(cli_args *a)
         rc = fail_with(&err);
         goto done;
     }
-    say(2, "geoembed: fit: wrote %s: %ld epochs, training loss %.6g", a->val[O_OUTPUT],
-        res.epochs_run, res.train_loss);
-    if (!isnan(res.valid_loss))
-        say(2, ", validation loss %.6g (best epoch %ld)", res.valid_loss, res.best_epoch);
+    if (fs.method == GE_METHOD_EXACT)
+        say(2, "geoembed: fit: wrote %s: exact solve, training loss %.6g, objective %.6g "
+               "(standardised units)",
+            a->val[O_OUTPUT], res.train_loss, res.objective);
+    else
+        say(2, "geoembed: fit: wrote %s: %ld epochs, training loss %.6g, objective %.6g "
+               "(standardised units)",
+            a->val[O_OUTPUT], res.fit.epochs_run, res.fit.train_loss, res.objective);
+    if (!isnan(res.fit.valid_loss))
+        say(2, ", validation loss %.6g (best epoch %ld)", res.fit.valid_loss, res.fit.best_epoch);
     say(2, ", %.1fs\n", now_seconds() - t0);
+    if (res.ridge > 0)
+        say(1, "geoembed: fit: warning: the system was singular (too few samples for the "
+               "penalty to fix the field); a ridge of %.3g was added\n",
+            res.ridge);
     rc = EXIT_OK;
-    if (res.stopped == 1) {
-        say(1, "geoembed: fit: interrupted after epoch %ld; saved the model so far%s\n",
-            res.epochs_run, j.fo.checkpoint ? " (continue with --resume)" : "");
+    if (res.search_stopped || res.fit.stopped == 1) {
+        if (res.search_stopped)
+            say(1, "geoembed: fit: interrupted while choosing --smooth; saved the model of the "
+                   "best penalty so far (%g)\n",
+                res.smooth);
+        else
+            say(1, "geoembed: fit: interrupted after epoch %ld; saved the model so far%s\n",
+                res.fit.epochs_run, j.fo.checkpoint ? " (continue with --resume)" : "");
         rc = stop_signal == SIGTERM ? EXIT_SIGTERM : EXIT_SIGINT;
     } else if (j.fo.checkpoint) {
         remove(ckpath); /* finished: the checkpoint is stale */
-    } else if (res.stopped == 2) {
+    } else if (res.fit.stopped == 2) {
         say(2, "geoembed: fit: stopped early after %ld epochs without improvement\n",
             fs.patience);
     }

@@ -115,10 +115,14 @@ static void info_text(const char *path, const ge_model *m, const ge_meta *t, con
     text_string(f, t->source);
     printf(", %llu samples (%llu skipped)\n", (unsigned long long)t->samples,
            (unsigned long long)t->skipped);
-    printf("  training:    %ld epochs, loss %s, %s lr %g, smooth %g, batch %s, seed %llu\n",
-           t->epochs, ge_loss_name((ge_loss_kind)t->loss),
-           ge_optim_name((ge_optim_kind)t->optimizer), t->lr, t->smooth,
-           t->batch_size ? "mini" : "full", (unsigned long long)t->seed);
+    if (t->optimizer == GE_OPT_EXACT)
+        printf("  training:    exact solve, loss %s, smooth %g\n",
+               ge_loss_name((ge_loss_kind)t->loss), t->smooth);
+    else
+        printf("  training:    %ld epochs, loss %s, %s lr %g, smooth %g, batch %s, seed %llu\n",
+               t->epochs, ge_loss_name((ge_loss_kind)t->loss),
+               ge_optim_name((ge_optim_kind)t->optimizer), t->lr, t->smooth,
+               t->batch_size ? "mini" : "full", (unsigned long long)t->seed);
     printf("  final loss:  training %.6g", t->train_loss);
     if (!isnan(t->valid_loss))
         printf(", validation %.6g (best epoch %ld)", t->valid_loss, t->best_epoch);

@@ -59,7 +59,8 @@ const opt_spec opt_table[] = {
     {O_SIZE, "--size", 1, "COLS,ROWS", C_PREDICT, NULL, "grid size in pixels"},
     {O_SIZE, "--size", 1, "WIDTH,HEIGHT", C_PLOT, NULL, "picture size in pixels (default 800 wide)"},
     {O_SIZE, "-ts", 2, "COLS ROWS", C_PREDICT, NULL, NULL},
-    {O_FEATURES, "--features", 1, "N", TRAIN, NULL, "features per cell (default 4)"},
+    {O_FEATURES, "--features", 1, "N", TRAIN, NULL,
+     "features per cell (default 4, or the number of targets when larger)"},
     {O_PADDING, "--padding", 1, "P[,Q]", TRAIN, NULL,
      "kernel reach in cells along x (and y) (default 1)"},
     {O_BBOX, "--bbox", 1, "XMIN,YMIN,XMAX,YMAX", TRAIN, NULL,
@@ -77,7 +78,12 @@ const opt_spec opt_table[] = {
     {O_SMOOTH, "--smooth", 1, "LAMBDA", TRAIN, "auto",
      "curvature penalty weight, or auto (default auto; 0 is the reference)"},
 
-    {O_EPOCHS, "--epochs", 1, "E", TRAIN, NULL, "training epochs (default 300)"},
+    {O_METHOD, "--method", 1, "METHOD", TRAIN, "exact gradient",
+     "exact: solve the default model's normal equations (default); gradient: epochs of "
+     "--optimizer (the default when --readout cell --smooth 0, --init or any of --epochs --lr "
+     "--optimizer --momentum --batch-size --validation --patience --checkpoint-every --resume "
+     "is given)"},
+    {O_EPOCHS, "--epochs", 1, "E", TRAIN, NULL, "gradient training epochs (default 300)"},
     {O_LR, "--lr", 1, "LR", TRAIN, NULL, "learning rate (default 0.05 adam, 0.01 sgd)"},
     {O_LOSS, "--loss", 1, "LOSS", TRAIN, "l1 mse huber",
      "l1, mse or huber (default mse; the reference uses l1)"},

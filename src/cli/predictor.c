@@ -48,6 +48,7 @@ void predictor_free(predictor *p)
 int predictor_at(const predictor *p, double x, double y, double *out)
 {
     const ge_shape *s = &p->m.s;
+    ge_model_wrap_point(s, &x, &y);
     if (!(x >= s->xmin && x <= s->xmin + s->width && y >= s->ymin && y <= s->ymin + s->height)) {
         for (int o = 0; o < s->O; o++)
             out[o] = NAN;

@@ -1,6 +1,7 @@
 /* Progress lines and bars for fit and cv. */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -108,4 +109,35 @@ void counter_done(counter *c)
         fflush(stderr);
     }
     c->drawn = 0;
+}
+
+void phase_progress_init(phase_progress *p, const char *prefix, int forced)
+{
+    memset(p, 0, sizeof *p);
+    p->prefix = prefix;
+    p->forced = forced;
+}
+
+void phase_progress_update(void *ctx, const char *phase, long done, long total)
+{
+    phase_progress *p = ctx;
+    char label[sizeof p->label];
+    snprintf(label, sizeof label, "%s: %s", p->prefix, phase);
+    if (!p->started || strcmp(label, p->label) != 0) {
+        if (p->started)
+            counter_done(&p->c);
+        memcpy(p->label, label, sizeof label);
+        counter_init(&p->c, p->label, "solves");
+        if (p->forced && g_level >= 2)
+            p->c.live = 1;
+        p->started = 1;
+    }
+    counter_update(&p->c, (double)done, (double)total);
+}
+
+void phase_progress_done(phase_progress *p)
+{
+    if (p->started)
+        counter_done(&p->c);
+    p->started = 0;
 }

@@ -52,9 +52,14 @@ static int resolve_exterior(const cli_args *a, const ge_samples *s, fit_settings
     double b[4];
     bounds(s, b);
     if (fs->geographic && b[2] - b[0] > 180) {
-        sh->xmin = -180, sh->ymin = -90, sh->width = 360, sh->height = 180;
-        append(fs, "%sexterior: the globe (samples span %.0f degrees of longitude)", "",
-               b[2] - b[0]);
+        /* longitudes 0..360 (the climate and ocean convention) keep their
+         * convention; anything else is -180..180 */
+        int east = b[0] >= 0 && b[2] > 180;
+        sh->xmin = east ? 0 : -180, sh->ymin = -90, sh->width = 360, sh->height = 180;
+        append(fs, east ? "%sexterior: the globe, longitudes 0 to 360 (samples span %.0f degrees "
+                          "of longitude)"
+                        : "%sexterior: the globe (samples span %.0f degrees of longitude)",
+               "", b[2] - b[0]);
         return 0;
     }
     double w = b[2] - b[0], h = b[3] - b[1];
@@ -123,6 +128,33 @@ int settings_training(const cli_args *a, const ge_samples *s, fit_settings *fs)
     return 0;
 }
 
+/* Options that only gradient training uses. */
+static const opt_id gradient_opts[] = {O_OPTIMIZER, O_EPOCHS, O_LR, O_MOMENTUM, O_BATCH_SIZE,
+                                       O_VALIDATION, O_PATIENCE, O_CHECKPOINT_EVERY, O_RESUME,
+                                       O_INIT};
+
+int settings_is_reference(const fit_settings *fs)
+{
+    return fs->shape.readout == GE_READOUT_CELL && !fs->smooth_auto && fs->train.smooth == 0;
+}
+
+int settings_method(const cli_args *a, fit_settings *fs)
+{
+    opt_id given = O_COUNT;
+    for (size_t i = 0; i < sizeof gradient_opts / sizeof *gradient_opts; i++)
+        if (a->val[gradient_opts[i]] && given == O_COUNT)
+            given = gradient_opts[i];
+    int def = given != O_COUNT || settings_is_reference(fs) ? GE_METHOD_GRADIENT : GE_METHOD_EXACT;
+    int method;
+    if (arg_choice(a, O_METHOD, "exact gradient", def, &method))
+        return EXIT_USAGE;
+    if (method == GE_METHOD_EXACT && given != O_COUNT)
+        return usage_error(a->cmd_name, "%s applies to gradient training, not --method exact",
+                           opt_long_name(given));
+    fs->method = (ge_method)method;
+    return 0;
+}
+
 int settings_smooth(const cli_args *a, int auto_default, double def, fit_settings *fs)
 {
     const char *v = a->val[O_SMOOTH];
@@ -159,7 +191,9 @@ int settings_resolve(const cli_args *a, const ge_samples *s, int geographic, fit
         default_size(s, sh, fs);
     }
     long N;
-    if (arg_long(a, O_FEATURES, 4, 1, 4096, &N))
+    /* The exact solve stores a field per target in the embedding: at least
+     * one feature per target. */
+    if (arg_long(a, O_FEATURES, s->O > 4 ? s->O : 4, 1, 4096, &N))
         return EXIT_USAGE;
     sh->N = (int)N;
     if (a->val[O_PADDING]) {
@@ -184,8 +218,12 @@ int settings_resolve(const cli_args *a, const ge_samples *s, int geographic, fit
     sh->wrap = (ge_wrap)wrap;
     sh->readout = (ge_readout)readout;
     sh->O = s->O;
-    if (settings_smooth(a, readout == GE_READOUT_BILINEAR, 0.0, fs))
+    if (settings_smooth(a, readout == GE_READOUT_BILINEAR, 0.0, fs) || settings_method(a, fs))
         return EXIT_USAGE;
+    if (fs->method == GE_METHOD_EXACT && sh->N < sh->O)
+        return usage_error(a->cmd_name, "the exact solve needs --features of at least the %d "
+                                        "targets, got %d (or use --method gradient)",
+                           sh->O, sh->N);
     ge_error err;
     if (ge_shape_check(sh, &err))
         return usage_error(a->cmd_name, "%s", err.msg);

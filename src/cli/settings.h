@@ -4,6 +4,7 @@
 #ifndef GEOEMBED_CLI_SETTINGS_H
 #define GEOEMBED_CLI_SETTINGS_H
 
+#include "geoembed/learn.h"
 #include "geoembed/model.h"
 #include "geoembed/samples.h"
 #include "geoembed/train.h"
@@ -12,6 +13,7 @@
 typedef struct {
     ge_shape shape;
     ge_train_opts train;
+    ge_method method; /* exact solve or gradient training (settings_method) */
     long epochs, patience;
     double validation;
     int standardize;
@@ -25,6 +27,13 @@ typedef struct {
 int settings_resolve(const cli_args *a, const ge_samples *s, int geographic, fit_settings *fs);
 /* Training options only (for --init, where the shape comes from the model). */
 int settings_training(const cli_args *a, const ge_samples *s, fit_settings *fs);
+/* --method, or what the other options imply: gradient training for the
+ * reference (--readout cell --smooth 0), for --init, and when an option of
+ * gradient training is given; else the exact solve. Returns 0 or EXIT_USAGE. */
+int settings_method(const cli_args *a, fit_settings *fs);
+/* The reference mode (--readout cell --smooth 0): its last epoch is the
+ * result, as in torch_geopooling. */
+int settings_is_reference(const fit_settings *fs);
 /* --smooth LAMBDA|auto with the given default when absent. */
 int settings_smooth(const cli_args *a, int auto_default, double def, fit_settings *fs);
 

@@ -3,15 +3,15 @@
 
 #include "geoembed/curvature.h"
 
-/* Neighbour along an axis, or -1 where a clamped axis has none. */
-static int step(int i, int d, int base, int wrap)
+int ge_axis_step(int i, int d, int base, int wrap)
 {
     int j = i + d;
     if (j >= 0 && j < base)
         return j;
     if (!wrap)
         return -1;
-    return j < 0 ? j + base : j - base;
+    j %= base;
+    return j < 0 ? j + base : j;
 }
 
 double ge_curvature(const ge_model *m, const double *F, double lambda, double *dF)
@@ -22,9 +22,9 @@ double ge_curvature(const ge_model *m, const double *F, double lambda, double *d
     double energy = 0;
 #define AT(w, h) (((size_t)(w) * H + (h)) * O + o)
     for (int w = 0; w < W; w++) {
-        int wm = step(w, -1, W, wx), wp = step(w, 1, W, wx);
+        int wm = ge_axis_step(w, -1, W, wx), wp = ge_axis_step(w, 1, W, wx);
         for (int h = 0; h < H; h++) {
-            int hm = step(h, -1, H, wy), hp = step(h, 1, H, wy);
+            int hm = ge_axis_step(h, -1, H, wy), hp = ge_axis_step(h, 1, H, wy);
             for (int o = 0; o < O; o++) {
                 if (wm >= 0 && wp >= 0 && W >= 3) {
                     double d = F[AT(wp, h)] - 2 * F[AT(w, h)] + F[AT(wm, h)];

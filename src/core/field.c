@@ -4,6 +4,24 @@
 
 #include "geoembed/model.h"
 
+static double wrap_into(double v, double lo, double size)
+{
+    if (!(v < lo || v > lo + size) || !isfinite(v))
+        return v;
+    double t = fmod(v - lo, size);
+    if (t < 0)
+        t += size;
+    return lo + t;
+}
+
+void ge_model_wrap_point(const ge_shape *s, double *x, double *y)
+{
+    if (s->wrap & GE_WRAP_X)
+        *x = wrap_into(*x, s->xmin, s->width);
+    if (s->wrap & GE_WRAP_Y)
+        *y = wrap_into(*y, s->ymin, s->height);
+}
+
 void ge_field(const ge_model *m, const double *Kt, double *F)
 {
     const int W = m->s.W, H = m->s.H, O = m->s.O;

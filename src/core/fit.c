@@ -70,9 +70,19 @@ int ge_fit(ge_model *m, const ge_data *d, const ge_train_opts *o, const ge_fit_o
     }
     memcpy(st.best, m->params, m->n_params * sizeof *st.best);
     int rc = 0;
+    const int keep_best = fo->keep_best && !fo->valid;
+    double *before = NULL;
     if (fo->resume && (rc = restore(t, fo->resume, &st, m->n_params, err)))
         goto done;
+    if (keep_best)
+        before = malloc(m->n_params * sizeof *before);
+    if (keep_best && !before) {
+        rc = ge_fail(err, "out of memory");
+        goto done;
+    }
     for (long e = st.epoch + 1; e <= fo->epochs; e++) {
+        if (keep_best) /* the loss of this epoch is that of these parameters */
+            memcpy(before, m->params, m->n_params * sizeof *before);
         double train = ge_trainer_epoch(t);
         double valid = fo->valid ? ge_data_loss(m, fo->valid, &o->loss) : NAN;
         st.epoch = e;
@@ -87,7 +97,14 @@ int ge_fit(ge_model *m, const ge_data *d, const ge_train_opts *o, const ge_fit_o
         /* The loss before the step belongs to the parameters of the previous
          * epoch; the validation loss to the parameters after it. */
         double score = fo->valid ? valid : train;
-        if (score < st.best_score || !fo->valid) {
+        if (keep_best) {
+            if (train < st.best_score) { /* parameters before this epoch's step */
+                st.best_score = train;
+                st.res.best_epoch = e - 1;
+                memcpy(st.best, before, m->n_params * sizeof *st.best);
+            }
+            st.res.train_loss = train;
+        } else if (score < st.best_score || !fo->valid) {
             st.best_score = score;
             st.since_best = 0;
             st.res.best_epoch = e;
@@ -118,10 +135,22 @@ int ge_fit(ge_model *m, const ge_data *d, const ge_train_opts *o, const ge_fit_o
     }
     if (fo->valid && !rc)
         memcpy(m->params, st.best, m->n_params * sizeof *st.best);
-    if (!fo->valid && rc == 0)
+    if (keep_best && !rc && st.res.epochs_run > 0) {
+        /* the last step's result against the best before it */
+        double last = ge_trainer_loss(t, NULL, 0, 0);
+        if (last <= st.best_score || !isfinite(st.best_score)) {
+            st.res.best_epoch = st.res.epochs_run;
+            st.res.train_loss = last;
+        } else {
+            memcpy(m->params, st.best, m->n_params * sizeof *st.best);
+            st.res.train_loss = st.best_score;
+        }
+    } else if (!fo->valid && rc == 0) {
         st.res.best_epoch = st.res.epochs_run;
+    }
 done:
     *res = st.res;
+    free(before);
     free(st.best);
     ge_trainer_free(t);
     return rc;

@@ -79,7 +79,7 @@ void ge_optim_step(ge_optim *opt, double *p, const double *g)
         sgd_step(opt, p, g);
 }
 
-static const char *const names[] = {"adam", "sgd"};
+static const char *const names[] = {"adam", "sgd", "exact"};
 
 const char *ge_optim_name(ge_optim_kind k)
 {
@@ -88,7 +88,7 @@ const char *ge_optim_name(ge_optim_kind k)
 
 int ge_optim_parse(const char *name)
 {
-    for (unsigned i = 0; i < sizeof names / sizeof *names; i++)
+    for (unsigned i = 0; i <= GE_OPT_SGD; i++) /* optimisers only */
         if (strcmp(name, names[i]) == 0)
             return (int)i;
     return -1;

@@ -25,15 +25,6 @@
 #define FD_RTOL 1e-6
 #define FD_ATOL 1e-9
 
-static void set_threads(int n)
-{
-#ifdef _OPENMP
-    omp_set_num_threads(n);
-#else
-    (void)n;
-#endif
-}
-
 typedef struct {
     ge_shape s;
     size_t M;
@@ -231,7 +222,7 @@ static size_t check_gradient_of(ge_model *m, const problem *p, const ge_train_op
      * across threads); the probes, which only evaluate the loss, run on one
      * thread: a forward pass gives the same bits on any thread count, and
      * thousands of tiny parallel regions would dominate the run time. */
-    set_threads(2);
+    ut_set_threads(2);
     ge_trainer *t = ge_trainer_new(m, &p->d, o, &err);
     cr_assert_not_null(t, "%s: %s", what, err.msg);
     if (!idx)
@@ -246,7 +237,7 @@ static size_t check_gradient_of(ge_model *m, const problem *p, const ge_train_op
     char *touched = malloc((size_t)W * H);
     touched_cells(m, p, idx, n, touched);
     size_t nonzero_checked = 0;
-    set_threads(1);
+    ut_set_threads(1);
     if (!which)
         nwhich = m->n_params;
     for (size_t wi = 0; wi < nwhich; wi++) {
@@ -276,7 +267,7 @@ static size_t check_gradient_of(ge_model *m, const problem *p, const ge_train_op
         }
     }
     /* the gradient left in the trainer is unchanged by the probes' forward passes */
-    set_threads(2);
+    ut_set_threads(2);
     L = ge_trainer_loss(t, idx, n, 1);
     cr_assert_eq(memcmp(g, ge_trainer_grad(t), m->n_params * sizeof *g), 0,
                  "%s: gradient not reproducible", what);
@@ -462,9 +453,9 @@ Test(gradcheck, threaded_backward)
     ge_train_opts o = {.loss = {GE_LOSS_MSE, 1.0}, .optim = ge_optim_defaults(GE_OPT_ADAM),
                        .smooth = 0.05};
 
-    set_threads(1);
+    ut_set_threads(1);
     ge_trainer *t1 = ge_trainer_new(&m, &p.d, &o, NULL);
-    set_threads(2);
+    ut_set_threads(2);
     ge_trainer *t2 = ge_trainer_new(&m, &p.d, &o, NULL);
     cr_assert(t1 && t2);
     double l1 = ge_trainer_loss(t1, NULL, 0, 1), l2 = ge_trainer_loss(t2, NULL, 0, 1);

@@ -15,15 +15,6 @@
 #include "geoembed/train.h"
 #include "unit.h"
 
-static void set_threads(int n)
-{
-#ifdef _OPENMP
-    omp_set_num_threads(n);
-#else
-    (void)n;
-#endif
-}
-
 /* ---- initialisation ---------------------------------------------------- */
 
 Test(train, init_params_seeded_and_bounded)
@@ -201,7 +192,7 @@ static double train(ge_model *m, const ge_shape *s, const field_data *fd,
 {
     ut_model(m, s);
     ge_model_init_params(m, 5);
-    set_threads(threads);
+    ut_set_threads(threads);
     ge_error err = {{0}};
     ge_trainer *t = ge_trainer_new(m, &fd->d, o, &err);
     cr_assert_not_null(t, "%s", err.msg);
@@ -478,7 +469,7 @@ Test(train, reduces_loss_smooth_model)
 
 Test(train, early_stopping_keeps_the_best_epoch)
 {
-    set_threads(1);
+    ut_set_threads(1);
     ge_model m;
     ge_shape s = ut_shape(12, 10, 2, 1, 1, 1, 0, 0, 12, 10, GE_WRAP_NONE, GE_READOUT_BILINEAR);
     ut_model(&m, &s);
@@ -509,4 +500,54 @@ Test(train, early_stopping_keeps_the_best_epoch)
     double now = ge_data_loss(&m, &v, &o.loss);
     UT_ASSERT_CLOSE(now, res.valid_loss, 1e-12, 0, "validation loss of the kept parameters");
     ge_model_free(&m);
+}
+
+/* Training losses as the epochs report them. */
+typedef struct {
+    double min;
+} loss_log;
+
+static void log_loss(void *ctx, long epoch, long epochs, double train, double valid)
+{
+    (void)epoch, (void)epochs, (void)valid;
+    loss_log *l = ctx;
+    if (train < l->min)
+        l->min = train;
+}
+
+Test(train, keep_best_never_ends_on_a_worse_model)
+{
+    /* a learning rate so large that the loss jumps around: the last epoch is
+     * worse than the best, and keep_best ends on the best */
+    ut_set_threads(1);
+    field_data fd;
+    make_data(&fd, SMALL_M, 4);
+    ge_shape s = small_shape(GE_READOUT_BILINEAR);
+    ge_train_opts o = default_opts(GE_LOSS_MSE, 0.1, 0, 0);
+    o.optim.lr = 2.0;
+    double last_kept[2];
+    for (int keep = 0; keep < 2; keep++) {
+        ge_model m;
+        ut_model(&m, &s);
+        ge_model_init_params(&m, 5);
+        loss_log l = {INFINITY};
+        ge_fit_opts fo = {.epochs = 40, .keep_best = keep, .progress = log_loss, .ctx = &l};
+        ge_fit_result res;
+        ge_error err;
+        cr_assert_eq(ge_fit(&m, &fd.d, &o, &fo, &res, &err), 0, "%s", err.msg);
+        ge_trainer *t = ge_trainer_new(&m, &fd.d, &o, &err);
+        cr_assert(t, "%s", err.msg);
+        last_kept[keep] = ge_trainer_loss(t, NULL, 0, 0);
+        ge_trainer_free(t);
+        if (keep) {
+            cr_assert_leq(last_kept[1], l.min * (1 + 1e-12), "kept %g, best seen %g",
+                          last_kept[1], l.min);
+            UT_ASSERT_CLOSE(res.train_loss, last_kept[1], 1e-12, 0, "reported loss");
+        } else {
+            cr_assert_gt(last_kept[0], 1.5 * l.min, "the setup must end worse than its best "
+                                                    "(last %g, best %g)", last_kept[0], l.min);
+        }
+        ge_model_free(&m);
+    }
+    free_data(&fd);
 }

@@ -11,6 +11,19 @@
 
 #include "geoembed/model.h"
 #include "geoembed/rng.h"
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* Threads of the OpenMP loops that follow. */
+static inline void ut_set_threads(int n)
+{
+#ifdef _OPENMP
+    omp_set_num_threads(n);
+#else
+    (void)n;
+#endif
+}
 
 /* |a - b| <= rtol * max(|a|, |b|) + atol */
 static inline int ut_close(double a, double b, double rtol, double atol)

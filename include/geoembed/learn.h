@@ -1,0 +1,78 @@
+/* The fitting policy behind one call: samples + settings -> model.
+ *
+ * ge_learn standardises the targets, chooses the curvature penalty by
+ * cross-validation when asked (--smooth auto), and fits the model either
+ * exactly (the default model's normal equations, solve.h; robust losses by
+ * iteratively reweighted least squares through the same solver) or by
+ * gradient training (fit.h: the reference mode, or when asked for). The
+ * command line only reads options and data and calls it; cv and the
+ * distributed driver reuse it. */
+#ifndef GEOEMBED_LEARN_H
+#define GEOEMBED_LEARN_H
+
+#include <signal.h>
+#include <stddef.h>
+
+#include "geoembed/fit.h"
+
+typedef enum {
+    GE_METHOD_EXACT = 0,    /* sparse normal equations (default model) */
+    GE_METHOD_GRADIENT = 1, /* epochs of Adam/SGD (reference mode, or asked for) */
+} ge_method;
+
+typedef struct {
+    ge_method method;
+    ge_train_opts train; /* loss (both methods); optimiser, epochs... (gradient) */
+    int smooth_auto;     /* choose train.smooth by cross-validation */
+    int folds;           /* for smooth auto: 0 = by data size (see ge_learn_folds) */
+    int standardize;     /* targets to zero mean, unit variance */
+    const ge_model *init; /* gradient: start from this model (params, standardisation) */
+    double validation;    /* gradient: fraction held out for early stopping */
+    ge_fit_opts fit;      /* gradient: epochs, patience, progress, checkpoints */
+    /* Progress of the penalty search and the solve: phase name, steps done
+     * of total (called from one thread at a time). */
+    void (*progress)(void *ctx, const char *phase, long done, long total);
+    void *ctx;
+    volatile sig_atomic_t *stop; /* when set: the search ends with the best so far */
+} ge_learn_opts;
+
+typedef struct {
+    double smooth;       /* the penalty used (chosen, or as given) */
+    int folds;           /* folds of the search (1: a 25% hold-out), 0 without one */
+    int candidates;      /* penalties tried */
+    double cv_loss;      /* mean absolute held-out error of the chosen penalty
+                          * (standardised units) */
+    int search_stopped;  /* the search was cut short by *stop */
+    double train_loss;   /* mean loss on the samples (standardised units) */
+    double objective;    /* train_loss + penalty */
+    double ridge;        /* exact: diagonal ridge added to a singular system, else 0 */
+    int irls;            /* exact, robust loss: reweighting iterations of the final fit */
+    ge_fit_result fit;   /* gradient: the epoch loop's result */
+} ge_learn_result;
+
+/* Bytes an exact fit of this shape on M samples needs, with the penalty
+ * search on this many threads (each holds a solver): for the estimate fit
+ * prints before it allocates. */
+double ge_solve_memory(const ge_shape *s, size_t M, int threads);
+
+/* Folds of the penalty search for M samples: 5 up to 2000, 3 up to 5000,
+ * else one 25% hold-out (returned as 1). */
+int ge_learn_folds(size_t M);
+
+/* Fits a model of this shape (N >= O for the exact method; ignored with
+ * o->init, whose copy is trained) to the M samples xy[M][2], y[M][O] in the
+ * targets' units, into m (free with ge_model_free). Returns 0, or -1 with err
+ * (m then holds nothing). */
+int ge_learn(const ge_shape *shape, const double *xy, const double *y, size_t M,
+             const ge_learn_opts *o, ge_model *m, ge_learn_result *r, ge_error *err);
+
+/* The penalty search alone, on standardised targets ys[M][O]: the value with
+ * the lowest K-fold mean absolute held-out error (fits with o->train.loss). */
+int ge_choose_smooth(const ge_model *m, const double *xy, const double *ys, size_t M,
+                     const ge_learn_opts *o, ge_learn_result *r, ge_error *err);
+
+/* Mean and population standard deviation of each target (std 1 where it is 0);
+ * -1 with err when they overflow. */
+int ge_standardize(const double *y, size_t M, int O, double *mean, double *std, ge_error *err);
+
+#endif

@@ -1,0 +1,496 @@
+/* The default model's normal equations, factorised with CHOLMOD (see solve.h).
+ *
+ * The matrix is stored as its upper triangle in compressed columns, with the
+ * pattern of the 13-point thin-plate stencil (which holds every pair of cells a
+ * bilinear read-out couples), so that the symbolic analysis is done once for
+ * the grid and every data term and penalty only refills the values. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <suitesparse/cholmod.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "geoembed/curvature.h"
+#include "geoembed/solve.h"
+
+struct ge_solver {
+    int W, H, wx, wy;
+    size_t ncell;
+    double scale; /* lambda -> lambda' (per unit of data weight) */
+    cholmod_common c;
+    cholmod_sparse *S; /* upper triangle; x = a + mu q (+ ridge on the diagonal) */
+    cholmod_factor *L;
+    double *q, *a;   /* values of Q and of A'DA, aligned with S->x */
+    size_t *diag;    /* position of each diagonal entry in S->x */
+    double dsum;     /* sum of the data weights */
+    double ridge;
+    size_t M;
+    size_t (*cell)[4]; /* read-out cells and weights of each sample */
+    double (*wgt)[4];
+};
+
+/* CHOLMOD opens OpenMP teams of its own (of 4 threads, fixed when it was
+ * built), and an OpenMP BLAS follows the thread count of the caller; on a busy
+ * 2-core machine their waiting made a factorisation 30x slower. Each solver
+ * call runs on one thread (no active teams, one thread for the BLAS: an
+ * OpenMP OpenBLAS expects every thread it asks for, so inactive teams alone
+ * would leave it waiting for itself), and learn.c spreads independent solves
+ * over the threads instead. Inside a team nested teams are inactive already. */
+typedef struct {
+    int levels, threads;
+} serial_state;
+
+static serial_state serial_begin(void)
+{
+    serial_state st = {-1, -1};
+#ifdef _OPENMP
+    if (!omp_in_parallel()) {
+        st.levels = omp_get_max_active_levels();
+        st.threads = omp_get_max_threads();
+        omp_set_max_active_levels(0);
+        omp_set_num_threads(1);
+    }
+#endif
+    return st;
+}
+
+static void serial_end(serial_state st)
+{
+#ifdef _OPENMP
+    if (st.levels >= 0) {
+        omp_set_max_active_levels(st.levels);
+        omp_set_num_threads(st.threads);
+    }
+#else
+    (void)st;
+#endif
+}
+
+/* Position of entry (i, j), i <= j, in the upper-triangular pattern. */
+static size_t at(const cholmod_sparse *S, size_t i, size_t j)
+{
+    const int *p = S->p, *r = S->i;
+    for (int k = p[j]; k < p[j + 1]; k++)
+        if ((size_t)r[k] == i)
+            return (size_t)k;
+    abort(); /* the stencil holds every pair by construction */
+}
+
+/* Adds c * (sum_k v_k f_{idx_k})^2 to the quadratic form with values x. */
+static void add_square(const cholmod_sparse *S, double *x, const size_t *idx, const double *v,
+                       int n, double c)
+{
+    for (int k = 0; k < n; k++)
+        for (int l = 0; l < n; l++)
+            if (idx[k] <= idx[l])
+                x[at(S, idx[k], idx[l])] += c * v[k] * v[l];
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* The pattern: for each cell the cells within the 13-point stencil (wrapped
+ * where the axis wraps) with an index no larger, sorted, without repeats. */
+static cholmod_sparse *stencil_pattern(ge_solver *s)
+{
+    static const int off[13][2] = {{0, 0},  {1, 0},  {-1, 0}, {0, 1},  {0, -1},
+                                   {2, 0},  {-2, 0}, {0, 2},  {0, -2}, {1, 1},
+                                   {1, -1}, {-1, 1}, {-1, -1}};
+    size_t n = s->ncell;
+    cholmod_sparse *S = cholmod_allocate_sparse(n, n, n * 13, 1, 1, 1, CHOLMOD_REAL, &s->c);
+    if (!S)
+        return NULL;
+    int *p = S->p, *r = S->i, nz = 0;
+    for (int w = 0; w < s->W; w++)
+        for (int h = 0; h < s->H; h++) {
+            int j = w * s->H + h, rows[13], nr = 0;
+            p[j] = nz;
+            for (int k = 0; k < 13; k++) {
+                int ww = ge_axis_step(w, off[k][0], s->W, s->wx);
+                int hh = ge_axis_step(h, off[k][1], s->H, s->wy);
+                if (ww < 0 || hh < 0)
+                    continue;
+                int i = ww * s->H + hh;
+                if (i <= j)
+                    rows[nr++] = i;
+            }
+            qsort(rows, (size_t)nr, sizeof *rows, cmp_int);
+            for (int k = 0; k < nr; k++)
+                if (k == 0 || rows[k] != rows[k - 1])
+                    r[nz++] = rows[k];
+        }
+    p[n] = nz;
+    return S;
+}
+
+/* Q: the terms of ge_curvature (curvature.c), each as a square. */
+static void fill_penalty(ge_solver *s)
+{
+    const int W = s->W, H = s->H;
+    for (int w = 0; w < W; w++) {
+        int wm = ge_axis_step(w, -1, W, s->wx), wp = ge_axis_step(w, 1, W, s->wx);
+        for (int h = 0; h < H; h++) {
+            int hm = ge_axis_step(h, -1, H, s->wy), hp = ge_axis_step(h, 1, H, s->wy);
+#define C(a, b) ((size_t)(a) * H + (size_t)(b))
+            if (wm >= 0 && wp >= 0 && W >= 3)
+                add_square(s->S, s->q, (size_t[]){C(wp, h), C(w, h), C(wm, h)},
+                           (double[]){1, -2, 1}, 3, 1.0);
+            if (hm >= 0 && hp >= 0 && H >= 3)
+                add_square(s->S, s->q, (size_t[]){C(w, hp), C(w, h), C(w, hm)},
+                           (double[]){1, -2, 1}, 3, 1.0);
+            if (wp >= 0 && hp >= 0 && W >= 2 && H >= 2)
+                add_square(s->S, s->q, (size_t[]){C(wp, hp), C(wp, h), C(w, hp), C(w, h)},
+                           (double[]){1, -1, -1, 1}, 4, 2.0);
+#undef C
+        }
+    }
+}
+
+/* Nested dissection of the rectangle [w0,w1) x [h0,h1): each half first, then
+ * the two-cell-wide line that separates them (the stencil reaches two cells),
+ * so that eliminating one half never fills the other. */
+static void dissect(int H, int w0, int w1, int h0, int h1, int *perm, size_t *k)
+{
+    int dw = w1 - w0, dh = h1 - h0;
+    if (dw <= 0 || dh <= 0)
+        return;
+    if ((long)dw * dh <= 64 || (dw <= 4 && dh <= 4)) {
+        for (int w = w0; w < w1; w++)
+            for (int h = h0; h < h1; h++)
+                perm[(*k)++] = w * H + h;
+        return;
+    }
+    if (dw >= dh) {
+        int m = w0 + dw / 2 - 1; /* columns m, m+1 separate */
+        dissect(H, w0, m, h0, h1, perm, k);
+        dissect(H, m + 2, w1, h0, h1, perm, k);
+        dissect(H, m, m + 2, h0, h1, perm, k);
+    } else {
+        int m = h0 + dh / 2 - 1;
+        dissect(H, w0, w1, h0, m, perm, k);
+        dissect(H, w0, w1, m + 2, h1, perm, k);
+        dissect(H, w0, w1, m, m + 2, perm, k);
+    }
+}
+
+/* The elimination order of the cells: a wrapped axis is first cut open by
+ * its first two lines, which go last. */
+static int *grid_ordering(int W, int H, int wx, int wy)
+{
+    int *perm = malloc((size_t)W * H * sizeof *perm);
+    if (!perm)
+        return NULL;
+    size_t k = 0;
+    int cw = wx && W > 4 ? 2 : 0, ch = wy && H > 4 ? 2 : 0;
+    dissect(H, cw, W, ch, H, perm, &k);
+    if (ch)
+        dissect(H, cw, W, 0, ch, perm, &k);
+    if (cw)
+        dissect(H, 0, cw, 0, H, perm, &k);
+    return perm;
+}
+
+double ge_solver_base_bytes(int W, int H, size_t M)
+{
+    /* pattern (7 entries a column: index + 3 value arrays), columns, diagonal
+     * positions, the read-out of each sample, and a few vectors of cells */
+    double n = (double)W * H;
+    return n * 7 * (4 + 3 * 8) + n * (4 + 8 + 4 * 8) + (double)M * 4 * 16;
+}
+
+ge_solver *ge_solver_new(const ge_model *m, const double *xy, size_t M, ge_error *err)
+{
+    ge_solver *s = calloc(1, sizeof *s);
+    if (!s) {
+        ge_fail(err, "out of memory");
+        return NULL;
+    }
+    s->W = m->s.W;
+    s->H = m->s.H;
+    s->wx = ge_wrap_x(m);
+    s->wy = ge_wrap_y(m);
+    s->ncell = (size_t)s->W * s->H;
+    s->scale = ge_curvature_scale(m) / (double)s->ncell;
+    s->M = M;
+    cholmod_start(&s->c);
+    s->c.print = 0;      /* the library never prints: failures come back as status */
+    s->c.error_handler = NULL;
+    s->c.quick_return_if_not_posdef = 1;
+    /* The grid's own nested dissection (see dissect) instead of a graph
+     * partitioner: the same fill as METIS on a grid, without its seconds of
+     * ordering time on large grids. */
+    s->c.nmethods = 1;
+    s->c.method[0].ordering = CHOLMOD_GIVEN;
+    s->c.postorder = 1;
+    s->S = stencil_pattern(s);
+    size_t nz = s->S ? (size_t)((int *)s->S->p)[s->ncell] : 0;
+    s->q = calloc(nz ? nz : 1, sizeof *s->q);
+    s->a = calloc(nz ? nz : 1, sizeof *s->a);
+    s->diag = malloc(s->ncell * sizeof *s->diag);
+    s->cell = malloc((M ? M : 1) * sizeof *s->cell);
+    s->wgt = malloc((M ? M : 1) * sizeof *s->wgt);
+    if (!s->S || !s->q || !s->a || !s->diag || !s->cell || !s->wgt) {
+        ge_fail(err, "out of memory for the solver of a %dx%d grid", s->W, s->H);
+        ge_solver_free(s);
+        return NULL;
+    }
+    for (size_t j = 0; j < s->ncell; j++)
+        s->diag[j] = at(s->S, j, j);
+    fill_penalty(s);
+    for (size_t i = 0; i < M; i++) {
+        size_t cell[4];
+        double wgt[4];
+        int k = ge_readout_weights(m, xy[2 * i], xy[2 * i + 1], cell, wgt);
+        if (k == 0) { /* a cell read-out past a clamped edge reads the edge cell */
+            int64_t w, h;
+            ge_model_cell(m, xy[2 * i], xy[2 * i + 1], &w, &h);
+            w = w < 0 ? 0 : (w >= s->W ? s->W - 1 : w);
+            h = h < 0 ? 0 : (h >= s->H ? s->H - 1 : h);
+            cell[0] = (size_t)w * s->H + (size_t)h;
+            wgt[0] = 1.0;
+        }
+        for (int j = 0; j < 4; j++) {
+            s->cell[i][j] = k == 4 ? cell[j] : cell[0];
+            s->wgt[i][j] = k == 4 ? wgt[j] : (j == 0 ? wgt[0] : 0.0);
+        }
+    }
+    return s;
+}
+
+void ge_solver_free(ge_solver *s)
+{
+    if (!s)
+        return;
+    if (s->L)
+        cholmod_free_factor(&s->L, &s->c);
+    if (s->S)
+        cholmod_free_sparse(&s->S, &s->c);
+    cholmod_finish(&s->c);
+    free(s->q);
+    free(s->a);
+    free(s->diag);
+    free(s->cell);
+    free(s->wgt);
+    free(s);
+}
+
+void ge_solver_set_data(ge_solver *s, const size_t *idx, size_t n, const double *d,
+                        double norm)
+{
+    size_t nz = (size_t)((int *)s->S->p)[s->ncell];
+    memset(s->a, 0, nz * sizeof *s->a);
+    if (!idx)
+        n = s->M;
+    s->dsum = 0;
+    for (size_t k = 0; k < n; k++) {
+        size_t i = idx ? idx[k] : k;
+        double dk = d ? d[k] : 1.0;
+        if (dk == 0)
+            continue;
+        s->dsum += dk;
+        add_square(s->S, s->a, s->cell[i], s->wgt[i], 4, dk);
+    }
+    if (norm > 0)
+        s->dsum = norm;
+}
+
+static int factor(ge_solver *s, double lambda, ge_error *err);
+
+/* The symbolic factorisation in the grid's nested-dissection order. */
+static cholmod_factor *analyse(ge_solver *s)
+{
+    int *perm = grid_ordering(s->W, s->H, s->wx, s->wy);
+    if (!perm)
+        return NULL;
+    cholmod_factor *L = cholmod_analyze_p(s->S, perm, NULL, 0, &s->c);
+    free(perm);
+    return L;
+}
+
+int ge_solver_factor(ge_solver *s, double lambda, ge_error *err)
+{
+    serial_state st = serial_begin();
+    int rc = factor(s, lambda, err);
+    serial_end(st);
+    return rc;
+}
+
+static int factor(ge_solver *s, double lambda, ge_error *err)
+{
+    size_t nz = (size_t)((int *)s->S->p)[s->ncell];
+    double *x = s->S->x;
+    const double mu = lambda * s->scale * s->dsum;
+    double dmax = 0;
+    for (size_t k = 0; k < nz; k++)
+        x[k] = s->a[k] + mu * s->q[k];
+    for (size_t j = 0; j < s->ncell; j++)
+        dmax = fmax(dmax, x[s->diag[j]]);
+    if (!s->L) {
+        s->L = analyse(s);
+        if (!s->L)
+            return ge_fail(err, "sparse Cholesky analysis of the %dx%d grid failed (%s)", s->W,
+                           s->H, s->c.status == CHOLMOD_OUT_OF_MEMORY ? "out of memory"
+                                 : s->c.status == CHOLMOD_TOO_LARGE  ? "problem too large"
+                                                                     : "CHOLMOD error");
+    }
+    /* A ridge only when the system is singular: the smallest of 1e-12, 1e-10,
+     * ... times the largest diagonal entry that makes it positive definite. */
+    s->ridge = 0;
+    for (double r = 1e-12; ; r *= 100) {
+        if (!cholmod_factorize(s->S, s->L, &s->c))
+            return ge_fail(err, "sparse Cholesky factorisation failed (%s)",
+                           s->c.status == CHOLMOD_OUT_OF_MEMORY ? "out of memory"
+                                                                : "CHOLMOD error");
+        /* Singular in exact arithmetic often factors with tiny pivots instead
+         * of failing: a reciprocal condition below 1e-14 counts as singular. */
+        if (s->c.status != CHOLMOD_NOT_POSDEF && cholmod_rcond(s->L, &s->c) > 1e-14)
+            return 0;
+        if (r > 1e-4 || !(dmax > 0))
+            return ge_fail(err, "the normal equations are singular (no samples, or lambda 0 "
+                                "with no data to fix the field)");
+        s->ridge = r * dmax;
+        for (size_t j = 0; j < s->ncell; j++)
+            x[s->diag[j]] = s->a[s->diag[j]] + mu * s->q[s->diag[j]] + s->ridge;
+    }
+}
+
+double ge_solver_ridge(const ge_solver *s) { return s->ridge; }
+
+void ge_solver_rhs(const ge_solver *s, const size_t *idx, size_t n, const double *d,
+                   const double *y, int O, int o, double *rhs)
+{
+    memset(rhs, 0, s->ncell * sizeof *rhs);
+    if (!idx)
+        n = s->M;
+    for (size_t k = 0; k < n; k++) {
+        size_t i = idx ? idx[k] : k;
+        double dy = (d ? d[k] : 1.0) * y[i * (size_t)O + o];
+        for (int j = 0; j < 4; j++)
+            rhs[s->cell[i][j]] += s->wgt[i][j] * dy;
+    }
+}
+
+int ge_solver_solve(ge_solver *s, const double *rhs, int nrhs, double *f, ge_error *err)
+{
+    cholmod_dense B = {.nrow = s->ncell, .ncol = (size_t)nrhs, .nzmax = s->ncell * nrhs,
+                       .d = s->ncell, .x = (void *)rhs, .xtype = CHOLMOD_REAL,
+                       .dtype = CHOLMOD_DOUBLE};
+    serial_state st = serial_begin();
+    cholmod_dense *X = cholmod_solve(CHOLMOD_A, s->L, &B, &s->c);
+    serial_end(st);
+    if (!X)
+        return ge_fail(err, "sparse Cholesky solve failed (%s)",
+                       s->c.status == CHOLMOD_OUT_OF_MEMORY ? "out of memory" : "CHOLMOD error");
+    memcpy(f, X->x, s->ncell * (size_t)nrhs * sizeof *f);
+    cholmod_free_dense(&X, &s->c);
+    return 0;
+}
+
+size_t ge_solver_cells(const ge_solver *s) { return s->ncell; }
+
+double ge_solver_scale(const ge_solver *s) { return s->scale; }
+
+void ge_solver_readout(const ge_solver *s, size_t i, size_t cell[4], double w[4])
+{
+    memcpy(cell, s->cell[i], sizeof s->cell[i]);
+    memcpy(w, s->wgt[i], sizeof s->wgt[i]);
+}
+
+/* Cells that pin the plane the penalty leaves free, and the functions that
+ * span it: 1, w, h on clamped axes (a wrapped axis admits no slope). */
+static int null_space(const ge_solver *s, size_t pins[3])
+{
+    int r = 0;
+    pins[r++] = 0;
+    if (!s->wx)
+        pins[r++] = (size_t)(s->W - 1) * s->H;
+    if (!s->wy)
+        pins[r++] = (size_t)(s->H - 1);
+    return r;
+}
+
+int ge_solver_null_basis(const ge_solver *s, size_t i, double *t)
+{
+    size_t pins[3];
+    int r = null_space(s, pins);
+    for (int k = 0; k < r; k++)
+        t[k] = 0;
+    for (int j = 0; j < 4; j++) {
+        double w = s->wgt[i][j];
+        size_t c = s->cell[i][j];
+        int k = 0;
+        t[k++] += w;
+        if (!s->wx)
+            t[k++] += w * (double)(c / (size_t)s->H);
+        if (!s->wy)
+            t[k++] += w * (double)(c % (size_t)s->H);
+    }
+    return r;
+}
+
+int ge_solver_factor_pinned(ge_solver *s, ge_error *err)
+{
+    if (s->W < 4 || s->H < 4)
+        return ge_fail(err, "a %dx%d grid is too small for the pinned penalty", s->W, s->H);
+    size_t nz = (size_t)((int *)s->S->p)[s->ncell], pins[3];
+    double *x = s->S->x, top = 0;
+    for (size_t k = 0; k < nz; k++)
+        x[k] = s->q[k];
+    for (size_t j = 0; j < s->ncell; j++)
+        top = fmax(top, x[s->diag[j]]);
+    int r = null_space(s, pins);
+    for (int k = 0; k < r; k++)
+        x[s->diag[pins[k]]] += top;
+    serial_state st = serial_begin();
+    int rc = 0;
+    if (!s->L && !(s->L = analyse(s)))
+        rc = ge_fail(err, "sparse Cholesky analysis of the %dx%d grid failed", s->W, s->H);
+    else if (!cholmod_factorize(s->S, s->L, &s->c) || s->c.status != CHOLMOD_OK)
+        rc = ge_fail(err, "the pinned penalty of the %dx%d grid did not factorise", s->W, s->H);
+    serial_end(st);
+    return rc;
+}
+
+double ge_solver_predict(const ge_solver *s, size_t i, const double *f)
+{
+    const size_t *c = s->cell[i];
+    const double *w = s->wgt[i];
+    return w[0] * f[c[0]] + w[1] * f[c[1]] + w[2] * f[c[2]] + w[3] * f[c[3]];
+}
+
+double ge_solver_energy(const ge_solver *s, const double *f)
+{
+    const int *p = s->S->p, *r = s->S->i;
+    double e = 0;
+    for (size_t j = 0; j < s->ncell; j++)
+        for (int k = p[j]; k < p[j + 1]; k++)
+            e += (r[k] == (int)j ? 1.0 : 2.0) * s->q[k] * f[r[k]] * f[j];
+    return e;
+}
+
+double ge_solver_factor_bytes(const ge_solver *s)
+{
+    return s->L ? s->c.lnz * (8.0 + 4.0) : 0;
+}
+
+int ge_model_set_field(ge_model *m, const double *F, ge_error *err)
+{
+    const int O = m->s.O, N = m->s.N;
+    if (N < O)
+        return ge_fail(err, "a field of %d outputs needs at least %d features, the model has %d",
+                       O, O, N);
+    memset(m->params, 0, m->n_params * sizeof *m->params);
+    const size_t ncell = (size_t)m->s.W * m->s.H;
+    for (size_t c = 0; c < ncell; c++)
+        for (int o = 0; o < O; o++)
+            m->E[c * N + o] = F[c * O + o];
+    for (int o = 0; o < O; o++)
+        m->K[(((size_t)o * N + o) * m->KW + m->s.p0) * m->KH + m->s.p1] = 1.0;
+    return 0;
+}
