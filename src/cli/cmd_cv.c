@@ -102,24 +102,25 @@ static int check_folds(const char *cmd, const int *fold, size_t M, int K, double
     return 0;
 }
 
-static void print_text(const ge_samples *s, const fold_result *fr, int K)
+static void print_text(const ge_samples *s, const fold_result *fr, int K, int pooled)
 {
     printf("%-6s %-16s %10s %14s %14s %10s %8s\n", "fold", "target", "samples", "MAE", "RMSE",
            "R2", "smooth");
     for (int k = 0; k < K; k++)
-        for (int o = 0; o <= s->O; o++) {
+        for (int o = 0; o < s->O + pooled; o++) {
             metric m = o < s->O ? metric_get(&fr[k].acc[o]) : metric_pooled(fr[k].acc, s->O);
             printf("%-6d %-16s %10zu %14.6g %14.6g %10.6f %8g\n", k + 1,
                    o < s->O ? s->targets[o] : "(all)", m.n, m.mae, m.rmse, m.r2, fr[k].smooth);
         }
-    for (int o = 0; o <= s->O; o++) {
+    for (int o = 0; o < s->O + pooled; o++) {
         metric m = fold_mean(s, fr, K, o);
         printf("%-6s %-16s %10s %14.6g %14.6g %10.6f\n", "mean", o < s->O ? s->targets[o] : "(all)",
                "", m.mae, m.rmse, m.r2);
     }
 }
 
-static void print_json(const ge_samples *s, const fold_result *fr, int K, double block)
+static void print_json(const ge_samples *s, const fold_result *fr, int K, double block,
+                       int pooled)
 {
     printf("{\"folds\": %d, \"block\": ", K);
     json_number(stdout, block > 0 ? block : NAN);
@@ -128,11 +129,11 @@ static void print_json(const ge_samples *s, const fold_result *fr, int K, double
         printf("%s{\"fold\": %d, \"smooth\": ", k ? ", " : "", k + 1);
         json_number(stdout, fr[k].smooth);
         printf(", \"metrics\": ");
-        metrics_print(stdout, 1, s->targets, fr[k].acc, s->O, 0);
+        metrics_print_ex(stdout, 1, s->targets, fr[k].acc, s->O, 0, pooled);
         printf("}");
     }
     printf("], \"mean\": {");
-    for (int o = 0; o <= s->O; o++) {
+    for (int o = 0; o < s->O + pooled; o++) {
         metric m = fold_mean(s, fr, K, o);
         printf("%s", o ? ", " : "");
         json_string(stdout, o < s->O ? s->targets[o] : "(all)");
@@ -197,17 +198,22 @@ int cmd_cv(cli_args *a)
     say(2, "geoembed: cv: %zu samples, %ld %s folds; grid %dx%d, %s\n", s.M, K,
         block > 0 ? "spatial-block" : "random", fs.shape.W, fs.shape.H, how);
     double t0 = now_seconds();
+    phase_progress pp;
+    phase_progress_init(&pp, "geoembed: cv", "folds", a->val[O_PROGRESS] != NULL);
     for (int k = 0; k < K; k++) {
+        phase_progress_update(&pp, "fitting", k, K);
         if (run_fold(&fs, &s, fold, k, tr, te, &fr[k], &err)) {
+            phase_progress_done(&pp);
             rc = fail_with(&err);
             goto done;
         }
         say(3, "geoembed: cv: fold %d done (%.1fs)\n", k + 1, now_seconds() - t0);
     }
+    phase_progress_done(&pp);
     if (a->val[O_JSON])
-        print_json(&s, fr, (int)K, block);
+        print_json(&s, fr, (int)K, block, metrics_show_pooled(a, s.O));
     else
-        print_text(&s, fr, (int)K);
+        print_text(&s, fr, (int)K, metrics_show_pooled(a, s.O));
     rc = fflush(stdout) == 0 ? EXIT_OK : runtime_error("write error on standard output");
 done:
     free(fold);

@@ -97,6 +97,11 @@ static int fit_init_model(const cli_args *a, const ge_samples *s, ge_model *m, g
         return usage_error(a->cmd_name, "--%s differs from the --init model's; it comes from the "
                                         "model",
                            wrap != (int)m->s.wrap ? "wrap" : "readout");
+    if ((a->val[O_NO_STANDARDIZE] && init_meta->standardized) ||
+        (a->val[O_STANDARDIZE] && !init_meta->standardized))
+        return usage_error(a->cmd_name, "%s differs from the --init model's; it comes from the "
+                                        "model",
+                           a->val[O_STANDARDIZE] ? "--standardize" : "--no-standardize");
     if (m->s.O != s->O)
         return runtime_error("%s: the --init model has %d outputs but the input has %d targets",
                              a->val[O_INIT], m->s.O, s->O);
@@ -255,7 +260,7 @@ int cmd_fit(cli_args *a)
     if (a->val[O_RESUME] && a->val[O_INIT])
         return usage_error("fit", "--resume and --init cannot be combined");
     if (strcmp(a->val[O_OUTPUT], "-") == 0 && (every || a->val[O_RESUME]))
-        return usage_error("fit", "checkpoints need -o to name a file");
+        return usage_error("fit", "--checkpoint-every and --resume need -o to name a file");
     ge_samples s = {0};
     ge_model m = {0}, init = {0};
     ge_meta meta = {0}, init_meta = {0};
@@ -355,7 +360,7 @@ int cmd_fit(cli_args *a)
     progress_init(&p, fs.method == GE_METHOD_EXACT ? 0 : fs.epochs, a->val[O_PROGRESS] != NULL,
                   "geoembed: fit");
     phase_progress pp;
-    phase_progress_init(&pp, "geoembed: fit", a->val[O_PROGRESS] != NULL);
+    phase_progress_init(&pp, "geoembed: fit", "solves", a->val[O_PROGRESS] != NULL);
     train_job j = {.fs = &fs, .init = a->val[O_INIT] ? &init : NULL, .validation = fs.validation,
                    .fo = {.epochs = fs.epochs, .patience = fs.patience,
                           .keep_best = !settings_is_reference(&fs),
@@ -408,16 +413,17 @@ int cmd_fit(cli_args *a)
         rc = fail_with(&err);
         goto done;
     }
+    /* losses on standardised targets are not in the targets' units */
+    const char *units = fs.standardize ? " (standardised units)" : "";
     if (fs.method == GE_METHOD_EXACT)
-        say(2, "geoembed: fit: wrote %s: exact solve, training loss %.6g, objective %.6g "
-               "(standardised units)",
-            a->val[O_OUTPUT], res.train_loss, res.objective);
+        say(2, "geoembed: fit: wrote %s: exact solve, training loss %.6g, objective %.6g%s",
+            a->val[O_OUTPUT], res.train_loss, res.objective, units);
     else
-        say(2, "geoembed: fit: wrote %s: %ld epochs, training loss %.6g, objective %.6g "
-               "(standardised units)",
-            a->val[O_OUTPUT], res.fit.epochs_run, res.fit.train_loss, res.objective);
+        say(2, "geoembed: fit: wrote %s: %ld epochs, training loss %.6g, objective %.6g%s",
+            a->val[O_OUTPUT], res.fit.epochs_run, res.fit.train_loss, res.objective, units);
     if (!isnan(res.fit.valid_loss))
-        say(2, ", validation loss %.6g (best epoch %ld)", res.fit.valid_loss, res.fit.best_epoch);
+        say(2, ", validation loss %.6g%s (best epoch %ld)", res.fit.valid_loss, units,
+            res.fit.best_epoch);
     say(2, ", %.1fs\n", now_seconds() - t0);
     if (res.ridge > 0)
         say(1, "geoembed: fit: warning: the system was singular (too few samples for the "

@@ -97,6 +97,7 @@ static int fill(GDALDatasetH ds, const predictor *p, const grid_spec *g, const c
                              0, 0) != CE_None)
                 rc = runtime_error("%s: write failed: %s", name, gdal_failure_msg());
         }
+        grid_progress(g, r0 + nr);
     }
     free(buf);
     return rc;

@@ -111,10 +111,11 @@ void counter_done(counter *c)
     c->drawn = 0;
 }
 
-void phase_progress_init(phase_progress *p, const char *prefix, int forced)
+void phase_progress_init(phase_progress *p, const char *prefix, const char *unit, int forced)
 {
     memset(p, 0, sizeof *p);
     p->prefix = prefix;
+    p->unit = unit;
     p->forced = forced;
 }
 
@@ -127,7 +128,7 @@ void phase_progress_update(void *ctx, const char *phase, long done, long total)
         if (p->started)
             counter_done(&p->c);
         memcpy(p->label, label, sizeof label);
-        counter_init(&p->c, p->label, "solves");
+        counter_init(&p->c, p->label, p->unit);
         if (p->forced && g_level >= 2)
             p->c.live = 1;
         p->started = 1;

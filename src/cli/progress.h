@@ -32,16 +32,17 @@ void counter_init(counter *c, const char *label, const char *unit);
 void counter_update(counter *c, double done, double total);
 void counter_done(counter *c);
 
-/* Progress of the library's phases (ge_learn_opts.progress): a counter per
- * phase, labelled "PREFIX: PHASE"; forced shows it off a terminal too. */
+/* Progress of the library's phases (ge_learn_opts.progress) or of a
+ * command's steps: a counter of UNIT per phase, labelled "PREFIX: PHASE";
+ * forced shows it off a terminal too. */
 typedef struct {
     counter c;
-    const char *prefix;
+    const char *prefix, *unit;
     char label[96];
     int forced, started;
 } phase_progress;
 
-void phase_progress_init(phase_progress *p, const char *prefix, int forced);
+void phase_progress_init(phase_progress *p, const char *prefix, const char *unit, int forced);
 void phase_progress_update(void *ctx, const char *phase, long done, long total);
 void phase_progress_done(phase_progress *p);
 

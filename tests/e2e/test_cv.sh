@@ -3,7 +3,7 @@
 
 test_cv_folds_partition_the_samples() {
     fixture_field field.csv
-    run ge cv field.csv --folds 4 --smooth 1 --epochs 100 --json
+    run ge cv field.csv --folds 4 --smooth 1 --epochs 100 --json --pooled
     expect_rc 0
     local total folds
     total=$(json_get 'sum(f["metrics"]["overall"]["samples"] for f in d["per_fold"])' <"$OUT")
@@ -18,7 +18,7 @@ test_cv_folds_partition_the_samples() {
 
 test_cv_spatial_blocks_text() {
     fixture_field field.csv
-    run ge cv field.csv --folds 3 --block 40 --smooth 1 --epochs 100
+    run ge cv field.csv --folds 3 --block 40 --smooth 1 --epochs 100 --pooled
     expect_rc 0
     expect_out '^mean +\(all\)'
     expect_err 'spatial-block folds'

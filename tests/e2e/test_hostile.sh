@@ -166,7 +166,6 @@ craft.ckpt_write("m.bin.ckpt", c)'
 }
 
 test_checkpoint_with_another_output_count_is_refused() {
-    skip "pending: cmd_fit.c must call ge_checkpoint_check() after the fingerprint check (issue 16 item 3)"
     make_checkpoint
     write_craft
     # the fingerprint of this fit, around a model with one output

