@@ -30,6 +30,7 @@ _geoembed_arg()
             --x|--y|--delimiter|--src-crs|-s_srs|--layer|--where|--size|--bbox|--threads|--max-memory|--resolution|--dst-crs|-t_srs|--co|-co) _ge_n=1 _ge_k=none ;;
             -ts|-tr) _ge_n=2 _ge_k=none ;;
             -te) _ge_n=4 _ge_k=none ;;
+            --max-distance) _ge_n=1 _ge_k=choice _ge_c='auto none' ;;
             --of|-of) _ge_n=1 _ge_k=choice _ge_c='CSV GTiff COG GPKG GeoJSON' ;;
             *) return 1 ;;
         esac
@@ -38,6 +39,7 @@ _geoembed_arg()
         case $2 in
             --help|-h|--quiet|-q|--verbose|-v|--json|--pooled) ;;
             --x|--y|--target|--delimiter|--src-crs|-s_srs|--layer|--where|--band|--threads|--max-memory) _ge_n=1 _ge_k=none ;;
+            --max-distance) _ge_n=1 _ge_k=choice _ge_c='auto none' ;;
             *) return 1 ;;
         esac
         ;;
@@ -53,6 +55,7 @@ _geoembed_arg()
             --help|-h|--quiet|-q|--verbose|-v) ;;
             --output|-o|--samples) _ge_n=1 _ge_k=file ;;
             --size|--threads|--max-memory) _ge_n=1 _ge_k=none ;;
+            --max-distance) _ge_n=1 _ge_k=choice _ge_c='auto none' ;;
             *) return 1 ;;
         esac
         ;;
@@ -78,10 +81,10 @@ _geoembed_options()
 {
     case $1 in
     fit) _ge_o='--help -h --quiet -q --verbose -v --output -o --x --y --target --delimiter --src-crs -s_srs --crs --layer --where --band --max-samples --strict --size --features --padding --bbox --exterior --wrap --readout --smooth --method --epochs --lr --loss --huber-delta --optimizer --momentum --batch-size --seed --threads --max-memory --validation --patience --standardize --no-standardize --init --checkpoint-every --resume --progress' ;;
-    predict) _ge_o='--help -h --quiet -q --verbose -v --output -o --x --y --delimiter --src-crs -s_srs --layer --where --size -ts --bbox -te --threads --max-memory --grid --resolution -tr --of -of --dst-crs -t_srs --co -co' ;;
-    eval) _ge_o='--help -h --quiet -q --verbose -v --json --x --y --target --delimiter --src-crs -s_srs --layer --where --band --threads --max-memory --pooled' ;;
+    predict) _ge_o='--help -h --quiet -q --verbose -v --output -o --x --y --delimiter --src-crs -s_srs --layer --where --size -ts --bbox -te --threads --max-memory --max-distance --grid --resolution -tr --of -of --dst-crs -t_srs --co -co' ;;
+    eval) _ge_o='--help -h --quiet -q --verbose -v --json --x --y --target --delimiter --src-crs -s_srs --layer --where --band --threads --max-memory --max-distance --pooled' ;;
     info) _ge_o='--help -h --quiet -q --verbose -v --json --max-memory' ;;
-    plot) _ge_o='--help -h --quiet -q --verbose -v --output -o --size --threads --max-memory --samples' ;;
+    plot) _ge_o='--help -h --quiet -q --verbose -v --output -o --size --threads --max-memory --max-distance --samples' ;;
     cv) _ge_o='--help -h --quiet -q --verbose -v --json --x --y --target --delimiter --src-crs -s_srs --crs --layer --where --band --max-samples --size --features --padding --bbox --exterior --wrap --readout --smooth --method --epochs --lr --loss --huber-delta --optimizer --momentum --batch-size --seed --threads --max-memory --standardize --no-standardize --progress --folds --pooled --block' ;;
     *) return 1 ;;
     esac

@@ -98,6 +98,7 @@ complete -c geoembed -n '__geoembed_command_is predict' -l size -o ts -x -d 'gri
 complete -c geoembed -n '__geoembed_command_is predict' -l bbox -o te -x -d 'grid extent (default: the model\'s exterior)'
 complete -c geoembed -n '__geoembed_command_is predict' -l threads -x -d 'threads to use, at most the cores unless written T! (default: all cores)'
 complete -c geoembed -n '__geoembed_command_is predict' -l max-memory -x -d 'refuse work needing more memory than SIZE, e.g. 4G (default: what is available)'
+complete -c geoembed -n '__geoembed_command_is predict' -l max-distance -x -a 'auto none' -d 'leave predictions farther than DIST (model units) from every training sample empty; auto: the model\'s own, ten median sample spacings; none: predict everywhere (default auto)'
 complete -c geoembed -n '__geoembed_command_is predict' -l grid -r -F -d 'write the field as a grid (GeoTIFF, COG, CSV, any GDAL raster; - for CSV on stdout)'
 complete -c geoembed -n '__geoembed_command_is predict' -l resolution -o tr -x -d 'grid cell size (default: the model\'s cell size)'
 complete -c geoembed -n '__geoembed_command_is predict' -l of -o of -x -a 'CSV GTiff COG GPKG GeoJSON' -d 'output format: for --grid CSV, GTiff, COG or any GDAL raster driver (default: from the extension, .csv or .tif); for points CSV or any OGR vector driver (default: from the extension, else CSV)'
@@ -120,6 +121,7 @@ complete -c geoembed -n '__geoembed_command_is eval' -l where -x -d 'keep the ro
 complete -c geoembed -n '__geoembed_command_is eval' -l band -x -d 'raster input: bands to learn (default: all)'
 complete -c geoembed -n '__geoembed_command_is eval' -l threads -x -d 'threads to use, at most the cores unless written T! (default: all cores)'
 complete -c geoembed -n '__geoembed_command_is eval' -l max-memory -x -d 'refuse work needing more memory than SIZE, e.g. 4G (default: what is available)'
+complete -c geoembed -n '__geoembed_command_is eval' -l max-distance -x -a 'auto none' -d 'leave predictions farther than DIST (model units) from every training sample empty; auto: the model\'s own, ten median sample spacings; none: predict everywhere (default auto)'
 complete -c geoembed -n '__geoembed_command_is eval' -l pooled -d 'also report all targets pooled, the (all) row: for targets in the same units, such as u and v of one vector field (default: only with one target)'
 
 # info
@@ -139,6 +141,7 @@ complete -c geoembed -n '__geoembed_command_is plot' -l output -s o -r -F -d 'PN
 complete -c geoembed -n '__geoembed_command_is plot' -l size -x -d 'picture size in pixels (default 800 wide)'
 complete -c geoembed -n '__geoembed_command_is plot' -l threads -x -d 'threads to use, at most the cores unless written T! (default: all cores)'
 complete -c geoembed -n '__geoembed_command_is plot' -l max-memory -x -d 'refuse work needing more memory than SIZE, e.g. 4G (default: what is available)'
+complete -c geoembed -n '__geoembed_command_is plot' -l max-distance -x -a 'auto none' -d 'leave predictions farther than DIST (model units) from every training sample empty; auto: the model\'s own, ten median sample spacings; none: predict everywhere (default auto)'
 complete -c geoembed -n '__geoembed_command_is plot' -l samples -r -F -d 'overlay these samples (CSV with the model\'s coordinate columns)'
 
 # cv

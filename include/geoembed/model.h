@@ -42,6 +42,9 @@ typedef enum {
 #define GE_MAX_CELLS 100000000L /* W*H */
 #define GE_MAX_PARAMS 400000000L
 #define GE_MAX_OUTPUTS 256
+/* Kernel reach in cells: a kernel of at most 129 x 129 (the reference's cases
+ * use 7; a 2001 x 2001 kernel only exhausts time and memory). */
+#define GE_MAX_PADDING 64
 /* Multiply-adds below which a loop runs on one thread. Waking threads costs more,
  * and on a busy machine spinning threads wait for each other: with 2e5, a 1000-sample
  * fit went from 1 s to 28 s while another process used one of two cores. */
@@ -64,6 +67,12 @@ typedef struct {
     double *params; /* slab: E | K | b */
     double *E, *K, *b;
     double *y_mean, *y_std; /* target standardisation [O]: y = mean + std * out */
+    /* Where the data is: the distance from each cell centre to the nearest
+     * training sample [W*H] (NULL: unknown, a model file from before it was
+     * kept), and the distance past which predictions are left empty unless
+     * asked otherwise (0: none). */
+    float *coverage;
+    double mask_distance;
 } ge_model;
 
 /* 0 when the shape is usable, else -1 and why (sizes, padding, exterior). */
@@ -87,6 +96,14 @@ static inline int ge_wrap_y(const ge_model *m) { return (m->s.wrap & GE_WRAP_Y) 
  * every representation of the same place (longitude 200 and -160 on a
  * 360-degree exterior) then reads the same value. Clamped axes are left. */
 void ge_model_wrap_point(const ge_shape *s, double *x, double *y);
+
+/* Computes m->coverage from the training samples xy[M][2] (coverage.c). */
+int ge_model_coverage(ge_model *m, const double *xy, size_t M, ge_error *err);
+/* Distance from (x, y) to the nearest training sample as the coverage knows
+ * it: through the centre of the point's cell (within half a cell diagonal of
+ * the truth), beyond a clamped edge through the edge cell's centre (an upper
+ * bound); 0 without coverage. */
+double ge_model_distance(const ge_model *m, double x, double y);
 
 /* Raw cell indices of a point (see cell.h); may be outside [0,W) x [0,H). */
 void ge_model_cell(const ge_model *m, double x, double y, int64_t *w, int64_t *h);

@@ -10,7 +10,9 @@
  *         32   ...       compressed payload
  *         end  u32       CRC-32 of every byte before it
  * Payload: the shape, the metadata below, the standardisation, then the
- * parameter slab (E, K, b) as float64. */
+ * parameter slab (E, K, b) as float64; from version 2 then the coverage: f64
+ * mask distance, u32 1 or 0, and with 1 the W*H distances as float32 (the
+ * model's coverage, model.h). Version 1 files still load (no coverage). */
 #ifndef GEOEMBED_MODELFILE_H
 #define GEOEMBED_MODELFILE_H
 
@@ -19,7 +21,7 @@
 #include "geoembed/error.h"
 #include "geoembed/model.h"
 
-#define GE_MODELFILE_VERSION 1
+#define GE_MODELFILE_VERSION 2
 
 typedef struct {
     char *crs;      /* WKT of the model's CRS; "" for an unnamed planar CRS */

@@ -19,6 +19,10 @@ int cmd_eval(cli_args *a)
     int rc = predictor_load(&p, a->pos[0]);
     if (rc)
         return rc;
+    if ((rc = predictor_max_distance(&p, a))) {
+        predictor_free(&p);
+        return rc;
+    }
     const int O = p.m.s.O;
     /* quoted where needed: a target name may hold commas */
     char *targets = ge_target_list_join(p.meta.targets, O);
@@ -52,10 +56,14 @@ int cmd_eval(cli_args *a)
         for (int o = 0; o < O; o++)
             metric_add(&acc[o], out[o], s.y[i * O + o]);
     }
+    char rule[128];
+    predictor_empty_rule(&p, rule, sizeof rule);
     if (s.M == outside) {
-        rc = runtime_error("%s: no samples inside the model's exterior to evaluate", a->pos[1]);
+        rc = runtime_error("%s: no sample to evaluate: every one lies %s", a->pos[1], rule);
         goto done;
     }
+    if (outside)
+        say(2, "geoembed: eval: %zu of %zu samples not scored: %s\n", outside, s.M, rule);
     metrics_print_ex(stdout, a->val[O_JSON] != NULL, s.targets, acc, O, outside + s.skipped_missing,
                      metrics_show_pooled(a, O));
     if (a->val[O_JSON])

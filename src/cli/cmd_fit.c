@@ -196,7 +196,9 @@ static int fill_meta(ge_meta *meta, const cli_args *a, const ge_samples *s, cons
     meta->seed = fs->train.seed;
     meta->samples = s->M;
     meta->skipped = skipped;
-    meta->train_loss = exact ? res->train_loss : res->fit.train_loss;
+    /* the data term of the saved parameters (the epoch loop's figure is the
+     * loss before its last step, penalty included) */
+    meta->train_loss = res->train_loss;
     meta->valid_loss = exact ? NAN : res->fit.valid_loss;
     return 0;
 }
@@ -420,10 +422,9 @@ int cmd_fit(cli_args *a)
             a->val[O_OUTPUT], res.train_loss, res.objective, units);
     else
         say(2, "geoembed: fit: wrote %s: %ld epochs, training loss %.6g, objective %.6g%s",
-            a->val[O_OUTPUT], res.fit.epochs_run, res.fit.train_loss, res.objective, units);
+            a->val[O_OUTPUT], res.fit.epochs_run, res.train_loss, res.objective, units);
     if (!isnan(res.fit.valid_loss))
-        say(2, ", validation loss %.6g%s (best epoch %ld)", res.fit.valid_loss, units,
-            res.fit.best_epoch);
+        say(2, ", validation loss %.6g (best epoch %ld)", res.fit.valid_loss, res.fit.best_epoch);
     say(2, ", %.1fs\n", now_seconds() - t0);
     if (res.ridge > 0)
         say(1, "geoembed: fit: warning: the system was singular (too few samples for the "

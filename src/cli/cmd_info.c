@@ -71,8 +71,11 @@ static void info_json(const char *path, const ge_model *m, const ge_meta *t, con
     json_number(f, t->train_loss);
     fputs(", \"validation_loss\": ", f);
     json_number(f, t->valid_loss);
-    fprintf(f, ", \"loss_units\": \"%s\", \"parameters\": %zu}\n",
+    fprintf(f, ", \"loss_units\": \"%s\", \"parameters\": %zu, \"max_distance\": ",
             t->standardized ? "standardised" : "targets", m->n_params);
+    /* null: a model file without coverage (every place inside the exterior) */
+    json_number(f, m->coverage ? m->mask_distance : NAN);
+    fputs("}\n", f);
 }
 
 /* Every string from the file goes through text_string: a model must not be
@@ -129,6 +132,13 @@ static void info_text(const char *path, const ge_model *m, const ge_meta *t, con
     /* a loss on standardised targets is not in the targets' units */
     printf("%s\n  parameters:  %zu\n", t->standardized ? " (standardised units)" : "",
            m->n_params);
+    if (!m->coverage)
+        printf("  predicts:    inside the exterior (a model file without coverage)\n");
+    else if (m->mask_distance > 0)
+        printf("  predicts:    up to %.6g from the nearest training sample (--max-distance)\n",
+               m->mask_distance);
+    else
+        printf("  predicts:    everywhere\n");
 }
 
 int cmd_info(cli_args *a)

@@ -527,6 +527,10 @@ int cmd_plot(cli_args *a)
     predictor p;
     if ((rc = predictor_load(&p, a->pos[0])))
         return rc;
+    if ((rc = predictor_max_distance(&p, a))) {
+        predictor_free(&p);
+        return rc;
+    }
     ge_samples s;
     memset(&s, 0, sizeof s);
     pd_canvas c = {0, 0, NULL};

@@ -34,6 +34,10 @@ int cmd_predict(cli_args *a)
     int rc = predictor_load(&p, a->pos[0]);
     if (rc)
         return rc;
+    if ((rc = predictor_max_distance(&p, a))) {
+        predictor_free(&p);
+        return rc;
+    }
     if (grid) {
         rc = grid_spec_resolve(a, &p, &gs);
         if (!rc)

@@ -113,6 +113,10 @@ const opt_spec opt_table[] = {
     {O_PROGRESS, "--progress", 0, NULL, C_FIT | C_CV, NULL,
      "show progress even when standard error is not a terminal"},
 
+    {O_MAX_DISTANCE, "--max-distance", 1, "DIST", C_PREDICT | C_EVAL | C_PLOT, "auto none",
+     "leave predictions farther than DIST (model units) from every training sample empty; "
+     "auto: the model's own, ten median sample spacings; none: predict everywhere (default "
+     "auto)"},
     {O_GRID, "--grid", 1, "OUT", C_PREDICT, NULL,
      "write the field as a grid (GeoTIFF, COG, CSV, any GDAL raster; - for CSV on stdout)"},
     {O_RESOLUTION, "--resolution", 1, "XRES,YRES", C_PREDICT, NULL,

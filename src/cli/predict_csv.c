@@ -246,10 +246,13 @@ int predict_points_csv(cli_args *a, const predictor *p)
     if (j.driver ? (rc = vector_out_commit(&j.vec)) != 0
                  : ge_outfile_commit(&j.out, &err) && (rc = fail_with(&err)) != 0)
         goto done;
-    if (outside || missing)
-        say(2, "geoembed: predict: %zu of %zu points had no prediction (%zu outside the model's "
-               "exterior, %zu without coordinates)\n",
-            outside + missing, rows, outside, missing);
+    if (outside || missing) {
+        char rule[128];
+        predictor_empty_rule(p, rule, sizeof rule);
+        say(2, "geoembed: predict: %zu of %zu points had no prediction (%zu %s, %zu without "
+               "coordinates)\n",
+            outside + missing, rows, outside, rule, missing);
+    }
 done:
     if (rc) {
         if (j.out.f)

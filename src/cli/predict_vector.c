@@ -264,10 +264,12 @@ int predict_points_vector(cli_args *a, const predictor *p)
     if (j.driver ? (rc = vector_out_commit(&j.vec)) != 0
                  : ge_outfile_commit(&j.csv, &err) && (rc = fail_with(&err)) != 0)
         goto done;
-    if (none)
-        say(2, "geoembed: predict: %zu of %zu features had no prediction (no geometry, or "
-               "outside the model's exterior)\n",
-            none, rows);
+    if (none) {
+        char rule[128];
+        predictor_empty_rule(p, rule, sizeof rule);
+        say(2, "geoembed: predict: %zu of %zu features had no prediction (no geometry, or %s)\n",
+            none, rows, rule);
+    }
 done:
     if (rc) {
         if (j.csv.f)

@@ -1,6 +1,8 @@
 /* Model + precomputed field. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "display.h"
 #include "geoembed/crs.h"
@@ -33,7 +35,23 @@ int predictor_load(predictor *p, const char *path)
     }
     ge_kernel_transpose(&p->m, p->Kt);
     ge_field(&p->m, p->Kt, p->F);
+    p->max_distance = p->m.mask_distance;
     return 0;
+}
+
+int predictor_max_distance(predictor *p, const cli_args *a)
+{
+    const char *v = a->val[O_MAX_DISTANCE];
+    if (!v || strcmp(v, "auto") == 0)
+        return 0;
+    if (strcmp(v, "none") == 0) {
+        p->max_distance = 0;
+        return 0;
+    }
+    if (!p->m.coverage)
+        return usage_error(a->cmd_name, "--max-distance needs a model that knows where its "
+                                        "samples were (fit it again with this geoembed)");
+    return arg_double(a, O_MAX_DISTANCE, 0, 1e-300, 1e300, &p->max_distance);
 }
 
 void predictor_free(predictor *p)
@@ -49,11 +67,25 @@ int predictor_at(const predictor *p, double x, double y, double *out)
 {
     const ge_shape *s = &p->m.s;
     ge_model_wrap_point(s, &x, &y);
-    if (!(x >= s->xmin && x <= s->xmin + s->width && y >= s->ymin && y <= s->ymin + s->height)) {
+    int empty = p->m.coverage
+                    ? p->max_distance > 0 && !(ge_model_distance(&p->m, x, y) <= p->max_distance)
+                    : !(x >= s->xmin && x <= s->xmin + s->width && y >= s->ymin &&
+                        y <= s->ymin + s->height);
+    if (empty || !isfinite(x) || !isfinite(y)) {
         for (int o = 0; o < s->O; o++)
             out[o] = NAN;
         return -1;
     }
     ge_predict_point(&p->m, p->Kt, p->F, x, y, out);
     return 0;
+}
+
+void predictor_empty_rule(const predictor *p, char *buf, size_t len)
+{
+    if (!p->m.coverage)
+        snprintf(buf, len, "outside the model's exterior");
+    else if (p->max_distance > 0)
+        snprintf(buf, len, "farther than %.6g from every training sample", p->max_distance);
+    else
+        snprintf(buf, len, "at a coordinate that is not a number");
 }

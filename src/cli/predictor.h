@@ -5,17 +5,28 @@
 
 #include "geoembed/model.h"
 #include "geoembed/modelfile.h"
+#include "options.h"
 
 typedef struct {
     ge_model m;
     ge_meta meta;
     double *Kt, *F;
+    double max_distance; /* predictions farther from every sample are empty; 0: none */
 } predictor;
 
 /* Loads the model file and computes its field. Returns 0 or an exit status. */
 int predictor_load(predictor *p, const char *path);
 void predictor_free(predictor *p);
-/* out[O]; returns 0 inside the exterior, -1 outside (out is then NaN). */
+/* --max-distance DIST|auto|none (default auto: the model's own). Returns 0
+ * or EXIT_USAGE after printing the error. */
+int predictor_max_distance(predictor *p, const cli_args *a);
+/* out[O]; returns 0, or -1 where the rule leaves the value empty (out is then
+ * NaN): farther than max_distance from every training sample, or, for a
+ * model file without coverage (version 1), outside the exterior. A wrapped
+ * axis reads coordinates modulo the exterior. */
 int predictor_at(const predictor *p, double x, double y, double *out);
+/* Why predictor_at leaves a value empty, for messages: "farther than D from
+ * every training sample" or "outside the model's exterior". */
+void predictor_empty_rule(const predictor *p, char *buf, size_t len);
 
 #endif

@@ -202,9 +202,10 @@ int settings_resolve(const cli_args *a, const ge_samples *s, int geographic, fit
         if (got == 1)
             v[1] = v[0];
         if (v[0] != floor(v[0]) || v[1] != floor(v[1]) || v[0] < 0 || v[1] < 0 ||
-            v[0] > 1e7 || v[1] > 1e7)
-            return usage_error(a->cmd_name, "--padding expects whole numbers P[,Q] >= 0, got '%s'",
-                               a->val[O_PADDING]);
+            v[0] > GE_MAX_PADDING || v[1] > GE_MAX_PADDING)
+            return usage_error(a->cmd_name,
+                               "--padding expects whole numbers P[,Q] from 0 to %d, got '%s'",
+                               GE_MAX_PADDING, a->val[O_PADDING]);
         sh->p0 = (int)v[0];
         sh->p1 = (int)v[1];
     } else {

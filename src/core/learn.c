@@ -13,6 +13,7 @@
 #include "geoembed/rng.h"
 #include "dual.h"
 #include "geoembed/solve.h"
+#include "geoembed/spacing.h"
 
 /* Reweighting of robust losses: a residual below this (standardised units)
  * counts as this, so that an L1 weight 1/|r| stays finite. */
@@ -23,6 +24,11 @@
  * one solve per sample and dense algebra of the samples' count cubed. */
 #define DUAL_MAX_SAMPLES 1000
 #define DUAL_CANDIDATES 41
+/* Predictions farther than this many median sample spacings from every
+ * sample are left empty by default: past the largest gaps inside uniformly
+ * scattered data (about 4.5 spacings at a million samples), short of
+ * extending a map far beyond its data. */
+#define MASK_SPACINGS 10
 
 double ge_solve_memory(const ge_shape *s, size_t M, int threads)
 {
@@ -515,6 +521,11 @@ int ge_learn(const ge_shape *shape, const double *xy_in, const double *y, size_t
         free(Kt);
         free(F);
     }
+    /* where the data is, for the rule that leaves far predictions empty */
+    if (ge_model_coverage(m, xy_in, M, err))
+        goto done;
+    double nn = ge_median_nn_distance(xy_in, M, 20000, o->train.seed);
+    m->mask_distance = isfinite(nn) && nn > 0 ? MASK_SPACINGS * nn : 0;
     if (!isfinite(r->train_loss)) {
         ge_fail(err, "the fit gave a non-finite loss (%g); the model is not usable",
                 r->train_loss);

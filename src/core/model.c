@@ -22,6 +22,9 @@ int ge_shape_check(const ge_shape *s, ge_error *err)
         return ge_fail(err, "outputs must be between 1 and %d, got %d", GE_MAX_OUTPUTS, s->O);
     if (s->p0 < 0 || s->p1 < 0)
         return ge_fail(err, "padding must not be negative, got %d,%d", s->p0, s->p1);
+    if (s->p0 > GE_MAX_PADDING || s->p1 > GE_MAX_PADDING)
+        return ge_fail(err, "padding %d,%d is too large (at most %d: a %dx%d kernel)", s->p0, s->p1,
+                       GE_MAX_PADDING, 2 * GE_MAX_PADDING + 1, 2 * GE_MAX_PADDING + 1);
     if ((long)2 * s->p0 + 1 >= s->W || (long)2 * s->p1 + 1 >= s->H)
         return ge_fail(err,
                        "padding %d,%d needs a kernel of %ldx%ld cells, which must be smaller "
@@ -85,6 +88,7 @@ int ge_model_init(ge_model *m, const ge_shape *s, ge_error *err)
 void ge_model_free(ge_model *m)
 {
     free(m->params);
+    free(m->coverage);
     memset(m, 0, sizeof *m);
 }
 
@@ -93,6 +97,15 @@ int ge_model_copy(ge_model *dst, const ge_model *src, ge_error *err)
     if (ge_model_init(dst, &src->s, err))
         return -1;
     memcpy(dst->params, src->params, (src->n_params + 2 * (size_t)src->s.O) * sizeof(double));
+    dst->mask_distance = src->mask_distance;
+    if (src->coverage) {
+        size_t n = (size_t)src->s.W * src->s.H;
+        if (!(dst->coverage = malloc(n * sizeof *dst->coverage))) {
+            ge_model_free(dst);
+            return ge_fail(err, "out of memory");
+        }
+        memcpy(dst->coverage, src->coverage, n * sizeof *dst->coverage);
+    }
     return 0;
 }
 

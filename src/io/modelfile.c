@@ -60,6 +60,13 @@ static void encode_payload(wbuf *b, const ge_model *m, const ge_meta *meta)
     put_u64(b, m->n_params);
     for (size_t i = 0; i < m->n_params; i++)
         put_f64(b, m->params[i]);
+    put_f64(b, m->mask_distance);
+    put_u32(b, m->coverage != NULL);
+    for (size_t i = 0; m->coverage && i < (size_t)s->W * s->H; i++) {
+        uint32_t bits;
+        memcpy(&bits, &m->coverage[i], sizeof bits);
+        put_u32(b, bits);
+    }
 }
 
 int ge_model_encode(const ge_model *m, const ge_meta *meta, unsigned char **out, size_t *len,
@@ -166,6 +173,8 @@ int ge_model_decode(const unsigned char *buf, size_t len, const char *name, ge_m
     /* the slab, the standardisation and the count, plus at most 4 + O strings */
     double slab = (double)ge_shape_param_bytes(&s) + 16.0 * s.O + 8;
     double strings = (4.0 + s.O) * (4.0 + BYTES_MAX_STRING) + 256;
+    if (version >= 2) /* the coverage section */
+        strings += 12.0 + 4.0 * s.W * s.H;
     if ((double)plen < SHAPE + slab || (double)plen > SHAPE + slab + strings) {
         inflateEnd(&z);
         return ge_fail(err, "%s: model file is damaged: a %dx%d x %d model with %d outputs "
@@ -252,6 +261,21 @@ int ge_model_decode(const unsigned char *buf, size_t len, const char *name, ge_m
         r.bad = 1;
     for (size_t i = 0; i < m->n_params && !r.bad; i++)
         m->params[i] = get_f64(&r);
+    if (version >= 2 && !r.bad) {
+        m->mask_distance = get_f64(&r);
+        uint32_t has = get_u32(&r);
+        size_t n = (size_t)s.W * s.H;
+        if (!(m->mask_distance >= 0) || has > 1 || (has && r.len - r.pos < 4 * n))
+            r.bad = 1;
+        else if (has && !(m->coverage = malloc(n * sizeof *m->coverage)))
+            r.bad = 1;
+        for (size_t i = 0; has && !r.bad && i < n; i++) {
+            uint32_t bits = get_u32(&r);
+            memcpy(&m->coverage[i], &bits, sizeof bits);
+            if (!(m->coverage[i] >= 0)) /* NaN or negative: not a distance */
+                r.bad = 1;
+        }
+    }
     int trailing = r.pos != r.len;
     free(payload);
     if (r.bad || trailing) {

@@ -142,7 +142,7 @@ test_absurd_sizes_refused_before_allocating() {
     expect_error_line 'too large'
     run ge fit field.csv -o m.bin --padding 10000
     expect_rc 2
-    expect_error_line 'padding 10000,10000 needs a kernel'
+    expect_error_line '--padding expects whole numbers P\[,Q\] from 0 to 64'
     run ge fit field.csv -o m.bin --features 100000
     expect_rc 2
     expect_no_file m.bin

@@ -34,9 +34,9 @@ import struct, sys, zlib
 def unwrap(b):
     plen, zlen = struct.unpack_from('<QQ', b, 16)
     return zlib.decompress(b[32:32 + zlen])
-def wrap(payload, plen=None):
+def wrap(payload, plen=None, version=2):
     z = zlib.compress(payload, 9)
-    body = b'GEOEMBED' + struct.pack('<IIQQ', 1, 0, len(payload) if plen is None else plen, len(z)) + z
+    body = b'GEOEMBED' + struct.pack('<IIQQ', version, 0, len(payload) if plen is None else plen, len(z)) + z
     return body + struct.pack('<I', zlib.crc32(body) & 0xffffffff)
 class R:
     def __init__(s, p, o=0): s.p, s.o = p, o
@@ -461,4 +461,12 @@ test_truncated_shapefile_fails_every_command() {
     expect_rc 1
     expect_error_line "p\.shp: reading layer 'p': .*from \.shp file"
     expect_no_file out.csv
+}
+
+test_a_huge_kernel_is_refused() {
+    write_field f.csv
+    run ge fit f.csv -o m.bin --padding 1000,1000
+    expect_rc 2
+    expect_error_line 'padding expects whole numbers P\[,Q\] from 0 to 64'
+    expect_no_file m.bin
 }

@@ -60,7 +60,7 @@ test_model_records_settings() {
     expect_rc 0
     local got
     got=$(json_get '[d["format_version"], d["grid"], d["features"], d["padding"], d["outputs"], d["exterior"], d["wrap"], d["loss"], d["optimizer"], d["lr"], d["smooth"], d["epochs"], d["batch_size"], d["seed"], d["samples"], d["skipped"], d["standardized"], d["source"]]' <"$OUT")
-    [ "$got" = '[1, [20, 10], 3, [2, 1], 2, [-180, -90, 360, 180], "x", "huber", "adam", 0.02, 0.5, 7, 100, 5, 500, 0, true, "f.csv"]' ] ||
+    [ "$got" = '[2, [20, 10], 3, [2, 1], 2, [-180, -90, 360, 180], "x", "huber", "adam", 0.02, 0.5, 7, 100, 5, 500, 0, true, "f.csv"]' ] ||
         fail "info --json: $got"
     got=$(json_get 'd["parameters"]' <"$OUT")
     # E 20*10*3 + K 2*3*5*3 + b 2

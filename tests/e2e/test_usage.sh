@@ -194,6 +194,12 @@ test_every_option_applies_or_is_refused() {
     row eval --threads 0 '' eval m.bin f.csv --threads 1
     row eval --json 0 '"targets"' eval m.bin f.csv --json
     row eval --pooled 0 '^\(all\)' eval m.bin f.csv --pooled
+    row eval --max-distance 0 '^u ' eval m.bin f.csv --max-distance auto
+    row eval --max-distance 2 '' eval m.bin f.csv --max-distance -1
+    row predict --max-distance 0 'u_pred' predict m.bin f.csv --max-distance none
+    row predict --max-distance 0 '' predict m.bin --grid g.csv --max-distance 5
+    row predict --max-distance 2 '' predict m.bin f.csv --max-distance far
+    row plot --max-distance 0 '' plot m.bin -o p.png --max-distance 1000
     # --- info
     row info --json 0 '"grid"' info m.bin --json
     # --- predict: points options, grid options

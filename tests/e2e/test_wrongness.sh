@@ -62,3 +62,50 @@ test_longer_gradient_training_keeps_the_best_epoch() {
     [ -n "$best" ] || fail "no per-epoch losses in -v output: $(grep -m1 epoch "$ERR")"
     expect_num "$kept" "<=" "$best"
 }
+
+# Samples along a band: the map is empty far from it, and a point just past the
+# exterior near the data is predicted like any other.
+write_band() {
+    awk 'BEGIN { srand(4); print "x,y,z"
+        for (k = 0; k < 300; k++) { t = rand(); x = 1000 * t; y = 500 + 100 * sin(6 * t) + 30 * rand()
+            printf "%.3f,%.3f,%.5f\n", x, y, t * t } }' >"$1"
+}
+
+test_far_from_every_sample_is_empty_not_extrapolated() {
+    write_band band.csv
+    run ge fit band.csv -o band.bin
+    expect_rc 0
+    local md
+    md=$(ge info band.bin --json | json_get 'd.get("max_distance")')
+    expect_num "$md" ">" 10
+    expect_num "$md" "<" 100
+    # far above the band: empty, and counted; near it: predicted
+    printf 'x,y\n500,560\n500,900\n1300,520\n' >q.csv
+    run ge predict band.bin q.csv
+    expect_rc 0
+    expect_out '^500,560,0\.2'
+    expect_out '^500,900,$'
+    expect_out '^1300,520,$'
+    expect_err '2 of 3 points had no prediction \(2 farther than [0-9.]+ from every training sample'
+    run ge predict band.bin q.csv --max-distance none
+    expect_rc 0
+    expect_out '^500,900,[0-9]'
+    # 60 past the last sample, outside the exterior (a 5% margin, 52): predicted
+    # by the same rule when the distance allows it
+    awk -F, 'NR > 1 && $1 > x { x = $1; y = $2 } END { print "x,y"; printf "%.3f,%.3f\n", x + 60, y }' \
+        band.csv >edge.csv
+    run ge predict band.bin edge.csv --max-distance 100
+    expect_rc 0
+    expect_out ',[01]\.[0-9]+$'
+    run ge predict band.bin edge.csv
+    expect_rc 0
+    expect_out ',$'
+    # the grid: nodata away from the band
+    run ge predict band.bin --grid g.csv --bbox -500,-500,1500,1500 --size 40,40
+    expect_rc 0
+    local empty full
+    empty=$(awk -F, 'NR > 1 && $3 == "" { n++ } END { print n + 0 }' g.csv)
+    full=$(awk -F, 'NR > 1 && $3 != "" { n++ } END { print n + 0 }' g.csv)
+    expect_num "$empty" ">" 1000
+    expect_num "$full" ">" 10
+}

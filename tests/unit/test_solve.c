@@ -346,3 +346,42 @@ Test(solve, dual_form_scores_equal_the_normal_equations)
         ge_model_free(&m);
     }
 }
+
+Test(solve, coverage_is_the_distance_to_the_nearest_sample)
+{
+    enum { M = 40 };
+    double xy[2 * M];
+    ge_rng r;
+    ge_rng_seed(&r, 12);
+    for (int i = 0; i < M; i++) /* a clump in one corner and a few strays */
+        xy[2 * i] = i < 30 ? 2 * ge_rng_uniform(&r) : 10 * ge_rng_uniform(&r),
+        xy[2 * i + 1] = i < 30 ? 2 * ge_rng_uniform(&r) : 5 * ge_rng_uniform(&r);
+    for (int wrap = 0; wrap < 4; wrap++) {
+        ge_shape s = ut_shape(40, 20, 1, 1, 1, 1, 0, 0, 10, 5, (ge_wrap)wrap, GE_READOUT_BILINEAR);
+        ge_model m;
+        ut_model(&m, &s);
+        ge_error err;
+        cr_assert_eq(ge_model_coverage(&m, xy, M, &err), 0, "%s", err.msg);
+        double worst = 0;
+        for (int w = 0; w < 40; w++)
+            for (int h = 0; h < 20; h++) {
+                double cx = (w + 0.5) * m.cw, cy = (h + 0.5) * m.ch, best = INFINITY;
+                for (int i = 0; i < M; i++) {
+                    double ex = fabs(xy[2 * i] - cx), ey = fabs(xy[2 * i + 1] - cy);
+                    if ((wrap & GE_WRAP_X) && ex > 5)
+                        ex = 10 - ex;
+                    if ((wrap & GE_WRAP_Y) && ey > 2.5)
+                        ey = 5 - ey;
+                    best = fmin(best, sqrt(ex * ex + ey * ey));
+                }
+                double got = m.coverage[w * 20 + h];
+                cr_assert_geq(got, best * (1 - 1e-6), "a distance to some sample is no shorter");
+                worst = fmax(worst, got - best);
+            }
+        cr_assert_lt(worst, 0.01, "wrap %d: cell-centre distances within 0.01 of exact (%g)", wrap,
+                     worst);
+        /* a point far out: its distance through the edge cell is an upper bound */
+        cr_assert_gt(ge_model_distance(&m, 9.9, 4.9), 0.0);
+        ge_model_free(&m);
+    }
+}
