@@ -21,6 +21,18 @@ static void offline(void)
     }
 }
 
+/* The parsed CRS with x = easting/longitude, or NULL (and s freed) when the
+ * parse failed. */
+static OGRSpatialReferenceH srs_done(OGRSpatialReferenceH s, OGRErr e)
+{
+    if (e != OGRERR_NONE) {
+        OSRDestroySpatialReference(s);
+        return NULL;
+    }
+    OSRSetAxisMappingStrategy(s, OAMS_TRADITIONAL_GIS_ORDER);
+    return s;
+}
+
 /* A definition the user typed: EPSG codes, PROJ strings, files they name. */
 static OGRSpatialReferenceH srs_from(const char *def)
 {
@@ -29,12 +41,7 @@ static OGRSpatialReferenceH srs_from(const char *def)
     CPLPushErrorHandler(CPLQuietErrorHandler);
     OGRErr e = OSRSetFromUserInput(s, def);
     CPLPopErrorHandler();
-    if (e != OGRERR_NONE) {
-        OSRDestroySpatialReference(s);
-        return NULL;
-    }
-    OSRSetAxisMappingStrategy(s, OAMS_TRADITIONAL_GIS_ORDER);
-    return s;
+    return srs_done(s, e);
 }
 
 /* A path or URL rather than a bare grid name PROJ looks up in its own data
@@ -126,12 +133,7 @@ void *ge_crs_from_wkt(const char *wkt)
     CPLPushErrorHandler(CPLQuietErrorHandler);
     OGRErr e = OSRImportFromWkt(s, &w);
     CPLPopErrorHandler();
-    if (e != OGRERR_NONE) {
-        OSRDestroySpatialReference(s);
-        return NULL;
-    }
-    OSRSetAxisMappingStrategy(s, OAMS_TRADITIONAL_GIS_ORDER);
-    return s;
+    return srs_done(s, e);
 }
 
 char *ge_crs_to_wkt(const char *definition, ge_error *err)

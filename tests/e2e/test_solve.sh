@@ -42,12 +42,18 @@ test_exact_solve_reproduces_a_plane() {
     done
 }
 
-test_gradient_training_from_the_optimum_does_not_lower_it() {
+# The test field solved exactly at smooth 0.5 into exact.bin; sets EXACT to
+# its objective.
+exact_fixture() {
     fixture_field field.csv
     run ge fit field.csv -o exact.bin --smooth 0.5
     expect_rc 0
-    local best after
-    best=$(objective_of "$ERR")
+    EXACT=$(objective_of "$ERR")
+}
+
+test_gradient_training_from_the_optimum_does_not_lower_it() {
+    exact_fixture
+    local best=$EXACT after
     run ge fit field.csv -o more.bin --init exact.bin --epochs 20 --lr 0.001 --smooth 0.5
     expect_rc 0
     expect_err 'wrote more\.bin: 20 epochs'
@@ -56,11 +62,8 @@ test_gradient_training_from_the_optimum_does_not_lower_it() {
 }
 
 test_exact_beats_adam_on_the_objective() {
-    fixture_field field.csv
-    run ge fit field.csv -o exact.bin --smooth 0.5
-    expect_rc 0
-    local exact adam
-    exact=$(objective_of "$ERR")
+    exact_fixture
+    local exact=$EXACT adam
     run ge fit field.csv -o adam.bin --smooth 0.5 --method gradient
     expect_rc 0
     expect_err '300 epochs'
