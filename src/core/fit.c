@@ -138,7 +138,12 @@ int ge_fit(ge_model *m, const ge_data *d, const ge_train_opts *o, const ge_fit_o
     if (keep_best && !rc && st.res.epochs_run > 0) {
         /* the last step's result against the best before it */
         double last = ge_trainer_loss(t, NULL, 0, 0);
-        if (last <= st.best_score || !isfinite(st.best_score)) {
+        if (!(last <= 1e6 * st.best_score) && isfinite(st.best_score) && !st.res.stopped) {
+            /* a loss a million times its best is an exploded training, not a
+             * spike: an error, not the model of some early epoch */
+            rc = ge_fail(err, "training diverged (the loss went from %g to %g); try a smaller --lr",
+                         st.best_score, last);
+        } else if (last <= st.best_score || !isfinite(st.best_score)) {
             st.res.best_epoch = st.res.epochs_run;
             st.res.train_loss = last;
         } else {

@@ -109,3 +109,11 @@ test_far_from_every_sample_is_empty_not_extrapolated() {
     expect_num "$empty" ">" 1000
     expect_num "$full" ">" 10
 }
+
+test_an_exploding_training_is_an_error_not_a_model() {
+    fixture_field field.csv
+    run ge fit field.csv -o m.bin --lr 1e6 --epochs 50 --smooth 0.1
+    expect_rc 1
+    expect_err '^geoembed: training diverged \(the loss went from [0-9.e+-]+ to [0-9.e+-]+\); try a smaller --lr'
+    expect_no_file m.bin
+}
