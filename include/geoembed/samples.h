@@ -4,6 +4,7 @@
 #ifndef GEOEMBED_SAMPLES_H
 #define GEOEMBED_SAMPLES_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "geoembed/error.h"
@@ -52,6 +53,9 @@ typedef struct {
      * far, of total (0 when unknown). NULL: none. */
     void (*progress)(void *ctx, double done, double total);
     void *progress_ctx;
+    /* When set (by a signal handler), the reader stops and fails with
+     * "interrupted"; NULL: never. */
+    volatile sig_atomic_t *stop;
 } ge_sample_opts;
 
 /* Any supported input: CSV/TSV (by extension or "-"), else any OGR vector

@@ -277,8 +277,14 @@ int cmd_fit(cli_args *a)
     stop_signal = 0;
     catch_signals(1);
 
-    if ((rc = check_output(a)) || (rc = read_samples(a, a->pos[0], 1, &s)))
+    inputs_stop_on(&stop_signal);
+    if ((rc = check_output(a)))
         goto done;
+    if ((rc = read_samples(a, a->pos[0], 1, &s))) {
+        if (stop_signal)
+            rc = interrupted_early();
+        goto done;
+    }
     if (stop_signal) {
         rc = interrupted_early();
         goto done;

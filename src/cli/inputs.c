@@ -135,6 +135,11 @@ static int check_kind(void *ctx, ge_source_kind kind, ge_error *err)
     return ge_fail(err, "option does not apply");
 }
 
+/* The flag a command's signal handler sets (inputs_stop_on). */
+static volatile sig_atomic_t *g_stop;
+
+void inputs_stop_on(volatile sig_atomic_t *flag) { g_stop = flag; }
+
 static void reading_progress(void *ctx, double done, double total)
 {
     counter_update(ctx, done, total);
@@ -179,9 +184,12 @@ int read_samples_for(const cli_args *a, const char *path, const char *xcol, cons
     counter_init(&cnt, label, "rows");
     o.progress = reading_progress;
     o.progress_ctx = &cnt;
+    o.stop = g_stop;
     ge_error err;
     int bad = ge_samples_read(path, &o, s, &err);
     counter_done(&cnt);
+    if (bad && g_stop && *g_stop)
+        return EXIT_RUNTIME; /* the command says it was interrupted */
     if (bad)
         return kc.refused ? EXIT_USAGE : fail_with(&err);
     if (s->M == 0) {

@@ -14,6 +14,9 @@ int delimiter_option(const cli_args *a, char *out);
 int input_options_check(const cli_args *a, ge_source_kind kind, const char *path);
 /* Reads labelled samples (need_targets) or bare coordinates from path. */
 int read_samples(const cli_args *a, const char *path, int need_targets, ge_samples *s);
+/* Reading stops (read_samples returns 1, printing nothing) once *flag is set:
+ * a command that catches SIGINT/SIGTERM passes its flag. */
+void inputs_stop_on(volatile sig_atomic_t *flag);
 /* The same with hints from a model: its coordinate column names and targets. */
 int read_samples_for(const cli_args *a, const char *path, const char *xcol, const char *ycol,
                      const char *targets, ge_samples *s);

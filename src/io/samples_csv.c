@@ -217,6 +217,10 @@ int ge_samples_read_csv(const char *path, const ge_sample_opts *o, ge_samples *s
     for (; have == 1; have = ge_csv_next(c, &f, &line, err)) {
         if (o->progress && ++rows % 4096 == 0)
             o->progress(o->progress_ctx, (double)rows, 0);
+        if (o->stop && *o->stop) {
+            ge_fail(err, "%s: interrupted at line %ld", path, line);
+            goto done;
+        }
         if (w) {
             int keep = ge_where_eval(w, c, f, line, err);
             if (keep < 0)

@@ -230,6 +230,12 @@ static int read_vector(GDALDatasetH ds, const char *path, const ge_sample_opts *
     while ((f = OGR_L_GetNextFeature(layer))) {
         if (o->progress && ++nread % 4096 == 0)
             o->progress(o->progress_ctx, (double)nread, total > 0 ? (double)total : 0);
+        if (o->stop && *o->stop) {
+            ge_fail(err, "%s: interrupted", path);
+            OGR_F_Destroy(f);
+            OGR_G_DestroyGeometry(centroid);
+            goto done;
+        }
         OGRGeometryH g = OGR_F_GetGeometryRef(f);
         int missing = 0;
         for (int k = 0; k < s->O; k++) {
@@ -472,6 +478,10 @@ static int read_raster(GDALDatasetH ds, const char *path, const ge_sample_opts *
         int nr = Hb - r0 < strip ? Hb - r0 : strip;
         if (o->progress)
             o->progress(o->progress_ctx, r0, Hb);
+        if (o->stop && *o->stop) {
+            ge_fail(err, "%s: interrupted", path);
+            goto done;
+        }
         for (int c0 = 0; c0 < Wb; c0 += TW) {
             int nc = Wb - c0 < TW ? Wb - c0 : TW;
             for (int k = 0; k < nsel; k++) {

@@ -117,3 +117,28 @@ test_an_exploding_training_is_an_error_not_a_model() {
     expect_err '^geoembed: training diverged \(the loss went from [0-9.e+-]+ to [0-9.e+-]+\); try a smaller --lr'
     expect_no_file m.bin
 }
+
+test_sigint_while_reading_stdin_stops_at_once() {
+    # an endless CSV on standard input: SIGINT ends the read, nothing is written
+    mkfifo in.fifo
+    "$GEOEMBED" fit - -o m.bin <in.fifo >"$OUT" 2>"$ERR" &
+    local pid=$!
+    awk 'BEGIN { print "x,y,z"; for (i = 0; ; i++) printf "%d,%d,%d\n", i % 1000, i / 1000, i }' \
+        >in.fifo 2>/dev/null &
+    local feeder=$!
+    sleep 1.5
+    kill -INT "$pid"
+    local waited=0
+    while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt 50 ]; do sleep 0.1; waited=$((waited + 1)); done
+    kill "$feeder" 2>/dev/null
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -9 "$pid"
+        fail "fit kept reading 5 s after SIGINT"
+    fi
+    wait "$pid"
+    RC=$?
+    expect_rc 130
+    expect_err 'interrupted before training began; nothing written'
+    expect_no_file m.bin
+    expect_no_tmp
+}
