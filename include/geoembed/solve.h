@@ -72,10 +72,6 @@ int ge_solver_factor_pinned(ge_solver *s, ge_error *err);
 /* f' Q f: the thin-plate energy (sum over the grid, before scaling). */
 double ge_solver_energy(const ge_solver *s, const double *f);
 
-/* Fill-in of the factor and its estimated bytes, after the first factor call
- * (0 before): for memory estimates and the benchmark. */
-double ge_solver_factor_bytes(const ge_solver *s);
-
 /* Bytes the solver of a W x H grid needs before factorising: the pattern, its
  * value arrays and the per-sample read-out of M samples. */
 double ge_solver_base_bytes(int W, int H, size_t M);

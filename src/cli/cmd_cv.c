@@ -86,20 +86,24 @@ static metric fold_mean(const ge_samples *s, const fold_result *fr, int K, int o
  * of the samples is said. */
 static int check_folds(const char *cmd, const int *fold, size_t M, int K, double block)
 {
-    size_t count[1000] = {0};
+    size_t *count = calloc((size_t)K, sizeof *count);
+    if (!count)
+        return runtime_error("out of memory");
     for (size_t i = 0; i < M; i++)
         count[fold[i]]++;
-    for (int k = 0; k < K; k++) {
+    int rc = 0;
+    for (int k = 0; k < K && !rc; k++) {
         if (count[k] == 0)
-            return runtime_error("%s: fold %d of %d holds no sample: --block %g is too large "
-                                 "for the data; use a smaller --block or fewer --folds",
-                                 cmd, k + 1, K, block);
-        if (M - count[k] < (M + 1) / 2)
+            rc = runtime_error("%s: fold %d of %d holds no sample: --block %g is too large "
+                               "for the data; use a smaller --block or fewer --folds",
+                               cmd, k + 1, K, block);
+        else if (M - count[k] < (M + 1) / 2)
             say(1, "geoembed: %s: warning: fold %d trains on only %zu of %zu samples (--block "
                    "%g is large for the data)\n",
                 cmd, k + 1, M - count[k], M, block);
     }
-    return 0;
+    free(count);
+    return rc;
 }
 
 static void print_text(const ge_samples *s, const fold_result *fr, int K, int pooled)

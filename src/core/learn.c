@@ -260,6 +260,16 @@ static double mean_loss(const search *S, const double *sums)
     return n > 0 ? sum / n : NAN;
 }
 
+/* Index of the lowest score that is a number, or -1. */
+static int lowest(const double *score, int n)
+{
+    int best = -1;
+    for (int c = 0; c < n; c++)
+        if (!isnan(score[c]) && (best < 0 || score[c] < score[best]))
+            best = c;
+    return best;
+}
+
 /* The dual form's choice: quarter decades from 1e-5 to 1e5. */
 static int dual_choice(const search *S, const ge_dual *d, double *sums, ge_learn_result *r,
                        ge_error *err)
@@ -271,14 +281,11 @@ static int dual_choice(const search *S, const ge_dual *d, double *sums, ge_learn
         S->o->progress(S->o->ctx, "choosing --smooth", 0, 1);
     if (ge_dual_scores(d, lg, DUAL_CANDIDATES, sums, err))
         return -1;
-    int best = -1;
     double score[DUAL_CANDIDATES];
-    for (int c = 0; c < DUAL_CANDIDATES; c++) {
+    for (int c = 0; c < DUAL_CANDIDATES; c++)
         score[c] = mean_loss(S, sums + (size_t)c * S->K);
-        if (isfinite(score[c]) && (best < 0 || score[c] < score[best]))
-            best = c;
-    }
-    if (best < 0)
+    int best = lowest(score, DUAL_CANDIDATES);
+    if (best < 0 || !isfinite(score[best]))
         return ge_fail(err, "every candidate of --smooth auto gave a non-finite validation loss");
     r->folds = S->K;
     r->candidates = DUAL_CANDIDATES;
@@ -328,19 +335,17 @@ int ge_choose_smooth(const ge_model *m, const double *xy, const double *ys, size
             goto done;
         }
     }
+    static const double decades[] = {-3, -2, -1, 0, 1, 2, 3};
+    enum { ND = sizeof decades / sizeof *decades };
     long done = 0, total = 11L * K;
-    double round1[9] = {-3, -2, -1, 0, 1, 2, 3};
-    int n1 = 7;
     for (int pass = 0; pass < 4; pass++) {
-        double cand[9];
-        int n = 0;
-        int best = 0;
-        for (int c = 1; c < nc; c++)
-            if (score[c] < score[best] || isnan(score[best]))
-                best = c;
+        double cand[ND];
+        int n = 0, best = lowest(score, nc);
+        if (best < 0)
+            best = 0;
         if (pass == 0) {
-            memcpy(cand, round1, sizeof cand);
-            n = n1;
+            memcpy(cand, decades, sizeof decades);
+            n = ND;
         } else if (pass == 1) {
             /* the best at an end of the decades: two more decades that way */
             if (lg[best] == -3)
@@ -365,10 +370,7 @@ int ge_choose_smooth(const ge_model *m, const double *xy, const double *ys, size
         if (o->stop && *o->stop)
             break;
     }
-    int best = -1;
-    for (int c = 0; c < nc; c++)
-        if (!isnan(score[c]) && (best < 0 || score[c] < score[best]))
-            best = c;
+    int best = lowest(score, nc);
     r->folds = K;
     r->candidates = nc;
     r->search_stopped = o->stop && *o->stop;

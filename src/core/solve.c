@@ -474,11 +474,6 @@ double ge_solver_energy(const ge_solver *s, const double *f)
     return e;
 }
 
-double ge_solver_factor_bytes(const ge_solver *s)
-{
-    return s->L ? s->c.lnz * (8.0 + 4.0) : 0;
-}
-
 int ge_model_set_field(ge_model *m, const double *F, ge_error *err)
 {
     const int O = m->s.O, N = m->s.N;

@@ -169,7 +169,7 @@ Test(crs, wkt_naming_files_or_urls_is_refused)
     cr_assert(!ge_crs_wkt_safe("X[PARAMETERFILE[\"g\",\"https://cdn.proj.org/x.tif\"]]"));
     /* GDAL's own WKT1 of EPSG:3857 carries a PROJ string: fine without paths */
     cr_assert(ge_crs_wkt_safe("PROJCS[\"x\",EXTENSION[\"PROJ4\",\"+proj=merc +nadgrids=@null +wktext\"]]"));
-    cr_assert(!ge_crs_wkt_safe("PROJCS[\"x\",EXTENSION[\"PROJ4\",\"+proj=merc +nadgrids=/tmp/g.gsb\"]]"));
+    cr_assert(!ge_crs_wkt_safe("PROJCS[\"x\",EXTENSION[\"PROJ4\",\"+proj=merc +nadgrids=grids/g.gsb\"]]"));
     cr_assert(!ge_crs_wkt_safe("X[\"+proj=longlat +nadgrids=./a.gsb\"]"));
     cr_assert(!ge_crs_wkt_safe("X[\"+init=epsg:4326\"]"));
     cr_assert(!ge_crs_wkt_safe("X[\"unterminated]"));
