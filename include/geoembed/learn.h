@@ -26,7 +26,9 @@ typedef struct {
     int smooth_auto;     /* choose train.smooth by cross-validation */
     int folds;           /* for smooth auto: 0 = by data size (see ge_learn_folds) */
     int standardize;     /* targets to zero mean, unit variance */
-    const ge_model *init; /* gradient: start from this model (params, standardisation) */
+    const ge_model *init; /* gradient: start from this model (params, standardisation,
+                           * transform) */
+    const unsigned char *transform; /* [O] GE_TRANSFORM_* of each target, or NULL: none */
     double validation;    /* gradient: fraction held out for early stopping */
     ge_fit_opts fit;      /* gradient: epochs, patience, progress, checkpoints */
     /* Progress of the penalty search and the solve: phase name, steps done

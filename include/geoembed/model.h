@@ -21,6 +21,7 @@
 #ifndef GEOEMBED_MODEL_H
 #define GEOEMBED_MODEL_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -73,7 +74,19 @@ typedef struct {
      * asked otherwise (0: none). */
     float *coverage;
     double mask_distance;
+    /* What each target was fit as [O] (GE_TRANSFORM_*): predictions are
+     * mapped back to the target's units. NULL: every target as it is. */
+    unsigned char *transform;
 } ge_model;
+
+enum { GE_TRANSFORM_NONE = 0, GE_TRANSFORM_LOG = 1 };
+
+/* A prediction in the fitted units (after the standardisation) back in the
+ * target's: exp for a log-fitted target. */
+static inline double ge_untransform(const ge_model *m, int o, double v)
+{
+    return m->transform && m->transform[o] == GE_TRANSFORM_LOG ? exp(v) : v;
+}
 
 /* 0 when the shape is usable, else -1 and why (sizes, padding, exterior). */
 int ge_shape_check(const ge_shape *s, ge_error *err);

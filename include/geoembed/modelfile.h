@@ -12,7 +12,9 @@
  * Payload: the shape, the metadata below, the standardisation, then the
  * parameter slab (E, K, b) as float64; from version 2 then the coverage: f64
  * mask distance, u32 1 or 0, and with 1 the W*H distances as float32 (the
- * model's coverage, model.h). Version 1 files still load (no coverage). */
+ * model's coverage, model.h); from version 3 then u32 1 or 0, and with 1 a
+ * byte per target: its transform (model.h). Versions 1 and 2 still load (no
+ * coverage, no transform). */
 #ifndef GEOEMBED_MODELFILE_H
 #define GEOEMBED_MODELFILE_H
 
@@ -21,9 +23,10 @@
 #include "geoembed/error.h"
 #include "geoembed/model.h"
 
-#define GE_MODELFILE_VERSION 2
+#define GE_MODELFILE_VERSION 3
 
 typedef struct {
+    int version;    /* format version of the file it was read from (0: not read) */
     char *crs;      /* WKT of the model's CRS; "" for an unnamed planar CRS */
     char *xcol, *ycol;  /* coordinate column names of the training data */
     char **targets; /* [ntargets] target names, ntargets == O */

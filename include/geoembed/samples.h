@@ -22,6 +22,7 @@ typedef struct {
     int lonlat;             /* coordinate columns are named like longitude/latitude */
     char *crs;              /* CRS the source declares (WKT), or NULL */
     long *lines;            /* [M] line of each sample in a CSV (for messages), or NULL */
+    char *left_out;         /* default targets left out, "'id' (an identifier), ...", or NULL */
     long raster_step;       /* a huge raster with --max-samples: every Nth pixel and row read */
 } ge_samples;
 
@@ -86,6 +87,11 @@ int ge_target_list(const char *list, char ***names, int *n, ge_error *err);
 void ge_target_list_free(char **names, int n);
 /* The list that ge_target_list reads back as these names (malloc'ed). */
 char *ge_target_list_join(char *const *names, int n);
+
+/* Of default targets (every numeric column), leaves out those that look like
+ * identifiers, times or integer codes, by name or values, when others remain;
+ * says which in s->left_out. Rows left with no value are dropped. */
+int ge_samples_leave_out_suspects(ge_samples *s, ge_error *err);
 
 /* Column name matching: the coordinate names geoembed detects. */
 int ge_is_lon_name(const char *name);

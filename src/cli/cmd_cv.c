@@ -199,6 +199,7 @@ int cmd_cv(cli_args *a)
         snprintf(how, sizeof how, "exact solve");
     else
         snprintf(how, sizeof how, "%ld epochs", fs.epochs);
+    report_targets(a, &s);
     say(2, "geoembed: cv: %zu samples, %ld %s folds; grid %dx%d, %s\n", s.M, K,
         block > 0 ? "spatial-block" : "random", fs.shape.W, fs.shape.H, how);
     double t0 = now_seconds();

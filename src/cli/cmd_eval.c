@@ -19,7 +19,7 @@ int cmd_eval(cli_args *a)
     int rc = predictor_load(&p, a->pos[0]);
     if (rc)
         return rc;
-    if ((rc = predictor_max_distance(&p, a))) {
+    if ((rc = predictor_rules(&p, a))) {
         predictor_free(&p);
         return rc;
     }

@@ -303,13 +303,14 @@ int cmd_fit(cli_args *a)
     if ((rc = keep_inside(a, &fs.shape, &s, &outside)))
         goto done;
     if (s.M == 0) {
-        rc = runtime_error("%s: no usable samples (%zu outside the exterior, %zu with missing "
-                           "targets)",
+        rc = runtime_error("%s: no usable samples (%zu outside the exterior, %zu without a "
+                           "target value)",
                            a->pos[0], outside, s.skipped_missing);
         goto done;
     }
-    say(2, "geoembed: fit: %zu samples (%zu skipped: %zu outside the exterior, %zu with missing "
-           "targets)\n",
+    report_targets(a, &s);
+    say(2, "geoembed: fit: %zu samples (%zu skipped: %zu outside the exterior, %zu without a "
+           "target value)\n",
         s.M, outside + s.skipped_missing, outside, s.skipped_missing);
     if (fs.chosen[0])
         say(2, "geoembed: fit: chose %s\n", fs.chosen);

@@ -23,7 +23,7 @@ static void info_json(const char *path, const ge_model *m, const ge_meta *t, con
     json_string(f, path);
     fprintf(f, ", \"format_version\": %d, \"grid\": [%d, %d], \"features\": %d, "
                "\"padding\": [%d, %d], \"outputs\": %d, \"exterior\": [",
-            GE_MODELFILE_VERSION, s->W, s->H, s->N, s->p0, s->p1, s->O);
+            t->version, s->W, s->H, s->N, s->p0, s->p1, s->O);
     const double ext[4] = {s->xmin, s->ymin, s->width, s->height};
     for (int i = 0; i < 4; i++) {
         json_number(f, ext[i]);
@@ -53,8 +53,11 @@ static void info_json(const char *path, const ge_model *m, const ge_meta *t, con
     }
     for (int o = 0; o < s->O; o++) {
         json_number(f, m->y_std[o]);
-        fputs(o + 1 < s->O ? ", " : "]", f);
+        fputs(o + 1 < s->O ? ", " : "], \"transform\": [", f);
     }
+    for (int o = 0; o < s->O; o++)
+        fprintf(f, "\"%s\"%s", m->transform && m->transform[o] == GE_TRANSFORM_LOG ? "log" : "none",
+                o + 1 < s->O ? ", " : "]");
     fputs(", \"source\": ", f);
     json_string(f, t->source);
     fprintf(f, ", \"samples\": %llu, \"skipped\": %llu, \"loss\": \"%s\", \"optimizer\": \"%s\", "
@@ -85,7 +88,7 @@ static void info_text(const char *path, const ge_model *m, const ge_meta *t, con
     const ge_shape *s = &m->s;
     FILE *f = stdout;
     text_string(f, path);
-    printf(": geoembed model (format version %d)\n", GE_MODELFILE_VERSION);
+    printf(": geoembed model (format version %d)\n", t->version);
     printf("  grid:        %d x %d cells, %d features, padding %d,%d (kernel %dx%d), %d "
            "output%s\n",
            s->W, s->H, s->N, s->p0, s->p1, m->KW, m->KH, s->O, s->O == 1 ? "" : "s");
@@ -106,14 +109,20 @@ static void info_text(const char *path, const ge_model *m, const ge_meta *t, con
         text_string(f, t->targets[o]);
         fputs(o + 1 < s->O ? "," : "\n", f);
     }
-    if (t->standardized)
-        for (int o = 0; o < s->O; o++) {
-            fputs("  ", f);
-            text_string(f, t->targets[o]);
-            size_t n = strlen(t->targets[o]);
-            printf("%*s mean %.6g, std %.6g\n", n < 12 ? (int)(12 - n) : 0, "", m->y_mean[o],
-                   m->y_std[o]);
-        }
+    for (int o = 0; o < s->O; o++) {
+        int log = m->transform && m->transform[o] == GE_TRANSFORM_LOG;
+        if (!t->standardized && !log)
+            continue;
+        fputs("  ", f);
+        text_string(f, t->targets[o]);
+        size_t n = strlen(t->targets[o]);
+        printf("%*s", n < 12 ? (int)(12 - n) : 0, "");
+        if (t->standardized)
+            printf(" mean %.6g, std %.6g%s", m->y_mean[o], m->y_std[o], log ? " of its log" : "");
+        printf("%s\n", log ? (t->standardized ? "; fit on its logarithm, predicted back with exp"
+                                              : " fit on its logarithm, predicted back with exp")
+                           : "");
+    }
     fputs("  trained on:  ", f);
     text_string(f, t->source);
     printf(", %llu samples (%llu skipped)\n", (unsigned long long)t->samples,

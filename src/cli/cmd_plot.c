@@ -527,7 +527,7 @@ int cmd_plot(cli_args *a)
     predictor p;
     if ((rc = predictor_load(&p, a->pos[0])))
         return rc;
-    if ((rc = predictor_max_distance(&p, a))) {
+    if ((rc = predictor_rules(&p, a))) {
         predictor_free(&p);
         return rc;
     }

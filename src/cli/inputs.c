@@ -150,6 +150,37 @@ int read_samples(const cli_args *a, const char *path, int need_targets, ge_sampl
     return read_samples_for(a, path, NULL, NULL, need_targets ? "" : NULL, s);
 }
 
+void report_targets(const cli_args *a, const ge_samples *s)
+{
+    char line[2048];
+    size_t at = 0;
+    if (!a->val[O_TARGET]) {
+        at += (size_t)snprintf(line, sizeof line, "geoembed: %s: targets ", a->cmd_name);
+        for (int k = 0; k < s->O && at < sizeof line; k++)
+            at += (size_t)snprintf(line + at, sizeof line - at, "%s%s", k ? ", " : "",
+                                   s->targets[k]);
+        if (s->left_out && at < sizeof line)
+            at += (size_t)snprintf(line + at, sizeof line - at,
+                                   "; left out %s: name them with --target to fit them",
+                                   s->left_out);
+        if (at < sizeof line)
+            say(2, "%s\n", line);
+    }
+    at = 0;
+    for (int k = 0; k < s->O; k++) {
+        size_t miss = 0;
+        for (size_t i = 0; i < s->M; i++)
+            miss += isnan(s->y[i * s->O + k]);
+        if (miss && at < sizeof line)
+            at += (size_t)snprintf(line + at, sizeof line - at, "%s%s %zu", at ? ", " : "",
+                                   s->targets[k], miss);
+    }
+    if (at)
+        say(2, "geoembed: %s: values missing (each sample still teaches its other targets): "
+               "%s\n",
+            a->cmd_name, line);
+}
+
 int read_samples_for(const cli_args *a, const char *path, const char *xcol, const char *ycol,
                      const char *targets, ge_samples *s)
 {
@@ -194,7 +225,7 @@ int read_samples_for(const cli_args *a, const char *path, const char *xcol, cons
         return kc.refused ? EXIT_USAGE : fail_with(&err);
     if (s->M == 0) {
         int rc = runtime_error("%s: no samples%s", path,
-                               s->skipped_missing ? " with all targets present" : "");
+                               s->skipped_missing ? " with a target value" : "");
         ge_samples_free(s);
         return rc;
     }

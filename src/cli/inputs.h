@@ -29,4 +29,9 @@ int samples_crs(const cli_args *a, const ge_samples *s, const char *model_wkt, c
  * Returns 0 or an exit status. */
 int samples_to_crs(const cli_args *a, ge_samples *s, const char *src, const char *dst);
 
+/* Says (on stderr) which targets a default choice took and left out, and how
+ * many values each target misses: such a sample still teaches the others.
+ * After the settings are read, so that a usage error stays one line. */
+void report_targets(const cli_args *a, const ge_samples *s);
+
 #endif

@@ -7,6 +7,8 @@
 void metric_add(metric_acc *a, double pred, double truth)
 {
     double r = pred - truth;
+    if (isnan(truth)) /* a missing value: nothing to score */
+        return;
     a->n++;
     a->sum_abs += fabs(r);
     a->sum_sq += r * r;

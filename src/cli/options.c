@@ -83,6 +83,10 @@ const opt_spec opt_table[] = {
      "--optimizer (the default when --readout cell --smooth 0, --init or any of --epochs --lr "
      "--optimizer --momentum --batch-size --validation --patience --checkpoint-every --resume "
      "is given)"},
+    {O_TRANSFORM, "--transform", 1, "T", TRAIN, "none log",
+     "log: fit the targets' logarithms and predict back with exp, so that predictions of a "
+     "positive, skewed target (a concentration) stay positive; log:NAME,... for some targets "
+     "only (default none)"},
     {O_EPOCHS, "--epochs", 1, "E", TRAIN, NULL, "gradient training epochs (default 300)"},
     {O_LR, "--lr", 1, "LR", TRAIN, NULL, "learning rate (default 0.05 adam, 0.01 sgd)"},
     {O_LOSS, "--loss", 1, "LOSS", TRAIN, "l1 mse huber",
@@ -117,6 +121,13 @@ const opt_spec opt_table[] = {
      "leave predictions farther than DIST (model units) from every training sample empty; "
      "auto: the model's own, ten median sample spacings; none: predict everywhere (default "
      "auto)"},
+    {O_MASK, "--mask", 1, "POLYGONS", C_PREDICT | C_EVAL | C_PLOT, NULL,
+     "leave predictions outside these polygons empty (any OGR source, reprojected to the "
+     "model's CRS)"},
+    {O_MASK_LAYER, "--mask-layer", 1, "NAME", C_PREDICT | C_EVAL | C_PLOT, NULL,
+     "the layer of --mask (default: the first)"},
+    {O_MASK_WHERE, "--mask-where", 1, "EXPR", C_PREDICT | C_EVAL | C_PLOT, NULL,
+     "only the --mask features this OGR SQL attribute filter selects"},
     {O_GRID, "--grid", 1, "OUT", C_PREDICT, NULL,
      "write the field as a grid (GeoTIFF, COG, CSV, any GDAL raster; - for CSV on stdout)"},
     {O_RESOLUTION, "--resolution", 1, "XRES,YRES", C_PREDICT, NULL,

@@ -13,6 +13,7 @@ int predictor_load(predictor *p, const char *path)
 {
     ge_error err;
     p->Kt = p->F = NULL;
+    p->mask = NULL;
     if (ge_model_load(path, &p->m, &p->meta, &err))
         return fail_with(&err);
     if (!ge_crs_usable(p->meta.crs)) { /* every output must carry the CRS */
@@ -39,7 +40,7 @@ int predictor_load(predictor *p, const char *path)
     return 0;
 }
 
-int predictor_max_distance(predictor *p, const cli_args *a)
+static int max_distance(predictor *p, const cli_args *a)
 {
     const char *v = a->val[O_MAX_DISTANCE];
     if (!v || strcmp(v, "auto") == 0)
@@ -54,11 +55,28 @@ int predictor_max_distance(predictor *p, const cli_args *a)
     return arg_double(a, O_MAX_DISTANCE, 0, 1e-300, 1e300, &p->max_distance);
 }
 
+int predictor_rules(predictor *p, const cli_args *a)
+{
+    int rc = max_distance(p, a);
+    if (rc)
+        return rc;
+    if (!a->val[O_MASK]) {
+        if (a->val[O_MASK_LAYER] || a->val[O_MASK_WHERE])
+            return usage_error(a->cmd_name, "%s applies to --mask",
+                               a->val[O_MASK_LAYER] ? "--mask-layer" : "--mask-where");
+        return 0;
+    }
+    return mask_load(&p->mask, a->cmd_name, a->val[O_MASK], a->val[O_MASK_LAYER],
+                     a->val[O_MASK_WHERE], p->meta.crs, &p->m.s);
+}
+
 void predictor_free(predictor *p)
 {
     free(p->Kt);
     free(p->F);
     p->Kt = p->F = NULL;
+    mask_free(p->mask);
+    p->mask = NULL;
     ge_model_free(&p->m);
     ge_meta_free(&p->meta);
 }
@@ -71,7 +89,7 @@ int predictor_at(const predictor *p, double x, double y, double *out)
                     ? p->max_distance > 0 && !(ge_model_distance(&p->m, x, y) <= p->max_distance)
                     : !(x >= s->xmin && x <= s->xmin + s->width && y >= s->ymin &&
                         y <= s->ymin + s->height);
-    if (empty || !isfinite(x) || !isfinite(y)) {
+    if (empty || !isfinite(x) || !isfinite(y) || (p->mask && !mask_contains(p->mask, x, y))) {
         for (int o = 0; o < s->O; o++)
             out[o] = NAN;
         return -1;
@@ -82,10 +100,14 @@ int predictor_at(const predictor *p, double x, double y, double *out)
 
 void predictor_empty_rule(const predictor *p, char *buf, size_t len)
 {
+    const char *mask = p->mask ? " or outside the --mask" : "";
     if (!p->m.coverage)
-        snprintf(buf, len, "outside the model's exterior");
+        snprintf(buf, len, "outside the model's exterior%s", mask);
     else if (p->max_distance > 0)
-        snprintf(buf, len, "farther than %.6g from every training sample", p->max_distance);
+        snprintf(buf, len, "farther than %.6g from every training sample%s", p->max_distance,
+                 mask);
+    else if (p->mask)
+        snprintf(buf, len, "outside the --mask");
     else
         snprintf(buf, len, "at a coordinate that is not a number");
 }

@@ -5,6 +5,7 @@
 
 #include "geoembed/model.h"
 #include "geoembed/modelfile.h"
+#include "mask.h"
 #include "options.h"
 
 typedef struct {
@@ -12,21 +13,24 @@ typedef struct {
     ge_meta meta;
     double *Kt, *F;
     double max_distance; /* predictions farther from every sample are empty; 0: none */
+    mask *mask;          /* predictions outside it are empty; NULL: none */
 } predictor;
 
 /* Loads the model file and computes its field. Returns 0 or an exit status. */
 int predictor_load(predictor *p, const char *path);
 void predictor_free(predictor *p);
-/* --max-distance DIST|auto|none (default auto: the model's own). Returns 0
- * or EXIT_USAGE after printing the error. */
-int predictor_max_distance(predictor *p, const cli_args *a);
-/* out[O]; returns 0, or -1 where the rule leaves the value empty (out is then
+/* The rules that leave predictions empty: --max-distance DIST|auto|none
+ * (default auto: the model's own) and --mask POLYGONS (--mask-layer,
+ * --mask-where). Returns 0 or an exit status after printing the error. */
+int predictor_rules(predictor *p, const cli_args *a);
+/* out[O]; returns 0, or -1 where the rules leave the value empty (out is then
  * NaN): farther than max_distance from every training sample, or, for a
- * model file without coverage (version 1), outside the exterior. A wrapped
- * axis reads coordinates modulo the exterior. */
+ * model file without coverage (version 1), outside the exterior; outside the
+ * mask. A wrapped axis reads coordinates modulo the exterior. */
 int predictor_at(const predictor *p, double x, double y, double *out);
 /* Why predictor_at leaves a value empty, for messages: "farther than D from
- * every training sample" or "outside the model's exterior". */
+ * every training sample" or "outside the model's exterior", and "or outside
+ * the --mask". */
 void predictor_empty_rule(const predictor *p, char *buf, size_t len);
 
 #endif

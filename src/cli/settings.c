@@ -125,6 +125,57 @@ int settings_training(const cli_args *a, const ge_samples *s, fit_settings *fs)
     t->batch_size = (size_t)batch;
     t->seed = (uint64_t)seed;
     fs->standardize = !a->val[O_NO_STANDARDIZE];
+    if (a->val[O_TRANSFORM] && a->val[O_INIT])
+        return usage_error(a->cmd_name, "--transform: a fit from --init keeps that model's "
+                                        "transform");
+    return 0;
+}
+
+/* --transform none|log|log:NAME,...: which targets are fit on their
+ * logarithm; their values must be positive (missing ones aside). */
+static int settings_transform(const cli_args *a, const ge_samples *s, fit_settings *fs)
+{
+    const char *v = a->val[O_TRANSFORM];
+    memset(fs->transform, GE_TRANSFORM_NONE, sizeof fs->transform);
+    fs->transformed = 0;
+    if (!v || strcmp(v, "none") == 0)
+        return 0;
+    if (strcmp(v, "log") == 0) {
+        memset(fs->transform, GE_TRANSFORM_LOG, (size_t)s->O);
+    } else if (strncmp(v, "log:", 4) == 0) {
+        char **names;
+        int n;
+        ge_error why;
+        if (ge_target_list(v + 4, &names, &n, &why))
+            return usage_error(a->cmd_name, "--transform: %s", why.msg);
+        for (int j = 0; j < n; j++) {
+            int k = 0;
+            while (k < s->O && strcmp(s->targets[k], names[j]) != 0)
+                k++;
+            if (k == s->O) {
+                int rc = usage_error(a->cmd_name, "--transform: '%s' is not a target", names[j]);
+                ge_target_list_free(names, n);
+                return rc;
+            }
+            fs->transform[k] = GE_TRANSFORM_LOG;
+        }
+        ge_target_list_free(names, n);
+    } else {
+        return usage_error(a->cmd_name, "--transform expects none, log or log:NAME,..., got '%s'",
+                           v);
+    }
+    fs->transformed = 1;
+    for (size_t i = 0; i < s->M; i++)
+        for (int k = 0; k < s->O; k++) {
+            double y = s->y[i * s->O + k];
+            if (fs->transform[k] == GE_TRANSFORM_LOG && !isnan(y) && !(y > 0)) {
+                char where[1100];
+                ge_sample_where(s, a->pos[0], i, where, sizeof where);
+                return runtime_error("%s: %s is %g: --transform log fits the logarithm, which "
+                                     "needs positive values",
+                                     where, s->targets[k], y);
+            }
+        }
     return 0;
 }
 
@@ -221,6 +272,8 @@ int settings_resolve(const cli_args *a, const ge_samples *s, int geographic, fit
     sh->O = s->O;
     if (settings_smooth(a, readout == GE_READOUT_BILINEAR, 0.0, fs) || settings_method(a, fs))
         return EXIT_USAGE;
+    if ((rc = settings_transform(a, s, fs)))
+        return rc;
     if (fs->method == GE_METHOD_EXACT && sh->N < sh->O)
         return usage_error(a->cmd_name, "the exact solve needs --features of at least the %d "
                                         "targets, got %d (or use --method gradient)",

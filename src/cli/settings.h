@@ -19,6 +19,8 @@ typedef struct {
     int standardize;
     int geographic; /* the coordinates are lon/lat degrees */
     int smooth_auto; /* choose the curvature penalty by validation (choose_smooth) */
+    int transformed; /* some target is fit on a transform (--transform) */
+    unsigned char transform[GE_MAX_OUTPUTS]; /* GE_TRANSFORM_* of each target */
     char chosen[512]; /* what was chosen and why, for the summary */
 } fit_settings;
 

@@ -26,7 +26,8 @@ int train_on(const train_job *j, const ge_samples *s, const size_t *idx, size_t 
     ge_learn_opts o = {.method = fs->method, .train = fs->train, .smooth_auto = fs->smooth_auto,
                        .standardize = fs->standardize, .init = j->init,
                        .validation = j->validation, .fit = j->fo, .progress = j->progress,
-                       .ctx = j->ctx, .stop = j->stop};
+                       .ctx = j->ctx, .stop = j->stop,
+                       .transform = fs->transformed ? fs->transform : NULL};
     rc = ge_learn(&fs->shape, xy, y, n, &o, m, res, err);
 done:
     free(xy);

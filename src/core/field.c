@@ -116,5 +116,5 @@ void ge_predict_point(const ge_model *m, const double *Kt, const double *F, doub
         }
     }
     for (int o = 0; o < O; o++)
-        out[o] = m->y_mean[o] + m->y_std[o] * raw[o];
+        out[o] = ge_untransform(m, o, m->y_mean[o] + m->y_std[o] * raw[o]);
 }

@@ -10,7 +10,7 @@ double ge_data_loss(const ge_model *m, const ge_data *d, const ge_loss *loss)
     const int O = m->s.O;
     double *Kt = malloc(m->n_kernel * sizeof *Kt);
     double *F = malloc((size_t)m->s.W * m->s.H * O * sizeof *F);
-    double out[GE_MAX_OUTPUTS], sum = 0;
+    double out[GE_MAX_OUTPUTS], sum = 0, values = 0;
     if (!Kt || !F) {
         free(Kt);
         free(F);
@@ -20,12 +20,18 @@ double ge_data_loss(const ge_model *m, const ge_data *d, const ge_loss *loss)
     ge_field(m, Kt, F);
     for (size_t i = 0; i < d->M; i++) {
         ge_predict_point(m, Kt, F, d->xy[2 * i], d->xy[2 * i + 1], out);
-        for (int o = 0; o < O; o++) /* in training units: undo the standardisation */
-            sum += ge_loss_value(loss, (out[o] - m->y_mean[o]) / m->y_std[o] - d->y[i * O + o]);
+        for (int o = 0; o < O; o++) { /* in training units: undo the standardisation */
+            double v = m->transform && m->transform[o] == GE_TRANSFORM_LOG ? log(out[o]) : out[o];
+            double r = (v - m->y_mean[o]) / m->y_std[o] - d->y[i * O + o];
+            if (!isnan(d->y[i * O + o])) { /* a missing value is left out */
+                sum += ge_loss_value(loss, r);
+                values++;
+            }
+        }
     }
     free(Kt);
     free(F);
-    return d->M ? sum / ((double)d->M * O) : NAN;
+    return values ? sum / values : NAN;
 }
 
 /* The loop state in a form a checkpoint can save. */

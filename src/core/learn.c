@@ -46,17 +46,24 @@ int ge_standardize(const double *y, size_t M, int O, double *mean, double *std, 
 {
     for (int o = 0; o < O; o++) {
         /* Running mean, then the spread scaled by the largest deviation, so
-         * that neither overflows for targets near the largest doubles. */
+         * that neither overflows for targets near the largest doubles.
+         * Missing values (NaN) are left out. */
         double mu = 0, big = 0, ss = 0;
+        size_t n = 0;
         for (size_t i = 0; i < M; i++)
-            mu += (y[i * O + o] - mu) / (double)(i + 1);
+            if (!isnan(y[i * O + o]))
+                mu += (y[i * O + o] - mu) / (double)++n;
+        if (n == 0)
+            return ge_fail(err, "target %d: every value is missing", o + 1);
         for (size_t i = 0; i < M; i++)
-            big = fmax(big, fabs(y[i * O + o] - mu));
+            if (!isnan(y[i * O + o]))
+                big = fmax(big, fabs(y[i * O + o] - mu));
         for (size_t i = 0; big > 0 && i < M; i++) {
             double t = (y[i * O + o] - mu) / big;
-            ss += t * t;
+            if (!isnan(t))
+                ss += t * t;
         }
-        double sd = M && big > 0 ? big * sqrt(ss / (double)M) : 0;
+        double sd = big > 0 ? big * sqrt(ss / (double)n) : 0;
         if (!isfinite(mu) || !isfinite(sd) || !isfinite(big))
             return ge_fail(err, "target %d: values too large to standardise (mean %g, spread %g)",
                            o + 1, mu, big);
@@ -82,21 +89,65 @@ static double irls_weight(const ge_loss *l, double r)
     return 1.0;
 }
 
+/* Values of target o present (not NaN) among samples idx[0..n) (all when NULL). */
+static size_t count_present(const double *ys, int O, int o, const size_t *idx, size_t n)
+{
+    size_t c = 0;
+    for (size_t k = 0; k < n; k++)
+        c += !isnan(ys[(idx ? idx[k] : k) * O + o]);
+    return c;
+}
+
+/* Target o's data weights: 1, or 0 where its value is missing. */
+static void presence_weights(const double *ys, int O, int o, const size_t *idx, size_t n,
+                             double *d)
+{
+    for (size_t k = 0; k < n; k++)
+        d[k] = isnan(ys[(idx ? idx[k] : k) * O + o]) ? 0.0 : 1.0;
+}
+
 /* Fields f[O][cells] minimising the mean loss over samples idx[0..n) (all when
  * NULL) plus lambda times the penalty: one factorisation for the squared
- * error, reweighted factorisations per target for robust losses. d[n] and
- * rhs[cells] are scratch. *iters gets the most reweighting iterations. */
+ * error when every value is present, one per target that misses values (its
+ * missing samples weigh 0), reweighted factorisations per target for robust
+ * losses. d[n] and rhs[cells] are scratch. *iters gets the most reweighting
+ * iterations. */
 static int solve_fields(ge_solver *s, const size_t *idx, size_t n, const double *ys, int O,
                         const ge_loss *loss, double lambda, size_t ncell, double *f, double *d,
                         double *rhs, int *iters, ge_error *err)
 {
-    ge_solver_set_data(s, idx, n, NULL, 0);
-    if (ge_solver_factor(s, lambda, err))
-        return -1;
+    size_t present[GE_MAX_OUTPUTS];
+    int full = 0;
     for (int o = 0; o < O; o++)
-        ge_solver_rhs(s, idx, n, NULL, ys, O, o, f + (size_t)o * ncell);
-    if (ge_solver_solve(s, f, O, f, err))
-        return -1;
+        full += (present[o] = count_present(ys, O, o, idx, n)) == n;
+    if (full > 0) {
+        ge_solver_set_data(s, idx, n, NULL, 0);
+        if (ge_solver_factor(s, lambda, err))
+            return -1;
+        for (int o = 0; o < O; o++)
+            if (present[o] == n)
+                ge_solver_rhs(s, idx, n, NULL, ys, O, o, f + (size_t)o * ncell);
+        if (full == O) {
+            if (ge_solver_solve(s, f, O, f, err))
+                return -1;
+        } else {
+            for (int o = 0; o < O; o++)
+                if (present[o] == n && ge_solver_solve(s, f + (size_t)o * ncell, 1,
+                                                       f + (size_t)o * ncell, err))
+                    return -1;
+        }
+    }
+    for (int o = 0; o < O; o++) {
+        if (present[o] == n)
+            continue;
+        presence_weights(ys, O, o, idx, n, d);
+        ge_solver_set_data(s, idx, n, d, 0);
+        if (ge_solver_factor(s, lambda, err))
+            return -1;
+        ge_solver_rhs(s, idx, n, d, ys, O, o, rhs);
+        if (ge_solver_solve(s, rhs, 1, f + (size_t)o * ncell, err))
+            return -1;
+    }
     *iters = 0;
     if (loss->kind == GE_LOSS_MSE)
         return 0;
@@ -107,13 +158,13 @@ static int solve_fields(ge_solver *s, const size_t *idx, size_t n, const double 
             for (size_t k = 0; k < n; k++) {
                 size_t i = idx ? idx[k] : k;
                 double r = ge_solver_predict(s, i, fo) - ys[i * O + o];
-                d[k] = irls_weight(loss, r);
-                obj += ge_loss_value(loss, r);
+                d[k] = isnan(r) ? 0.0 : irls_weight(loss, r);
+                obj += isnan(r) ? 0.0 : ge_loss_value(loss, r);
             }
             if (fabs(prev - obj) <= IRLS_TOL * fmax(obj, 1e-300))
                 break;
             prev = obj;
-            ge_solver_set_data(s, idx, n, d, (double)n);
+            ge_solver_set_data(s, idx, n, d, (double)present[o]);
             if (ge_solver_factor(s, lambda, err))
                 return -1;
             ge_solver_rhs(s, idx, n, d, ys, O, o, rhs);
@@ -135,7 +186,7 @@ typedef struct {
     int O, K;
     const int *fold;
     const ge_learn_opts *o;
-    size_t *nte; /* [K] held-out samples of each fold */
+    size_t *nte; /* [K] held-out values (samples x present targets) of each fold */
 } search;
 
 /* Held-out absolute error sum of fold k at lambda, using solver s and
@@ -159,9 +210,11 @@ static int fold_loss(const search *S, ge_solver *s, int k, double lambda, size_t
         return -1;
     double sum = 0;
     for (size_t j = 0; j < nte; j++)
-        for (int o = 0; o < S->O; o++)
-            sum += fabs(ge_solver_predict(s, te[j], f + (size_t)o * ncell) -
-                        S->ys[te[j] * S->O + o]);
+        for (int o = 0; o < S->O; o++) {
+            double r = ge_solver_predict(s, te[j], f + (size_t)o * ncell) - S->ys[te[j] * S->O + o];
+            if (!isnan(r)) /* a missing held-out value scores nothing (see S->nte) */
+                sum += fabs(r);
+        }
     *out = sum;
     return 0;
 }
@@ -255,7 +308,7 @@ static double mean_loss(const search *S, const double *sums)
     for (int k = 0; k < S->K; k++)
         if (!isnan(sums[k])) {
             sum += sums[k];
-            n += (double)S->nte[k] * S->O;
+            n += (double)S->nte[k];
         }
     return n > 0 ? sum / n : NAN;
 }
@@ -318,12 +371,17 @@ int ge_choose_smooth(const ge_model *m, const double *xy, const double *ys, size
     }
     /* One 25% hold-out is the first of four folds. */
     ge_assign_folds(xy, M, K > 1 ? K : 4, 0, o->train.seed, fold);
+    int missing = 0;
     for (size_t i = 0; i < M; i++)
-        if (fold[i] < K)
-            nte[fold[i]]++;
+        for (int k = 0; k < m->s.O; k++) {
+            int here = !isnan(ys[i * m->s.O + k]);
+            missing |= !here;
+            if (fold[i] < K)
+                nte[fold[i]] += (size_t)here;
+        }
     search S = {.m = m, .xy = xy, .ys = ys, .M = M, .O = m->s.O, .K = K, .fold = fold, .o = o,
                 .nte = nte};
-    if (o->train.loss.kind == GE_LOSS_MSE && M <= DUAL_MAX_SAMPLES) {
+    if (o->train.loss.kind == GE_LOSS_MSE && M <= DUAL_MAX_SAMPLES && !missing) {
         /* few samples: every fold and a fine grid of candidates at once */
         ge_error why;
         ge_dual *d = ge_dual_new(m, xy, ys, M, fold, K, &why);
@@ -451,7 +509,35 @@ static size_t split_tail(double *xy, double *y, size_t n, int O, double frac, ui
     return nv;
 }
 
-int ge_learn(const ge_shape *shape, const double *xy_in, const double *y, size_t M,
+/* The targets in the units they are fit in (log for a log transform), into
+ * a new array; NULL with err when a value cannot be transformed. */
+static double *transformed(const double *y, size_t M, int O, const unsigned char *tf,
+                           ge_error *err)
+{
+    double *t = malloc((M ? M : 1) * (size_t)O * sizeof *t);
+    if (!t) {
+        ge_fail(err, "out of memory");
+        return NULL;
+    }
+    for (size_t i = 0; i < M; i++)
+        for (int k = 0; k < O; k++) {
+            double v = y[i * O + k];
+            if (tf[k] == GE_TRANSFORM_LOG && !isnan(v)) {
+                if (!(v > 0)) {
+                    ge_fail(err, "sample %zu, target %d: %g is not positive, and the target "
+                                 "is fit on its logarithm (--transform log)",
+                            i + 1, k + 1, v);
+                    free(t);
+                    return NULL;
+                }
+                v = log(v);
+            }
+            t[i * O + k] = v;
+        }
+    return t;
+}
+
+int ge_learn(const ge_shape *shape, const double *xy_in, const double *y_in, size_t M,
              const ge_learn_opts *o, ge_model *m, ge_learn_result *r, ge_error *err)
 {
     memset(m, 0, sizeof *m);
@@ -460,7 +546,12 @@ int ge_learn(const ge_shape *shape, const double *xy_in, const double *y, size_t
     r->cv_loss = NAN;
     const int O = o->init ? o->init->s.O : shape->O;
     double *xy = malloc((M ? M : 1) * 2 * sizeof *xy), *ys = malloc((M ? M : 1) * O * sizeof *ys);
+    const unsigned char *tf = o->init ? o->init->transform : o->transform;
+    double *yt = NULL;
+    const double *y = y_in;
     int rc = -1;
+    if (tf && !(y = yt = transformed(y_in, M, O, tf, err)))
+        goto done;
     if (!xy || !ys) {
         ge_fail(err, "out of memory");
         goto done;
@@ -476,6 +567,13 @@ int ge_learn(const ge_shape *shape, const double *xy_in, const double *y, size_t
         if (ge_model_init(m, shape, err))
             goto done;
         ge_model_init_params(m, o->train.seed);
+        if (tf) {
+            if (!(m->transform = malloc((size_t)O))) {
+                ge_fail(err, "out of memory");
+                goto done;
+            }
+            memcpy(m->transform, tf, (size_t)O);
+        }
         if (o->standardize && ge_standardize(y, M, O, m->y_mean, m->y_std, err))
             goto done;
     }
@@ -483,6 +581,8 @@ int ge_learn(const ge_shape *shape, const double *xy_in, const double *y, size_t
     for (size_t i = 0; i < M; i++)
         for (int k = 0; k < O; k++) {
             ys[i * O + k] = (y[i * O + k] - m->y_mean[k]) / m->y_std[k];
+            if (isnan(y[i * O + k])) /* missing: NaN, left out per target */
+                continue;
             if (!isfinite(ys[i * O + k])) {
                 ge_fail(err, "sample %zu, target %d: %g does not fit in standardised units",
                         i + 1, k + 1, y[i * O + k]);
@@ -537,6 +637,7 @@ int ge_learn(const ge_shape *shape, const double *xy_in, const double *y, size_t
 done:
     free(xy);
     free(ys);
+    free(yt);
     if (rc)
         ge_model_free(m);
     return rc;

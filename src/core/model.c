@@ -89,6 +89,7 @@ void ge_model_free(ge_model *m)
 {
     free(m->params);
     free(m->coverage);
+    free(m->transform);
     memset(m, 0, sizeof *m);
 }
 
@@ -105,6 +106,13 @@ int ge_model_copy(ge_model *dst, const ge_model *src, ge_error *err)
             return ge_fail(err, "out of memory");
         }
         memcpy(dst->coverage, src->coverage, n * sizeof *dst->coverage);
+    }
+    if (src->transform) {
+        if (!(dst->transform = malloc((size_t)src->s.O))) {
+            ge_model_free(dst);
+            return ge_fail(err, "out of memory");
+        }
+        memcpy(dst->transform, src->transform, (size_t)src->s.O);
     }
     return 0;
 }

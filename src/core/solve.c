@@ -370,7 +370,10 @@ void ge_solver_rhs(const ge_solver *s, const size_t *idx, size_t n, const double
         n = s->M;
     for (size_t k = 0; k < n; k++) {
         size_t i = idx ? idx[k] : k;
-        double dy = (d ? d[k] : 1.0) * y[i * (size_t)O + o];
+        double dk = d ? d[k] : 1.0;
+        if (dk == 0) /* left out (a missing value may be NaN) */
+            continue;
+        double dy = dk * y[i * (size_t)O + o];
         for (int j = 0; j < 4; j++)
             rhs[s->cell[i][j]] += s->wgt[i][j] * dy;
     }

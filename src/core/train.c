@@ -24,6 +24,7 @@ struct ge_trainer {
     size_t ncells, nunits;
     int64_t *extra_wh; /* [nunits - ncells][2] raw cell of each extra unit */
     int P;             /* read-out pairs per sample: 1 (cell) or 4 (bilinear) */
+    int missing;       /* some target value is missing (NaN): it is left out of the loss */
     size_t *unit;      /* [M][P] */
     double *wgt;       /* [M][P] */
     uint32_t *stamp;   /* [nunits] last step that touched a unit */
@@ -122,6 +123,8 @@ ge_trainer *ge_trainer_new(ge_model *m, const ge_data *d, const ge_train_opts *o
         goto fail;
     for (size_t i = 0; i < M; i++)
         t->order[i] = i;
+    for (size_t i = 0; i < M * O && !t->missing; i++)
+        t->missing = isnan(d->y[i]);
     t->tbuf_stride = m->n_params;
     t->stamp = calloc(t->nunits, sizeof *t->stamp);
     t->touched = malloc(t->nunits * sizeof *t->touched);
@@ -307,7 +310,13 @@ double ge_trainer_loss(ge_trainer *t, const size_t *idx, size_t n, int want_grad
         for (size_t j = 0; j < nt; j++)
             memset(t->dF + t->touched[j] * O, 0, (size_t)O * sizeof *t->dF);
 
-    const double inv = n ? 1.0 / ((double)n * O) : 0;
+    /* the mean over the values present (all of them, as torch's mean, unless
+     * some are missing) */
+    size_t values = n * (size_t)O;
+    for (size_t j = 0; t->missing && j < n; j++)
+        for (int o = 0; o < O; o++)
+            values -= isnan(t->d->y[(idx ? idx[j] : j) * O + o]);
+    const double inv = values ? 1.0 / (double)values : 0;
     double sum = 0;
     for (size_t j = 0; j < n; j++) {
         size_t i = idx ? idx[j] : j;
@@ -318,6 +327,8 @@ double ge_trainer_loss(ge_trainer *t, const size_t *idx, size_t n, int want_grad
                                  : w[0] * t->F[u[0] * O + o] + w[1] * t->F[u[1] * O + o] +
                                        w[2] * t->F[u[2] * O + o] + w[3] * t->F[u[3] * O + o];
             double r = pred - t->d->y[i * O + o];
+            if (isnan(r))
+                continue;
             sum += ge_loss_value(&t->o.loss, r);
             if (want_grad) {
                 double g = ge_loss_grad(&t->o.loss, r) * inv;

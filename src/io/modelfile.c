@@ -67,6 +67,9 @@ static void encode_payload(wbuf *b, const ge_model *m, const ge_meta *meta)
         memcpy(&bits, &m->coverage[i], sizeof bits);
         put_u32(b, bits);
     }
+    put_u32(b, m->transform != NULL);
+    if (m->transform)
+        put(b, m->transform, (size_t)s->O);
 }
 
 int ge_model_encode(const ge_model *m, const ge_meta *meta, unsigned char **out, size_t *len,
@@ -122,6 +125,7 @@ int ge_model_decode(const unsigned char *buf, size_t len, const char *name, ge_m
                        version ? "upgrade geoembed" : "the file is damaged");
     if (flags != 0)
         return ge_fail(err, "%s: model file uses features this geoembed does not know", name);
+    meta->version = (int)version;
     if (zlen > len - HEADER - 4)
         return ge_fail(err, "%s: truncated model file (%zu of %llu bytes)", name, len,
                        (unsigned long long)(zlen + HEADER + 4));
@@ -275,6 +279,17 @@ int ge_model_decode(const unsigned char *buf, size_t len, const char *name, ge_m
             if (!(m->coverage[i] >= 0)) /* NaN or negative: not a distance */
                 r.bad = 1;
         }
+    }
+    if (version >= 3 && !r.bad) {
+        uint32_t has = get_u32(&r);
+        if (has > 1 || (has && r.len - r.pos < (size_t)s.O))
+            r.bad = 1;
+        else if (has && !(m->transform = malloc((size_t)s.O)))
+            r.bad = 1;
+        const unsigned char *t = has && !r.bad ? take(&r, (size_t)s.O) : NULL;
+        for (int o = 0; t && o < s.O; o++)
+            if ((m->transform[o] = t[o]) > GE_TRANSFORM_LOG)
+                r.bad = 1;
     }
     int trailing = r.pos != r.len;
     free(payload);

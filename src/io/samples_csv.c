@@ -234,15 +234,17 @@ int ge_samples_read_csv(const char *path, const ge_sample_opts *o, ge_samples *s
         if (cell_number(c, line, xc, f[xc], &xy[0], err) ||
             cell_number(c, line, yc, f[yc], &xy[1], err))
             goto done;
-        int missing = 0;
+        int present = 0; /* a missing value is NaN: the sample still teaches the others */
         for (int k = 0; k < s->O; k++) {
             const char *v = f[tcol[k]];
             if (ge_csv_is_missing(v))
-                missing = 1;
+                y[k] = NAN;
             else if (cell_number(c, line, tcol[k], v, &y[k], err))
                 goto done;
+            else
+                present++;
         }
-        if (missing) {
+        if (s->O > 0 && present == 0) {
             s->skipped_missing++;
         } else {
             s->lines[s->M] = line;
@@ -250,6 +252,8 @@ int ge_samples_read_csv(const char *path, const ge_sample_opts *o, ge_samples *s
         }
     }
     if (have < 0)
+        goto done;
+    if (o->need_targets && !o->targets && ge_samples_leave_out_suspects(s, err))
         goto done;
     rc = 0;
 done:
@@ -272,6 +276,7 @@ void ge_samples_free(ge_samples *s)
     free(s->targets);
     free(s->crs);
     free(s->lines);
+    free(s->left_out);
     memset(s, 0, sizeof *s);
 }
 

@@ -237,15 +237,16 @@ static int read_vector(GDALDatasetH ds, const char *path, const ge_sample_opts *
             goto done;
         }
         OGRGeometryH g = OGR_F_GetGeometryRef(f);
-        int missing = 0;
+        int present = 0; /* a missing value is NaN: the sample still teaches the others */
         for (int k = 0; k < s->O; k++) {
+            t[k] = NAN;
             if (!OGR_F_IsFieldSetAndNotNull(f, fields[k]))
-                missing = 1;
+                continue;
             else if (OGR_Fld_GetType(OGR_FD_GetFieldDefn(def, fields[k])) == OFTString) {
                 /* text attributes (a CSV through ogr2ogr) must hold numbers */
                 const char *v = OGR_F_GetFieldAsString(f, fields[k]);
                 if (ge_csv_is_missing(v))
-                    missing = 1;
+                    t[k] = NAN;
                 else if (ge_csv_number(v, &t[k])) {
                     ge_fail(err, "%s: layer '%s' feature %lld: field '%s' is not a number: "
                                  "'%.40s'",
@@ -257,8 +258,10 @@ static int read_vector(GDALDatasetH ds, const char *path, const ge_sample_opts *
                 }
             } else
                 t[k] = OGR_F_GetFieldAsDouble(f, fields[k]);
-            if (!missing && !isfinite(t[k]))
-                missing = 1;
+            if (!isfinite(t[k]))
+                t[k] = NAN;
+            else
+                present++;
         }
         double x = NAN, y = NAN;
         if (!g || OGR_G_IsEmpty(g)) {
@@ -281,7 +284,7 @@ static int read_vector(GDALDatasetH ds, const char *path, const ge_sample_opts *
             ge_fail(err, "%s: a feature has a non-finite coordinate", path);
             goto done;
         }
-        if (missing) {
+        if (s->O > 0 && present == 0) {
             s->skipped_missing++;
             continue;
         }
@@ -297,6 +300,8 @@ static int read_vector(GDALDatasetH ds, const char *path, const ge_sample_opts *
                 CPLGetLastErrorMsg());
         goto done;
     }
+    if (o->need_targets && !o->targets && ge_samples_leave_out_suspects(s, err))
+        goto done;
     rc = 0;
     goto done;
 oom:
@@ -502,13 +507,14 @@ static int read_raster(GDALDatasetH ds, const char *path, const ge_sample_opts *
             for (int r = 0; r < nr; r++)
                 for (int c = 0; c < nc; c++) {
                     double t[GE_MAX_OUTPUTS];
-                    int valid = 1;
+                    int present = 0; /* a pixel valid in one band teaches that band */
                     for (int k = 0; k < nsel; k++) {
                         size_t i = (size_t)k * nc * nr + (size_t)r * nc + c;
-                        t[k] = buf[i];
-                        valid &= mask[i] != 0 && isfinite(buf[i]);
+                        int ok = mask[i] != 0 && isfinite(buf[i]);
+                        t[k] = ok ? buf[i] : NAN;
+                        present += ok;
                     }
-                    if (!valid) {
+                    if (nsel > 0 && !present) {
                         s->skipped_missing++;
                         continue;
                     }

@@ -159,7 +159,7 @@ test_non_finite_numbers_never_train() {
     printf 'x,y,v\n0,0,1\n1,0,nan\n0,1,NA\n1,1,2\n2,2,3\n3,1,4\n' >nan.csv
     run ge fit nan.csv -o m.bin --size 8,8 --epochs 5 --smooth 1
     expect_rc 0
-    expect_err '4 samples \(2 skipped: 0 outside the exterior, 2 with missing targets\)'
+    expect_err '4 samples \(2 skipped: 0 outside the exterior, 2 without a target value\)'
     printf 'x,y,v\n0,0,1\n1,0,inf\n' >inf.csv
     run ge fit inf.csv -o m2.bin
     expect_rc 1

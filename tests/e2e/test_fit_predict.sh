@@ -300,13 +300,17 @@ test_csv_missing_targets() {
         NR == 3 || NR == 13 || NR == 23 || NR == 33 || NR == 43 { $3 = "NaN" } { print }' f.csv >na.csv
     run ge fit na.csv -o m.bin --epochs 5 --smooth 1
     expect_rc 0
-    expect_err '^geoembed: fit: 395 samples \(105 skipped: 0 outside the exterior, 105 with missing targets\)'
+    # a sample missing one target still teaches the other
+    expect_err '^geoembed: fit: 500 samples \(0 skipped: 0 outside the exterior, 0 without a target value\)'
+    expect_err '^geoembed: fit: values missing \(each sample still teaches its other targets\): u 55, v 50$'
     run ge info m.bin --json
-    expect_out '"samples": 395'
-    # eval skips them the same way
+    expect_out '"samples": 500'
+    # eval scores each target on the rows that have it
     run ge eval m.bin na.csv --json
     expect_rc 0
-    expect_out '"skipped": 105'
+    expect_out '"skipped": 0'
+    expect_num "$(json_get '[t["samples"] for t in d["targets"] if t["name"] == "u"][0]' <"$OUT")" == 445
+    expect_num "$(json_get '[t["samples"] for t in d["targets"] if t["name"] == "v"][0]' <"$OUT")" == 450
 }
 
 # Same seed, same data, same threads: byte-identical models, including the

@@ -92,7 +92,7 @@ test_raster_with_holes_two_bands() {
     run ge fit in.tif -o m.bin --epochs 300
     expect_rc 0
     # 1200 pixels, 30 of them nodata in both bands
-    expect_err '^geoembed: fit: 1170 samples \(30 skipped: 0 outside the exterior, 30 with missing'
+    expect_err '^geoembed: fit: 1170 samples \(30 skipped: 0 outside the exterior, 30 without a target value'
     run ge info m.bin --json
     [ "$(json_get 'd["targets"]' <"$OUT")" = '["band_1", "band_2"]' ] || fail "targets $(json_get 'd["targets"]' <"$OUT")"
     [[ $(json_get 'd["crs_name"]' <"$OUT") == *32633* ]] || fail "crs $(json_get 'd["crs_name"]' <"$OUT")"

@@ -34,7 +34,7 @@ import struct, sys, zlib
 def unwrap(b):
     plen, zlen = struct.unpack_from('<QQ', b, 16)
     return zlib.decompress(b[32:32 + zlen])
-def wrap(payload, plen=None, version=2):
+def wrap(payload, plen=None, version=3):
     z = zlib.compress(payload, 9)
     body = b'GEOEMBED' + struct.pack('<IIQQ', version, 0, len(payload) if plen is None else plen, len(z)) + z
     return body + struct.pack('<I', zlib.crc32(body) & 0xffffffff)
@@ -85,12 +85,14 @@ PY
 }
 
 # A small CSV: lon,lat and the given target columns (values from the row).
+# (values a plane plus a wobble: integers, but no row counter that the
+# default targets would leave out)
 small_csv() {
     local header="lon,lat" t
     for t in "$@"; do header="$header,$t"; done
     awk -v h="$header" -v n="$#" 'BEGIN { print h
         for (i = 0; i < 60; i++) { printf "%d.5,%d.5", i % 10, int(i / 10)
-            for (k = 0; k < n; k++) printf ",%d", i * (k + 1) + k; print "" } }' >d.csv
+            for (k = 0; k < n; k++) printf ",%d", i * (k + 1) + k + i % 3; print "" } }' >d.csv
 }
 
 test_duplicate_target_names_are_a_usage_error() {

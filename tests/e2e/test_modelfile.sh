@@ -60,7 +60,7 @@ test_model_records_settings() {
     expect_rc 0
     local got
     got=$(json_get '[d["format_version"], d["grid"], d["features"], d["padding"], d["outputs"], d["exterior"], d["wrap"], d["loss"], d["optimizer"], d["lr"], d["smooth"], d["epochs"], d["batch_size"], d["seed"], d["samples"], d["skipped"], d["standardized"], d["source"]]' <"$OUT")
-    [ "$got" = '[2, [20, 10], 3, [2, 1], 2, [-180, -90, 360, 180], "x", "huber", "adam", 0.02, 0.5, 7, 100, 5, 500, 0, true, "f.csv"]' ] ||
+    [ "$got" = '[3, [20, 10], 3, [2, 1], 2, [-180, -90, 360, 180], "x", "huber", "adam", 0.02, 0.5, 7, 100, 5, 500, 0, true, "f.csv"]' ] ||
         fail "info --json: $got"
     got=$(json_get 'd["parameters"]' <"$OUT")
     # E 20*10*3 + K 2*3*5*3 + b 2
@@ -216,6 +216,34 @@ struct.pack_into("<I", b, len(b) - 4, zlib.crc32(bytes(b[:-4])) & 0xffffffff)
 open(sys.argv[2], "wb").write(b)
 EOF
     expect_model_refused v.bin '.*version 99'
+}
+
+# A version 2 file (no transform: the payload ends after the coverage)
+# still loads and predicts the same; version 3 bytes labelled 2 do not.
+test_model_version_2_still_loads() {
+    need python3
+    fixture_model
+    python3 - field.bin v2.bin bad.bin <<'EOF' || fail "python3 could not rewrite the model"
+import struct, sys, zlib
+b = open(sys.argv[1], "rb").read()
+plen, zlen = struct.unpack_from("<QQ", b, 16)
+p = zlib.decompress(b[32:32 + zlen])
+assert p[-4:] == b"\0\0\0\0"  # no transform
+def wrap(payload, version):
+    z = zlib.compress(payload, 9)
+    body = b"GEOEMBED" + struct.pack("<IIQQ", version, 0, len(payload), len(z)) + z
+    return body + struct.pack("<I", zlib.crc32(body) & 0xffffffff)
+open(sys.argv[2], "wb").write(wrap(p[:-4], 2))
+open(sys.argv[3], "wb").write(wrap(p, 2))
+EOF
+    write_points p.csv 20
+    ge predict field.bin p.csv >a.csv || fail "predict v3"
+    run ge predict v2.bin p.csv
+    expect_rc 0
+    cmp -s a.csv "$OUT" || fail "the version 2 file predicts otherwise"
+    run ge info v2.bin
+    expect_out 'format version 2'
+    expect_model_refused bad.bin '.*unexpected data after the parameters'
 }
 
 # Header sizes that lie, with a valid checksum: refused, no huge allocation.

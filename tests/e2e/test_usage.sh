@@ -138,6 +138,14 @@ test_every_option_applies_or_is_refused() {
         row fit --method 0 '' fit f.csv --size 4,4 --smooth 1 --method exact -o o.bin
         row fit --method 0 '' fit f.csv --size 4,4 --smooth 1 --method gradient -o o.bin
         row cv --method 0 '' cv f.csv --size 4,4 --smooth 1 --folds 2 --method exact
+        row fit --transform 1 "f\.csv:[0-9]+: [uv] is -?[0-9.e-]+: --transform log" \
+            fit f.csv --size 4,4 --smooth 1 --transform log -o o.bin
+        row fit --transform 2 "--transform: 'w' is not a target" \
+            fit f.csv --size 4,4 --smooth 1 --transform log:w -o o.bin
+        row fit --transform 2 '--transform: a fit from --init' \
+            fit f.csv --init m.bin --epochs 1 --transform log -o o.bin
+        row cv --transform 2 '--transform expects none, log or log:NAME' \
+            cv f.csv --size 4,4 --smooth 1 --folds 2 --transform sqrt
     fi
     # --- cv: the input options as in fit, and its own
     row cv --x 0 '' cv en.csv --epochs 1 --smooth 1 --size 4,4 --folds 2 --x e --y n
@@ -200,6 +208,20 @@ test_every_option_applies_or_is_refused() {
     row predict --max-distance 0 '' predict m.bin --grid g.csv --max-distance 5
     row predict --max-distance 2 '' predict m.bin f.csv --max-distance far
     row plot --max-distance 0 '' plot m.bin -o p.png --max-distance 1000
+    printf '%s\n' '{"type":"FeatureCollection","features":[' \
+        '{"type":"Feature","properties":{"n":"a"},"geometry":{"type":"Polygon","coordinates":[[[-100,-50],[100,-50],[100,50],[-100,50],[-100,-50]]]}}]}' >mask.geojson
+    row predict --mask 0 'u_pred' predict m.bin f.csv --mask mask.geojson
+    row eval --mask 0 '^u ' eval m.bin f.csv --mask mask.geojson
+    row plot --mask 0 '' plot m.bin -o p.png --mask mask.geojson
+    row predict --mask 1 'nope\.gpkg: cannot open the --mask' predict m.bin f.csv --mask nope.gpkg
+    row predict --mask-layer 2 "--mask-layer: mask.geojson has no layer 'x'" \
+        predict m.bin f.csv --mask mask.geojson --mask-layer x
+    row eval --mask-layer 2 '--mask-layer applies to --mask' eval m.bin f.csv --mask-layer x
+    row plot --mask-layer 0 '' plot m.bin -o p.png --mask mask.geojson --mask-layer mask
+    row predict --mask-where 1 'holds no polygon that --mask-where selects' \
+        predict m.bin f.csv --mask mask.geojson --mask-where "n = 'b'"
+    row eval --mask-where 2 '--mask-where applies to --mask' eval m.bin f.csv --mask-where "n = 'a'"
+    row plot --mask-where 0 '' plot m.bin -o p.png --mask mask.geojson --mask-where "n = 'a'"
     # --- info
     row info --json 0 '"grid"' info m.bin --json
     # --- predict: points options, grid options

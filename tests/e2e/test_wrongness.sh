@@ -142,3 +142,175 @@ test_sigint_while_reading_stdin_stops_at_once() {
     expect_no_file m.bin
     expect_no_tmp
 }
+
+# 60 stations on a 10x6 lattice: an id, a date, a class code, a row counter
+# and a code by values only (ffreq 1..3), beside two measurements.
+write_stations() {
+    awk 'BEGIN { print "id,time,lon,lat,class,n,ffreq,temp,rain"
+        for (k = 0; k < 60; k++) { x = k % 10; y = int(k / 10)
+            printf "S%02d,2020010%d,%d,%d,%d,%d,%d,%.3f,%.3f\n", k, 1 + k % 3, x, y, 1 + k % 4, k + 1,
+                1 + (x + y) % 3, 10 + 0.5 * x - 0.2 * y + sin(x * y), 3 + 0.1 * x * y } }' >"$1"
+    # numeric ids too
+    sed -i 's/^S//' "$1"
+}
+
+test_default_targets_leave_out_identifiers_times_and_codes() {
+    write_stations st.csv
+    run ge fit st.csv -o st.bin --smooth 1
+    expect_rc 0
+    expect_err "fit: targets temp, rain; left out 'id' \(an identifier\), 'time' \(a time\), 'class' \(a code\), 'n' \(row numbers\), 'ffreq' \(integer codes\)"
+    run ge info st.bin
+    expect_out 'targets: +temp, rain$'
+    # named, they are fitted
+    run ge fit st.csv -o st2.bin --smooth 1 --target ffreq,temp
+    expect_rc 0
+    expect_no_err 'left out'
+    run ge info st2.bin
+    expect_out 'targets: +ffreq, temp$'
+}
+
+test_a_missing_value_leaves_out_only_that_target() {
+    # b is missing at every third row, a at every seventh (so 4 rows have neither)
+    awk 'BEGIN { print "x,y,a,b"; srand(3)
+        for (k = 0; k < 80; k++) { x = 10 * rand(); y = 6 * rand()
+            a = sprintf("%.5f", sin(x / 2) + y * y / 10); b = sprintf("%.5f", cos(y) * x / 5)
+            if (k % 3 == 0) b = "NA"; if (k % 7 == 0) a = ""
+            print x "," y "," a "," b } }' >ab.csv
+    local G=(--smooth 0.3 --exterior -1,-1,11,7 --size 16,12)
+    run ge fit ab.csv -o ab.bin "${G[@]}"
+    expect_rc 0
+    expect_err 'values missing \(each sample still teaches its other targets\): a 8, b 23'
+    expect_err '76 samples \(4 skipped: 0 outside the exterior, 4 without a target value\)'
+    # each target alone, on the rows where it is present: the same fields
+    awk -F, -v OFS=, 'NR == 1 { print "x,y,a"; next } $3 != "" { print $1, $2, $3 }' ab.csv >a.csv
+    awk -F, -v OFS=, 'NR == 1 { print "x,y,b"; next } $4 != "NA" && $4 != "" { print $1, $2, $4 }' ab.csv >b.csv
+    run ge fit a.csv -o a.bin "${G[@]}"
+    expect_rc 0
+    run ge fit b.csv -o b.bin "${G[@]}"
+    expect_rc 0
+    printf 'x,y\n2.5,1.5\n7.25,4.5\n0.5,5.5\n' >p.csv
+    ge predict ab.bin p.csv >pab.csv || fail "predict ab"
+    ge predict a.bin p.csv >pa.csv || fail "predict a"
+    ge predict b.bin p.csv >pb.csv || fail "predict b"
+    local r
+    for r in 2 3 4; do
+        expect_close "$(awk -F, -v r=$r 'NR == r { print $3 }' pab.csv)" \
+            "$(awk -F, -v r=$r 'NR == r { print $3 }' pa.csv)" 1e-9
+        expect_close "$(awk -F, -v r=$r 'NR == r { print $4 }' pab.csv)" \
+            "$(awk -F, -v r=$r 'NR == r { print $3 }' pb.csv)" 1e-9
+    done
+    # gradient training and cv leave the missing values out too
+    run ge fit ab.csv -o g.bin --method gradient --epochs 30 "${G[@]}"
+    expect_rc 0
+    run ge info g.bin
+    expect_out 'final loss: +training [0-9]'
+    run ge cv ab.csv --folds 3 "${G[@]}"
+    expect_rc 0
+    [ "$(awk '$1 == "mean" && $2 == "b" { print $3 }' "$OUT")" != nan ] || fail "cv: b's MAE is nan"
+}
+
+test_transform_log_keeps_predictions_positive() {
+    # a concentration: exp of a plane (exact in the log), plus a signed target
+    awk 'BEGIN { print "x,y,zinc,t"; srand(11)
+        for (k = 0; k < 120; k++) { x = 10 * rand(); y = 8 * rand()
+            printf "%.5f,%.5f,%.9g,%.5f\n", x, y, exp(4 + 0.3 * x - 0.2 * y), x - y } }' >z.csv
+    local G=(--smooth 1 --exterior -1,-1,12,10 --size 12,10)
+    run ge fit z.csv -o z.bin "${G[@]}" --transform log:zinc
+    expect_rc 0
+    run ge info z.bin
+    expect_out 'zinc +mean .* of its log; fit on its logarithm, predicted back with exp'
+    run ge info z.bin --json
+    expect_out '"transform": \["log", "none"\]'
+    # the plane in the log is fitted exactly: predictions are exp of it
+    printf 'x,y\n2,3\n9.5,0.5\n-0.5,8.5\n' >p.csv
+    ge predict z.bin p.csv >pz.csv || fail "predict"
+    local r x y
+    for r in 2 3 4; do
+        x=$(awk -F, -v r=$r 'NR == r { print $1 }' pz.csv)
+        y=$(awk -F, -v r=$r 'NR == r { print $2 }' pz.csv)
+        expect_close "$(awk -F, -v r=$r 'NR == r { print $3 }' pz.csv)" \
+            "$(awk -v x="$x" -v y="$y" 'BEGIN { printf "%.12g", exp(4 + 0.3 * x - 0.2 * y) }')" 1e-4
+        expect_close "$(awk -F, -v r=$r 'NR == r { print $4 }' pz.csv)" "$(awk -v x="$x" -v y="$y" 'BEGIN { print x - y }')" 1e-4
+    done
+    # a skewed target with a spike: without the log the map dips below zero, with it never
+    awk 'BEGIN { print "x,y,c"; srand(4)
+        for (k = 0; k < 150; k++) { x = 10 * rand(); y = 10 * rand(); d = (x - 5) ^ 2 + (y - 5) ^ 2
+            printf "%.5f,%.5f,%.6g\n", x, y, 1 + 500 * exp(-d) } }' >c.csv
+    run ge fit c.csv -o lin.bin --smooth 1e-4 --size 40,40
+    expect_rc 0
+    run ge fit c.csv -o log.bin --smooth 1e-4 --size 40,40 --transform log
+    expect_rc 0
+    ge predict lin.bin --grid lin.csv --max-distance none >/dev/null 2>&1 || fail "predict lin"
+    ge predict log.bin --grid log.csv --max-distance none >/dev/null 2>&1 || fail "predict log"
+    awk -F, 'NR > 1 && $3 < 0 { n++ } END { exit !(n > 0) }' lin.csv ||
+        fail "the untransformed fit never went below zero: the test shows nothing"
+    awk -F, 'NR > 1 && !($3 > 0) { n++ } END { exit n > 0 }' log.csv ||
+        fail "--transform log predicted a value <= 0"
+    # cv scores in the target's units
+    run ge cv c.csv --folds 3 --smooth 1e-4 --size 40,40 --transform log
+    expect_rc 0
+    expect_out '^mean +c '
+}
+
+# Two squares (one with a square hole) in lon/lat, and the same outline in
+# Web Mercator metres.
+write_masks() {
+    printf '%s\n' '{"type":"FeatureCollection","features":[' \
+        '{"type":"Feature","properties":{"name":"west"},"geometry":{"type":"Polygon","coordinates":[[[-120,-40],[-20,-40],[-20,40],[-120,40],[-120,-40]],[[-90,-10],[-50,-10],[-50,10],[-90,10],[-90,-10]]]}},' \
+        '{"type":"Feature","properties":{"name":"east"},"geometry":{"type":"MultiPolygon","coordinates":[[[[30,-20],[90,-20],[90,20],[30,20],[30,-20]]]]}}]}' >mask.geojson
+    ogr2ogr -f GPKG -t_srs EPSG:3857 mask3857.gpkg mask.geojson -nln outline 2>/dev/null ||
+        fail "ogr2ogr mask"
+}
+
+test_mask_clips_predictions_to_polygons() {
+    need ogr2ogr
+    write_field f.csv
+    ge fit f.csv -o m.bin --smooth 1 -q || fail "fit"
+    write_masks
+    # inside the west square, in its hole, in the east square, outside both
+    printf 'lon,lat\n-100,0\n-70,0\n60,0\n0,0\n170,60\n' >p.csv
+    run ge predict m.bin p.csv --mask mask.geojson
+    expect_rc 0
+    expect_err '3 of 5 points had no prediction \(3 farther than [0-9]+ from every training sample or outside the --mask'
+    local got
+    got=$(awk -F, 'NR > 1 { printf "%s ", ($3 == "" ? "-" : "v") }' "$OUT")
+    [ "$got" = "v - v - - " ] || fail "inside/outside per point: $got"
+    # the same outline in another CRS gives the same answer
+    run ge predict m.bin p.csv --mask mask3857.gpkg --mask-layer outline
+    expect_rc 0
+    got=$(awk -F, 'NR > 1 { printf "%s ", ($3 == "" ? "-" : "v") }' "$OUT")
+    [ "$got" = "v - v - - " ] || fail "reprojected mask: $got"
+    # --mask-where keeps the selected features only
+    run ge predict m.bin p.csv --mask mask.geojson --mask-where "name = 'east'"
+    expect_rc 0
+    got=$(awk -F, 'NR > 1 { printf "%s ", ($3 == "" ? "-" : "v") }' "$OUT")
+    [ "$got" = "- - v - - " ] || fail "--mask-where: $got"
+    # a grid: cells outside are nodata, cells inside hold the values without a mask
+    ge predict m.bin --grid all.csv --resolution 10,10 >/dev/null 2>&1 || fail "grid"
+    run ge predict m.bin --grid clip.csv --resolution 10,10 --mask mask.geojson
+    expect_rc 0
+    paste -d, all.csv clip.csv | awk -F, 'NR > 1 {
+            x = $1; y = $2; inw = x > -120 && x < -20 && y > -40 && y < 40 && !(x > -90 && x < -50 && y > -10 && y < 10)
+            ine = x > 30 && x < 90 && y > -20 && y < 20
+            if ((inw || ine) && $7 != $3) bad++
+            if (!(inw || ine) && $7 != "") bad++
+            n += (inw || ine) }
+        END { if (bad || n < 20) { print bad " wrong cells of " n; exit 1 } }' || fail "grid cells against the mask"
+    # a line is not an outline
+    printf '%s\n' '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"LineString","coordinates":[[0,0],[10,10]]}}]}' >line.geojson
+    run ge predict m.bin p.csv --mask line.geojson
+    expect_rc 1
+    expect_error_line 'line\.geojson: feature 0 of the --mask is a LINESTRING; --mask takes polygons'
+}
+
+test_mask_on_a_0_to_360_model() {
+    write_east east.csv
+    ge fit east.csv -o east.bin --smooth 0.1 -q || fail "fit"
+    printf '%s\n' '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[-170,-30],[-150,-30],[-150,30],[-170,30],[-170,-30]]]}}]}' >pac.geojson
+    printf 'lon,lat\n200,10\n-160,10\n100,10\n' >p.csv
+    run ge predict east.bin p.csv --mask pac.geojson
+    expect_rc 0
+    local got
+    got=$(awk -F, 'NR > 1 { printf "%s ", ($3 == "" ? "-" : "v") }' "$OUT")
+    [ "$got" = "v v - " ] || fail "the mask in -180..180 on a 0..360 model: $got"
+}

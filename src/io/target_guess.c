@@ -1,0 +1,159 @@
+/* Default targets: of the numeric columns an input has, the ones that look
+ * like measurements. Identifiers, times and small integer codes are numbers
+ * too, but fitting a surface to a station number or a soil class code is
+ * never what the user meant (issue: `id,time,lon,lat,temp` took id and time
+ * as targets). They are left out, and the reader says which and why. */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "geoembed/model.h"
+#include "geoembed/samples.h"
+
+/* Codes: integer values with at most this many distinct ones, in at least
+ * CODE_MIN_ROWS rows (fewer rows cannot tell a code from a measurement). */
+#define CODE_MAX_DISTINCT 5
+#define CODE_MIN_ROWS 20
+
+static int name_is(const char *lower, const char *const *list)
+{
+    for (; *list; list++)
+        if (strcmp(lower, *list) == 0)
+            return 1;
+    return 0;
+}
+
+static int ends_with(const char *s, const char *tail)
+{
+    size_t n = strlen(s), t = strlen(tail);
+    return n > t && strcmp(s + n - t, tail) == 0;
+}
+
+/* Why a column name reads as no measurement, or NULL. */
+static const char *suspect_name(const char *name)
+{
+    static const char *const ids[] = {"id",    "fid",   "gid",   "oid",      "uid",     "pk",
+                                      "objectid", "ogc_fid", "index", "idx", "row",
+                                      "rowid", "rownames", "station", "",    NULL};
+    static const char *const times[] = {"time", "date", "datetime", "timestamp", "year",
+                                        "month", "day", "hour", "minute", "doy", "julian",
+                                        NULL};
+    static const char *const codes[] = {"code", "class", "category", "type", NULL};
+    char lower[64];
+    size_t n = strlen(name);
+    if (n >= sizeof lower)
+        return NULL;
+    for (size_t i = 0; i <= n; i++)
+        lower[i] = (char)tolower((unsigned char)name[i]);
+    if (name_is(lower, ids) || ends_with(lower, "_id") || ends_with(lower, ".id") ||
+        strncmp(lower, "id_", 3) == 0 ||
+        (n > 2 && strcmp(name + n - 2, "ID") == 0 && islower((unsigned char)name[n - 3])))
+        return "an identifier";
+    if (name_is(lower, times))
+        return "a time";
+    if (name_is(lower, codes) || ends_with(lower, "_code"))
+        return "a code";
+    return NULL;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Why the values of column k read as no measurement, or NULL: row numbers
+ * (consecutive integers in file order) or a few integer codes. */
+static const char *suspect_values(const ge_samples *s, int k, double *scratch)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->M; i++) {
+        double v = s->y[i * s->O + k];
+        if (isnan(v))
+            continue;
+        if (v != floor(v) || fabs(v) > 1e15)
+            return NULL;
+        scratch[n++] = v;
+    }
+    if (n < CODE_MIN_ROWS)
+        return NULL;
+    int counter = 1;
+    for (size_t i = 1; i < n && counter; i++)
+        counter = scratch[i] == scratch[0] + (double)i;
+    if (counter && n == s->M)
+        return "row numbers";
+    qsort(scratch, n, sizeof *scratch, cmp_double);
+    size_t distinct = 1;
+    for (size_t i = 1; i < n && distinct <= CODE_MAX_DISTINCT; i++)
+        distinct += scratch[i] != scratch[i - 1];
+    return distinct <= CODE_MAX_DISTINCT ? "integer codes" : NULL;
+}
+
+/* Appends "name (why)" to the note, comma-separated, within len. */
+static void note_add(char *note, size_t len, const char *name, const char *why)
+{
+    size_t at = strlen(note);
+    if (at + 1 < len)
+        snprintf(note + at, len - at, "%s'%s' (%s)", at ? ", " : "", name, why);
+}
+
+int ge_samples_leave_out_suspects(ge_samples *s, ge_error *err)
+{
+    const int O = s->O;
+    if (O < 2)
+        return 0;
+    int keep[GE_MAX_OUTPUTS], kept = 0;
+    const char *why[GE_MAX_OUTPUTS];
+    double *scratch = malloc((s->M ? s->M : 1) * sizeof *scratch);
+    if (!scratch)
+        return ge_fail(err, "out of memory");
+    for (int k = 0; k < O; k++) {
+        why[k] = suspect_name(s->targets[k]);
+        if (!why[k])
+            why[k] = suspect_values(s, k, scratch);
+        keep[k] = !why[k];
+        kept += keep[k];
+    }
+    free(scratch);
+    if (kept == 0 || kept == O) /* nothing else to fit: every column is taken */
+        return 0;
+    char note[1024] = "";
+    for (int k = 0; k < O; k++)
+        if (!keep[k])
+            note_add(note, sizeof note, s->targets[k], why[k]);
+    if (!(s->left_out = strdup(note)))
+        return ge_fail(err, "out of memory");
+    /* compact the columns, then drop rows left with no value at all */
+    size_t M = 0;
+    for (size_t i = 0; i < s->M; i++) {
+        int present = 0, j = 0;
+        for (int k = 0; k < O; k++)
+            if (keep[k]) {
+                double v = s->y[i * O + k];
+                s->y[M * kept + j++] = v;
+                present += !isnan(v);
+            }
+        if (!present) {
+            s->skipped_missing++;
+            continue;
+        }
+        s->xy[2 * M] = s->xy[2 * i];
+        s->xy[2 * M + 1] = s->xy[2 * i + 1];
+        if (s->lines)
+            s->lines[M] = s->lines[i];
+        M++;
+    }
+    s->M = M;
+    int j = 0;
+    for (int k = 0; k < O; k++) {
+        if (keep[k])
+            s->targets[j++] = s->targets[k];
+        else
+            free(s->targets[k]);
+    }
+    s->targets[j] = NULL;
+    s->O = kept;
+    return 0;
+}
