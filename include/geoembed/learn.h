@@ -29,6 +29,7 @@ typedef struct {
     const ge_model *init; /* gradient: start from this model (params, standardisation,
                            * transform) */
     const unsigned char *transform; /* [O] GE_TRANSFORM_* of each target, or NULL: none */
+    const double *weights; /* [M] relative sample weights (exact method), or NULL: all 1 */
     double validation;    /* gradient: fraction held out for early stopping */
     ge_fit_opts fit;      /* gradient: epochs, patience, progress, checkpoints */
     /* Progress of the penalty search and the solve: phase name, steps done
@@ -76,5 +77,8 @@ int ge_choose_smooth(const ge_model *m, const double *xy, const double *ys, size
 /* Mean and population standard deviation of each target (std 1 where it is 0);
  * -1 with err when they overflow. */
 int ge_standardize(const double *y, size_t M, int O, double *mean, double *std, ge_error *err);
+/* The same with relative sample weights w[M] (NULL: all 1). */
+int ge_standardize_weighted(const double *y, const double *w, size_t M, int O, double *mean,
+                            double *std, ge_error *err);
 
 #endif

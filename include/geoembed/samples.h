@@ -23,6 +23,8 @@ typedef struct {
     char *crs;              /* CRS the source declares (WKT), or NULL */
     long *lines;            /* [M] line of each sample in a CSV (for messages), or NULL */
     char *left_out;         /* default targets left out, "'id' (an identifier), ...", or NULL */
+    double *w;              /* [M] relative sample weights (--weight, --sigma), or NULL: all 1 */
+    size_t skipped_weight;  /* rows of weight 0 */
     long raster_step;       /* a huge raster with --max-samples: every Nth pixel and row read */
 } ge_samples;
 
@@ -36,6 +38,9 @@ typedef struct {
     const char *x, *y;    /* coordinate columns; NULL: detect */
     const char *x_hint, *y_hint; /* tried before detection (a model's column names) */
     const char *targets;  /* comma-separated target columns; NULL: every other numeric one */
+    const char *weight;   /* column of sample weights (or, with weight_is_sigma, of standard
+                           * deviations: weight 1/sigma^2); NULL: none */
+    int weight_is_sigma;
     char delimiter;       /* 0: detect */
     int need_targets;     /* 0: coordinates only (no targets read) */
     /* GIS sources */
@@ -87,6 +92,11 @@ int ge_target_list(const char *list, char ***names, int *n, ge_error *err);
 void ge_target_list_free(char **names, int n);
 /* The list that ge_target_list reads back as these names (malloc'ed). */
 char *ge_target_list_join(char *const *names, int n);
+
+/* The weight of a sample from the value v of its weight column: 1 (and 0)
+ * on success, -1 with why when v is no weight (negative, NaN, or a sigma
+ * that is not positive). A weight of 0 drops the sample. */
+int ge_sample_weight(double v, int is_sigma, double *w, const char **why);
 
 /* Of default targets (every numeric column), leaves out those that look like
  * identifiers, times or integer codes, by name or values, when others remain;

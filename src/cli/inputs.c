@@ -97,6 +97,8 @@ static const struct {
     {O_WHERE, 1u << GE_SOURCE_CSV | 1u << GE_SOURCE_VECTOR, "CSV input and vector sources"},
     {O_BAND, 1u << GE_SOURCE_RASTER, "raster input"},
     {O_MAX_SAMPLES, 1u << GE_SOURCE_RASTER, "raster input"},
+    {O_WEIGHT, 1u << GE_SOURCE_CSV | 1u << GE_SOURCE_VECTOR, "CSV input and vector sources"},
+    {O_SIGMA, 1u << GE_SOURCE_CSV | 1u << GE_SOURCE_VECTOR, "CSV input and vector sources"},
 };
 
 int input_options_check(const cli_args *a, ge_source_kind kind, const char *path)
@@ -179,6 +181,9 @@ void report_targets(const cli_args *a, const ge_samples *s)
         say(2, "geoembed: %s: values missing (each sample still teaches its other targets): "
                "%s\n",
             a->cmd_name, line);
+    if (s->skipped_weight)
+        say(2, "geoembed: %s: %zu samples of weight 0 left out\n", a->cmd_name,
+            s->skipped_weight);
 }
 
 int read_samples_for(const cli_args *a, const char *path, const char *xcol, const char *ycol,
@@ -191,6 +196,10 @@ int read_samples_for(const cli_args *a, const char *path, const char *xcol, cons
                         .layer = a->val[O_LAYER], .where = a->val[O_WHERE]};
     if (!o.targets && targets && *targets)
         o.targets = targets;
+    if (a->val[O_WEIGHT] && a->val[O_SIGMA])
+        return usage_error(a->cmd_name, "give --weight or --sigma, not both");
+    o.weight = a->val[O_WEIGHT] ? a->val[O_WEIGHT] : a->val[O_SIGMA];
+    o.weight_is_sigma = a->val[O_SIGMA] != NULL;
     if (a->val[O_TARGET] && targets) { /* a repeated or empty name is a usage error */
         char **names;
         int n;

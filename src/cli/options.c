@@ -83,6 +83,10 @@ const opt_spec opt_table[] = {
      "--optimizer (the default when --readout cell --smooth 0, --init or any of --epochs --lr "
      "--optimizer --momentum --batch-size --validation --patience --checkpoint-every --resume "
      "is given)"},
+    {O_WEIGHT, "--weight", 1, "COLUMN", TRAIN, NULL,
+     "relative sample weights from this column (0 drops a sample; default all 1)"},
+    {O_SIGMA, "--sigma", 1, "COLUMN", TRAIN, NULL,
+     "each sample's standard deviation from this column (weight 1/sigma^2)"},
     {O_TRANSFORM, "--transform", 1, "T", TRAIN, "none log",
      "log: fit the targets' logarithms and predict back with exp, so that predictions of a "
      "positive, skewed target (a concentration) stay positive; log:NAME,... for some targets "

@@ -199,6 +199,9 @@ int settings_method(const cli_args *a, fit_settings *fs)
     int method;
     if (arg_choice(a, O_METHOD, "exact gradient", def, &method))
         return EXIT_USAGE;
+    if (method == GE_METHOD_GRADIENT && (a->val[O_WEIGHT] || a->val[O_SIGMA]))
+        return usage_error(a->cmd_name, "%s applies to the exact solve, not gradient training",
+                           a->val[O_WEIGHT] ? "--weight" : "--sigma");
     if (method == GE_METHOD_EXACT && given != O_COUNT)
         return usage_error(a->cmd_name, "%s applies to gradient training, not --method exact",
                            opt_long_name(given));

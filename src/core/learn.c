@@ -44,16 +44,24 @@ int ge_learn_folds(size_t M) { return M <= 2000 ? 5 : (M <= 5000 ? 3 : 1); }
 
 int ge_standardize(const double *y, size_t M, int O, double *mean, double *std, ge_error *err)
 {
+    return ge_standardize_weighted(y, NULL, M, O, mean, std, err);
+}
+
+int ge_standardize_weighted(const double *y, const double *w, size_t M, int O, double *mean,
+                            double *std, ge_error *err)
+{
     for (int o = 0; o < O; o++) {
         /* Running mean, then the spread scaled by the largest deviation, so
          * that neither overflows for targets near the largest doubles.
          * Missing values (NaN) are left out. */
-        double mu = 0, big = 0, ss = 0;
-        size_t n = 0;
+        double mu = 0, big = 0, ss = 0, n = 0;
         for (size_t i = 0; i < M; i++)
-            if (!isnan(y[i * O + o]))
-                mu += (y[i * O + o] - mu) / (double)++n;
-        if (n == 0)
+            if (!isnan(y[i * O + o])) {
+                double wi = w ? w[i] : 1.0;
+                n += wi;
+                mu += wi * (y[i * O + o] - mu) / n;
+            }
+        if (!(n > 0))
             return ge_fail(err, "target %d: every value is missing", o + 1);
         for (size_t i = 0; i < M; i++)
             if (!isnan(y[i * O + o]))
@@ -61,9 +69,9 @@ int ge_standardize(const double *y, size_t M, int O, double *mean, double *std, 
         for (size_t i = 0; big > 0 && i < M; i++) {
             double t = (y[i * O + o] - mu) / big;
             if (!isnan(t))
-                ss += t * t;
+                ss += (w ? w[i] : 1.0) * t * t;
         }
-        double sd = big > 0 ? big * sqrt(ss / (double)n) : 0;
+        double sd = big > 0 ? big * sqrt(ss / n) : 0;
         if (!isfinite(mu) || !isfinite(sd) || !isfinite(big))
             return ge_fail(err, "target %d: values too large to standardise (mean %g, spread %g)",
                            o + 1, mu, big);
@@ -89,58 +97,69 @@ static double irls_weight(const ge_loss *l, double r)
     return 1.0;
 }
 
-/* Values of target o present (not NaN) among samples idx[0..n) (all when NULL). */
-static size_t count_present(const double *ys, int O, int o, const size_t *idx, size_t n)
+/* Weight of target o's data at samples idx[0..n) (all when NULL) into d[n]:
+ * the sample's weight (w[i], NULL: 1), 0 where the value is missing.
+ * Returns their sum; *full is set when no value is missing. */
+static double data_weights(const double *ys, const double *w, int O, int o, const size_t *idx,
+                           size_t n, double *d, int *full)
 {
-    size_t c = 0;
-    for (size_t k = 0; k < n; k++)
-        c += !isnan(ys[(idx ? idx[k] : k) * O + o]);
-    return c;
+    double sum = 0;
+    *full = 1;
+    for (size_t k = 0; k < n; k++) {
+        size_t i = idx ? idx[k] : k;
+        int miss = isnan(ys[i * O + o]);
+        *full &= !miss;
+        d[k] = miss ? 0.0 : (w ? w[i] : 1.0);
+        sum += d[k];
+    }
+    return sum;
 }
 
-/* Target o's data weights: 1, or 0 where its value is missing. */
-static void presence_weights(const double *ys, int O, int o, const size_t *idx, size_t n,
-                             double *d)
+/* Fields f[O][cells] minimising the weighted mean loss over samples
+ * idx[0..n) (all when NULL) plus lambda times the penalty: one factorisation
+ * for the squared error when no value is missing, one per target that misses
+ * values (its missing samples weigh 0), reweighted factorisations per target
+ * for robust losses. w: sample weights (NULL: 1); d[n] and rhs[cells] are
+ * scratch. *iters gets the most reweighting iterations. */
+static int solve_fields(ge_solver *s, const size_t *idx, size_t n, const double *ys,
+                        const double *w, int O, const ge_loss *loss, double lambda, size_t ncell,
+                        double *f, double *d, double *rhs, int *iters, ge_error *err)
 {
-    for (size_t k = 0; k < n; k++)
-        d[k] = isnan(ys[(idx ? idx[k] : k) * O + o]) ? 0.0 : 1.0;
-}
-
-/* Fields f[O][cells] minimising the mean loss over samples idx[0..n) (all when
- * NULL) plus lambda times the penalty: one factorisation for the squared
- * error when every value is present, one per target that misses values (its
- * missing samples weigh 0), reweighted factorisations per target for robust
- * losses. d[n] and rhs[cells] are scratch. *iters gets the most reweighting
- * iterations. */
-static int solve_fields(ge_solver *s, const size_t *idx, size_t n, const double *ys, int O,
-                        const ge_loss *loss, double lambda, size_t ncell, double *f, double *d,
-                        double *rhs, int *iters, ge_error *err)
-{
-    size_t present[GE_MAX_OUTPUTS];
-    int full = 0;
-    for (int o = 0; o < O; o++)
-        full += (present[o] = count_present(ys, O, o, idx, n)) == n;
-    if (full > 0) {
-        ge_solver_set_data(s, idx, n, NULL, 0);
+    char full[GE_MAX_OUTPUTS];
+    double wsum[GE_MAX_OUTPUTS];
+    int nfull = 0, any_full = -1;
+    for (int o = 0; o < O; o++) {
+        int fl;
+        wsum[o] = data_weights(ys, w, O, o, idx, n, d, &fl);
+        full[o] = (char)fl;
+        nfull += fl;
+        if (fl && any_full < 0)
+            any_full = o;
+    }
+    if (nfull > 0) { /* the targets without a missing value share one factorisation */
+        int fl;
+        data_weights(ys, w, O, any_full, idx, n, d, &fl);
+        ge_solver_set_data(s, idx, n, w ? d : NULL, 0);
         if (ge_solver_factor(s, lambda, err))
             return -1;
         for (int o = 0; o < O; o++)
-            if (present[o] == n)
-                ge_solver_rhs(s, idx, n, NULL, ys, O, o, f + (size_t)o * ncell);
-        if (full == O) {
+            if (full[o])
+                ge_solver_rhs(s, idx, n, w ? d : NULL, ys, O, o, f + (size_t)o * ncell);
+        if (nfull == O) {
             if (ge_solver_solve(s, f, O, f, err))
                 return -1;
         } else {
             for (int o = 0; o < O; o++)
-                if (present[o] == n && ge_solver_solve(s, f + (size_t)o * ncell, 1,
-                                                       f + (size_t)o * ncell, err))
+                if (full[o] && ge_solver_solve(s, f + (size_t)o * ncell, 1,
+                                               f + (size_t)o * ncell, err))
                     return -1;
         }
     }
     for (int o = 0; o < O; o++) {
-        if (present[o] == n)
+        if (full[o])
             continue;
-        presence_weights(ys, O, o, idx, n, d);
+        int fl;
+        data_weights(ys, w, O, o, idx, n, d, &fl);
         ge_solver_set_data(s, idx, n, d, 0);
         if (ge_solver_factor(s, lambda, err))
             return -1;
@@ -157,14 +176,14 @@ static int solve_fields(ge_solver *s, const size_t *idx, size_t n, const double 
             double obj = 0;
             for (size_t k = 0; k < n; k++) {
                 size_t i = idx ? idx[k] : k;
-                double r = ge_solver_predict(s, i, fo) - ys[i * O + o];
-                d[k] = isnan(r) ? 0.0 : irls_weight(loss, r);
-                obj += isnan(r) ? 0.0 : ge_loss_value(loss, r);
+                double r = ge_solver_predict(s, i, fo) - ys[i * O + o], wi = w ? w[i] : 1.0;
+                d[k] = isnan(r) ? 0.0 : wi * irls_weight(loss, r);
+                obj += isnan(r) ? 0.0 : wi * ge_loss_value(loss, r);
             }
             if (fabs(prev - obj) <= IRLS_TOL * fmax(obj, 1e-300))
                 break;
             prev = obj;
-            ge_solver_set_data(s, idx, n, d, (double)present[o]);
+            ge_solver_set_data(s, idx, n, d, wsum[o]);
             if (ge_solver_factor(s, lambda, err))
                 return -1;
             ge_solver_rhs(s, idx, n, d, ys, O, o, rhs);
@@ -182,11 +201,12 @@ static int solve_fields(ge_solver *s, const size_t *idx, size_t n, const double 
 typedef struct {
     const ge_model *m;
     const double *xy, *ys;
+    const double *w; /* sample weights, or NULL */
     size_t M;
     int O, K;
     const int *fold;
     const ge_learn_opts *o;
-    size_t *nte; /* [K] held-out values (samples x present targets) of each fold */
+    double *nte; /* [K] weight of the held-out values (samples x present targets) of each fold */
 } search;
 
 /* Held-out absolute error sum of fold k at lambda, using solver s and
@@ -205,7 +225,7 @@ static int fold_loss(const search *S, ge_solver *s, int k, double lambda, size_t
     }
     const size_t ncell = (size_t)S->m->s.W * S->m->s.H;
     int iters;
-    if (solve_fields(s, tr, ntr, S->ys, S->O, &S->o->train.loss, lambda, ncell, f, d, rhs,
+    if (solve_fields(s, tr, ntr, S->ys, S->w, S->O, &S->o->train.loss, lambda, ncell, f, d, rhs,
                      &iters, err))
         return -1;
     double sum = 0;
@@ -213,7 +233,7 @@ static int fold_loss(const search *S, ge_solver *s, int k, double lambda, size_t
         for (int o = 0; o < S->O; o++) {
             double r = ge_solver_predict(s, te[j], f + (size_t)o * ncell) - S->ys[te[j] * S->O + o];
             if (!isnan(r)) /* a missing held-out value scores nothing (see S->nte) */
-                sum += fabs(r);
+                sum += (S->w ? S->w[te[j]] : 1.0) * fabs(r);
         }
     *out = sum;
     return 0;
@@ -308,7 +328,7 @@ static double mean_loss(const search *S, const double *sums)
     for (int k = 0; k < S->K; k++)
         if (!isnan(sums[k])) {
             sum += sums[k];
-            n += (double)S->nte[k];
+            n += S->nte[k];
         }
     return n > 0 ? sum / n : NAN;
 }
@@ -359,7 +379,7 @@ int ge_choose_smooth(const ge_model *m, const double *xy, const double *ys, size
     enum { MAXC = 16 };
     double lg[MAXC], score[MAXC], *sums = malloc((size_t)MAXC * (K > 1 ? K : 1) * sizeof *sums);
     int *fold = malloc((M ? M : 1) * sizeof *fold);
-    size_t nte[64] = {0};
+    double nte[64] = {0};
     int rc = -1, nc = 0;
     if (!sums || !fold) {
         ge_fail(err, "out of memory");
@@ -377,11 +397,11 @@ int ge_choose_smooth(const ge_model *m, const double *xy, const double *ys, size
             int here = !isnan(ys[i * m->s.O + k]);
             missing |= !here;
             if (fold[i] < K)
-                nte[fold[i]] += (size_t)here;
+                nte[fold[i]] += here ? (o->weights ? o->weights[i] : 1.0) : 0.0;
         }
-    search S = {.m = m, .xy = xy, .ys = ys, .M = M, .O = m->s.O, .K = K, .fold = fold, .o = o,
+    search S = {.m = m, .xy = xy, .ys = ys, .w = o->weights, .M = M, .O = m->s.O, .K = K, .fold = fold, .o = o,
                 .nte = nte};
-    if (o->train.loss.kind == GE_LOSS_MSE && M <= DUAL_MAX_SAMPLES && !missing) {
+    if (o->train.loss.kind == GE_LOSS_MSE && M <= DUAL_MAX_SAMPLES && !missing && !o->weights) {
         /* few samples: every fold and a fine grid of candidates at once */
         ge_error why;
         ge_dual *d = ge_dual_new(m, xy, ys, M, fold, K, &why);
@@ -464,7 +484,8 @@ static int exact_fit(ge_model *m, const double *xy, const double *ys, size_t M,
     }
     if (o->progress)
         o->progress(o->ctx, "solving", 0, 1);
-    if (solve_fields(s, NULL, M, ys, O, &o->train.loss, o->train.smooth, ncell, f, d, rhs,
+    if (solve_fields(s, NULL, M, ys, o->weights, O, &o->train.loss, o->train.smooth, ncell, f,
+                     d, rhs,
                      &r->irls, err))
         goto done;
     for (size_t c = 0; c < ncell; c++)
@@ -574,7 +595,8 @@ int ge_learn(const ge_shape *shape, const double *xy_in, const double *y_in, siz
             }
             memcpy(m->transform, tf, (size_t)O);
         }
-        if (o->standardize && ge_standardize(y, M, O, m->y_mean, m->y_std, err))
+        if (o->standardize &&
+            ge_standardize_weighted(y, o->weights, M, O, m->y_mean, m->y_std, err))
             goto done;
     }
     memcpy(xy, xy_in, M * 2 * sizeof *xy);

@@ -60,6 +60,7 @@ static int cell_number(const ge_csv *c, long line, int col, const char *field, d
 
 typedef struct {
     size_t cap;
+    int weights; /* keep s->w too */
     ge_samples *s;
     const char *path;
 } growth;
@@ -84,7 +85,10 @@ static int grow(growth *g, ge_error *err)
     long *lines = realloc(s->lines, cap * sizeof *lines);
     if (lines)
         s->lines = lines;
-    if (!xy || (s->O && !y) || !lines)
+    double *w = g->weights ? realloc(s->w, cap * sizeof *w) : s->w;
+    if (w)
+        s->w = w;
+    if (!xy || (s->O && !y) || !lines || (g->weights && !w))
         return ge_fail(err, "%s: out of memory after %zu samples", g->path, s->M);
     g->cap = cap;
     return 0;
@@ -136,6 +140,12 @@ int ge_samples_read_csv(const char *path, const ge_sample_opts *o, ge_samples *s
                 ge_csv_colname(c, xc));
         goto done;
     }
+    int wc = -1;
+    if (o->weight) {
+        if ((wc = column(c, o->weight, o->weight_is_sigma ? "--sigma" : "--weight", err)) < 0)
+            goto done;
+        g.weights = 1;
+    }
     s->lonlat = ge_is_lon_name(ge_csv_colname(c, xc)) && ge_is_lat_name(ge_csv_colname(c, yc));
     s->xcol = strdup(ge_csv_colname(c, xc));
     s->ycol = strdup(ge_csv_colname(c, yc));
@@ -181,7 +191,7 @@ int ge_samples_read_csv(const char *path, const ge_sample_opts *o, ge_samples *s
         int numeric = 0;
         for (int k = 0; k < ge_csv_ncols(c) && have == 1; k++) {
             double v;
-            if (k == xc || k == yc)
+            if (k == xc || k == yc || k == wc)
                 continue;
             if (ge_csv_is_missing(f[k]) || ge_csv_number(f[k], &v) == 0) {
                 if (s->O < GE_MAX_OUTPUTS)
@@ -234,6 +244,22 @@ int ge_samples_read_csv(const char *path, const ge_sample_opts *o, ge_samples *s
         if (cell_number(c, line, xc, f[xc], &xy[0], err) ||
             cell_number(c, line, yc, f[yc], &xy[1], err))
             goto done;
+        if (wc >= 0) {
+            double v;
+            const char *why;
+            if (cell_number(c, line, wc, f[wc], &v, err))
+                goto done;
+            int keep = ge_sample_weight(v, o->weight_is_sigma, &s->w[s->M], &why);
+            if (keep < 0) {
+                ge_fail(err, "%s:%ld: column '%s' (%d): %s, got '%.40s'", ge_csv_path(c), line,
+                        ge_csv_colname(c, wc), wc + 1, why, f[wc]);
+                goto done;
+            }
+            if (!keep) {
+                s->skipped_weight++;
+                continue;
+            }
+        }
         int present = 0; /* a missing value is NaN: the sample still teaches the others */
         for (int k = 0; k < s->O; k++) {
             const char *v = f[tcol[k]];
@@ -277,6 +303,7 @@ void ge_samples_free(ge_samples *s)
     free(s->crs);
     free(s->lines);
     free(s->left_out);
+    free(s->w);
     memset(s, 0, sizeof *s);
 }
 

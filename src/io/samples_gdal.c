@@ -53,7 +53,8 @@ static int name_coords(ge_samples *s, OGRSpatialReferenceH srs)
 }
 
 /* Appends a sample; -1 and err when memory is short or would be. */
-static int push(ge_samples *s, size_t *cap, double x, double y, const double *t,
+/* Appends a sample; w: its weight, or NULL when the source has none. */
+static int push(ge_samples *s, size_t *cap, double x, double y, const double *t, const double *w,
                 const char *path, ge_error *err)
 {
     if (s->M == *cap) {
@@ -68,7 +69,10 @@ static int push(ge_samples *s, size_t *cap, double x, double y, const double *t,
         double *yy = s->O ? realloc(s->y, c * (size_t)s->O * sizeof *yy) : s->y;
         if (yy)
             s->y = yy;
-        if (!xy || (s->O && !yy))
+        double *ww = w ? realloc(s->w, c * sizeof *ww) : s->w;
+        if (ww)
+            s->w = ww;
+        if (!xy || (s->O && !yy) || (w && !ww))
             return ge_fail(err, "%s: out of memory after %zu samples", path, s->M);
         *cap = c;
     }
@@ -76,6 +80,8 @@ static int push(ge_samples *s, size_t *cap, double x, double y, const double *t,
     s->xy[2 * s->M + 1] = y;
     if (s->O)
         memcpy(s->y + s->M * s->O, t, (size_t)s->O * sizeof *t);
+    if (w)
+        s->w[s->M] = *w;
     s->M++;
     return 0;
 }
@@ -153,6 +159,16 @@ static int read_vector(GDALDatasetH ds, const char *path, const ge_sample_opts *
     fields = calloc((size_t)nf + 1, sizeof *fields);
     if (!fields)
         goto oom;
+    int wf = -1; /* the weight field */
+    if (o->weight) {
+        wf = OGR_FD_GetFieldIndex(def, o->weight);
+        if (wf < 0 || !numeric_field(OGR_FD_GetFieldDefn(def, wf))) {
+            ge_fail(err, "%s: %s field '%s' (%s) in layer '%s'", path,
+                    wf < 0 ? "no" : "not a numeric", o->weight,
+                    o->weight_is_sigma ? "--sigma" : "--weight", OGR_L_GetName(layer));
+            goto done;
+        }
+    }
     if (o->need_targets && o->targets) {
         char **names;
         int n;
@@ -191,7 +207,7 @@ static int read_vector(GDALDatasetH ds, const char *path, const ge_sample_opts *
         for (int k = 0; k < nf; k++) {
             OGRFieldDefnH fd = OGR_FD_GetFieldDefn(def, k);
             const char *nm = OGR_Fld_GetNameRef(fd);
-            if (numeric_field(fd) && !ge_is_lon_name(nm) && !ge_is_lat_name(nm) &&
+            if (numeric_field(fd) && k != wf && !ge_is_lon_name(nm) && !ge_is_lat_name(nm) &&
                 strcasecmp(nm, "x") != 0 && strcasecmp(nm, "y") != 0) {
                 if (s->O < GE_MAX_OUTPUTS)
                     fields[s->O++] = k;
@@ -237,6 +253,27 @@ static int read_vector(GDALDatasetH ds, const char *path, const ge_sample_opts *
             goto done;
         }
         OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        double wv = 1;
+        if (wf >= 0) {
+            const char *why = "expected a number";
+            int keep = OGR_F_IsFieldSetAndNotNull(f, wf)
+                           ? ge_sample_weight(OGR_F_GetFieldAsDouble(f, wf), o->weight_is_sigma,
+                                              &wv, &why)
+                           : -1;
+            if (keep < 0) {
+                ge_fail(err, "%s: layer '%s' feature %lld: field '%s': %s, got '%.40s'", path,
+                        OGR_L_GetName(layer), (long long)OGR_F_GetFID(f), o->weight, why,
+                        OGR_F_GetFieldAsString(f, wf));
+                OGR_F_Destroy(f);
+                OGR_G_DestroyGeometry(centroid);
+                goto done;
+            }
+            if (!keep) {
+                s->skipped_weight++;
+                OGR_F_Destroy(f);
+                continue;
+            }
+        }
         int present = 0; /* a missing value is NaN: the sample still teaches the others */
         for (int k = 0; k < s->O; k++) {
             t[k] = NAN;
@@ -288,7 +325,7 @@ static int read_vector(GDALDatasetH ds, const char *path, const ge_sample_opts *
             s->skipped_missing++;
             continue;
         }
-        if (push(s, &cap, x, y, t, path, err)) {
+        if (push(s, &cap, x, y, t, wf >= 0 ? &wv : NULL, path, err)) {
             OGR_G_DestroyGeometry(centroid);
             goto done;
         }
@@ -532,7 +569,7 @@ static int read_raster(GDALDatasetH ds, const char *path, const ge_sample_opts *
                         }
                         continue;
                     }
-                    if (push(s, &cap, x, y, t, path, err))
+                    if (push(s, &cap, x, y, t, NULL, path, err))
                         goto done;
                 }
         }

@@ -143,6 +143,8 @@ int ge_samples_leave_out_suspects(ge_samples *s, ge_error *err)
         s->xy[2 * M + 1] = s->xy[2 * i + 1];
         if (s->lines)
             s->lines[M] = s->lines[i];
+        if (s->w)
+            s->w[M] = s->w[i];
         M++;
     }
     s->M = M;

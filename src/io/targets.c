@@ -1,6 +1,7 @@
 /* Target name lists (--target, and a model's targets handed to a reader):
  * comma-separated, with CSV-style double quotes so that a column whose name
  * holds a comma or a quote can be named, and kept verbatim. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,4 +112,22 @@ char *ge_target_list_join(char *const *names, int n)
     }
     *q = 0;
     return s;
+}
+
+int ge_sample_weight(double v, int is_sigma, double *w, const char **why)
+{
+    if (is_sigma) {
+        if (!(v > 0) || !isfinite(1.0 / (v * v))) {
+            *why = "expected a standard deviation above 0 (--sigma)";
+            return -1;
+        }
+        *w = 1.0 / (v * v);
+        return 1;
+    }
+    if (!(v >= 0) || !isfinite(v)) {
+        *why = "expected a weight of 0 or more (--weight)";
+        return -1;
+    }
+    *w = v;
+    return v > 0;
 }

@@ -146,6 +146,15 @@ test_every_option_applies_or_is_refused() {
             fit f.csv --init m.bin --epochs 1 --transform log -o o.bin
         row cv --transform 2 '--transform expects none, log or log:NAME' \
             cv f.csv --size 4,4 --smooth 1 --folds 2 --transform sqrt
+        awk -F, -v OFS=, '{ print $0, (NR == 1 ? "wt" : 1 + NR % 2) }' f.csv >fw.csv
+        row fit --weight 0 '' fit fw.csv --size 4,4 --smooth 1 --weight wt -o o.bin
+        row fit --weight 2 '--weight applies to the exact solve' \
+            fit fw.csv --size 4,4 --smooth 1 --weight wt --method gradient -o o.bin
+        row cv --weight 1 "no column 'nope' \(--weight\)" cv f.csv --size 4,4 --smooth 1 --folds 2 --weight nope
+        row fit --sigma 2 'give --weight or --sigma, not both' \
+            fit fw.csv --size 4,4 --smooth 1 --weight wt --sigma wt -o o.bin
+        row cv --sigma 0 '' cv fw.csv --size 4,4 --smooth 1 --folds 2 --sigma wt
+        row fit --weight 2 '--weight does not apply to r\.tif' fit r.tif --weight wt -o o.bin
     fi
     # --- cv: the input options as in fit, and its own
     row cv --x 0 '' cv en.csv --epochs 1 --smooth 1 --size 4,4 --folds 2 --x e --y n

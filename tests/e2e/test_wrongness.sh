@@ -314,3 +314,48 @@ test_mask_on_a_0_to_360_model() {
     got=$(awk -F, 'NR > 1 { printf "%s ", ($3 == "" ? "-" : "v") }' "$OUT")
     [ "$got" = "v v - " ] || fail "the mask in -180..180 on a 0..360 model: $got"
 }
+
+test_sample_weights_equal_duplicated_samples() {
+    awk 'BEGIN { print "x,y,z,w,s"; srand(5)
+        for (k = 0; k < 80; k++) { x = 10 * rand(); y = 8 * rand(); w = 1 + k % 3
+            printf "%.4f,%.4f,%.5f,%d,%.9g\n", x, y, sin(x) + cos(y / 2) + 0.1 * rand(), w, 1 / sqrt(w) } }' >w.csv
+    # each row repeated w times
+    awk -F, 'NR == 1 { print "x,y,z"; next } { for (r = 0; r < $4; r++) print $1 "," $2 "," $3 }' w.csv >dup.csv
+    local G=(--smooth 0.01 --exterior -1,-1,12,10 --size 12,10 -q)
+    run ge fit w.csv --weight w -o w.bin "${G[@]}"
+    expect_rc 0
+    run ge fit w.csv --sigma s -o s.bin "${G[@]}"
+    expect_rc 0
+    run ge fit dup.csv -o dup.bin "${G[@]}"
+    expect_rc 0
+    printf 'x,y\n2,3\n7,1\n11.5,9.5\n' >p.csv
+    ge predict w.bin p.csv --max-distance none >pw.csv || fail "predict w"
+    ge predict s.bin p.csv --max-distance none >ps.csv || fail "predict s"
+    ge predict dup.bin p.csv --max-distance none >pd.csv || fail "predict dup"
+    local r
+    for r in 2 3 4; do
+        expect_close "$(awk -F, -v r=$r 'NR == r { print $3 }' pw.csv)" "$(awk -F, -v r=$r 'NR == r { print $3 }' pd.csv)" 1e-9
+        expect_close "$(awk -F, -v r=$r 'NR == r { print $3 }' ps.csv)" "$(awk -F, -v r=$r 'NR == r { print $3 }' pd.csv)" 1e-9
+    done
+    # the weight column is no target; weight 0 drops a sample, said on stderr
+    awk -F, -v OFS=, 'NR == 5 { $4 = 0 } { print }' w.csv >w0.csv
+    run ge fit w0.csv --weight w -o w0.bin --smooth 0.01 --size 12,10
+    expect_rc 0
+    expect_err 'fit: targets z, s$'
+    expect_err 'fit: 1 samples of weight 0 left out'
+    expect_err 'fit: 79 samples'
+    # a negative or empty weight, a sigma of 0: errors naming the place
+    awk -F, -v OFS=, 'NR == 7 { $4 = -1 } { print }' w.csv >neg.csv
+    run ge fit neg.csv --weight w -o n.bin "${G[@]}"
+    expect_failure 1 "^geoembed: neg\.csv:7: column 'w' \(4\): expected a weight of 0 or more \(--weight\), got '-1'"
+    awk -F, -v OFS=, 'NR == 3 { $5 = 0 } { print }' w.csv >s0.csv
+    run ge fit s0.csv --sigma s -o n.bin "${G[@]}"
+    expect_failure 1 "^geoembed: s0\.csv:3: column 's' \(5\): expected a standard deviation above 0"
+    awk -F, -v OFS=, 'NR == 4 { $4 = "NA" } { print }' w.csv >na.csv
+    run ge fit na.csv --weight w -o n.bin "${G[@]}"
+    expect_failure 1 "^geoembed: na\.csv:4: column 'w' \(4\): expected a finite number"
+    # cv scores the folds by weight
+    run ge cv w.csv --weight w --folds 3 --smooth 0.01 --size 12,10
+    expect_rc 0
+    expect_out '^mean +z '
+}
