@@ -115,11 +115,12 @@ def bench_field(fd, bin_, work, fit_args):
     # geoembed with defaults: fit, then predict at the test points
     t_fit, p = run([bin_, "fit", "train.csv", "-o", "m.bin"] + fit_args, d)
     chose = [ln.split("fit: ", 1)[1] for ln in p.stderr.splitlines() if ": grid " in ln]
-    t_pred, _ = run([bin_, "predict", "m.bin", "test.csv", "-o", "pred.csv"], d)
+    t_pred, _ = run([bin_, "predict", "m.bin", "test.csv", "-o", "pred.csv", "--std"], d)
     with open(os.path.join(d, "pred.csv")) as f:
         header = f.readline().strip().split(",")
     pr = np.loadtxt(os.path.join(d, "pred.csv"), delimiter=",", skiprows=1, ndmin=2)
     preds["geoembed"] = np.stack([pr[:, header.index(t + "_pred")] for t in fd["targets"]], 1)
+    notes["std"] = np.stack([pr[:, header.index(t + "_std")] for t in fd["targets"]], 1)
     if not np.allclose(pr[:, :2], xte):
         sys.exit("bench-accuracy: predict reordered the points")
     times["geoembed"] = t_fit + t_pred
@@ -225,7 +226,7 @@ def main():
     L.append("")
     L.append("| field | method | MAE | RMSE | time (s) | missing |")
     L.append("|---|---|---:|---:|---:|---:|")
-    summary, details = [], []
+    summary, details, coverage = [], [], []
     for fd in fds:
         preds, times, notes, radius, nt = bench_field(fd, bin_, a.work, fit_args)
         rows, n = score(fd, preds)
@@ -235,6 +236,13 @@ def main():
             label = m if m == "geoembed" else "gdal_grid %s%s" % (m, " **(best gdal)**" if m == best else "")
             L.append("| %s | %s | %s | %s | %.2f | %d |" % (
                 fd["name"], label, fmt(r["mae"]), fmt(r["rmse"]), times[m], r["missing"]))
+        err = np.abs(preds["geoembed"] - fd["test"][1])
+        ok = np.isfinite(err) & np.isfinite(notes["std"])
+        c1 = float((err[ok] <= notes["std"][ok]).mean())
+        c2 = float((err[ok] <= 2 * notes["std"][ok]).mean())
+        coverage.append("| %s | %.1f%% | %.1f%% | %s |" % (
+            fd["name"], 100 * c1, 100 * c2,
+            "**yes**" if 0.60 <= c1 <= 0.76 and 0.92 <= c2 <= 0.98 else "no"))
         g, b = rows["geoembed"]["mae"], rows[best]["mae"]
         summary.append("| %s | %d / %d | %s | %s (%s) | %s | %.2fx |" % (
             fd["name"], n, len(fd["test"][0]), fmt(g), fmt(b), best,
@@ -245,6 +253,14 @@ def main():
                        % (fd["name"], fd["desc"], n, len(fd["test"][0]), notes["geoembed"],
                           radius, notes["outside_hull"]))
         sys.stderr.write("bench-accuracy: %s done\n" % fd["name"])
+    L.append("")
+    L.append("Is `predict --std` calibrated? The share of held-out errors of geoembed within "
+             "one and two predictive standard deviations (a Gaussian has 68% and 95%; the "
+             "target is 60-76% and 92-98%), pooled over the targets.")
+    L.append("")
+    L.append("| field | within 1 std | within 2 std | calibrated? |")
+    L.append("|---|---:|---:|---|")
+    L += coverage
     L.append("")
     L.append("Does geoembed's default beat the best gdal_grid method on MAE?")
     L.append("")

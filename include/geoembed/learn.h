@@ -30,6 +30,7 @@ typedef struct {
                            * transform) */
     const unsigned char *transform; /* [O] GE_TRANSFORM_* of each target, or NULL: none */
     const double *weights; /* [M] relative sample weights (exact method), or NULL: all 1 */
+    int draws; /* exact: posterior draws for the model's uncertainty (model.h); 0: none */
     double validation;    /* gradient: fraction held out for early stopping */
     ge_fit_opts fit;      /* gradient: epochs, patience, progress, checkpoints */
     /* Progress of the penalty search and the solve: phase name, steps done

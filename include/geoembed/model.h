@@ -77,6 +77,12 @@ typedef struct {
     /* What each target was fit as [O] (GE_TRANSFORM_*): predictions are
      * mapped back to the target's units. NULL: every target as it is. */
     unsigned char *transform;
+    /* The posterior spread of an exact fit (NULL when not known): the
+     * noise's standard deviation of each target [O] (what a new measurement
+     * adds) and the field's posterior standard deviation [O][W*H], both in
+     * the fitted (standardised) units. */
+    double *noise_sd;
+    float *field_sd;
 } ge_model;
 
 enum { GE_TRANSFORM_NONE = 0, GE_TRANSFORM_LOG = 1 };
@@ -156,6 +162,10 @@ void ge_field(const ge_model *m, const double *Kt, double *F);
 int ge_readout_weights(const ge_model *m, double x, double y, size_t cell[4], double wgt[4]);
 
 /* Predictions out[O] (de-standardised) at one point, given the field F. */
+/* The posterior standard deviation of the field at (x, y) of each target,
+ * sd[O], in the fitted units (the log of a log-fitted target): the spread of
+ * field_sd read out as the value is. -1 when the model does not know it. */
+int ge_predict_sd(const ge_model *m, double x, double y, double *sd);
 void ge_predict_point(const ge_model *m, const double *Kt, const double *F,
                       double x, double y, double *out);
 

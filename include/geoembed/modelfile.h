@@ -13,8 +13,10 @@
  * parameter slab (E, K, b) as float64; from version 2 then the coverage: f64
  * mask distance, u32 1 or 0, and with 1 the W*H distances as float32 (the
  * model's coverage, model.h); from version 3 then u32 1 or 0, and with 1 a
- * byte per target: its transform (model.h). Versions 1 and 2 still load (no
- * coverage, no transform). */
+ * byte per target: its transform (model.h); then u32 1 or 0, and with 1 the
+ * posterior spread: O f64 noise standard deviations and O*W*H f32 field
+ * standard deviations (model.h). Versions 1 and 2 still load (no coverage,
+ * no transform, no spread). */
 #ifndef GEOEMBED_MODELFILE_H
 #define GEOEMBED_MODELFILE_H
 

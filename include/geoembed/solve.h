@@ -19,6 +19,7 @@
 #define GEOEMBED_SOLVE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "geoembed/error.h"
 #include "geoembed/model.h"
@@ -68,6 +69,19 @@ double ge_solver_scale(const ge_solver *s);
 void ge_solver_readout(const ge_solver *s, size_t i, size_t cell[4], double w[4]);
 int ge_solver_null_basis(const ge_solver *s, size_t i, double *t);
 int ge_solver_factor_pinned(ge_solver *s, ge_error *err);
+
+/* The posterior spread of the fit, by draws: with the factor of the last
+ * ge_solver_factor on the data of samples idx[0..n) (all when NULL) with
+ * weights d (as set_data had them), the diagonal of H^-1 (H = A'DA + mu Q,
+ * the system matrix) at every cell into cell_var[cells] (unless NULL), and
+ * a_i H^-1 a_i' at samples at[0..nat) into at_var[nat] (unless NULL), each
+ * the mean square of `draws` seeded Gaussian draws of covariance H^-1
+ * (relative error about sqrt(2 / draws)). Times the noise variance these
+ * are the posterior variances of the default model read as a Gaussian
+ * Markov random field. */
+int ge_solver_variances(ge_solver *s, const size_t *idx, size_t n, const double *d, int draws,
+                        uint64_t seed, double *cell_var, const size_t *at, size_t nat,
+                        double *at_var, ge_error *err);
 
 /* f' Q f: the thin-plate energy (sum over the grid, before scaling). */
 double ge_solver_energy(const ge_solver *s, const double *f);

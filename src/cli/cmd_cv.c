@@ -22,6 +22,7 @@
 typedef struct {
     metric_acc acc[GE_MAX_OUTPUTS];
     double smooth;
+    double within[2], scored; /* held-out errors within 1 and 2 predictive stds, of */
 } fold_result;
 
 static int run_fold(const fit_settings *fs, const ge_samples *s, const int *fold, int k,
@@ -50,11 +51,24 @@ static int run_fold(const fit_settings *fs, const ge_samples *s, const int *fold
     }
     ge_kernel_transpose(&m, Kt);
     ge_field(&m, Kt, F);
-    double out[GE_MAX_OUTPUTS];
+    double out[GE_MAX_OUTPUTS], sd[GE_MAX_OUTPUTS];
     for (size_t i = 0; i < nte; i++) {
-        ge_predict_point(&m, Kt, F, s->xy[2 * te[i]], s->xy[2 * te[i] + 1], out);
-        for (int o = 0; o < s->O; o++)
-            metric_add(&fr->acc[o], out[o], s->y[te[i] * s->O + o]);
+        const double x = s->xy[2 * te[i]], y = s->xy[2 * te[i] + 1];
+        ge_predict_point(&m, Kt, F, x, y, out);
+        int spread = ge_predict_sd(&m, x, y, sd) == 0;
+        for (int o = 0; o < s->O; o++) {
+            double truth = s->y[te[i] * s->O + o];
+            metric_add(&fr->acc[o], out[o], truth);
+            if (!spread || isnan(truth) || !(sd[o] >= 0))
+                continue;
+            int log_fit = m.transform && m.transform[o] == GE_TRANSFORM_LOG;
+            double e = log_fit ? fabs(log(out[o]) - log(truth)) : fabs(out[o] - truth);
+            /* a held-out value is a measurement: the field's spread and the noise */
+            double noise = m.y_std[o] * m.noise_sd[o], so = sqrt(sd[o] * sd[o] + noise * noise);
+            fr->within[0] += e <= so;
+            fr->within[1] += e <= 2 * so;
+            fr->scored++;
+        }
     }
     free(Kt);
     free(F);
@@ -106,6 +120,22 @@ static int check_folds(const char *cmd, const int *fold, size_t M, int K, double
     return rc;
 }
 
+/* Shares of held-out errors within 1 and 2 predictive stds over the folds;
+ * returns how many errors were scored (0: the models know no spread). */
+static double coverage(const fold_result *fr, int K, double within[2])
+{
+    double n = 0;
+    within[0] = within[1] = 0;
+    for (int k = 0; k < K; k++) {
+        within[0] += fr[k].within[0];
+        within[1] += fr[k].within[1];
+        n += fr[k].scored;
+    }
+    if (n > 0)
+        within[0] /= n, within[1] /= n;
+    return n;
+}
+
 static void print_text(const ge_samples *s, const fold_result *fr, int K, int pooled)
 {
     printf("%-6s %-16s %10s %14s %14s %10s %8s\n", "fold", "target", "samples", "MAE", "RMSE",
@@ -121,6 +151,11 @@ static void print_text(const ge_samples *s, const fold_result *fr, int K, int po
         printf("%-6s %-16s %10s %14.6g %14.6g %10.6f\n", "mean", o < s->O ? s->targets[o] : "(all)",
                "", m.mae, m.rmse, m.r2);
     }
+    double within[2], n = coverage(fr, K, within);
+    if (n > 0)
+        printf("coverage: %.1f%% of %.0f held-out errors within 1 predictive std of a "
+               "measurement, %.1f%% within 2 (calibrated: about 68%% and 95%%)\n",
+               100 * within[0], n, 100 * within[1]);
 }
 
 static void print_json(const ge_samples *s, const fold_result *fr, int K, double block,
@@ -149,7 +184,13 @@ static void print_json(const ge_samples *s, const fold_result *fr, int K, double
         json_number(stdout, m.r2);
         printf("}");
     }
-    printf("}}\n");
+    double within[2], n = coverage(fr, K, within);
+    printf("}");
+    if (n > 0)
+        printf(", \"coverage\": {\"scored\": %.0f, \"within_1_std\": %.6g, "
+               "\"within_2_std\": %.6g}",
+               n, within[0], within[1]);
+    printf("}\n");
 }
 
 int cmd_cv(cli_args *a)

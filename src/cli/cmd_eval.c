@@ -47,7 +47,7 @@ int cmd_eval(cli_args *a)
     }
     metric_acc acc[GE_MAX_OUTPUTS] = {{0}};
     size_t outside = 0;
-    double out[GE_MAX_OUTPUTS];
+    double out[PREDICTOR_MAX_OUT];
     for (size_t i = 0; i < s.M; i++) {
         if (predictor_at(&p, s.xy[2 * i], s.xy[2 * i + 1], out)) {
             outside++;

@@ -78,7 +78,13 @@ static void info_json(const char *path, const ge_model *m, const ge_meta *t, con
             t->standardized ? "standardised" : "targets", m->n_params);
     /* null: a model file without coverage (every place inside the exterior) */
     json_number(f, m->coverage ? m->mask_distance : NAN);
-    fputs("}\n", f);
+    /* the noise of each target in its units (null: the model knows no spread) */
+    fputs(", \"noise_std\": ", f);
+    for (int o = 0; m->noise_sd && o < s->O; o++) {
+        fputs(o ? ", " : "[", f);
+        json_number(f, m->y_std[o] * m->noise_sd[o]);
+    }
+    fputs(m->noise_sd ? "]}\n" : "null}\n", f);
 }
 
 /* Every string from the file goes through text_string: a model must not be
@@ -148,6 +154,14 @@ static void info_text(const char *path, const ge_model *m, const ge_meta *t, con
                m->mask_distance);
     else
         printf("  predicts:    everywhere\n");
+    if (m->noise_sd) {
+        printf("  uncertainty: predict --std, --exceed; noise std");
+        for (int o = 0; o < s->O; o++)
+            printf("%s %.6g", o ? "," : "", m->y_std[o] * m->noise_sd[o]);
+        printf("%s\n", m->transform ? " (of the fitted values: log for a log-fitted target)" : "");
+    } else {
+        printf("  uncertainty: not known (a gradient fit, or --draws 0)\n");
+    }
 }
 
 int cmd_info(cli_args *a)

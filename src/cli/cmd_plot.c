@@ -282,7 +282,7 @@ static void field_range(const predictor *p, int length, double *lo, double *hi)
     double mn = INFINITY, mx = -INFINITY;
 #pragma omp parallel for schedule(static) reduction(min : mn) reduction(max : mx)
     for (int w = 0; w < e->W; w++) {
-        double v[GE_MAX_OUTPUTS];
+        double v[PREDICTOR_MAX_OUT];
         for (int h = 0; h < e->H; h++) {
             if (predictor_at(p, e->xmin + (w + 0.5) * p->m.cw, e->ymin + (h + 0.5) * p->m.ch, v))
                 continue;
@@ -307,7 +307,7 @@ static void draw_colour_map(pd_canvas *c, const layout *L, const predictor *p, d
 {
 #pragma omp parallel for schedule(static)
     for (int j = 0; j < L->ph; j++) {
-        double v[GE_MAX_OUTPUTS], x, y;
+        double v[PREDICTOR_MAX_OUT], x, y;
         for (int i = 0; i < L->pw; i++) {
             model_at(L, L->px + i + 0.5, L->py + j + 0.5, &x, &y);
             predictor_at(p, x, y, v);
@@ -347,7 +347,7 @@ static int draw_quiver(pd_canvas *c, const layout *L, const predictor *p, double
     double longest = 0;
     for (int j = 0; j < ny; j++)
         for (int i = 0; i < nx; i++) {
-            double v[GE_MAX_OUTPUTS], x, y, *a = uv + ((size_t)j * nx + i) * 2;
+            double v[PREDICTOR_MAX_OUT], x, y, *a = uv + ((size_t)j * nx + i) * 2;
             model_at(L, L->px + (i + 0.5) * sx, L->py + (j + 0.5) * sy, &x, &y);
             predictor_at(p, x, y, v);
             a[0] = v[0], a[1] = v[1];

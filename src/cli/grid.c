@@ -135,14 +135,16 @@ static int write_csv_grid(const cli_args *a, const predictor *p, const grid_spec
     ge_error err;
     if (ge_outfile_open(&out, a->val[O_GRID], &err))
         return fail_with(&err);
-    const int O = p->m.s.O;
+    const int O = predictor_outputs(p);
     int bad = fputs("x,y", out.f) == EOF;
     for (int o = 0; o < O; o++) {
+        char name[1100];
+        predictor_output_name(p, o, 0, name, sizeof name);
         bad |= fputc(',', out.f) == EOF;
-        bad |= ge_csv_write_field(out.f, p->meta.targets[o], ',');
+        bad |= ge_csv_write_field(out.f, name, ',');
     }
     bad |= fputc('\n', out.f) == EOF;
-    double v[GE_MAX_OUTPUTS];
+    double v[PREDICTOR_MAX_OUT];
     double *xy = malloc((size_t)g->cols * 2 * sizeof *xy);
     if (!xy) {
         ge_outfile_abort(&out);

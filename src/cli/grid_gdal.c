@@ -60,7 +60,7 @@ static void describe(GDALDatasetH ds, const predictor *p, const char *model_path
  * not shared between threads). */
 static int fill(GDALDatasetH ds, const predictor *p, const grid_spec *g, const char *name)
 {
-    const int O = p->m.s.O;
+    const int O = predictor_outputs(p);
     float *buf = malloc((size_t)g->cols * STRIP * O * sizeof *buf);
     if (!buf)
         return runtime_error("%s: out of memory for a strip of %ld pixels", name, g->cols);
@@ -69,7 +69,7 @@ static int fill(GDALDatasetH ds, const predictor *p, const grid_spec *g, const c
         long nr = g->rows - r0 < STRIP ? g->rows - r0 : STRIP;
 #pragma omp parallel if (!g->to_model)
         {
-            double v[GE_MAX_OUTPUTS];
+            double v[PREDICTOR_MAX_OUT];
             double *xy = malloc((size_t)g->cols * 2 * sizeof *xy);
 #pragma omp for schedule(static)
             for (long r = 0; r < nr; r++) {
@@ -106,16 +106,19 @@ static int fill(GDALDatasetH ds, const predictor *p, const grid_spec *g, const c
 static GDALDatasetH create(GDALDriverH drv, const char *path, const predictor *p,
                            const grid_spec *g, char **co, const char *model_path)
 {
-    GDALDatasetH ds = GDALCreate(drv, path, (int)g->cols, (int)g->rows, p->m.s.O, GDT_Float32, co);
+    GDALDatasetH ds =
+        GDALCreate(drv, path, (int)g->cols, (int)g->rows, predictor_outputs(p), GDT_Float32, co);
     if (!ds)
         return NULL;
     double gt[6] = {g->xmin, g->xres, 0, g->ymax, 0, -g->yres};
     GDALSetGeoTransform(ds, gt);
     if (g->crs_wkt && *g->crs_wkt)
         GDALSetProjection(ds, g->crs_wkt);
-    for (int o = 0; o < p->m.s.O; o++) {
+    for (int o = 0; o < predictor_outputs(p); o++) {
         GDALRasterBandH b = GDALGetRasterBand(ds, o + 1);
-        GDALSetDescription(b, p->meta.targets[o]);
+        char name[1100];
+        predictor_output_name(p, o, 0, name, sizeof name);
+        GDALSetDescription(b, name);
         GDALSetRasterNoDataValue(b, NAN);
     }
     describe(ds, p, model_path);
@@ -216,10 +219,12 @@ static GDALDatasetH stage_grid(ge_staged *stage, const ge_staged *st, const pred
     }
     /* netCDF names its variables after NETCDF_VARNAME (with the band number
      * appended when there are several) and copies long_name */
-    for (int o = 0; o < p->m.s.O && strcasecmp(g->driver, "netCDF") == 0; o++) {
+    for (int o = 0; o < predictor_outputs(p) && strcasecmp(g->driver, "netCDF") == 0; o++) {
         GDALRasterBandH b = GDALGetRasterBand(ds, o + 1);
-        GDALSetMetadataItem(b, "NETCDF_VARNAME", p->meta.targets[o], NULL);
-        GDALSetMetadataItem(b, "long_name", p->meta.targets[o], NULL);
+        char name[1100];
+        predictor_output_name(p, o, 0, name, sizeof name);
+        GDALSetMetadataItem(b, "NETCDF_VARNAME", name, NULL);
+        GDALSetMetadataItem(b, "long_name", name, NULL);
     }
     if ((*rc = fill(ds, p, g, out))) {
         GDALClose(ds);

@@ -87,6 +87,9 @@ const opt_spec opt_table[] = {
      "relative sample weights from this column (0 drops a sample; default all 1)"},
     {O_SIGMA, "--sigma", 1, "COLUMN", TRAIN, NULL,
      "each sample's standard deviation from this column (weight 1/sigma^2)"},
+    {O_DRAWS, "--draws", 1, "N", TRAIN, NULL,
+     "posterior draws behind the model's uncertainty (predict --std, --exceed) (default 100 "
+     "up to 300000 cells, else 30; 0: none)"},
     {O_TRANSFORM, "--transform", 1, "T", TRAIN, "none log",
      "log: fit the targets' logarithms and predict back with exp, so that predictions of a "
      "positive, skewed target (a concentration) stay positive; log:NAME,... for some targets "
@@ -132,6 +135,11 @@ const opt_spec opt_table[] = {
      "the layer of --mask (default: the first)"},
     {O_MASK_WHERE, "--mask-where", 1, "EXPR", C_PREDICT | C_EVAL | C_PLOT, NULL,
      "only the --mask features this OGR SQL attribute filter selects"},
+    {O_STD, "--std", 0, NULL, C_PREDICT, NULL,
+     "also write each target's predictive standard deviation (NAME_std)"},
+    {O_EXCEED, "--exceed", 1, "VALUE", C_PREDICT, NULL,
+     "also write the probability that each target exceeds VALUE (NAME=VALUE,... for some "
+     "targets) (NAME_p_exceed)"},
     {O_GRID, "--grid", 1, "OUT", C_PREDICT, NULL,
      "write the field as a grid (GeoTIFF, COG, CSV, any GDAL raster; - for CSV on stdout)"},
     {O_RESOLUTION, "--resolution", 1, "XRES,YRES", C_PREDICT, NULL,

@@ -54,7 +54,7 @@ static int open_output(const cli_args *a, job *j, const predictor *p)
     for (int k = 0; !rc && k < j->ncols; k++)
         raw[k] = (char *)ge_csv_colname(j->c, k);
     for (int o = 0; !rc && o < j->O; o++) {
-        snprintf(pred, sizeof pred, "%s_pred", p->meta.targets[o]);
+        predictor_output_name(p, o, 1, pred, sizeof pred);
         if (!(raw[j->ncols + o] = strdup(pred)))
             rc = runtime_error("out of memory");
     }
@@ -160,7 +160,7 @@ int predict_points_csv(cli_args *a, const predictor *p)
 {
     ge_csv_opts co;
     ge_error err;
-    job j = {.O = p->m.s.O};
+    job j = {.O = predictor_outputs(p)};
     const char *path = a->pos[1];
     int rc = input_options_check(a, GE_SOURCE_CSV, path);
     if (rc || (rc = points_format(a, &j.driver)) || delimiter_option(a, &co.delimiter))
@@ -213,7 +213,7 @@ int predict_points_csv(cli_args *a, const predictor *p)
             if (!keep)
                 continue;
         }
-        double xy[2] = {NAN, NAN}, v[GE_MAX_OUTPUTS];
+        double xy[2] = {NAN, NAN}, v[PREDICTOR_MAX_OUT];
         for (int o = 0; o < j.O; o++)
             v[o] = NAN;
         if (ge_csv_is_missing(f[j.xc]) || ge_csv_is_missing(f[j.yc])) {

@@ -110,7 +110,7 @@ static int open_output(cli_args *a, job *j, const predictor *p, const char *src_
         raw[nf + 1] = "y";
     }
     for (int o = 0; raw && o < O; o++) {
-        snprintf(pred, sizeof pred, "%s_pred", p->meta.targets[o]);
+        predictor_output_name(p, o, 1, pred, sizeof pred);
         if (!(raw[nf + 2 * csv + o] = strdup(pred)))
             rc = runtime_error("out of memory");
     }
@@ -185,7 +185,7 @@ int predict_points_vector(cli_args *a, const predictor *p)
             GDALClose(ds);
         return -1; /* not a vector source: the caller reads it as CSV */
     }
-    job j = {.path = path, .O = p->m.s.O};
+    job j = {.path = path, .O = predictor_outputs(p)};
     int rc = input_options_check(a, GE_SOURCE_VECTOR, path);
     if (!rc)
         rc = points_format(a, &j.driver);
@@ -231,7 +231,7 @@ int predict_points_vector(cli_args *a, const predictor *p)
     char why[300] = "";
     while (!bad && !rc && !failed && (feat = next_feature(j.layer, &failed, why, sizeof why))) {
         OGRGeometryH g = OGR_F_GetGeometryRef(feat);
-        double xy[2] = {NAN, NAN}, v[GE_MAX_OUTPUTS];
+        double xy[2] = {NAN, NAN}, v[PREDICTOR_MAX_OUT];
         if (g && !OGR_G_IsEmpty(g)) {
             if (wkbFlatten(OGR_G_GetGeometryType(g)) == wkbPoint)
                 xy[0] = OGR_G_GetX(g, 0), xy[1] = OGR_G_GetY(g, 0);

@@ -55,11 +55,60 @@ static int max_distance(predictor *p, const cli_args *a)
     return arg_double(a, O_MAX_DISTANCE, 0, 1e-300, 1e300, &p->max_distance);
 }
 
+/* --exceed VALUE (every target) or NAME=VALUE,... */
+static int exceed_option(predictor *p, const cli_args *a)
+{
+    const char *v = a->val[O_EXCEED];
+    const int O = p->m.s.O;
+    for (int o = 0; o < O; o++)
+        p->exceed[o] = NAN;
+    p->nexceed = 0;
+    if (!v)
+        return 0;
+    if (!p->m.noise_sd)
+        return usage_error(a->cmd_name, "--exceed needs a model that knows its uncertainty "
+                                        "(fit with the exact solve and --draws above 0)");
+    char *end;
+    double t = strtod(v, &end);
+    if (end != v && !*end && isfinite(t)) {
+        for (int o = 0; o < O; o++)
+            p->exceed[o] = t;
+        p->nexceed = O;
+        return 0;
+    }
+    char *copy = strdup(v), *save = NULL;
+    if (!copy)
+        return runtime_error("out of memory");
+    int rc = 0;
+    for (char *item = strtok_r(copy, ",", &save); item && !rc; item = strtok_r(NULL, ",", &save)) {
+        char *eq = strrchr(item, '=');
+        int o = -1;
+        if (eq) {
+            *eq = 0;
+            for (int k = 0; k < O && o < 0; k++)
+                if (strcmp(p->meta.targets[k], item) == 0)
+                    o = k;
+            t = strtod(eq + 1, &end);
+        }
+        if (!eq || o < 0 || end == eq + 1 || *end || !isfinite(t))
+            rc = usage_error(a->cmd_name, "--exceed expects VALUE or NAME=VALUE,... with NAME a "
+                                          "target of the model, got '%s'", v);
+        else if (isnan(p->exceed[o]))
+            p->exceed[o] = t, p->nexceed++;
+    }
+    free(copy);
+    return rc;
+}
+
 int predictor_rules(predictor *p, const cli_args *a)
 {
     int rc = max_distance(p, a);
-    if (rc)
+    if (rc || (rc = exceed_option(p, a)))
         return rc;
+    p->std = a->val[O_STD] != NULL;
+    if (p->std && !p->m.noise_sd)
+        return usage_error(a->cmd_name, "--std needs a model that knows its uncertainty (fit "
+                                        "with the exact solve and --draws above 0)");
     if (!a->val[O_MASK]) {
         if (a->val[O_MASK_LAYER] || a->val[O_MASK_WHERE])
             return usage_error(a->cmd_name, "%s applies to --mask",
@@ -81,6 +130,34 @@ void predictor_free(predictor *p)
     ge_meta_free(&p->meta);
 }
 
+/* The predictive standard deviation of a new observation at (x, y) and the
+ * probability that it exceeds each threshold, after the values in out:
+ * Gaussian in the fitted units (the field's posterior spread, read out as
+ * the value is, and the noise), log-normal for a log-fitted target. */
+static void spread_at(const predictor *p, double x, double y, double *out)
+{
+    const ge_model *m = &p->m;
+    const int O = m->s.O;
+    double sds[GE_MAX_OUTPUTS];
+    ge_predict_sd(m, x, y, sds);
+    int at = O * (1 + p->std);
+    for (int o = 0; o < O; o++) {
+        /* in the fitted units: the value's centre and spread */
+        double sd = sds[o];
+        int log_fit = m->transform && m->transform[o] == GE_TRANSFORM_LOG;
+        double centre = log_fit ? log(out[o]) : out[o];
+        if (p->std)
+            out[O + o] = log_fit ? sqrt(expm1(sd * sd) * exp(2 * centre + sd * sd)) : sd;
+        if (!isnan(p->exceed[o])) {
+            double t = p->exceed[o];
+            if (log_fit)
+                t = t > 0 ? log(t) : -INFINITY;
+            out[at++] = sd > 0 ? 0.5 * erfc((t - centre) / (sd * sqrt(2.0)))
+                               : (centre > t ? 1.0 : 0.0);
+        }
+    }
+}
+
 int predictor_at(const predictor *p, double x, double y, double *out)
 {
     const ge_shape *s = &p->m.s;
@@ -90,12 +167,35 @@ int predictor_at(const predictor *p, double x, double y, double *out)
                     : !(x >= s->xmin && x <= s->xmin + s->width && y >= s->ymin &&
                         y <= s->ymin + s->height);
     if (empty || !isfinite(x) || !isfinite(y) || (p->mask && !mask_contains(p->mask, x, y))) {
-        for (int o = 0; o < s->O; o++)
+        for (int o = 0; o < predictor_outputs(p); o++)
             out[o] = NAN;
         return -1;
     }
     ge_predict_point(&p->m, p->Kt, p->F, x, y, out);
+    if (p->std || p->nexceed)
+        spread_at(p, x, y, out);
     return 0;
+}
+
+int predictor_outputs(const predictor *p) { return p->m.s.O * (1 + p->std) + p->nexceed; }
+
+void predictor_output_name(const predictor *p, int k, int point, char *buf, size_t len)
+{
+    const int O = p->m.s.O;
+    if (k < O) {
+        snprintf(buf, len, "%s%s", p->meta.targets[k], point ? "_pred" : "");
+        return;
+    }
+    if (p->std && k < 2 * O) {
+        snprintf(buf, len, "%s_std", p->meta.targets[k - O]);
+        return;
+    }
+    k -= O * (1 + p->std);
+    for (int o = 0; o < O; o++)
+        if (!isnan(p->exceed[o]) && k-- == 0) {
+            snprintf(buf, len, "%s_p_exceed", p->meta.targets[o]);
+            return;
+        }
 }
 
 void predictor_empty_rule(const predictor *p, char *buf, size_t len)

@@ -14,16 +14,29 @@ typedef struct {
     double *Kt, *F;
     double max_distance; /* predictions farther from every sample are empty; 0: none */
     mask *mask;          /* predictions outside it are empty; NULL: none */
+    int std;             /* --std: each target's predictive standard deviation too */
+    int nexceed;         /* --exceed: targets with a threshold */
+    double exceed[GE_MAX_OUTPUTS]; /* threshold of each target (NaN: none) */
 } predictor;
+
+/* Outputs per place at most: each target's value, std and exceedance. */
+#define PREDICTOR_MAX_OUT (3 * GE_MAX_OUTPUTS)
 
 /* Loads the model file and computes its field. Returns 0 or an exit status. */
 int predictor_load(predictor *p, const char *path);
 void predictor_free(predictor *p);
 /* The rules that leave predictions empty: --max-distance DIST|auto|none
  * (default auto: the model's own) and --mask POLYGONS (--mask-layer,
- * --mask-where). Returns 0 or an exit status after printing the error. */
+ * --mask-where); and the outputs besides the values: --std, --exceed.
+ * Returns 0 or an exit status after printing the error. */
 int predictor_rules(predictor *p, const cli_args *a);
-/* out[O]; returns 0, or -1 where the rules leave the value empty (out is then
+/* Outputs per place: the O values, then with --std O standard deviations,
+ * then the exceedance probabilities of the targets --exceed names. */
+int predictor_outputs(const predictor *p);
+/* Name of output k: NAME (grid bands; NAME_pred at points), NAME_std,
+ * NAME_p_exceed. */
+void predictor_output_name(const predictor *p, int k, int point, char *buf, size_t len);
+/* out[predictor_outputs]; returns 0, or -1 where the rules leave the value empty (out is then
  * NaN): farther than max_distance from every training sample, or, for a
  * model file without coverage (version 1), outside the exterior; outside the
  * mask. A wrapped axis reads coordinates modulo the exterior. */

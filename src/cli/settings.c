@@ -199,9 +199,11 @@ int settings_method(const cli_args *a, fit_settings *fs)
     int method;
     if (arg_choice(a, O_METHOD, "exact gradient", def, &method))
         return EXIT_USAGE;
-    if (method == GE_METHOD_GRADIENT && (a->val[O_WEIGHT] || a->val[O_SIGMA]))
+    if (method == GE_METHOD_GRADIENT && (a->val[O_WEIGHT] || a->val[O_SIGMA] || a->val[O_DRAWS]))
         return usage_error(a->cmd_name, "%s applies to the exact solve, not gradient training",
-                           a->val[O_WEIGHT] ? "--weight" : "--sigma");
+                           a->val[O_WEIGHT]  ? "--weight"
+                           : a->val[O_SIGMA] ? "--sigma"
+                                             : "--draws");
     if (method == GE_METHOD_EXACT && given != O_COUNT)
         return usage_error(a->cmd_name, "%s applies to gradient training, not --method exact",
                            opt_long_name(given));
@@ -277,6 +279,9 @@ int settings_resolve(const cli_args *a, const ge_samples *s, int geographic, fit
         return EXIT_USAGE;
     if ((rc = settings_transform(a, s, fs)))
         return rc;
+    /* the uncertainty's draws: each a solve with the factor of the fit */
+    if (arg_long(a, O_DRAWS, (double)sh->W * sh->H <= 300000 ? 100 : 30, 0, 100000, &fs->draws))
+        return EXIT_USAGE;
     if (fs->method == GE_METHOD_EXACT && sh->N < sh->O)
         return usage_error(a->cmd_name, "the exact solve needs --features of at least the %d "
                                         "targets, got %d (or use --method gradient)",

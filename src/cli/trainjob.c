@@ -30,7 +30,8 @@ int train_on(const train_job *j, const ge_samples *s, const size_t *idx, size_t 
                        .standardize = fs->standardize, .init = j->init,
                        .validation = j->validation, .fit = j->fo, .progress = j->progress,
                        .ctx = j->ctx, .stop = j->stop,
-                       .transform = fs->transformed ? fs->transform : NULL, .weights = w};
+                       .transform = fs->transformed ? fs->transform : NULL, .weights = w,
+                       .draws = fs->method == GE_METHOD_EXACT ? (int)fs->draws : 0};
     rc = ge_learn(&fs->shape, xy, y, n, &o, m, res, err);
 done:
     free(xy);

@@ -93,6 +93,25 @@ int ge_readout_weights(const ge_model *m, double x, double y, size_t cell[4], do
     return 4;
 }
 
+int ge_predict_sd(const ge_model *m, double x, double y, double *sd)
+{
+    const size_t ncell = (size_t)m->s.W * m->s.H;
+    size_t cell[4];
+    double w[4];
+    if (!m->noise_sd)
+        return -1;
+    int n = ge_readout_weights(m, x, y, cell, w);
+    if (n == 1)
+        w[0] = 1;
+    for (int o = 0; o < m->s.O; o++) {
+        double f = 0; /* the field's spread read out as the value is */
+        for (int k = 0; k < n; k++)
+            f += w[k] * m->field_sd[o * ncell + cell[k]];
+        sd[o] = n ? m->y_std[o] * f : NAN;
+    }
+    return 0;
+}
+
 void ge_predict_point(const ge_model *m, const double *Kt, const double *F, double x, double y,
                       double *out)
 {

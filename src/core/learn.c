@@ -467,6 +467,157 @@ done:
 
 /* ---- the fit ---- */
 
+/* The posterior variance per unit noise at cells (cell_var, unless NULL)
+ * and at samples at[0..nat) (at_var, unless NULL) of target k's fit on
+ * samples idx[0..n) (all when NULL). *shared tells whether the factor in s
+ * is that of the targets with every value already (then a full target
+ * reuses it). */
+static int unit_variances(ge_solver *s, const size_t *idx, size_t n, const double *ys,
+                          const ge_learn_opts *o, int O, int k, double *d, int *shared,
+                          double *cell_var, const size_t *at, size_t nat, double *at_var,
+                          ge_error *err)
+{
+    int full;
+    data_weights(ys, o->weights, O, k, idx, n, d, &full);
+    if (full && *shared)
+        return 0;
+    *shared = full;
+    ge_solver_set_data(s, idx, n, d, 0);
+    return ge_solver_factor(s, o->train.smooth, err) ||
+                   ge_solver_variances(s, idx, n, d, o->draws, o->train.seed ^ (uint64_t)k,
+                                       cell_var, at, nat, at_var, err)
+               ? -1
+               : 0;
+}
+
+/* Held-out evidence for the spread (the folds of the penalty search, at the
+ * chosen penalty): for each target the sum of squared held-out residuals
+ * rr[k], of the fold fits' posterior variances per unit noise at those
+ * samples gg[k], and their count nn[k]. */
+static int held_out(const ge_model *m, const double *xy, const double *ys, size_t M,
+                    const ge_learn_opts *o, double *rr, double *gg, double *nn, ge_error *err)
+{
+    const int O = m->s.O, K = o->folds > 0 ? o->folds : ge_learn_folds(M);
+    const size_t ncell = (size_t)m->s.W * m->s.H;
+    ge_solver *s = ge_solver_new(m, xy, M, err);
+    int *fold = malloc((M ? M : 1) * sizeof *fold);
+    size_t *tr = malloc((M ? M : 1) * sizeof *tr), *te = malloc((M ? M : 1) * sizeof *te);
+    double *f = malloc(ncell * (size_t)O * sizeof *f), *rhs = malloc(ncell * sizeof *rhs);
+    double *d = malloc((M ? M : 1) * sizeof *d), *g = malloc((M ? M : 1) * sizeof *g);
+    int rc = -1;
+    for (int t = 0; t < O; t++)
+        rr[t] = gg[t] = nn[t] = 0;
+    if (!s)
+        goto done;
+    if (!fold || !tr || !te || !f || !rhs || !d || !g) {
+        ge_fail(err, "out of memory for the uncertainty");
+        goto done;
+    }
+    ge_assign_folds(xy, M, K > 1 ? K : 4, 0, o->train.seed, fold);
+    for (int k = 0; k < (K > 1 ? K : 1); k++) {
+        size_t ntr = 0, nte = 0;
+        for (size_t i = 0; i < M; i++) {
+            if (fold[i] == k)
+                te[nte++] = i;
+            else
+                tr[ntr++] = i;
+        }
+        int iters, shared = 0;
+        if (nte == 0 || ntr == 0)
+            continue;
+        if (solve_fields(s, tr, ntr, ys, o->weights, O, &o->train.loss, o->train.smooth, ncell,
+                         f, d, rhs, &iters, err))
+            goto done;
+        for (int t = 0; t < O; t++) {
+            if (unit_variances(s, tr, ntr, ys, o, O, t, d, &shared, NULL, te, nte, g, err))
+                goto done;
+            for (size_t j = 0; j < nte; j++) {
+                double r = ge_solver_predict(s, te[j], f + (size_t)t * ncell) - ys[te[j] * O + t];
+                if (isnan(r))
+                    continue;
+                rr[t] += r * r;
+                gg[t] += g[j];
+                nn[t]++;
+            }
+        }
+    }
+    rc = 0;
+done:
+    ge_solver_free(s);
+    free(fold);
+    free(tr);
+    free(te);
+    free(f);
+    free(rhs);
+    free(d);
+    free(g);
+    return rc;
+}
+
+/* The posterior spread of the fit (see model.h). The field's variance per
+ * unit noise comes from draws (solve.h) at every cell; two scales make it
+ * calibrated, since a smooth fit of noise-free data has interpolation error
+ * and little noise, a fit of noisy data the opposite:
+ *   - the noise variance s2 from the fit's residuals, RSS / (sum d - trace
+ *     of the smoother), the trace being sum d_i a_i H^-1 a_i';
+ *   - the field's variance c2 from held-out residuals, whose mean square is
+ *     c2 g + s2 (g the fold fits' variance per unit noise there).
+ * Targets with every value share one factorisation; a robust loss is read
+ * with its data weights only. */
+static int spread(ge_model *m, ge_solver *s, const double *xy, const double *ys, size_t M,
+                  const ge_learn_opts *o, const double *f, double *d, ge_error *err)
+{
+    const size_t ncell = (size_t)m->s.W * m->s.H;
+    const int O = m->s.O;
+    double *cv = malloc(ncell * sizeof *cv), *sv = malloc((M ? M : 1) * sizeof *sv);
+    size_t *all = malloc((M ? M : 1) * sizeof *all);
+    double rr[GE_MAX_OUTPUTS], gg[GE_MAX_OUTPUTS], nn[GE_MAX_OUTPUTS];
+    m->noise_sd = malloc((size_t)O * sizeof *m->noise_sd);
+    m->field_sd = malloc(ncell * (size_t)O * sizeof *m->field_sd);
+    int rc = -1, shared = 0;
+    if (!cv || !sv || !all || !m->noise_sd || !m->field_sd) {
+        ge_fail(err, "out of memory for the uncertainty of a %dx%d grid", m->s.W, m->s.H);
+        goto done;
+    }
+    for (size_t i = 0; i < M; i++)
+        all[i] = i;
+    if (held_out(m, xy, ys, M, o, rr, gg, nn, err))
+        goto done;
+    for (int k = 0; k < O; k++) {
+        if (unit_variances(s, NULL, M, ys, o, O, k, d, &shared, cv, all, M, sv, err))
+            goto done;
+        double rss = 0, trace = 0, wsum = 0;
+        for (size_t i = 0; i < M; i++) {
+            if (d[i] == 0)
+                continue;
+            double r = ge_solver_predict(s, i, f + (size_t)k * ncell) - ys[i * O + k];
+            rss += d[i] * r * r;
+            trace += d[i] * sv[i];
+            wsum += d[i];
+        }
+        /* an interpolating fit leaves few degrees of freedom */
+        double s2 = rss / fmax(wsum - trace, 0.05 * wsum);
+        double c2 = gg[k] > 0 ? (rr[k] - nn[k] * s2) / gg[k] : 0;
+        if (!(c2 > 0)) /* held-out errors no larger than the noise: the model's own */
+            c2 = s2;
+        m->noise_sd[k] = sqrt(s2);
+        for (size_t c = 0; c < ncell; c++)
+            m->field_sd[(size_t)k * ncell + c] = (float)sqrt(c2 * cv[c]);
+    }
+    rc = 0;
+done:
+    if (rc) {
+        free(m->noise_sd);
+        free(m->field_sd);
+        m->noise_sd = NULL;
+        m->field_sd = NULL;
+    }
+    free(cv);
+    free(sv);
+    free(all);
+    return rc;
+}
+
 static int exact_fit(ge_model *m, const double *xy, const double *ys, size_t M,
                      const ge_learn_opts *o, ge_learn_result *r, ge_error *err)
 {
@@ -494,6 +645,12 @@ static int exact_fit(ge_model *m, const double *xy, const double *ys, size_t M,
     r->ridge = ge_solver_ridge(s);
     if (ge_model_set_field(m, F, err))
         goto done;
+    if (o->draws > 0) {
+        if (o->progress)
+            o->progress(o->ctx, "uncertainty", 0, 1);
+        if (spread(m, s, xy, ys, M, o, f, d, err))
+            goto done;
+    }
     if (o->progress)
         o->progress(o->ctx, "solving", 1, 1);
     rc = 0;

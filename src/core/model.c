@@ -90,6 +90,8 @@ void ge_model_free(ge_model *m)
     free(m->params);
     free(m->coverage);
     free(m->transform);
+    free(m->noise_sd);
+    free(m->field_sd);
     memset(m, 0, sizeof *m);
 }
 
@@ -113,6 +115,17 @@ int ge_model_copy(ge_model *dst, const ge_model *src, ge_error *err)
             return ge_fail(err, "out of memory");
         }
         memcpy(dst->transform, src->transform, (size_t)src->s.O);
+    }
+    if (src->noise_sd) {
+        size_t n = (size_t)src->s.W * src->s.H * src->s.O;
+        dst->noise_sd = malloc((size_t)src->s.O * sizeof *dst->noise_sd);
+        dst->field_sd = malloc(n * sizeof *dst->field_sd);
+        if (!dst->noise_sd || !dst->field_sd) {
+            ge_model_free(dst);
+            return ge_fail(err, "out of memory");
+        }
+        memcpy(dst->noise_sd, src->noise_sd, (size_t)src->s.O * sizeof *dst->noise_sd);
+        memcpy(dst->field_sd, src->field_sd, n * sizeof *dst->field_sd);
     }
     return 0;
 }

@@ -14,6 +14,7 @@
 #endif
 
 #include "geoembed/curvature.h"
+#include "geoembed/rng.h"
 #include "geoembed/solve.h"
 
 struct ge_solver {
@@ -26,6 +27,7 @@ struct ge_solver {
     double *q, *a;   /* values of Q and of A'DA, aligned with S->x */
     size_t *diag;    /* position of each diagonal entry in S->x */
     double dsum;     /* sum of the data weights */
+    double mu;       /* the penalty's weight in the last factorisation */
     double ridge;
     size_t M;
     size_t (*cell)[4]; /* read-out cells and weights of each sample */
@@ -129,8 +131,11 @@ static cholmod_sparse *stencil_pattern(ge_solver *s)
     return S;
 }
 
-/* Q: the terms of ge_curvature (curvature.c), each as a square. */
-static void fill_penalty(ge_solver *s)
+/* The terms of ge_curvature (curvature.c): Q = sum over terms of c v v',
+ * each term a second difference v over n cells with weight c. */
+typedef void (*penalty_term)(void *ctx, const size_t *idx, const double *v, int n, double c);
+
+static void penalty_terms(const ge_solver *s, penalty_term fn, void *ctx)
 {
     const int W = s->W, H = s->H;
     for (int w = 0; w < W; w++) {
@@ -139,18 +144,24 @@ static void fill_penalty(ge_solver *s)
             int hm = ge_axis_step(h, -1, H, s->wy), hp = ge_axis_step(h, 1, H, s->wy);
 #define C(a, b) ((size_t)(a) * H + (size_t)(b))
             if (wm >= 0 && wp >= 0 && W >= 3)
-                add_square(s->S, s->q, (size_t[]){C(wp, h), C(w, h), C(wm, h)},
-                           (double[]){1, -2, 1}, 3, 1.0);
+                fn(ctx, (size_t[]){C(wp, h), C(w, h), C(wm, h)}, (double[]){1, -2, 1}, 3, 1.0);
             if (hm >= 0 && hp >= 0 && H >= 3)
-                add_square(s->S, s->q, (size_t[]){C(w, hp), C(w, h), C(w, hm)},
-                           (double[]){1, -2, 1}, 3, 1.0);
+                fn(ctx, (size_t[]){C(w, hp), C(w, h), C(w, hm)}, (double[]){1, -2, 1}, 3, 1.0);
             if (wp >= 0 && hp >= 0 && W >= 2 && H >= 2)
-                add_square(s->S, s->q, (size_t[]){C(wp, hp), C(wp, h), C(w, hp), C(w, h)},
-                           (double[]){1, -1, -1, 1}, 4, 2.0);
+                fn(ctx, (size_t[]){C(wp, hp), C(wp, h), C(w, hp), C(w, h)},
+                   (double[]){1, -1, -1, 1}, 4, 2.0);
 #undef C
         }
     }
 }
+
+static void add_penalty_square(void *ctx, const size_t *idx, const double *v, int n, double c)
+{
+    ge_solver *s = ctx;
+    add_square(s->S, s->q, idx, v, n, c);
+}
+
+static void fill_penalty(ge_solver *s) { penalty_terms(s, add_penalty_square, s); }
 
 /* Nested dissection of the rectangle [w0,w1) x [h0,h1): each half first, then
  * the two-cell-wide line that separates them (the stencil reaches two cells),
@@ -326,6 +337,7 @@ static int factor(ge_solver *s, double lambda, ge_error *err)
     size_t nz = (size_t)((int *)s->S->p)[s->ncell];
     double *x = s->S->x;
     const double mu = lambda * s->scale * s->dsum;
+    s->mu = mu;
     double dmax = 0;
     for (size_t k = 0; k < nz; k++)
         x[k] = s->a[k] + mu * s->q[k];
@@ -393,6 +405,96 @@ int ge_solver_solve(ge_solver *s, const double *rhs, int nrhs, double *f, ge_err
     memcpy(f, X->x, s->ncell * (size_t)nrhs * sizeof *f);
     cholmod_free_dense(&X, &s->c);
     return 0;
+}
+
+/* ---- posterior variances by draws ---- */
+
+static double normal(ge_rng *g)
+{
+    double u = ge_rng_uniform(g), v = ge_rng_uniform(g);
+    return sqrt(-2.0 * log(1.0 - u)) * cos(6.283185307179586 * v);
+}
+
+typedef struct {
+    ge_rng *g;
+    double *rhs, scale; /* sqrt(mu) */
+} prior_draw;
+
+static void add_prior_term(void *ctx, const size_t *idx, const double *v, int n, double c)
+{
+    prior_draw *p = ctx;
+    double z = p->scale * sqrt(c) * normal(p->g);
+    for (int k = 0; k < n; k++)
+        p->rhs[idx[k]] += z * v[k];
+}
+
+/* A right-hand side whose covariance is the system matrix H = A'DA + mu Q
+ * (+ ridge): then H^-1 rhs is a draw of the posterior's spread, covariance
+ * H^-1 (the square roots of the data term, the penalty's terms and the
+ * ridge, each with its own normal variate). */
+static void draw_rhs(const ge_solver *s, const size_t *idx, size_t n, const double *d, ge_rng *g,
+                     double *rhs)
+{
+    memset(rhs, 0, s->ncell * sizeof *rhs);
+    for (size_t k = 0; k < n; k++) {
+        size_t i = idx ? idx[k] : k;
+        double dk = d ? d[k] : 1.0;
+        if (dk == 0)
+            continue;
+        double z = sqrt(dk) * normal(g);
+        for (int j = 0; j < 4; j++)
+            rhs[s->cell[i][j]] += s->wgt[i][j] * z;
+    }
+    prior_draw p = {g, rhs, sqrt(s->mu)};
+    penalty_terms(s, add_prior_term, &p);
+    if (s->ridge > 0)
+        for (size_t j = 0; j < s->ncell; j++)
+            rhs[j] += sqrt(s->ridge) * normal(g);
+}
+
+int ge_solver_variances(ge_solver *s, const size_t *idx, size_t n, const double *d, int draws,
+                        uint64_t seed, double *cell_var, const size_t *at, size_t nat,
+                        double *at_var, ge_error *err)
+{
+    enum { BATCH = 16 };
+    if (!idx)
+        n = s->M;
+    double *rhs = malloc(s->ncell * BATCH * sizeof *rhs), *f = malloc(s->ncell * BATCH * sizeof *f);
+    if (!rhs || !f) {
+        free(rhs);
+        free(f);
+        return ge_fail(err, "out of memory for the uncertainty of a %dx%d grid", s->W, s->H);
+    }
+    ge_rng g;
+    ge_rng_seed(&g, seed ^ 0x5d0a11ULL);
+    if (cell_var)
+        memset(cell_var, 0, s->ncell * sizeof *cell_var);
+    if (at_var)
+        memset(at_var, 0, nat * sizeof *at_var);
+    int rc = 0;
+    for (int done = 0; done < draws && !rc; done += BATCH) {
+        int b = draws - done < BATCH ? draws - done : BATCH;
+        for (int k = 0; k < b; k++)
+            draw_rhs(s, idx, n, d, &g, rhs + (size_t)k * s->ncell);
+        if ((rc = ge_solver_solve(s, rhs, b, f, err)))
+            break;
+        for (int k = 0; k < b; k++) {
+            const double *fk = f + (size_t)k * s->ncell;
+            for (size_t j = 0; cell_var && j < s->ncell; j++)
+                cell_var[j] += fk[j] * fk[j];
+            for (size_t t = 0; at_var && t < nat; t++) {
+                double v = ge_solver_predict(s, at[t], fk);
+                at_var[t] += v * v;
+            }
+        }
+    }
+    for (size_t j = 0; cell_var && j < s->ncell; j++)
+        cell_var[j] /= draws;
+    for (size_t t = 0; at_var && t < nat; t++)
+        at_var[t] /= draws;
+    free(rhs);
+    free(f);
+    return rc;
 }
 
 size_t ge_solver_cells(const ge_solver *s) { return s->ncell; }

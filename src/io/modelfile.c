@@ -70,6 +70,14 @@ static void encode_payload(wbuf *b, const ge_model *m, const ge_meta *meta)
     put_u32(b, m->transform != NULL);
     if (m->transform)
         put(b, m->transform, (size_t)s->O);
+    put_u32(b, m->noise_sd != NULL);
+    for (int o = 0; m->noise_sd && o < s->O; o++)
+        put_f64(b, m->noise_sd[o]);
+    for (size_t i = 0; m->noise_sd && i < (size_t)s->W * s->H * s->O; i++) {
+        uint32_t bits;
+        memcpy(&bits, &m->field_sd[i], sizeof bits);
+        put_u32(b, bits);
+    }
 }
 
 int ge_model_encode(const ge_model *m, const ge_meta *meta, unsigned char **out, size_t *len,
@@ -290,6 +298,22 @@ int ge_model_decode(const unsigned char *buf, size_t len, const char *name, ge_m
         for (int o = 0; t && o < s.O; o++)
             if ((m->transform[o] = t[o]) > GE_TRANSFORM_LOG)
                 r.bad = 1;
+        has = r.bad ? 0 : get_u32(&r);
+        size_t n = (size_t)s.W * s.H * s.O;
+        if (has > 1 || (has && r.len - r.pos < 8 * (size_t)s.O + 4 * n))
+            r.bad = 1;
+        else if (has && (!(m->noise_sd = malloc((size_t)s.O * sizeof *m->noise_sd)) ||
+                         !(m->field_sd = malloc(n * sizeof *m->field_sd))))
+            r.bad = 1;
+        for (int o = 0; has && !r.bad && o < s.O; o++)
+            if (!((m->noise_sd[o] = get_f64(&r)) >= 0) || !isfinite(m->noise_sd[o]))
+                r.bad = 1;
+        for (size_t i = 0; has && !r.bad && i < n; i++) {
+            uint32_t bits = get_u32(&r);
+            memcpy(&m->field_sd[i], &bits, sizeof bits);
+            if (!(m->field_sd[i] >= 0) || !isfinite(m->field_sd[i]))
+                r.bad = 1;
+        }
     }
     int trailing = r.pos != r.len;
     free(payload);

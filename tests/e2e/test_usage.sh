@@ -155,6 +155,13 @@ test_every_option_applies_or_is_refused() {
             fit fw.csv --size 4,4 --smooth 1 --weight wt --sigma wt -o o.bin
         row cv --sigma 0 '' cv fw.csv --size 4,4 --smooth 1 --folds 2 --sigma wt
         row fit --weight 2 '--weight does not apply to r\.tif' fit r.tif --weight wt -o o.bin
+        row fit --draws 0 '' fit f.csv --size 4,4 --smooth 1 --draws 10 -o o.bin
+        row cv --draws 0 'coverage: ' cv f.csv --size 4,4 --smooth 1 --folds 2 --draws 10
+        row fit --draws 2 '--draws applies to the exact solve' \
+            fit f.csv --size 4,4 --smooth 1 --draws 10 --method gradient -o o.bin
+        row predict --std 0 'u_std' predict o.bin f.csv --std
+        row predict --exceed 0 'v_p_exceed' predict o.bin f.csv --exceed v=0.5
+        row predict --exceed 2 '--exceed expects VALUE' predict o.bin f.csv --exceed u=x
     fi
     # --- cv: the input options as in fit, and its own
     row cv --x 0 '' cv en.csv --epochs 1 --smooth 1 --size 4,4 --folds 2 --x e --y n
