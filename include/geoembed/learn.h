@@ -31,6 +31,12 @@ typedef struct {
     const unsigned char *transform; /* [O] GE_TRANSFORM_* of each target, or NULL: none */
     const double *weights; /* [M] relative sample weights (exact method), or NULL: all 1 */
     int draws; /* exact: posterior draws for the model's uncertainty (model.h); 0: none */
+    /* Covariates (exact method, squared error): their description, copied
+     * into the model, and the samples' design rows z[M][nz] (covariates.h);
+     * NULL: none. */
+    const ge_covariates *cov;
+    const double *z;
+    int nz;
     double validation;    /* gradient: fraction held out for early stopping */
     ge_fit_opts fit;      /* gradient: epochs, patience, progress, checkpoints */
     /* Progress of the penalty search and the solve: phase name, steps done

@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "geoembed/covariates.h"
 #include "geoembed/error.h"
 
 typedef enum {
@@ -83,6 +84,10 @@ typedef struct {
      * the fitted (standardised) units. */
     double *noise_sd;
     float *field_sd;
+    /* Covariates and their coefficients [O][ncoef] in the fitted units
+     * (covariates.h); cov.P == 0: none. */
+    ge_covariates cov;
+    double *coef;
 } ge_model;
 
 enum { GE_TRANSFORM_NONE = 0, GE_TRANSFORM_LOG = 1 };
@@ -166,6 +171,10 @@ int ge_readout_weights(const ge_model *m, double x, double y, size_t cell[4], do
  * sd[O], in the fitted units (the log of a log-fitted target): the spread of
  * field_sd read out as the value is. -1 when the model does not know it. */
 int ge_predict_sd(const ge_model *m, double x, double y, double *sd);
+/* ge_predict_point for a model with covariates: z the place's design row
+ * (covariates.h), NULL for a model without. */
+void ge_predict_point_z(const ge_model *m, const double *Kt, const double *F, double x, double y,
+                        const double *z, double *out);
 void ge_predict_point(const ge_model *m, const double *Kt, const double *F,
                       double x, double y, double *out);
 

@@ -15,8 +15,10 @@
  * model's coverage, model.h); from version 3 then u32 1 or 0, and with 1 a
  * byte per target: its transform (model.h); then u32 1 or 0, and with 1 the
  * posterior spread: O f64 noise standard deviations and O*W*H f32 field
- * standard deviations (model.h). Versions 1 and 2 still load (no coverage,
- * no transform, no spread). */
+ * standard deviations (model.h); then u32 P covariates, each its name,
+ * i32 categorical, f64 mean and sd, u32 classes and their names, and then
+ * O*ncoef f64 coefficients (covariates.h). Versions 1 and 2 still load (no
+ * coverage, no transform, no spread, no covariates). */
 #ifndef GEOEMBED_MODELFILE_H
 #define GEOEMBED_MODELFILE_H
 

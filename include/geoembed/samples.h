@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stddef.h>
 
+#include "geoembed/covariates.h"
 #include "geoembed/error.h"
 
 typedef struct {
@@ -24,6 +25,9 @@ typedef struct {
     long *lines;            /* [M] line of each sample in a CSV (for messages), or NULL */
     char *left_out;         /* default targets left out, "'id' (an identifier), ...", or NULL */
     double *w;              /* [M] relative sample weights (--weight, --sigma), or NULL: all 1 */
+    ge_covariates cov;      /* covariates read (--covariates); cov.P == 0: none */
+    double *craw;           /* [M][cov.P] their raw values (a class's index for a categorical) */
+    size_t skipped_covariate; /* rows without a value of some covariate */
     size_t skipped_weight;  /* rows of weight 0 */
     long raster_step;       /* a huge raster with --max-samples: every Nth pixel and row read */
 } ge_samples;
@@ -41,6 +45,9 @@ typedef struct {
     const char *weight;   /* column of sample weights (or, with weight_is_sigma, of standard
                            * deviations: weight 1/sigma^2); NULL: none */
     int weight_is_sigma;
+    const char *covariates;  /* comma-separated covariate columns, or NULL */
+    const char *categorical; /* those of them that are classes (text columns are anyway) */
+    const ge_covariates *classes_of; /* prediction: the model's covariates (their classes) */
     char delimiter;       /* 0: detect */
     int need_targets;     /* 0: coordinates only (no targets read) */
     /* GIS sources */
@@ -84,6 +91,9 @@ const char *ge_gdal_driver_for_ext(const char *path, const char *cap);
 /* 1 when path names a CSV/TSV file to read with the CSV reader. */
 int ge_is_csv_path(const char *path);
 void ge_samples_free(ge_samples *s);
+/* Moves sample `from` to place `to` (to <= from) in every per-sample array:
+ * for compacting after a filter. */
+void ge_samples_move(ge_samples *s, size_t from, size_t to);
 
 /* A target list as --target takes it: names separated by commas; a name in
  * double quotes may hold commas ("a,b") and quotes written twice. Empty and
@@ -97,6 +107,14 @@ char *ge_target_list_join(char *const *names, int n);
  * on success, -1 with why when v is no weight (negative, NaN, or a sigma
  * that is not positive). A weight of 0 drops the sample. */
 int ge_sample_weight(double v, int is_sigma, double *w, const char **why);
+
+/* Covariate reading shared by the readers: sets up s->cov from the names in
+ * o->covariates (each named column must exist: col[j] its index, found by
+ * the caller's lookup), and reads one raw value: a number, or a class
+ * (categorical, or a text value in the first row makes the covariate
+ * categorical). Returns 1 with *v set, 0 for a missing value, -1 with err. */
+int ge_covariate_value(ge_covariate *c, const ge_covariates *model, int j, const char *text,
+                       int first_row, double *v, const char **why, ge_error *err);
 
 /* Of default targets (every numeric column), leaves out those that look like
  * identifiers, times or integer codes, by name or values, when others remain;

@@ -26,6 +26,7 @@ typedef struct {
     int O;
     const double *xy; /* [M][2] */
     const double *y;  /* [M][O], in the model's (standardised) units */
+    const double *z;  /* [M][ncoef] covariate design rows of a model with covariates, or NULL */
 } ge_data;
 
 typedef struct {

@@ -25,8 +25,9 @@ typedef struct {
     double within[2], scored; /* held-out errors within 1 and 2 predictive stds, of */
 } fold_result;
 
-static int run_fold(const fit_settings *fs, const ge_samples *s, const int *fold, int k,
-                    size_t *tr, size_t *te, fold_result *fr, ge_error *err)
+static int run_fold(const fit_settings *fs, const ge_samples *s, const double *z, int nz,
+                    const int *fold, int k, size_t *tr, size_t *te, fold_result *fr,
+                    ge_error *err)
 {
     size_t ntr, nte;
     fold_split(fold, s->M, k, tr, &ntr, te, &nte);
@@ -34,7 +35,7 @@ static int run_fold(const fit_settings *fs, const ge_samples *s, const int *fold
     if (nte == 0 || ntr == 0)
         return 0;
     /* --smooth auto is chosen on the training folds only, inside ge_learn */
-    train_job j = {.fs = fs,
+    train_job j = {.fs = fs, .z = z, .nz = nz,
                    .fo = {.epochs = fs->epochs, .keep_best = !settings_is_reference(fs)}};
     ge_model m;
     ge_learn_result res;
@@ -54,7 +55,7 @@ static int run_fold(const fit_settings *fs, const ge_samples *s, const int *fold
     double out[GE_MAX_OUTPUTS], sd[GE_MAX_OUTPUTS];
     for (size_t i = 0; i < nte; i++) {
         const double x = s->xy[2 * te[i]], y = s->xy[2 * te[i] + 1];
-        ge_predict_point(&m, Kt, F, x, y, out);
+        ge_predict_point_z(&m, Kt, F, x, y, z ? z + te[i] * (size_t)nz : NULL, out);
         int spread = ge_predict_sd(&m, x, y, sd) == 0;
         for (int o = 0; o < s->O; o++) {
             double truth = s->y[te[i] * s->O + o];
@@ -206,6 +207,8 @@ int cmd_cv(cli_args *a)
     fit_settings fs;
     ge_error err;
     char *crs = NULL, *src = NULL;
+    double *z = NULL; /* the covariates' design rows */
+    int nz = 0;
     int rc = read_samples(a, a->pos[0], 1, &s);
     if (rc)
         return rc;
@@ -233,7 +236,7 @@ int cmd_cv(cli_args *a)
         goto done;
     }
     ge_assign_folds(s.xy, s.M, (int)K, block, fs.train.seed, fold);
-    if ((rc = check_folds("cv", fold, s.M, (int)K, block)))
+    if ((rc = check_folds("cv", fold, s.M, (int)K, block)) || (rc = samples_design(&s, &z, &nz)))
         goto done;
     char how[64];
     if (fs.method == GE_METHOD_EXACT)
@@ -248,7 +251,7 @@ int cmd_cv(cli_args *a)
     phase_progress_init(&pp, "geoembed: cv", "folds", a->val[O_PROGRESS] != NULL);
     for (int k = 0; k < K; k++) {
         phase_progress_update(&pp, "fitting", k, K);
-        if (run_fold(&fs, &s, fold, k, tr, te, &fr[k], &err)) {
+        if (run_fold(&fs, &s, z, nz, fold, k, tr, te, &fr[k], &err)) {
             phase_progress_done(&pp);
             rc = fail_with(&err);
             goto done;
@@ -262,6 +265,7 @@ int cmd_cv(cli_args *a)
         print_text(&s, fr, (int)K, metrics_show_pooled(a, s.O));
     rc = fflush(stdout) == 0 ? EXIT_OK : runtime_error("write error on standard output");
 done:
+    free(z);
     free(fold);
     free(tr);
     free(te);

@@ -27,6 +27,7 @@ int cmd_eval(cli_args *a)
     /* quoted where needed: a target name may hold commas */
     char *targets = ge_target_list_join(p.meta.targets, O);
     ge_samples s;
+    inputs_covariates_of(&p.m.cov);
     rc = targets ? read_samples_for(a, a->pos[1], p.meta.xcol, p.meta.ycol, targets, &s)
                  : runtime_error("out of memory");
     free(targets);
@@ -49,7 +50,10 @@ int cmd_eval(cli_args *a)
     size_t outside = 0;
     double out[PREDICTOR_MAX_OUT];
     for (size_t i = 0; i < s.M; i++) {
-        if (predictor_at(&p, s.xy[2 * i], s.xy[2 * i + 1], out)) {
+        double z[GE_MAX_DESIGN];
+        if (s.cov.P)
+            ge_covariates_row(&p.m.cov, s.craw + i * (size_t)s.cov.P, z);
+        if (predictor_at_z(&p, s.xy[2 * i], s.xy[2 * i + 1], s.cov.P ? z : NULL, out)) {
             outside++;
             continue;
         }

@@ -52,7 +52,6 @@ static int inside(const ge_shape *s, double x, double y)
 static int keep_inside(const cli_args *a, const ge_shape *sh, ge_samples *s, size_t *skipped)
 {
     size_t k = 0;
-    const int O = s->O;
     for (size_t i = 0; i < s->M; i++) {
         ge_model_wrap_point(sh, &s->xy[2 * i], &s->xy[2 * i + 1]);
         if (!inside(sh, s->xy[2 * i], s->xy[2 * i + 1])) {
@@ -64,11 +63,7 @@ static int keep_inside(const cli_args *a, const ge_shape *sh, ge_samples *s, siz
             }
             continue;
         }
-        if (s->lines)
-            s->lines[k] = s->lines[i];
-        memmove(s->xy + 2 * k, s->xy + 2 * i, 2 * sizeof *s->xy);
-        memmove(s->y + (size_t)O * k, s->y + (size_t)O * i, (size_t)O * sizeof *s->y);
-        k++;
+        ge_samples_move(s, i, k++);
     }
     *skipped = s->M - k;
     s->M = k;
@@ -252,6 +247,8 @@ static char *checkpoint_path(const char *model)
 
 int cmd_fit(cli_args *a)
 {
+    double *z = NULL; /* the covariates' design rows */
+    int nz = 0;
     if (a->npos != 1)
         return usage_error("fit", "expected one INPUT (samples to learn from), got %d", a->npos);
     if (!a->val[O_OUTPUT])
@@ -370,7 +367,10 @@ int cmd_fit(cli_args *a)
                   "geoembed: fit");
     phase_progress pp;
     phase_progress_init(&pp, "geoembed: fit", "solves", a->val[O_PROGRESS] != NULL);
+    if ((rc = samples_design(&s, &z, &nz)))
+        goto done;
     train_job j = {.fs = &fs, .init = a->val[O_INIT] ? &init : NULL, .validation = fs.validation,
+                   .z = z, .nz = nz,
                    .fo = {.epochs = fs.epochs, .patience = fs.patience,
                           .keep_best = !settings_is_reference(&fs),
                           .progress = progress_epoch, .ctx = &p, .stop = &stop_signal},
@@ -454,6 +454,7 @@ int cmd_fit(cli_args *a)
             fs.patience);
     }
 done:
+    free(z);
     catch_signals(0);
     free(ckpath);
     ge_checkpoint_free(&ck);

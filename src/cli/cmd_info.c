@@ -15,6 +15,27 @@
 
 static const char *const wrap_names[] = {"none", "x", "y", "xy"};
 
+/* Design column k's covariate. */
+static const ge_covariate *column_covariate(const ge_model *m, int k)
+{
+    for (int j = 0; j < m->cov.P; j++) {
+        int n = m->cov.c[j].categorical ? m->cov.c[j].nclass - 1 : 1;
+        if (k < n)
+            return &m->cov.c[j];
+        k -= n;
+    }
+    return NULL;
+}
+
+/* The effect of design column k on target o in the target's (fitted)
+ * units: per unit of a numeric covariate, or of a class against the first. */
+static double covariate_effect(const ge_model *m, int k, int o)
+{
+    const ge_covariate *c = column_covariate(m, k);
+    double b = m->coef[o * m->cov.ncoef + k] * m->y_std[o];
+    return c && !c->categorical ? b / c->sd : b;
+}
+
 static void info_json(const char *path, const ge_model *m, const ge_meta *t, const char *crs)
 {
     FILE *f = stdout;
@@ -84,7 +105,21 @@ static void info_json(const char *path, const ge_model *m, const ge_meta *t, con
         fputs(o ? ", " : "[", f);
         json_number(f, m->y_std[o] * m->noise_sd[o]);
     }
-    fputs(m->noise_sd ? "]}\n" : "null}\n", f);
+    fputs(m->noise_sd ? "]" : "null", f);
+    fputs(", \"covariates\": [", f);
+    for (int k = 0; k < m->cov.ncoef; k++) {
+        char name[600];
+        ge_covariates_column_name(&m->cov, k, name, sizeof name);
+        fputs(k ? ", {\"name\": " : "{\"name\": ", f);
+        json_string(f, name);
+        fputs(", \"effect\": [", f);
+        for (int o = 0; o < s->O; o++) {
+            fputs(o ? ", " : "", f);
+            json_number(f, covariate_effect(m, k, o));
+        }
+        fputs("]}", f);
+    }
+    fputs("]}\n", f);
 }
 
 /* Every string from the file goes through text_string: a model must not be
@@ -154,6 +189,19 @@ static void info_text(const char *path, const ge_model *m, const ge_meta *t, con
                m->mask_distance);
     else
         printf("  predicts:    everywhere\n");
+    for (int k = 0; k < m->cov.ncoef; k++) {
+        char name[600];
+        ge_covariates_column_name(&m->cov, k, name, sizeof name);
+        printf("  %s", k ? "             " : "covariates:  ");
+        text_string(f, name);
+        for (int o = 0; o < s->O; o++)
+            printf("%s %.6g", o ? "," : "", covariate_effect(m, k, o));
+        const ge_covariate *c = column_covariate(m, k);
+        if (c && c->categorical)
+            printf(" (against class '%s')\n", c->classes[0]);
+        else
+            printf(" (per unit)\n");
+    }
     if (m->noise_sd) {
         printf("  uncertainty: predict --std, --exceed; noise std");
         for (int o = 0; o < s->O; o++)

@@ -11,6 +11,7 @@
 #include "geoembed/csv.h"
 #include "geoembed/reproject.h"
 #include "geoembed/outfile.h"
+#include "covariate_grid.h"
 #include "grid.h"
 #include "inputs.h"
 #include "predict_vector.h"
@@ -40,6 +41,8 @@ int cmd_predict(cli_args *a)
     }
     if (grid) {
         rc = grid_spec_resolve(a, &p, &gs);
+        if (!rc)
+            rc = predictor_covariate_grid(&p, a, &gs);
         if (!rc)
             rc = grid_write(a, &p, &gs);
         grid_spec_free(&gs);

@@ -155,7 +155,7 @@ static int write_csv_grid(const cli_args *a, const predictor *p, const grid_spec
         for (long c = 0; c < g->cols && !bad; c++) {
             double x, y;
             grid_centre(g, c, r, &x, &y);
-            predictor_at(p, xy[2 * c], xy[2 * c + 1], v);
+            predictor_at_cell(p, xy[2 * c], xy[2 * c + 1], r, c, v);
             bad |= ge_csv_write_number(out.f, x);
             bad |= fputc(',', out.f) == EOF;
             bad |= ge_csv_write_number(out.f, y);

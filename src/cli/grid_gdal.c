@@ -77,7 +77,7 @@ static int fill(GDALDatasetH ds, const predictor *p, const grid_spec *g, const c
                     continue;
                 grid_centres_in_model(g, r0 + r, 1, xy);
                 for (long c = 0; c < g->cols; c++) {
-                    predictor_at(p, xy[2 * c], xy[2 * c + 1], v);
+                    predictor_at_cell(p, xy[2 * c], xy[2 * c + 1], r0 + r, c, v);
                     for (int o = 0; o < O; o++)
                         buf[((size_t)o * nr + r) * g->cols + c] = (float)v[o];
                 }

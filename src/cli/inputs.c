@@ -99,6 +99,7 @@ static const struct {
     {O_MAX_SAMPLES, 1u << GE_SOURCE_RASTER, "raster input"},
     {O_WEIGHT, 1u << GE_SOURCE_CSV | 1u << GE_SOURCE_VECTOR, "CSV input and vector sources"},
     {O_SIGMA, 1u << GE_SOURCE_CSV | 1u << GE_SOURCE_VECTOR, "CSV input and vector sources"},
+    {O_COVARIATES, 1u << GE_SOURCE_CSV | 1u << GE_SOURCE_VECTOR, "CSV input and vector sources"},
 };
 
 int input_options_check(const cli_args *a, ge_source_kind kind, const char *path)
@@ -184,7 +185,15 @@ void report_targets(const cli_args *a, const ge_samples *s)
     if (s->skipped_weight)
         say(2, "geoembed: %s: %zu samples of weight 0 left out\n", a->cmd_name,
             s->skipped_weight);
+    if (s->skipped_covariate)
+        say(2, "geoembed: %s: %zu samples without a value of some covariate left out\n",
+            a->cmd_name, s->skipped_covariate);
 }
+
+/* The model whose covariates the next read takes (inputs_covariates_of). */
+static const ge_covariates *g_model_cov;
+
+void inputs_covariates_of(const ge_covariates *cov) { g_model_cov = cov && cov->P ? cov : NULL; }
 
 int read_samples_for(const cli_args *a, const char *path, const char *xcol, const char *ycol,
                      const char *targets, ge_samples *s)
@@ -200,6 +209,20 @@ int read_samples_for(const cli_args *a, const char *path, const char *xcol, cons
         return usage_error(a->cmd_name, "give --weight or --sigma, not both");
     o.weight = a->val[O_WEIGHT] ? a->val[O_WEIGHT] : a->val[O_SIGMA];
     o.weight_is_sigma = a->val[O_SIGMA] != NULL;
+    if (a->val[O_CATEGORICAL] && !a->val[O_COVARIATES])
+        return usage_error(a->cmd_name, "--categorical applies to --covariates");
+    o.covariates = a->val[O_COVARIATES];
+    o.categorical = a->val[O_CATEGORICAL];
+    char *model_cov = NULL;
+    if (g_model_cov) { /* the model's covariates, their classes as the model has them */
+        char *names[GE_MAX_COVARIATES];
+        for (int j = 0; j < g_model_cov->P; j++)
+            names[j] = g_model_cov->c[j].name;
+        if (!(model_cov = ge_target_list_join(names, g_model_cov->P)))
+            return runtime_error("out of memory");
+        o.covariates = model_cov;
+        o.classes_of = g_model_cov;
+    }
     if (a->val[O_TARGET] && targets) { /* a repeated or empty name is a usage error */
         char **names;
         int n;
@@ -227,6 +250,7 @@ int read_samples_for(const cli_args *a, const char *path, const char *xcol, cons
     o.stop = g_stop;
     ge_error err;
     int bad = ge_samples_read(path, &o, s, &err);
+    free(model_cov);
     counter_done(&cnt);
     if (bad && g_stop && *g_stop)
         return EXIT_RUNTIME; /* the command says it was interrupted */

@@ -17,6 +17,9 @@ int read_samples(const cli_args *a, const char *path, int need_targets, ge_sampl
 /* Reading stops (read_samples returns 1, printing nothing) once *flag is set:
  * a command that catches SIGINT/SIGTERM passes its flag. */
 void inputs_stop_on(volatile sig_atomic_t *flag);
+/* Reads of samples from now on take these covariates of a model (eval): their
+ * columns, classes mapped to the model's (NULL: none). */
+void inputs_covariates_of(const ge_covariates *cov);
 /* The same with hints from a model: its coordinate column names and targets. */
 int read_samples_for(const cli_args *a, const char *path, const char *xcol, const char *ycol,
                      const char *targets, ge_samples *s);

@@ -26,7 +26,8 @@ typedef enum {
     O_EPOCHS, O_LR, O_LOSS, O_HUBER_DELTA, O_OPTIMIZER, O_MOMENTUM, O_BATCH_SIZE, O_SEED,
     O_THREADS, O_MAX_MEMORY, O_VALIDATION, O_PATIENCE, O_STANDARDIZE, O_NO_STANDARDIZE, O_INIT, O_PROGRESS,
     O_CHECKPOINT_EVERY, O_RESUME, O_METHOD, O_MAX_DISTANCE, O_TRANSFORM, O_MASK, O_MASK_LAYER,
-    O_MASK_WHERE, O_WEIGHT, O_SIGMA, O_DRAWS, O_STD, O_EXCEED,
+    O_MASK_WHERE, O_WEIGHT, O_SIGMA, O_DRAWS, O_STD, O_EXCEED, O_COVARIATES, O_CATEGORICAL,
+    O_COVARIATE,
     /* grid output */
     O_GRID, O_RESOLUTION, O_OF, O_CO, O_DST_CRS,
     /* cv and plot */
@@ -59,6 +60,8 @@ typedef struct {
     char *joined[O_COUNT];    /* storage for multi-argument aliases */
     const char *co[MAX_REPEAT]; /* every --co, in order */
     int nco;
+    const char *covariate[MAX_REPEAT]; /* every --covariate, in order */
+    int ncovariate;
     const char *pos[MAX_POSITIONAL];
     int npos;
 } cli_args;

@@ -43,6 +43,7 @@ typedef struct {
     vector_out vec;
     ge_transform *tr;
     char *src; /* the points' CRS when it is not the model's */
+    int ccol[GE_MAX_COVARIATES]; /* the model's covariates among the columns */
     ge_where *where;
 } job;
 
@@ -194,13 +195,21 @@ int predict_points_csv(cli_args *a, const predictor *p)
                            cols, j.xc < 0 ? "--x" : "--y");
         goto done;
     }
+    for (int k = 0; k < p->m.cov.P; k++)
+        if ((j.ccol[k] = ge_csv_find(j.c, p->m.cov.c[k].name)) < 0) {
+            char cols[512];
+            ge_csv_column_list(j.c, cols, sizeof cols);
+            rc = runtime_error("%s: no column '%s', a covariate of the model (columns: %s)",
+                               ge_csv_path(j.c), p->m.cov.c[k].name, cols);
+            goto done;
+        }
     if ((j.where && ge_where_bind(j.where, j.c, &err) && (rc = fail_with(&err))) ||
         (rc = points_crs(a, &j, p)) || (rc = open_output(a, &j, p)))
         goto done;
     char *const *f;
     long line;
     int have = 0;
-    size_t rows = 0, outside = 0, missing = 0;
+    size_t rows = 0, outside = 0, missing = 0, nocov = 0;
     counter cnt;
     counter_init(&cnt, "geoembed: predict", "rows");
     while (!rc && (have = ge_csv_next(j.c, &f, &line, &err)) == 1) {
@@ -229,10 +238,24 @@ int predict_points_csv(cli_args *a, const predictor *p)
             }
             if (rc)
                 break;
-            double m[2] = {xy[0], xy[1]};
+            double m[2] = {xy[0], xy[1]}, z[GE_MAX_DESIGN];
+            const char *text[GE_MAX_COVARIATES];
+            int bad = 0, got = 1;
+            for (int k = 0; k < p->m.cov.P; k++)
+                text[k] = f[j.ccol[k]];
+            if (p->m.cov.P && (got = predictor_covariate_row(p, text, z, &bad)) < 0) {
+                rc = runtime_error("%s:%ld: column '%s' (%d): expected a number (a covariate), "
+                                   "got '%.40s'",
+                                   ge_csv_path(j.c), line, ge_csv_colname(j.c, j.ccol[bad]),
+                                   j.ccol[bad] + 1, f[j.ccol[bad]]);
+                break;
+            }
             if (j.tr)
                 ge_transform_points(j.tr, m, 1);
-            outside += predictor_at(p, m[0], m[1], v) != 0;
+            if (!got)
+                nocov++; /* empty: a covariate missing, or of a class the model never saw */
+            else
+                outside += predictor_at_z(p, m[0], m[1], z, v) != 0;
         }
         rc = write_row(&j, f, xy[0], xy[1], v);
         if (++rows % 4096 == 0)
@@ -246,12 +269,15 @@ int predict_points_csv(cli_args *a, const predictor *p)
     if (j.driver ? (rc = vector_out_commit(&j.vec)) != 0
                  : ge_outfile_commit(&j.out, &err) && (rc = fail_with(&err)) != 0)
         goto done;
-    if (outside || missing) {
-        char rule[128];
+    if (outside || missing || nocov) {
+        char rule[128], cov[96] = "";
         predictor_empty_rule(p, rule, sizeof rule);
+        if (nocov)
+            snprintf(cov, sizeof cov, ", %zu without a covariate value (or of an unknown class)",
+                     nocov);
         say(2, "geoembed: predict: %zu of %zu points had no prediction (%zu %s, %zu without "
-               "coordinates)\n",
-            outside + missing, rows, outside, rule, missing);
+               "coordinates%s)\n",
+            outside + missing + nocov, rows, outside, rule, missing, cov);
     }
 done:
     if (rc) {

@@ -218,11 +218,19 @@ int predict_points_vector(cli_args *a, const predictor *p)
         }
     }
     j.nf = OGR_FD_GetFieldCount(OGR_L_GetLayerDefn(j.layer));
+    int cfield[GE_MAX_COVARIATES]; /* the model's covariates among the attributes */
+    for (int k = 0; k < p->m.cov.P; k++)
+        if ((cfield[k] = OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(j.layer),
+                                              p->m.cov.c[k].name)) < 0) {
+            rc = runtime_error("%s: layer '%s' has no field '%s', a covariate of the model", path,
+                               OGR_L_GetName(j.layer), p->m.cov.c[k].name);
+            goto done;
+        }
     if ((rc = open_output(a, &j, p, src)))
         goto done;
     OGRGeometryH centroid = OGR_G_CreateGeometry(wkbPoint);
     OGRFeatureH feat;
-    size_t rows = 0, none = 0;
+    size_t rows = 0, none = 0, nocov = 0;
     GIntBig total = OGR_L_GetFeatureCount(j.layer, FALSE); /* -1 when it would be slow */
     counter cnt;
     counter_init(&cnt, "geoembed: predict", "features");
@@ -238,10 +246,30 @@ int predict_points_vector(cli_args *a, const predictor *p)
             else if (OGR_G_Centroid(g, centroid) == OGRERR_NONE)
                 xy[0] = OGR_G_GetX(centroid, 0), xy[1] = OGR_G_GetY(centroid, 0);
         }
-        double mxy[2] = {xy[0], xy[1]};
+        double mxy[2] = {xy[0], xy[1]}, z[GE_MAX_DESIGN];
+        const char *text[GE_MAX_COVARIATES];
+        char held[GE_MAX_COVARIATES][256]; /* OGR reuses its string of a number */
+        int badc = 0, got = 1;
+        for (int k = 0; k < p->m.cov.P; k++) {
+            snprintf(held[k], sizeof held[k], "%s",
+                     OGR_F_IsFieldSetAndNotNull(feat, cfield[k])
+                         ? OGR_F_GetFieldAsString(feat, cfield[k])
+                         : "");
+            text[k] = held[k];
+        }
+        if (p->m.cov.P && (got = predictor_covariate_row(p, text, z, &badc)) < 0) {
+            rc = runtime_error("%s: layer '%s' feature %lld: field '%s' (a covariate): expected "
+                               "a number, got '%.40s'",
+                               path, OGR_L_GetName(j.layer), (long long)OGR_F_GetFID(feat),
+                               p->m.cov.c[badc].name, text[badc]);
+            OGR_F_Destroy(feat);
+            break;
+        }
+        nocov += !got;
         if (tr && isfinite(mxy[0]))
             ge_transform_points(tr, mxy, 1);
-        if (!isfinite(mxy[0]) || !isfinite(mxy[1]) || predictor_at(p, mxy[0], mxy[1], v)) {
+        if (!got || !isfinite(mxy[0]) || !isfinite(mxy[1]) ||
+            predictor_at_z(p, mxy[0], mxy[1], z, v)) {
             for (int o = 0; o < j.O; o++)
                 v[o] = NAN;
             none++;
@@ -267,8 +295,8 @@ int predict_points_vector(cli_args *a, const predictor *p)
     if (none) {
         char rule[128];
         predictor_empty_rule(p, rule, sizeof rule);
-        say(2, "geoembed: predict: %zu of %zu features had no prediction (no geometry, or %s)\n",
-            none, rows, rule);
+        say(2, "geoembed: predict: %zu of %zu features had no prediction (no geometry, or %s%s)\n",
+            none, rows, rule, nocov ? ", or without a covariate value (or of an unknown class)" : "");
     }
 done:
     if (rc) {

@@ -6,6 +6,7 @@
 
 #include "display.h"
 #include "geoembed/crs.h"
+#include "geoembed/csv.h"
 #include "geoembed/memory.h"
 #include "predictor.h"
 
@@ -14,6 +15,7 @@ int predictor_load(predictor *p, const char *path)
     ge_error err;
     p->Kt = p->F = NULL;
     p->mask = NULL;
+    p->cov_grid = NULL;
     if (ge_model_load(path, &p->m, &p->meta, &err))
         return fail_with(&err);
     if (!ge_crs_usable(p->meta.crs)) { /* every output must carry the CRS */
@@ -102,6 +104,9 @@ static int exceed_option(predictor *p, const cli_args *a)
 
 int predictor_rules(predictor *p, const cli_args *a)
 {
+    if (p->m.cov.P && a->cmd == C_PLOT)
+        return runtime_error("plot: the model has covariates, whose values plot does not read; "
+                             "map it with predict --grid --covariate NAME=RASTER");
     int rc = max_distance(p, a);
     if (rc || (rc = exceed_option(p, a)))
         return rc;
@@ -126,6 +131,8 @@ void predictor_free(predictor *p)
     p->Kt = p->F = NULL;
     mask_free(p->mask);
     p->mask = NULL;
+    free(p->cov_grid);
+    p->cov_grid = NULL;
     ge_model_free(&p->m);
     ge_meta_free(&p->meta);
 }
@@ -160,18 +167,54 @@ static void spread_at(const predictor *p, double x, double y, double *out)
 
 int predictor_at(const predictor *p, double x, double y, double *out)
 {
+    return predictor_at_z(p, x, y, NULL, out);
+}
+
+int predictor_at_cell(const predictor *p, double x, double y, long row, long col, double *out)
+{
+    if (!p->cov_grid)
+        return predictor_at_z(p, x, y, NULL, out);
+    double raw[GE_MAX_COVARIATES], z[GE_MAX_DESIGN];
+    size_t at = (size_t)row * (size_t)p->grid_cols + (size_t)col;
+    for (int j = 0; j < p->m.cov.P; j++)
+        raw[j] = p->cov_grid[(size_t)j * (size_t)p->grid_cells + at];
+    return predictor_at_z(p, x, y, ge_covariates_row(&p->m.cov, raw, z) ? NULL : z, out);
+}
+
+int predictor_covariate_row(const predictor *p, const char *const *text, double *z, int *bad)
+{
+    double raw[GE_MAX_COVARIATES];
+    for (int j = 0; j < p->m.cov.P; j++) {
+        const ge_covariate *c = &p->m.cov.c[j];
+        if (ge_csv_is_missing(text[j]))
+            return 0;
+        if (c->categorical) {
+            if ((raw[j] = ge_covariate_class(c, text[j])) < 0)
+                return 0;
+        } else if (ge_csv_number(text[j], &raw[j]) || !isfinite(raw[j])) {
+            *bad = j;
+            return -1;
+        }
+    }
+    ge_covariates_row(&p->m.cov, raw, z);
+    return 1;
+}
+
+int predictor_at_z(const predictor *p, double x, double y, const double *z, double *out)
+{
     const ge_shape *s = &p->m.s;
     ge_model_wrap_point(s, &x, &y);
     int empty = p->m.coverage
                     ? p->max_distance > 0 && !(ge_model_distance(&p->m, x, y) <= p->max_distance)
                     : !(x >= s->xmin && x <= s->xmin + s->width && y >= s->ymin &&
                         y <= s->ymin + s->height);
-    if (empty || !isfinite(x) || !isfinite(y) || (p->mask && !mask_contains(p->mask, x, y))) {
+    if (empty || !isfinite(x) || !isfinite(y) || (p->mask && !mask_contains(p->mask, x, y)) ||
+        (p->m.cov.P && !z)) {
         for (int o = 0; o < predictor_outputs(p); o++)
             out[o] = NAN;
         return -1;
     }
-    ge_predict_point(&p->m, p->Kt, p->F, x, y, out);
+    ge_predict_point_z(&p->m, p->Kt, p->F, x, y, z, out);
     if (p->std || p->nexceed)
         spread_at(p, x, y, out);
     return 0;

@@ -17,6 +17,10 @@ typedef struct {
     int std;             /* --std: each target's predictive standard deviation too */
     int nexceed;         /* --exceed: targets with a threshold */
     double exceed[GE_MAX_OUTPUTS]; /* threshold of each target (NaN: none) */
+    /* predict --grid of a model with covariates: their raw values at every
+     * cell of the grid, [P][rows * cols] (covariate_grid.c), or NULL */
+    double *cov_grid;
+    long grid_cols, grid_cells;
 } predictor;
 
 /* Outputs per place at most: each target's value, std and exceedance. */
@@ -41,6 +45,15 @@ void predictor_output_name(const predictor *p, int k, int point, char *buf, size
  * model file without coverage (version 1), outside the exterior; outside the
  * mask. A wrapped axis reads coordinates modulo the exterior. */
 int predictor_at(const predictor *p, double x, double y, double *out);
+/* The same for a model with covariates, z the place's design row (NULL, or
+ * a model with covariates and no z: the value is empty). */
+int predictor_at_z(const predictor *p, double x, double y, const double *z, double *out);
+/* At cell (row, col) of predict --grid: the covariates from p->cov_grid. */
+int predictor_at_cell(const predictor *p, double x, double y, long row, long col, double *out);
+/* The design row z of a place from the text of each of the model's
+ * covariates: 1, 0 when a value is missing or a class unknown to the model,
+ * -1 when a numeric one is not a number (*bad: which). */
+int predictor_covariate_row(const predictor *p, const char *const *text, double *z, int *bad);
 /* Why predictor_at leaves a value empty, for messages: "farther than D from
  * every training sample" or "outside the model's exterior", and "or outside
  * the --mask". */

@@ -199,11 +199,13 @@ int settings_method(const cli_args *a, fit_settings *fs)
     int method;
     if (arg_choice(a, O_METHOD, "exact gradient", def, &method))
         return EXIT_USAGE;
-    if (method == GE_METHOD_GRADIENT && (a->val[O_WEIGHT] || a->val[O_SIGMA] || a->val[O_DRAWS]))
-        return usage_error(a->cmd_name, "%s applies to the exact solve, not gradient training",
-                           a->val[O_WEIGHT]  ? "--weight"
-                           : a->val[O_SIGMA] ? "--sigma"
-                                             : "--draws");
+    static const opt_id exact_only[] = {O_WEIGHT, O_SIGMA, O_DRAWS, O_COVARIATES};
+    for (size_t i = 0; i < sizeof exact_only / sizeof *exact_only; i++)
+        if (method == GE_METHOD_GRADIENT && a->val[exact_only[i]])
+            return usage_error(a->cmd_name, "%s applies to the exact solve, not gradient training",
+                               opt_long_name(exact_only[i]));
+    if (a->val[O_COVARIATES] && fs->train.loss.kind != GE_LOSS_MSE)
+        return usage_error(a->cmd_name, "--covariates needs --loss mse");
     if (method == GE_METHOD_EXACT && given != O_COUNT)
         return usage_error(a->cmd_name, "%s applies to gradient training, not --method exact",
                            opt_long_name(given));
@@ -280,7 +282,7 @@ int settings_resolve(const cli_args *a, const ge_samples *s, int geographic, fit
     if ((rc = settings_transform(a, s, fs)))
         return rc;
     /* the uncertainty's draws: each a solve with the factor of the fit */
-    if (arg_long(a, O_DRAWS, (double)sh->W * sh->H <= 300000 ? 100 : 30, 0, 100000, &fs->draws))
+    if (arg_long(a, O_DRAWS, (double)sh->W * sh->H <= 300000 ? 50 : 20, 0, 100000, &fs->draws))
         return EXIT_USAGE;
     if (fs->method == GE_METHOD_EXACT && sh->N < sh->O)
         return usage_error(a->cmd_name, "the exact solve needs --features of at least the %d "

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "display.h"
 #include "trainjob.h"
 
 int train_on(const train_job *j, const ge_samples *s, const size_t *idx, size_t n, ge_model *m,
@@ -12,9 +13,10 @@ int train_on(const train_job *j, const ge_samples *s, const size_t *idx, size_t 
         n = s->M;
     double *xy = malloc((n ? n : 1) * 2 * sizeof *xy), *y = malloc((n ? n : 1) * O * sizeof *y);
     double *w = s->w ? malloc((n ? n : 1) * sizeof *w) : NULL;
+    double *z = j->z ? malloc((n ? n : 1) * (size_t)j->nz * sizeof *z) : NULL;
     int rc = -1;
     memset(m, 0, sizeof *m);
-    if (!xy || !y || (s->w && !w)) {
+    if (!xy || !y || (s->w && !w) || (j->z && !z)) {
         ge_fail(err, "out of memory");
         goto done;
     }
@@ -24,6 +26,8 @@ int train_on(const train_job *j, const ge_samples *s, const size_t *idx, size_t 
         memcpy(y + k * O, s->y + i * O, (size_t)O * sizeof *y);
         if (w)
             w[k] = s->w[i];
+        if (z)
+            memcpy(z + k * (size_t)j->nz, j->z + i * (size_t)j->nz, (size_t)j->nz * sizeof *z);
     }
     const fit_settings *fs = j->fs;
     ge_learn_opts o = {.method = fs->method, .train = fs->train, .smooth_auto = fs->smooth_auto,
@@ -31,13 +35,39 @@ int train_on(const train_job *j, const ge_samples *s, const size_t *idx, size_t 
                        .validation = j->validation, .fit = j->fo, .progress = j->progress,
                        .ctx = j->ctx, .stop = j->stop,
                        .transform = fs->transformed ? fs->transform : NULL, .weights = w,
-                       .draws = fs->method == GE_METHOD_EXACT ? (int)fs->draws : 0};
+                       .draws = fs->method == GE_METHOD_EXACT ? (int)fs->draws : 0,
+                       .cov = z ? &s->cov : NULL, .z = z, .nz = z ? j->nz : 0};
     rc = ge_learn(&fs->shape, xy, y, n, &o, m, res, err);
 done:
     free(xy);
     free(y);
     free(w);
+    free(z);
     return rc;
+}
+
+int samples_design(ge_samples *s, double **z, int *nz)
+{
+    *z = NULL;
+    *nz = 0;
+    if (!s->cov.P)
+        return 0;
+    for (int j = 0; j < s->cov.P; j++)
+        if (s->cov.c[j].categorical && s->cov.c[j].nclass < 2)
+            return runtime_error("covariate '%s' holds one class only: nothing to learn from it",
+                                 s->cov.c[j].name);
+    ge_covariates_standardize(&s->cov, s->craw, s->M);
+    int n = s->cov.ncoef = ge_covariates_columns(&s->cov);
+    if (n > GE_MAX_DESIGN)
+        return runtime_error("the covariates make %d columns (classes count one each); at most "
+                             "%d",
+                             n, GE_MAX_DESIGN);
+    if (!(*z = malloc((s->M ? s->M : 1) * (size_t)n * sizeof **z)))
+        return runtime_error("out of memory");
+    for (size_t i = 0; i < s->M; i++)
+        ge_covariates_row(&s->cov, s->craw + i * (size_t)s->cov.P, *z + i * (size_t)n);
+    *nz = n;
+    return 0;
 }
 
 void fold_split(const int *fold, size_t M, int k, size_t *tr, size_t *ntr, size_t *te,

@@ -16,7 +16,14 @@ typedef struct {
     void (*progress)(void *ctx, const char *phase, long done, long total);
     void *ctx;
     volatile sig_atomic_t *stop;
+    const double *z; /* covariate design rows of every sample of s (samples_design), or NULL */
+    int nz;
 } train_job;
+
+/* The covariates' design rows z[M][nz] of the samples (s->cov standardised
+ * first), or *z NULL when there are none. Returns 0 or an exit status after
+ * printing the error (a covariate of one class, too many columns). */
+int samples_design(ge_samples *s, double **z, int *nz);
 
 /* Fits a model on samples idx[0..n) of s (all when idx is NULL) into m (caller
  * frees with ge_model_free). Returns 0 or -1 with err. */

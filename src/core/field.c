@@ -115,6 +115,12 @@ int ge_predict_sd(const ge_model *m, double x, double y, double *sd)
 void ge_predict_point(const ge_model *m, const double *Kt, const double *F, double x, double y,
                       double *out)
 {
+    ge_predict_point_z(m, Kt, F, x, y, NULL, out);
+}
+
+void ge_predict_point_z(const ge_model *m, const double *Kt, const double *F, double x, double y,
+                        const double *z, double *out)
+{
     const int O = m->s.O;
     size_t cell[4];
     double wgt[4], raw[GE_MAX_OUTPUTS];
@@ -134,6 +140,10 @@ void ge_predict_point(const ge_model *m, const double *Kt, const double *F, doub
             raw[o] = s;
         }
     }
+    const int nz = m->cov.ncoef;
+    for (int o = 0; z && o < O; o++)
+        for (int k = 0; k < nz; k++)
+            raw[o] += m->coef[o * nz + k] * z[k];
     for (int o = 0; o < O; o++)
         out[o] = ge_untransform(m, o, m->y_mean[o] + m->y_std[o] * raw[o]);
 }

@@ -19,7 +19,8 @@ double ge_data_loss(const ge_model *m, const ge_data *d, const ge_loss *loss)
     ge_kernel_transpose(m, Kt);
     ge_field(m, Kt, F);
     for (size_t i = 0; i < d->M; i++) {
-        ge_predict_point(m, Kt, F, d->xy[2 * i], d->xy[2 * i + 1], out);
+        ge_predict_point_z(m, Kt, F, d->xy[2 * i], d->xy[2 * i + 1],
+                           d->z ? d->z + i * (size_t)m->cov.ncoef : NULL, out);
         for (int o = 0; o < O; o++) { /* in training units: undo the standardisation */
             double v = m->transform && m->transform[o] == GE_TRANSFORM_LOG ? log(out[o]) : out[o];
             double r = (v - m->y_mean[o]) / m->y_std[o] - d->y[i * O + o];

@@ -92,6 +92,8 @@ void ge_model_free(ge_model *m)
     free(m->transform);
     free(m->noise_sd);
     free(m->field_sd);
+    ge_covariates_free(&m->cov);
+    free(m->coef);
     memset(m, 0, sizeof *m);
 }
 
@@ -126,6 +128,15 @@ int ge_model_copy(ge_model *dst, const ge_model *src, ge_error *err)
         }
         memcpy(dst->noise_sd, src->noise_sd, (size_t)src->s.O * sizeof *dst->noise_sd);
         memcpy(dst->field_sd, src->field_sd, n * sizeof *dst->field_sd);
+    }
+    if (src->cov.P) {
+        size_t n = (size_t)src->s.O * src->cov.ncoef;
+        if (ge_covariates_copy(&dst->cov, &src->cov, err) ||
+            !(dst->coef = malloc((n ? n : 1) * sizeof *dst->coef))) {
+            ge_model_free(dst);
+            return ge_fail(err, "out of memory");
+        }
+        memcpy(dst->coef, src->coef, n * sizeof *dst->coef);
     }
     return 0;
 }

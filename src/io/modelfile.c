@@ -78,6 +78,59 @@ static void encode_payload(wbuf *b, const ge_model *m, const ge_meta *meta)
         memcpy(&bits, &m->field_sd[i], sizeof bits);
         put_u32(b, bits);
     }
+    put_u32(b, (uint32_t)m->cov.P);
+    for (int j = 0; j < m->cov.P; j++) {
+        const ge_covariate *c = &m->cov.c[j];
+        put_str(b, c->name);
+        put_i32(b, c->categorical);
+        put_f64(b, c->mean);
+        put_f64(b, c->sd);
+        put_u32(b, (uint32_t)c->nclass);
+        for (int q = 0; q < c->nclass; q++)
+            put_str(b, c->classes[q]);
+    }
+    for (size_t i = 0; m->cov.P && i < (size_t)s->O * m->cov.ncoef; i++)
+        put_f64(b, m->coef[i]);
+}
+
+/* The covariates block of version 3 (see modelfile.h); sets r->bad. */
+static void decode_covariates(rbuf *r, ge_model *m)
+{
+    uint32_t P = get_u32(r);
+    if (r->bad || P == 0)
+        return;
+    if (P > GE_MAX_COVARIATES || !(m->cov.c = calloc(P, sizeof *m->cov.c))) {
+        r->bad = 1;
+        return;
+    }
+    m->cov.P = (int)P;
+    for (uint32_t j = 0; j < P && !r->bad; j++) {
+        ge_covariate *c = &m->cov.c[j];
+        c->name = get_str(r);
+        c->categorical = get_i32(r);
+        c->mean = get_f64(r);
+        c->sd = get_f64(r);
+        uint32_t nc = get_u32(r);
+        if (r->bad || (c->categorical != 0 && c->categorical != 1) || !isfinite(c->mean) ||
+            !(c->sd > 0) || !isfinite(c->sd) || nc > GE_MAX_CLASSES ||
+            (c->categorical && nc < 2) || (!c->categorical && nc != 0) ||
+            !(c->classes = calloc(nc + 1, sizeof *c->classes))) {
+            r->bad = 1;
+            return;
+        }
+        for (uint32_t q = 0; q < nc && !r->bad; q++)
+            if ((c->classes[q] = get_str(r)))
+                c->nclass++;
+    }
+    m->cov.ncoef = ge_covariates_columns(&m->cov);
+    size_t n = (size_t)m->s.O * m->cov.ncoef;
+    if (r->bad || m->cov.ncoef > GE_MAX_DESIGN || r->len - r->pos < 8 * n || !(m->coef = malloc((n ? n : 1) * sizeof *m->coef))) {
+        r->bad = 1;
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(m->coef[i] = get_f64(r)))
+            r->bad = 1;
 }
 
 int ge_model_encode(const ge_model *m, const ge_meta *meta, unsigned char **out, size_t *len,
@@ -314,6 +367,8 @@ int ge_model_decode(const unsigned char *buf, size_t len, const char *name, ge_m
             if (!(m->field_sd[i] >= 0) || !isfinite(m->field_sd[i]))
                 r.bad = 1;
         }
+        if (!r.bad)
+            decode_covariates(&r, m);
     }
     int trailing = r.pos != r.len;
     free(payload);

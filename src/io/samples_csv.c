@@ -49,6 +49,54 @@ static int column(const ge_csv *c, const char *name, const char *what, ge_error 
 }
 
 /* Strict finite number for a coordinate or target cell. */
+/* The columns of --covariates into ccol[], and s->cov set up: the model's
+ * covariates when predicting (o->classes_of), else categorical as
+ * --categorical says (text columns become so at their first value). */
+static int covariate_columns(const ge_csv *c, const ge_sample_opts *o, ge_samples *s, int *ccol,
+                             ge_error *err)
+{
+    char **names, **cat = NULL;
+    int n, ncat = 0;
+    ge_error why;
+    if (ge_target_list(o->covariates, &names, &n, &why))
+        return ge_fail(err, "--covariates: %s", why.msg);
+    if (o->categorical && ge_target_list(o->categorical, &cat, &ncat, &why)) {
+        ge_target_list_free(names, n);
+        return ge_fail(err, "--categorical: %s", why.msg);
+    }
+    int rc = 0;
+    if (n > GE_MAX_COVARIATES)
+        rc = ge_fail(err, "at most %d covariates, got %d", GE_MAX_COVARIATES, n);
+    else if (o->classes_of)
+        rc = ge_covariates_copy(&s->cov, o->classes_of, err);
+    else if (!(s->cov.c = calloc((size_t)n, sizeof *s->cov.c)))
+        rc = ge_fail(err, "out of memory");
+    else
+        s->cov.P = n;
+    for (int j = 0; !rc && j < n; j++) {
+        if ((ccol[j] = column(c, names[j], "covariate", err)) < 0) {
+            rc = -1;
+            break;
+        }
+        if (o->classes_of)
+            continue;
+        if (!(s->cov.c[j].name = strdup(names[j])))
+            rc = ge_fail(err, "out of memory");
+        for (int k = 0; k < ncat; k++)
+            s->cov.c[j].categorical |= strcmp(cat[k], names[j]) == 0;
+    }
+    for (int k = 0; !rc && k < ncat; k++) {
+        int found = 0;
+        for (int j = 0; j < n; j++)
+            found |= strcmp(cat[k], names[j]) == 0;
+        if (!found)
+            rc = ge_fail(err, "--categorical: '%s' is not one of --covariates", cat[k]);
+    }
+    ge_target_list_free(names, n);
+    ge_target_list_free(cat, ncat);
+    return rc;
+}
+
 static int cell_number(const ge_csv *c, long line, int col, const char *field, double *v,
                        ge_error *err)
 {
@@ -61,6 +109,7 @@ static int cell_number(const ge_csv *c, long line, int col, const char *field, d
 typedef struct {
     size_t cap;
     int weights; /* keep s->w too */
+    size_t covariates; /* and s->craw, this many a row */
     ge_samples *s;
     const char *path;
 } growth;
@@ -88,7 +137,10 @@ static int grow(growth *g, ge_error *err)
     double *w = g->weights ? realloc(s->w, cap * sizeof *w) : s->w;
     if (w)
         s->w = w;
-    if (!xy || (s->O && !y) || !lines || (g->weights && !w))
+    double *cr = g->covariates ? realloc(s->craw, cap * g->covariates * sizeof *cr) : s->craw;
+    if (cr)
+        s->craw = cr;
+    if (!xy || (s->O && !y) || !lines || (g->weights && !w) || (g->covariates && !cr))
         return ge_fail(err, "%s: out of memory after %zu samples", g->path, s->M);
     g->cap = cap;
     return 0;
@@ -146,6 +198,10 @@ int ge_samples_read_csv(const char *path, const ge_sample_opts *o, ge_samples *s
             goto done;
         g.weights = 1;
     }
+    int ccol[GE_MAX_COVARIATES];
+    if (o->covariates && covariate_columns(c, o, s, ccol, err))
+        goto done;
+    g.covariates = s->cov.P;
     s->lonlat = ge_is_lon_name(ge_csv_colname(c, xc)) && ge_is_lat_name(ge_csv_colname(c, yc));
     s->xcol = strdup(ge_csv_colname(c, xc));
     s->ycol = strdup(ge_csv_colname(c, yc));
@@ -191,7 +247,10 @@ int ge_samples_read_csv(const char *path, const ge_sample_opts *o, ge_samples *s
         int numeric = 0;
         for (int k = 0; k < ge_csv_ncols(c) && have == 1; k++) {
             double v;
-            if (k == xc || k == yc || k == wc)
+            int is_cov = 0;
+            for (int j = 0; j < s->cov.P; j++)
+                is_cov |= ccol[j] == k;
+            if (k == xc || k == yc || k == wc || is_cov)
                 continue;
             if (ge_csv_is_missing(f[k]) || ge_csv_number(f[k], &v) == 0) {
                 if (s->O < GE_MAX_OUTPUTS)
@@ -224,6 +283,7 @@ int ge_samples_read_csv(const char *path, const ge_sample_opts *o, ge_samples *s
     }
 
     size_t rows = 0;
+    int first_row = 1; /* a text covariate in the first row holds classes */
     for (; have == 1; have = ge_csv_next(c, &f, &line, err)) {
         if (o->progress && ++rows % 4096 == 0)
             o->progress(o->progress_ctx, (double)rows, 0);
@@ -260,6 +320,25 @@ int ge_samples_read_csv(const char *path, const ge_sample_opts *o, ge_samples *s
                 continue;
             }
         }
+        if (s->cov.P) {
+            int got = 1;
+            for (int j = 0; j < s->cov.P && got > 0; j++) {
+                const char *why;
+                got = ge_covariate_value(&s->cov.c[j], o->classes_of, j, f[ccol[j]], first_row,
+                                         &s->craw[s->M * (size_t)s->cov.P + j], &why, err);
+                if (got < 0 && why)
+                    ge_fail(err, "%s:%ld: column '%s' (%d) (covariate): %s, got '%.40s'",
+                            ge_csv_path(c), line, ge_csv_colname(c, ccol[j]), ccol[j] + 1, why,
+                            f[ccol[j]]);
+            }
+            first_row = 0;
+            if (got < 0)
+                goto done;
+            if (!got) {
+                s->skipped_covariate++;
+                continue;
+            }
+        }
         int present = 0; /* a missing value is NaN: the sample still teaches the others */
         for (int k = 0; k < s->O; k++) {
             const char *v = f[tcol[k]];
@@ -291,6 +370,20 @@ done:
     return rc;
 }
 
+void ge_samples_move(ge_samples *s, size_t from, size_t to)
+{
+    const size_t O = (size_t)s->O, P = (size_t)s->cov.P;
+    memmove(s->xy + 2 * to, s->xy + 2 * from, 2 * sizeof *s->xy);
+    if (O)
+        memmove(s->y + O * to, s->y + O * from, O * sizeof *s->y);
+    if (s->lines)
+        s->lines[to] = s->lines[from];
+    if (s->w)
+        s->w[to] = s->w[from];
+    if (P)
+        memmove(s->craw + P * to, s->craw + P * from, P * sizeof *s->craw);
+}
+
 void ge_samples_free(ge_samples *s)
 {
     free(s->xy);
@@ -304,6 +397,8 @@ void ge_samples_free(ge_samples *s)
     free(s->lines);
     free(s->left_out);
     free(s->w);
+    free(s->craw);
+    ge_covariates_free(&s->cov);
     memset(s, 0, sizeof *s);
 }
 

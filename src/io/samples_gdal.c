@@ -86,6 +86,49 @@ static int push(ge_samples *s, size_t *cap, double x, double y, const double *t,
     return 0;
 }
 
+static int numeric_field(OGRFieldDefnH fd);
+
+/* The fields of --covariates into cf[], and s->cov set up (see the CSV
+ * reader): a text field holds classes. */
+static int vector_covariates(OGRFeatureDefnH def, const ge_sample_opts *o, ge_samples *s,
+                             int *cf, const char *path, ge_error *err)
+{
+    char **names, **cat = NULL;
+    int n, ncat = 0;
+    ge_error why;
+    if (ge_target_list(o->covariates, &names, &n, &why))
+        return ge_fail(err, "--covariates: %s", why.msg);
+    if (o->categorical && ge_target_list(o->categorical, &cat, &ncat, &why)) {
+        ge_target_list_free(names, n);
+        return ge_fail(err, "--categorical: %s", why.msg);
+    }
+    int rc = 0;
+    if (n > GE_MAX_COVARIATES)
+        rc = ge_fail(err, "at most %d covariates, got %d", GE_MAX_COVARIATES, n);
+    else if (o->classes_of)
+        rc = ge_covariates_copy(&s->cov, o->classes_of, err);
+    else if (!(s->cov.c = calloc((size_t)n, sizeof *s->cov.c)))
+        rc = ge_fail(err, "out of memory");
+    else
+        s->cov.P = n;
+    for (int j = 0; !rc && j < n; j++) {
+        if ((cf[j] = OGR_FD_GetFieldIndex(def, names[j])) < 0) {
+            rc = ge_fail(err, "%s: no field '%s' (covariate)", path, names[j]);
+            break;
+        }
+        if (o->classes_of)
+            continue;
+        if (!(s->cov.c[j].name = strdup(names[j])))
+            rc = ge_fail(err, "out of memory");
+        s->cov.c[j].categorical = OGR_Fld_GetType(OGR_FD_GetFieldDefn(def, cf[j])) == OFTString;
+        for (int k = 0; k < ncat; k++)
+            s->cov.c[j].categorical |= strcmp(cat[k], names[j]) == 0;
+    }
+    ge_target_list_free(names, n);
+    ge_target_list_free(cat, ncat);
+    return rc;
+}
+
 static int numeric_field(OGRFieldDefnH fd)
 {
     OGRFieldType t = OGR_Fld_GetType(fd);
@@ -159,6 +202,10 @@ static int read_vector(GDALDatasetH ds, const char *path, const ge_sample_opts *
     fields = calloc((size_t)nf + 1, sizeof *fields);
     if (!fields)
         goto oom;
+    int cf[GE_MAX_COVARIATES]; /* the covariates' fields */
+    size_t ccap = 0;
+    if (o->covariates && vector_covariates(def, o, s, cf, path, err))
+        goto done;
     int wf = -1; /* the weight field */
     if (o->weight) {
         wf = OGR_FD_GetFieldIndex(def, o->weight);
@@ -207,7 +254,11 @@ static int read_vector(GDALDatasetH ds, const char *path, const ge_sample_opts *
         for (int k = 0; k < nf; k++) {
             OGRFieldDefnH fd = OGR_FD_GetFieldDefn(def, k);
             const char *nm = OGR_Fld_GetNameRef(fd);
-            if (numeric_field(fd) && k != wf && !ge_is_lon_name(nm) && !ge_is_lat_name(nm) &&
+            int is_cov = 0;
+            for (int j = 0; j < s->cov.P; j++)
+                is_cov |= cf[j] == k;
+            if (numeric_field(fd) && k != wf && !is_cov && !ge_is_lon_name(nm) &&
+                !ge_is_lat_name(nm) &&
                 strcasecmp(nm, "x") != 0 && strcasecmp(nm, "y") != 0) {
                 if (s->O < GE_MAX_OUTPUTS)
                     fields[s->O++] = k;
@@ -270,6 +321,41 @@ static int read_vector(GDALDatasetH ds, const char *path, const ge_sample_opts *
             }
             if (!keep) {
                 s->skipped_weight++;
+                OGR_F_Destroy(f);
+                continue;
+            }
+        }
+        if (s->cov.P) {
+            if (s->M == ccap) {
+                ccap = ccap ? 2 * ccap : 1024;
+                double *cr = realloc(s->craw, ccap * (size_t)s->cov.P * sizeof *cr);
+                if (!cr) {
+                    OGR_F_Destroy(f);
+                    OGR_G_DestroyGeometry(centroid);
+                    goto oom;
+                }
+                s->craw = cr;
+            }
+            int got = 1;
+            for (int j = 0; j < s->cov.P && got > 0; j++) {
+                const char *why;
+                const char *text =
+                    OGR_F_IsFieldSetAndNotNull(f, cf[j]) ? OGR_F_GetFieldAsString(f, cf[j]) : "";
+                got = ge_covariate_value(&s->cov.c[j], o->classes_of, j, text, s->M == 0,
+                                         &s->craw[s->M * (size_t)s->cov.P + j], &why, err);
+                if (got < 0 && why)
+                    ge_fail(err, "%s: layer '%s' feature %lld: field '%s' (covariate): %s, got "
+                                 "'%.40s'",
+                            path, OGR_L_GetName(layer), (long long)OGR_F_GetFID(f),
+                            s->cov.c[j].name, why, text);
+            }
+            if (got < 0) {
+                OGR_F_Destroy(f);
+                OGR_G_DestroyGeometry(centroid);
+                goto done;
+            }
+            if (!got) {
+                s->skipped_covariate++;
                 OGR_F_Destroy(f);
                 continue;
             }

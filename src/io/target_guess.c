@@ -139,13 +139,10 @@ int ge_samples_leave_out_suspects(ge_samples *s, ge_error *err)
             s->skipped_missing++;
             continue;
         }
-        s->xy[2 * M] = s->xy[2 * i];
-        s->xy[2 * M + 1] = s->xy[2 * i + 1];
-        if (s->lines)
-            s->lines[M] = s->lines[i];
-        if (s->w)
-            s->w[M] = s->w[i];
-        M++;
+        int O_ = s->O; /* y is compacted above: move the rest only */
+        s->O = 0;
+        ge_samples_move(s, i, M++);
+        s->O = O_;
     }
     s->M = M;
     int j = 0;

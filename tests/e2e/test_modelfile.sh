@@ -218,7 +218,7 @@ EOF
     expect_model_refused v.bin '.*version 99'
 }
 
-# A version 2 file (no transform, no spread: the payload ends after the coverage)
+# A version 2 file (the payload ends after the coverage)
 # still loads and predicts the same; version 3 bytes labelled 2 do not.
 test_model_version_2_still_loads() {
     need python3
@@ -229,12 +229,12 @@ import struct, sys, zlib
 b = open(sys.argv[1], "rb").read()
 plen, zlen = struct.unpack_from("<QQ", b, 16)
 p = zlib.decompress(b[32:32 + zlen])
-assert p[-8:] == b"\0" * 8  # no transform, no spread (version 3's additions)
+assert p[-12:] == b"\0" * 12  # no transform, spread, covariates (version 3's additions)
 def wrap(payload, version):
     z = zlib.compress(payload, 9)
     body = b"GEOEMBED" + struct.pack("<IIQQ", version, 0, len(payload), len(z)) + z
     return body + struct.pack("<I", zlib.crc32(body) & 0xffffffff)
-open(sys.argv[2], "wb").write(wrap(p[:-8], 2))
+open(sys.argv[2], "wb").write(wrap(p[:-12], 2))
 open(sys.argv[3], "wb").write(wrap(p, 2))
 EOF
     write_points p.csv 20

@@ -162,6 +162,16 @@ test_every_option_applies_or_is_refused() {
         row predict --std 0 'u_std' predict o.bin f.csv --std
         row predict --exceed 0 'v_p_exceed' predict o.bin f.csv --exceed v=0.5
         row predict --exceed 2 '--exceed expects VALUE' predict o.bin f.csv --exceed u=x
+        awk -F, -v OFS=, '{ print $0, (NR == 1 ? "c,k" : NR % 5 "," NR % 2) }' f.csv >fc.csv
+        row fit --covariates 0 '' fit fc.csv --size 4,4 --smooth 1 --covariates c -o oc.bin
+        row cv --covariates 2 '--covariates applies to the exact solve' \
+            cv fc.csv --size 4,4 --smooth 1 --folds 2 --covariates c --method gradient
+        row fit --categorical 0 '' fit fc.csv --size 4,4 --smooth 1 --covariates c,k --categorical k -o oc2.bin
+        row cv --categorical 2 '--categorical applies to --covariates' \
+            cv fc.csv --size 4,4 --smooth 1 --folds 2 --categorical k
+        row predict --covariate 2 '--covariate: the model has no covariates' \
+            predict o.bin --grid gc.csv --covariate c=r.tif
+        row predict --covariate 2 '--covariate' predict oc.bin fc.csv --covariate c=r.tif
     fi
     # --- cv: the input options as in fit, and its own
     row cv --x 0 '' cv en.csv --epochs 1 --smooth 1 --size 4,4 --folds 2 --x e --y n

@@ -436,3 +436,81 @@ test_std_needs_a_model_that_knows_its_spread() {
     expect_rc 2
     expect_error_line "^geoembed: predict: --exceed expects VALUE or NAME=VALUE"
 }
+
+# 300 samples of a smooth field plus 2.5 dist and a class effect (class 2:
+# +0.8, class 3: -0.5, against class 1), codes written as numbers.
+write_covariate_data() {
+    awk 'BEGIN { print "x,y,dist,soil,z"; srand(7)
+        for (k = 0; k < 300; k++) { x = 10 * rand(); y = 8 * rand(); d = 3 * rand(); s = 1 + int(3 * rand())
+            e = s == 2 ? 0.8 : (s == 3 ? -0.5 : 0)
+            printf "%.4f,%.4f,%.4f,%d,%.6f\n", x, y, d, s, sin(x / 2) + cos(y / 3) + 2.5 * d + e } }' >"$1"
+}
+
+# An ESRI ASCII grid over [-1, 11] x [-1, 9] with 0.5 cells: VALUE an awk
+# expression in x and y (cell centres).
+write_asc() {
+    awk -v expr="$2" 'BEGIN { print "ncols 24"; print "nrows 20"; print "xllcorner -1"
+        print "yllcorner -1"; print "cellsize 0.5"
+        for (r = 0; r < 20; r++) { l = ""; y = 9 - 0.25 - 0.5 * r
+            for (c = 0; c < 24; c++) { x = -1 + 0.25 + 0.5 * c
+                v = expr == "dist" ? x / 4 : 1 + (int(x) + int(y)) % 3; l = l " " v }
+            print l } }' >"$1"
+}
+
+test_covariates_are_recovered_and_predicted() {
+    write_covariate_data cov.csv
+    run ge fit cov.csv -o cov.bin --covariates dist,soil --categorical soil --smooth 1
+    expect_rc 0
+    expect_err 'fit: targets z$'
+    run ge info cov.bin
+    expect_out "covariates: +dist 2\.(4[89]|5[01])[0-9]* \(per unit\)"
+    expect_out "soil=2 0\.(79|80|81)[0-9]* \(against class '1'\)"
+    expect_out "soil=3 -0\.(49|50|51)[0-9]* \(against class '1'\)"
+    # at one place, a unit of dist and a class change move the prediction by their effects
+    printf 'x,y,dist,soil\n4,4,1,1\n4,4,2,1\n4,4,1,3\n4,4,,1\n4,4,1,7\n' >p.csv
+    run ge predict cov.bin p.csv
+    expect_rc 0
+    expect_err '2 of 5 points had no prediction .*2 without a covariate value'
+    local a b c eff
+    a=$(awk -F, 'NR == 2 { print $5 }' "$OUT")
+    b=$(awk -F, 'NR == 3 { print $5 }' "$OUT")
+    c=$(awk -F, 'NR == 4 { print $5 }' "$OUT")
+    eff=$(ge info cov.bin --json | json_get '[c["effect"][0] for c in d["covariates"] if c["name"] == "dist"][0]')
+    expect_close "$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.12g", b - a }')" "$eff" 1e-9
+    eff=$(ge info cov.bin --json | json_get '[c["effect"][0] for c in d["covariates"] if c["name"] == "soil=3"][0]')
+    expect_close "$(awk -v a="$a" -v c="$c" 'BEGIN { printf "%.12g", c - a }')" "$eff" 1e-9
+    # a grid takes each covariate from a raster; a cell equals the point at its centre
+    write_asc dist.asc dist
+    write_asc soil.asc soil
+    run ge predict cov.bin --grid g.csv --bbox 0,0,10,8 --resolution 0.5,0.5 \
+        --covariate dist=dist.asc --covariate soil=soil.asc --max-distance none
+    expect_rc 0
+    awk -F, 'NR > 1 && $1 == 4.25 && $2 == 3.75 { print $3 }' g.csv >cell.txt
+    printf 'x,y,dist,soil\n4.25,3.75,%s,%s\n' "$(awk 'BEGIN { print 4.25 / 4 }')" \
+        "$(awk 'BEGIN { print 1 + (4 + 3) % 3 }')" >c.csv
+    run ge predict cov.bin c.csv --max-distance none
+    expect_close "$(cat cell.txt)" "$(awk -F, 'NR == 2 { print $5 }' "$OUT")" 1e-9
+    # every covariate needs its raster; a raster needs a covariate of the model
+    run ge predict cov.bin --grid g2.csv --covariate dist=dist.asc
+    expect_rc 2
+    expect_error_line "covariate 'soil': give its raster with --covariate soil=RASTER"
+    run ge predict cov.bin --grid g2.csv --covariate dist=dist.asc --covariate soil=soil.asc \
+        --covariate elev=dist.asc
+    expect_rc 2
+    expect_error_line "--covariate 'elev=dist\.asc': expected NAME=RASTER"
+    # eval and cv read the covariates too; plot cannot
+    run ge eval cov.bin cov.csv
+    expect_rc 0
+    expect_out '^z +300 '
+    run ge cv cov.csv --covariates dist,soil --categorical soil --smooth 1 --folds 3
+    expect_rc 0
+    expect_out '^mean +z '
+    run ge plot cov.bin -o p.png
+    expect_rc 1
+    expect_error_line 'plot: the model has covariates'
+    # text values of a numeric covariate: an error at their place
+    awk -F, -v OFS=, 'NR == 9 { $3 = "far" } { print }' cov.csv >bad.csv
+    run ge fit bad.csv -o b.bin --covariates dist --smooth 1
+    expect_rc 1
+    expect_error_line "^geoembed: bad\.csv:9: column 'dist' \(3\) \(covariate\): expected a number"
+}
