@@ -44,7 +44,7 @@ UNIT_OBJ = $(UNIT_SRC:%.c=$(BUILD)/%.o)
 CONF_OBJ = $(BUILD)/tests/conformance/runner.o $(BUILD)/tests/conformance/case.o
 CASES   ?= $(wildcard tests/conformance/*.case)
 
-.PHONY: all test unit conformance e2e test-sanitize test-valgrind bench clean install uninstall \
+.PHONY: all test unit conformance e2e test-sanitize test-valgrind bench bench-covariates clean install uninstall \
   docs docs-check test-docs bench-accuracy bench-fit
 
 all: geoembed
@@ -101,6 +101,9 @@ bench-accuracy: $(BUILD)/geoembed
 # Issue 10's benchmark (20-30 minutes on 2 cores); writes bench/fit/RESULTS.md.
 bench-fit: $(BUILD)/geoembed
 	bench/fit/run.sh $(BUILD)/geoembed
+
+bench-covariates: $(BUILD)/geoembed
+	bench/covariates/run.sh $(BUILD)/geoembed
 
 test-sanitize:
 	$(MAKE) BUILD=build/sanitize OPT=-O1 \

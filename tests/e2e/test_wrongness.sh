@@ -337,6 +337,16 @@ test_sample_weights_equal_duplicated_samples() {
         expect_close "$(awk -F, -v r=$r 'NR == r { print $3 }' pw.csv)" "$(awk -F, -v r=$r 'NR == r { print $3 }' pd.csv)" 1e-9
         expect_close "$(awk -F, -v r=$r 'NR == r { print $3 }' ps.csv)" "$(awk -F, -v r=$r 'NR == r { print $3 }' pd.csv)" 1e-9
     done
+    # samples dropped outside an exterior take their weights with them
+    local B=(--smooth 0.01 --bbox 3,0,10,8 --size 12,10 -q)
+    ge fit w.csv --weight w -o wb.bin "${B[@]}" || fail "fit w --bbox"
+    ge fit dup.csv -o db.bin "${B[@]}" || fail "fit dup --bbox"
+    printf 'x,y\n4,3\n9,7\n' >pb.csv
+    ge predict wb.bin pb.csv --max-distance none >pwb.csv || fail "predict wb"
+    ge predict db.bin pb.csv --max-distance none >pdb.csv || fail "predict db"
+    for r in 2 3; do
+        expect_close "$(awk -F, -v r=$r 'NR == r { print $3 }' pwb.csv)" "$(awk -F, -v r=$r 'NR == r { print $3 }' pdb.csv)" 1e-9
+    done
     # the weight column is no target; weight 0 drops a sample, said on stderr
     awk -F, -v OFS=, 'NR == 5 { $4 = 0 } { print }' w.csv >w0.csv
     run ge fit w0.csv --weight w -o w0.bin --smooth 0.01 --size 12,10
