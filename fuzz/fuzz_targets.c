@@ -8,7 +8,10 @@
  * that duplicates of real columns (the heap overwrite of issue 16) are
  * reached every run. Invariants: a list that parses has unique, non-empty
  * names that join back to the same list; samples read have as many targets
- * as the list names, each a distinct column. Build and run: `make fuzz`. */
+ * as the list names, each a distinct column. A list starting with '%' names
+ * covariates instead (default targets), one starting with '^' a weight
+ * column: a read that succeeds has a finite value or a known class for each
+ * covariate, and positive finite weights. Build and run: `make fuzz`. */
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <stdint.h>
@@ -139,11 +142,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_list(list);
 
     ge_sample_opts o = {.targets = *list ? list : NULL, .need_targets = 1};
+    if (*list == '%' || *list == '^') {
+        o.targets = NULL;
+        if (*list == '%')
+            o.covariates = list + 1;
+        else
+            o.weight = list + 1;
+    }
     ge_samples s;
     ge_error err = {{0}};
     if (ge_samples_read_csv(path, &o, &s, &err) == 0) {
         if (s.O < 1 || s.O > GE_MAX_OUTPUTS)
             abort();
+        for (size_t i = 0; i < s.M && s.w; i++)
+            if (!(s.w[i] > 0) || s.w[i] > 1e308)
+                abort();
+        for (size_t i = 0; i < s.M; i++)
+            for (int j = 0; j < s.cov.P; j++) {
+                double v = s.craw[i * (size_t)s.cov.P + j];
+                if (s.cov.c[j].categorical ? !(v >= 0 && v < s.cov.c[j].nclass) : !(v == v))
+                    abort();
+            }
         volatile double sink = 0;
         for (size_t i = 0; i < s.M * (size_t)s.O; i++)
             sink += s.y[i];

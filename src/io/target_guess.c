@@ -125,24 +125,24 @@ int ge_samples_leave_out_suspects(ge_samples *s, ge_error *err)
             note_add(note, sizeof note, s->targets[k], why[k]);
     if (!(s->left_out = strdup(note)))
         return ge_fail(err, "out of memory");
-    /* compact the columns, then drop rows left with no value at all */
+    /* compact the columns (row by row, in place: a row's new place never
+     * lies past its old one), then drop rows left with no value at all */
+    for (size_t i = 0; i < s->M; i++) {
+        int j = 0;
+        for (int k = 0; k < O; k++)
+            if (keep[k])
+                s->y[i * kept + j++] = s->y[i * O + k];
+    }
+    s->O = kept;
     size_t M = 0;
     for (size_t i = 0; i < s->M; i++) {
-        int present = 0, j = 0;
-        for (int k = 0; k < O; k++)
-            if (keep[k]) {
-                double v = s->y[i * O + k];
-                s->y[M * kept + j++] = v;
-                present += !isnan(v);
-            }
-        if (!present) {
+        int present = 0;
+        for (int k = 0; k < kept; k++)
+            present += !isnan(s->y[i * kept + k]);
+        if (present)
+            ge_samples_move(s, i, M++);
+        else
             s->skipped_missing++;
-            continue;
-        }
-        int O_ = s->O; /* y is compacted above: move the rest only */
-        s->O = 0;
-        ge_samples_move(s, i, M++);
-        s->O = O_;
     }
     s->M = M;
     int j = 0;
@@ -153,6 +153,5 @@ int ge_samples_leave_out_suspects(ge_samples *s, ge_error *err)
             free(s->targets[k]);
     }
     s->targets[j] = NULL;
-    s->O = kept;
     return 0;
 }
