@@ -116,6 +116,13 @@ int ge_sample_weight(double v, int is_sigma, double *w, const char **why);
 int ge_covariate_value(ge_covariate *c, const ge_covariates *model, int j, const char *text,
                        int first_row, double *v, const char **why, ge_error *err);
 
+/* s->cov for the names in o->covariates: the model's covariates when
+ * predicting (o->classes_of), else new ones, categorical as o->categorical
+ * says; their names into *names[*n] (free with ge_target_list_free) for the
+ * reader to find. Returns 0, or -1 with err (names then freed). */
+int ge_covariates_setup(const ge_sample_opts *o, ge_samples *s, char ***names, int *n,
+                        ge_error *err);
+
 /* Of default targets (every numeric column), leaves out those that look like
  * identifiers, times or integer codes, by name or values, when others remain;
  * says which in s->left_out. Rows left with no value are dropped. */

@@ -48,55 +48,23 @@ static int column(const ge_csv *c, const char *name, const char *what, ge_error 
     return k;
 }
 
-/* Strict finite number for a coordinate or target cell. */
-/* The columns of --covariates into ccol[], and s->cov set up: the model's
- * covariates when predicting (o->classes_of), else categorical as
- * --categorical says (text columns become so at their first value). */
+/* The columns of --covariates into ccol[], and s->cov set up
+ * (ge_covariates_setup; text columns become classes at their first value). */
 static int covariate_columns(const ge_csv *c, const ge_sample_opts *o, ge_samples *s, int *ccol,
                              ge_error *err)
 {
-    char **names, **cat = NULL;
-    int n, ncat = 0;
-    ge_error why;
-    if (ge_target_list(o->covariates, &names, &n, &why))
-        return ge_fail(err, "--covariates: %s", why.msg);
-    if (o->categorical && ge_target_list(o->categorical, &cat, &ncat, &why)) {
-        ge_target_list_free(names, n);
-        return ge_fail(err, "--categorical: %s", why.msg);
-    }
-    int rc = 0;
-    if (n > GE_MAX_COVARIATES)
-        rc = ge_fail(err, "at most %d covariates, got %d", GE_MAX_COVARIATES, n);
-    else if (o->classes_of)
-        rc = ge_covariates_copy(&s->cov, o->classes_of, err);
-    else if (!(s->cov.c = calloc((size_t)n, sizeof *s->cov.c)))
-        rc = ge_fail(err, "out of memory");
-    else
-        s->cov.P = n;
-    for (int j = 0; !rc && j < n; j++) {
-        if ((ccol[j] = column(c, names[j], "covariate", err)) < 0) {
+    char **names;
+    int n, rc = 0;
+    if (ge_covariates_setup(o, s, &names, &n, err))
+        return -1;
+    for (int j = 0; j < n && !rc; j++)
+        if ((ccol[j] = column(c, names[j], "covariate", err)) < 0)
             rc = -1;
-            break;
-        }
-        if (o->classes_of)
-            continue;
-        if (!(s->cov.c[j].name = strdup(names[j])))
-            rc = ge_fail(err, "out of memory");
-        for (int k = 0; k < ncat; k++)
-            s->cov.c[j].categorical |= strcmp(cat[k], names[j]) == 0;
-    }
-    for (int k = 0; !rc && k < ncat; k++) {
-        int found = 0;
-        for (int j = 0; j < n; j++)
-            found |= strcmp(cat[k], names[j]) == 0;
-        if (!found)
-            rc = ge_fail(err, "--categorical: '%s' is not one of --covariates", cat[k]);
-    }
     ge_target_list_free(names, n);
-    ge_target_list_free(cat, ncat);
     return rc;
 }
 
+/* Strict finite number for a coordinate or target cell. */
 static int cell_number(const ge_csv *c, long line, int col, const char *field, double *v,
                        ge_error *err)
 {

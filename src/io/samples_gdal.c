@@ -88,44 +88,22 @@ static int push(ge_samples *s, size_t *cap, double x, double y, const double *t,
 
 static int numeric_field(OGRFieldDefnH fd);
 
-/* The fields of --covariates into cf[], and s->cov set up (see the CSV
- * reader): a text field holds classes. */
+/* The fields of --covariates into cf[], and s->cov set up
+ * (ge_covariates_setup): a text field holds classes. */
 static int vector_covariates(OGRFeatureDefnH def, const ge_sample_opts *o, ge_samples *s,
                              int *cf, const char *path, ge_error *err)
 {
-    char **names, **cat = NULL;
-    int n, ncat = 0;
-    ge_error why;
-    if (ge_target_list(o->covariates, &names, &n, &why))
-        return ge_fail(err, "--covariates: %s", why.msg);
-    if (o->categorical && ge_target_list(o->categorical, &cat, &ncat, &why)) {
-        ge_target_list_free(names, n);
-        return ge_fail(err, "--categorical: %s", why.msg);
-    }
-    int rc = 0;
-    if (n > GE_MAX_COVARIATES)
-        rc = ge_fail(err, "at most %d covariates, got %d", GE_MAX_COVARIATES, n);
-    else if (o->classes_of)
-        rc = ge_covariates_copy(&s->cov, o->classes_of, err);
-    else if (!(s->cov.c = calloc((size_t)n, sizeof *s->cov.c)))
-        rc = ge_fail(err, "out of memory");
-    else
-        s->cov.P = n;
-    for (int j = 0; !rc && j < n; j++) {
-        if ((cf[j] = OGR_FD_GetFieldIndex(def, names[j])) < 0) {
+    char **names;
+    int n, rc = 0;
+    if (ge_covariates_setup(o, s, &names, &n, err))
+        return -1;
+    for (int j = 0; j < n && !rc; j++) {
+        if ((cf[j] = OGR_FD_GetFieldIndex(def, names[j])) < 0)
             rc = ge_fail(err, "%s: no field '%s' (covariate)", path, names[j]);
-            break;
-        }
-        if (o->classes_of)
-            continue;
-        if (!(s->cov.c[j].name = strdup(names[j])))
-            rc = ge_fail(err, "out of memory");
-        s->cov.c[j].categorical = OGR_Fld_GetType(OGR_FD_GetFieldDefn(def, cf[j])) == OFTString;
-        for (int k = 0; k < ncat; k++)
-            s->cov.c[j].categorical |= strcmp(cat[k], names[j]) == 0;
+        else if (!o->classes_of && OGR_Fld_GetType(OGR_FD_GetFieldDefn(def, cf[j])) == OFTString)
+            s->cov.c[j].categorical = 1;
     }
     ge_target_list_free(names, n);
-    ge_target_list_free(cat, ncat);
     return rc;
 }
 
