@@ -26,12 +26,13 @@ _geoembed_arg()
         ;;
     predict)
         case $2 in
-            --help|-h|--quiet|-q|--verbose|-v|--std) ;;
-            --output|-o|--grid) _ge_n=1 _ge_k=file ;;
-            --x|--y|--delimiter|--src-crs|-s_srs|--layer|--where|--size|--bbox|--threads|--max-memory|--mask|--mask-layer|--mask-where|--covariate|--exceed|--resolution|--dst-crs|-t_srs|--co|-co) _ge_n=1 _ge_k=none ;;
+            --help|-h|--quiet|-q|--verbose|-v|--std|--exact-resolution|--target-aligned-pixels|--tap|-tap) ;;
+            --output|-o|--grid|--contours-out) _ge_n=1 _ge_k=file ;;
+            --x|--y|--delimiter|--src-crs|-s_srs|--layer|--where|--size|--bbox|--threads|--max-memory|--mask|--mask-layer|--mask-where|--covariate|--exceed|--resolution|--like|--nodata|-a_nodata|--contours|--dst-crs|-t_srs|--co|-co) _ge_n=1 _ge_k=none ;;
             -ts|-tr) _ge_n=2 _ge_k=none ;;
             -te) _ge_n=4 _ge_k=none ;;
             --max-distance) _ge_n=1 _ge_k=choice _ge_c='auto none' ;;
+            --ot|-ot) _ge_n=1 _ge_k=choice _ge_c='Byte Int16 UInt16 Int32 UInt32 Float32 Float64' ;;
             --of|-of) _ge_n=1 _ge_k=choice _ge_c='CSV GTiff COG GPKG GeoJSON' ;;
             *) return 1 ;;
         esac
@@ -60,6 +61,16 @@ _geoembed_arg()
             *) return 1 ;;
         esac
         ;;
+    fill)
+        case $2 in
+            --help|-h|--quiet|-q|--verbose|-v) ;;
+            --output|-o) _ge_n=1 _ge_k=file ;;
+            --band|--max-samples|--threads|--max-memory|--co|-co) _ge_n=1 _ge_k=none ;;
+            --max-distance) _ge_n=1 _ge_k=choice _ge_c='none' ;;
+            --of|-of) _ge_n=1 _ge_k=choice _ge_c='GTiff COG' ;;
+            *) return 1 ;;
+        esac
+        ;;
     cv)
         case $2 in
             --help|-h|--quiet|-q|--verbose|-v|--json|--standardize|--no-standardize|--progress|--pooled) ;;
@@ -83,16 +94,17 @@ _geoembed_options()
 {
     case $1 in
     fit) _ge_o='--help -h --quiet -q --verbose -v --output -o --x --y --target --delimiter --src-crs -s_srs --crs --layer --where --band --max-samples --strict --size --features --padding --bbox --exterior --wrap --readout --smooth --method --weight --sigma --covariates --categorical --draws --transform --epochs --lr --loss --huber-delta --optimizer --momentum --batch-size --seed --threads --max-memory --validation --patience --standardize --no-standardize --init --checkpoint-every --resume --progress' ;;
-    predict) _ge_o='--help -h --quiet -q --verbose -v --output -o --x --y --delimiter --src-crs -s_srs --layer --where --size -ts --bbox -te --threads --max-memory --max-distance --mask --mask-layer --mask-where --covariate --std --exceed --grid --resolution -tr --of -of --dst-crs -t_srs --co -co' ;;
+    predict) _ge_o='--help -h --quiet -q --verbose -v --output -o --x --y --delimiter --src-crs -s_srs --layer --where --size -ts --bbox -te --threads --max-memory --max-distance --mask --mask-layer --mask-where --covariate --std --exceed --grid --resolution -tr --exact-resolution --target-aligned-pixels --tap -tap --like --ot -ot --nodata -a_nodata --contours --contours-out --of -of --dst-crs -t_srs --co -co' ;;
     eval) _ge_o='--help -h --quiet -q --verbose -v --json --x --y --target --delimiter --src-crs -s_srs --layer --where --band --threads --max-memory --max-distance --mask --mask-layer --mask-where --pooled' ;;
     info) _ge_o='--help -h --quiet -q --verbose -v --json --max-memory' ;;
     plot) _ge_o='--help -h --quiet -q --verbose -v --output -o --size --threads --max-memory --max-distance --mask --mask-layer --mask-where --samples' ;;
+    fill) _ge_o='--help -h --quiet -q --verbose -v --output -o --band --max-samples --threads --max-memory --max-distance --of -of --co -co' ;;
     cv) _ge_o='--help -h --quiet -q --verbose -v --json --x --y --target --delimiter --src-crs -s_srs --crs --layer --where --band --max-samples --size --features --padding --bbox --exterior --wrap --readout --smooth --method --weight --sigma --covariates --categorical --draws --transform --epochs --lr --loss --huber-delta --optimizer --momentum --batch-size --seed --threads --max-memory --standardize --no-standardize --progress --folds --pooled --block' ;;
     *) return 1 ;;
     esac
 }
 
-_geoembed_commands='fit predict eval info plot cv'
+_geoembed_commands='fit predict eval info plot fill cv'
 
 _geoembed_files()
 {

@@ -29,12 +29,14 @@ complete -c geoembed -n __geoembed_no_command -a predict -d 'write the field as 
 complete -c geoembed -n __geoembed_no_command -a eval -d 'error metrics of a model on labelled samples'
 complete -c geoembed -n __geoembed_no_command -a info -d 'what a model file holds'
 complete -c geoembed -n __geoembed_no_command -a plot -d 'the field as a picture (quiver or colour map)'
+complete -c geoembed -n __geoembed_no_command -a fill -d 'fill the holes of a raster from a model of its valid pixels'
 complete -c geoembed -n __geoembed_no_command -a cv -d 'cross-validated error of a fit\'s settings'
 complete -c geoembed -n __geoembed_help_topic -a fit -d 'train a model on samples'
 complete -c geoembed -n __geoembed_help_topic -a predict -d 'write the field as a grid, or predictions at points'
 complete -c geoembed -n __geoembed_help_topic -a eval -d 'error metrics of a model on labelled samples'
 complete -c geoembed -n __geoembed_help_topic -a info -d 'what a model file holds'
 complete -c geoembed -n __geoembed_help_topic -a plot -d 'the field as a picture (quiver or colour map)'
+complete -c geoembed -n __geoembed_help_topic -a fill -d 'fill the holes of a raster from a model of its valid pixels'
 complete -c geoembed -n __geoembed_help_topic -a cv -d 'cross-validated error of a fit\'s settings'
 
 # fit
@@ -113,6 +115,13 @@ complete -c geoembed -n '__geoembed_command_is predict' -l std -d 'also write ea
 complete -c geoembed -n '__geoembed_command_is predict' -l exceed -x -d 'also write the probability that each target exceeds VALUE (NAME=VALUE,... for some targets) (NAME_p_exceed)'
 complete -c geoembed -n '__geoembed_command_is predict' -l grid -r -F -d 'write the field as a grid (GeoTIFF, COG, CSV, any GDAL raster; - for CSV on stdout)'
 complete -c geoembed -n '__geoembed_command_is predict' -l resolution -o tr -x -d 'grid cell size (default: the model\'s cell size)'
+complete -c geoembed -n '__geoembed_command_is predict' -l exact-resolution -d 'keep --resolution exactly and grow the extent to a whole number of pixels, as gdalwarp -tr does (default: the pixel count is rounded and the pixels fill the extent)'
+complete -c geoembed -n '__geoembed_command_is predict' -l target-aligned-pixels -l tap -o tap -d 'with --resolution: align the extent to multiples of the resolution, kept exactly, as gdalwarp -tap does'
+complete -c geoembed -n '__geoembed_command_is predict' -l like -x -d 'write the grid of this raster: its extent, pixel size, size and CRS'
+complete -c geoembed -n '__geoembed_command_is predict' -l ot -o ot -x -a 'Byte Int16 UInt16 Int32 UInt32 Float32 Float64' -d 'raster grid: the bands\' data type, any real GDAL type; predictions are rounded for integer types and clamped into the type\'s range, with a warning (default Float32)'
+complete -c geoembed -n '__geoembed_command_is predict' -l nodata -o a_nodata -x -d 'raster grid: the value of empty pixels, a number that fits --ot or nan (default nan; needed for integer types)'
+complete -c geoembed -n '__geoembed_command_is predict' -l contours -x -d 'with --grid: also write contour lines of the target every INTERVAL (a one-target model) to --contours-out'
+complete -c geoembed -n '__geoembed_command_is predict' -l contours-out -r -F -d 'the vector file of --contours: any OGR format by extension (.gpkg, .geojson, .shp, .fgb, ...)'
 complete -c geoembed -n '__geoembed_command_is predict' -l of -o of -x -a 'CSV GTiff COG GPKG GeoJSON' -d 'output format: for --grid CSV, GTiff, COG or any GDAL raster driver (default: from the extension, .csv or .tif); for points CSV or any OGR vector driver (default: from the extension, else CSV)'
 complete -c geoembed -n '__geoembed_command_is predict' -l dst-crs -o t_srs -x -d 'write the grid in this CRS (default: the model\'s)'
 complete -c geoembed -n '__geoembed_command_is predict' -l co -o co -x -d 'GDAL creation option, repeatable (GeoTIFF default: TILED=YES COMPRESS=DEFLATE PREDICTOR=3)'
@@ -161,6 +170,20 @@ complete -c geoembed -n '__geoembed_command_is plot' -l mask -x -d 'leave predic
 complete -c geoembed -n '__geoembed_command_is plot' -l mask-layer -x -d 'the layer of --mask (default: the first)'
 complete -c geoembed -n '__geoembed_command_is plot' -l mask-where -x -d 'only the --mask features this OGR SQL attribute filter selects'
 complete -c geoembed -n '__geoembed_command_is plot' -l samples -r -F -d 'overlay these samples (CSV with the model\'s coordinate columns)'
+
+# fill
+complete -c geoembed -n '__geoembed_command_is fill' -F
+complete -c geoembed -n '__geoembed_command_is fill' -l help -s h -d 'show this help and exit'
+complete -c geoembed -n '__geoembed_command_is fill' -l quiet -s q -d 'print nothing but errors'
+complete -c geoembed -n '__geoembed_command_is fill' -l verbose -s v -d 'print more detail'
+complete -c geoembed -n '__geoembed_command_is fill' -l output -s o -r -F -d 'the filled raster to write (required): the input\'s format, or any GDAL raster by extension or --of'
+complete -c geoembed -n '__geoembed_command_is fill' -l band -x -d 'bands to fill, each from its own model (default: all; the others are copied)'
+complete -c geoembed -n '__geoembed_command_is fill' -l max-samples -x -d 'fit each band\'s model on a seeded random subset of N valid pixels (huge rasters); every hole is still filled'
+complete -c geoembed -n '__geoembed_command_is fill' -l threads -x -d 'threads to use, at most the cores unless written T! (default: all cores)'
+complete -c geoembed -n '__geoembed_command_is fill' -l max-memory -x -d 'refuse work needing more memory than SIZE, e.g. 4G (default: what is available)'
+complete -c geoembed -n '__geoembed_command_is fill' -l max-distance -x -a 'none' -d 'leave pixels farther than PIXELS from every valid pixel of their band empty (default 100, as gdal_fillnodata -md; none: fill every hole)'
+complete -c geoembed -n '__geoembed_command_is fill' -l of -o of -x -a 'GTiff COG' -d 'output format: any GDAL raster driver (default: the input\'s for the same extension, else from the extension)'
+complete -c geoembed -n '__geoembed_command_is fill' -l co -o co -x -d 'GDAL creation option, repeatable (GeoTIFF default: the input\'s compression, tiled)'
 
 # cv
 complete -c geoembed -n '__geoembed_command_is cv' -F

@@ -2,9 +2,10 @@
 # bench/accuracy/run.sh GEOEMBED [bench.py options]
 #
 # Held-out accuracy and wall time of geoembed's defaults against gdal_grid
-# (invdist, invdistnn, nearest, linear) on synthetic fields with known truth.
-# Run by `make bench-accuracy`; see bench/accuracy/README.md. Prints a markdown
-# table and writes it to bench/accuracy/RESULTS.md.
+# (invdist, invdistnn, nearest, linear) on synthetic fields with known truth,
+# then geoembed fill against gdal_fillnodata on a DEM with holes (fill.py).
+# Run by `make bench-accuracy`; see bench/accuracy/README.md. Prints markdown
+# tables and writes them to bench/accuracy/RESULTS.md.
 #
 # Needs gdal_grid (Debian: gdal-bin) and a Python 3 with numpy (Debian:
 # python3-numpy); set ACCURACY_PYTHON to choose the interpreter.
@@ -44,3 +45,6 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/geoembed-accuracy.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 trap 'exit 130' INT TERM
 "$PY" -B "$HERE/bench.py" "$BIN" "$WORK" --results "$HERE/RESULTS.md" "$@"
+# gdal_fillnodata.py needs GDAL's Python bindings (Debian: python3-gdal); fill.py
+# says so in the table when it is missing
+"$PY" -B "$HERE/fill.py" "$BIN" "$WORK" --results "$HERE/RESULTS.md"

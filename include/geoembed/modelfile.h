@@ -17,8 +17,10 @@
  * posterior spread: O f64 noise standard deviations and O*W*H f32 field
  * standard deviations (model.h); then u32 P covariates, each its name,
  * i32 categorical, f64 mean and sd, u32 classes and their names, and then
- * O*ncoef f64 coefficients (covariates.h). Versions 1 and 2 still load (no
- * coverage, no transform, no spread, no covariates). */
+ * O*ncoef f64 coefficients (covariates.h); from version 4 then the source
+ * raster's grid: u32 1 or 0, and with 1 its geotransform (6 f64) and size
+ * (u64 cols, rows). Versions 1 to 3 still load (no coverage, no transform, no
+ * spread, no covariates, no grid). */
 #ifndef GEOEMBED_MODELFILE_H
 #define GEOEMBED_MODELFILE_H
 
@@ -27,7 +29,7 @@
 #include "geoembed/error.h"
 #include "geoembed/model.h"
 
-#define GE_MODELFILE_VERSION 3
+#define GE_MODELFILE_VERSION 4
 
 typedef struct {
     int version;    /* format version of the file it was read from (0: not read) */
@@ -44,6 +46,11 @@ typedef struct {
     uint64_t batch_size, seed;
     uint64_t samples, skipped;
     double train_loss, valid_loss; /* valid_loss NaN when there was none */
+    /* The grid of the raster the model was fit from, in the model's CRS
+     * (north up): predict's default grid. has_grid 0 for other inputs. */
+    int has_grid;
+    double grid_gt[6];
+    uint64_t grid_cols, grid_rows;
 } ge_meta;
 
 /* Writes atomically (temporary name, then rename). */

@@ -30,6 +30,10 @@ typedef struct {
     size_t skipped_covariate; /* rows without a value of some covariate */
     size_t skipped_weight;  /* rows of weight 0 */
     long raster_step;       /* a huge raster with --max-samples: every Nth pixel and row read */
+    /* A north-up raster input's own grid (the default grid to predict on). */
+    int raster_grid;        /* 1 when the fields below are set */
+    double raster_gt[6];    /* its geotransform */
+    long raster_cols, raster_rows;
 } ge_samples;
 
 /* "FILE:LINE" of sample i when known, else "FILE: sample I" (for messages). */

@@ -17,6 +17,7 @@
 #include "geoembed/memory.h"
 #include "geoembed/modelfile.h"
 #include "geoembed/outfile.h"
+#include "fit_inputs.h"
 #include "inputs.h"
 #include "progress.h"
 #include "settings.h"
@@ -122,8 +123,9 @@ static int check_output(const cli_args *a)
     struct stat st;
     if (strcmp(out, "-") == 0)
         return 0;
-    if (strcmp(a->pos[0], "-") != 0 && ge_output_is_input(out, a->pos[0], &err))
-        return usage_error("fit", "%s", err.msg);
+    for (int i = 0; i < a->npos; i++)
+        if (strcmp(a->pos[i], "-") != 0 && ge_output_is_input(out, a->pos[i], &err))
+            return usage_error("fit", "%s", err.msg);
     if (stat(out, &st) == 0 && !S_ISREG(st.st_mode))
         return 0;
     ge_outfile probe;
@@ -165,6 +167,24 @@ static int resolve_crs(const cli_args *a, ge_samples *s, const ge_meta *init, ch
     return rc;
 }
 
+/* The inputs' base names, comma separated ("<stdin>" for -). */
+static char *source_names(const cli_args *a)
+{
+    size_t n = 1;
+    for (int i = 0; i < a->npos; i++)
+        n += strlen(a->pos[i]) + 10;
+    char *out = malloc(n);
+    if (!out)
+        return NULL;
+    out[0] = 0;
+    for (int i = 0; i < a->npos; i++) {
+        if (i)
+            strcat(out, ", ");
+        strcat(out, strcmp(a->pos[i], "-") ? basename_of(a->pos[i]) : "<stdin>");
+    }
+    return out;
+}
+
 static int fill_meta(ge_meta *meta, const cli_args *a, const ge_samples *s, const fit_settings *fs,
                      const ge_learn_result *res, size_t skipped)
 {
@@ -175,7 +195,7 @@ static int fill_meta(ge_meta *meta, const cli_args *a, const ge_samples *s, cons
     meta->crs = crs;
     meta->xcol = strdup(s->xcol);
     meta->ycol = strdup(s->ycol);
-    meta->source = strdup(strcmp(a->pos[0], "-") ? basename_of(a->pos[0]) : "<stdin>");
+    meta->source = source_names(a);
     if (!meta->xcol || !meta->ycol || !meta->source || ge_meta_set_targets(meta, s->O, s->targets))
         return -1;
     meta->loss = fs->train.loss.kind;
@@ -195,6 +215,13 @@ static int fill_meta(ge_meta *meta, const cli_args *a, const ge_samples *s, cons
      * loss before its last step, penalty included) */
     meta->train_loss = res->train_loss;
     meta->valid_loss = exact ? NAN : res->fit.valid_loss;
+    /* a raster's own grid is predict's default, while the model keeps its CRS */
+    if (s->raster_grid && !a->val[O_CRS] && !a->val[O_INIT]) {
+        meta->has_grid = 1;
+        memcpy(meta->grid_gt, s->raster_gt, sizeof meta->grid_gt);
+        meta->grid_cols = (uint64_t)s->raster_cols;
+        meta->grid_rows = (uint64_t)s->raster_rows;
+    }
     return 0;
 }
 
@@ -249,8 +276,8 @@ int cmd_fit(cli_args *a)
 {
     double *z = NULL; /* the covariates' design rows */
     int nz = 0;
-    if (a->npos != 1)
-        return usage_error("fit", "expected one INPUT (samples to learn from), got %d", a->npos);
+    if (a->npos < 1)
+        return usage_error("fit", "expected an INPUT (samples to learn from)");
     if (!a->val[O_OUTPUT])
         return usage_error("fit", "missing -o MODEL (the model file to write)");
     long every;
@@ -277,7 +304,7 @@ int cmd_fit(cli_args *a)
     inputs_stop_on(&stop_signal);
     if ((rc = check_output(a)))
         goto done;
-    if ((rc = read_samples(a, a->pos[0], 1, &s))) {
+    if ((rc = read_fit_inputs(a, &s))) {
         if (stop_signal)
             rc = interrupted_early();
         goto done;

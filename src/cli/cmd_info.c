@@ -119,7 +119,20 @@ static void info_json(const char *path, const ge_model *m, const ge_meta *t, con
         }
         fputs("]}", f);
     }
-    fputs("]}\n", f);
+    fputs("]", f);
+    fputs(", \"source_grid\": ", f);
+    if (t->has_grid) { /* the raster fit from: predict's default grid */
+        fputs("{\"geotransform\": [", f);
+        for (int i = 0; i < 6; i++) {
+            json_number(f, t->grid_gt[i]);
+            fputs(i < 5 ? ", " : "], ", f);
+        }
+        fprintf(f, "\"size\": [%llu, %llu]}", (unsigned long long)t->grid_cols,
+                (unsigned long long)t->grid_rows);
+    } else {
+        fputs("null", f);
+    }
+    fputs("}\n", f);
 }
 
 /* Every string from the file goes through text_string: a model must not be
@@ -182,6 +195,11 @@ static void info_text(const char *path, const ge_model *m, const ge_meta *t, con
     /* a loss on standardised targets is not in the targets' units */
     printf("%s\n  parameters:  %zu\n", t->standardized ? " (standardised units)" : "",
            m->n_params);
+    if (t->has_grid)
+        printf("  pixels:      %llu x %llu pixels of %.15g x %.15g from (%.15g, %.15g), the "
+               "source raster's (predict's default)\n",
+               (unsigned long long)t->grid_cols, (unsigned long long)t->grid_rows, t->grid_gt[1],
+               -t->grid_gt[5], t->grid_gt[0], t->grid_gt[3]);
     if (!m->coverage)
         printf("  predicts:    inside the exterior (a model file without coverage)\n");
     else if (m->mask_distance > 0)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "contours.h"
 #include "display.h"
 #include "geoembed/crs.h"
 #include "geoembed/csv.h"
@@ -25,9 +26,12 @@ int cmd_predict(cli_args *a)
                                            : "expected MODEL and POINTS (or --grid OUT)");
     /* options of the other mode are refused by options_check */
     ge_error err; /* an output must not destroy an input */
+    const char *out = grid ? a->val[O_GRID] : a->val[O_OUTPUT];
     for (int i = 0; i < a->npos; i++)
-        if (ge_output_is_input(grid ? a->val[O_GRID] : a->val[O_OUTPUT], a->pos[i], &err))
+        if (ge_output_is_input(out, a->pos[i], &err))
             return usage_error("predict", "%s", err.msg);
+    if (a->val[O_LIKE] && ge_output_is_input(out, a->val[O_LIKE], &err))
+        return usage_error("predict", "%s", err.msg);
     if (apply_threads(a))
         return EXIT_USAGE;
     grid_spec gs = {0};
@@ -43,6 +47,8 @@ int cmd_predict(cli_args *a)
         rc = grid_spec_resolve(a, &p, &gs);
         if (!rc)
             rc = predictor_covariate_grid(&p, a, &gs);
+        if (!rc)
+            rc = contours_check(a, &p, gs.csv);
         if (!rc)
             rc = grid_write(a, &p, &gs);
         grid_spec_free(&gs);

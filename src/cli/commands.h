@@ -11,5 +11,6 @@ int cmd_eval(cli_args *a);
 int cmd_info(cli_args *a);
 int cmd_plot(cli_args *a);
 int cmd_cv(cli_args *a);
+int cmd_fill(cli_args *a);
 
 #endif

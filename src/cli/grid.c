@@ -20,50 +20,118 @@ static int has_ext(const char *path, const char *ext)
     return n >= e && strcasecmp(path + n - e, ext) == 0;
 }
 
-int grid_spec_resolve(const cli_args *a, const predictor *p, grid_spec *g)
+/* --like RASTER: its grid exactly, in its CRS (the model's when neither has one). */
+static int resolve_like(const cli_args *a, const predictor *p, grid_spec *g)
 {
-    const ge_shape *s = &p->m.s;
-    double v[4];
-    ge_error err;
-    memset(g, 0, sizeof *g);
-    g->xmin = s->xmin;
-    g->ymin = s->ymin;
-    g->xmax = s->xmin + s->width;
-    g->ymax = s->ymin + s->height;
-    int reprojected = 0;
-    if (a->val[O_DST_CRS]) {
-        if (!*p->meta.crs)
-            return usage_error(a->cmd_name, "--dst-crs: the model has no CRS to reproject from");
-        if (!(g->crs_wkt = ge_crs_to_wkt(a->val[O_DST_CRS], &err)))
-            return usage_error(a->cmd_name, "--dst-crs: %s", err.msg);
+    static const opt_id excl[] = {O_BBOX, O_SIZE, O_RESOLUTION, O_DST_CRS, O_TAP, O_EXACT_RES};
+    for (size_t i = 0; i < sizeof excl / sizeof *excl; i++)
+        if (a->val[excl[i]])
+            return usage_error(a->cmd_name, "%s cannot be combined with --like (the grid comes "
+                                            "from the raster)",
+                               opt_long_name(excl[i]));
+    const char *ref = a->val[O_LIKE];
+    double gt[6];
+    int rc = grid_like_read(ref, gt, &g->cols, &g->rows, &g->crs_wkt);
+    if (rc)
+        return rc;
+    const int model_crs = p->meta.crs && *p->meta.crs;
+    if (model_crs != (*g->crs_wkt != 0))
+        return runtime_error("%s: %s, the model %s: the grid cannot be placed on the model "
+                             "(--like)",
+                             ref, model_crs ? "the raster has no CRS" : "the raster has a CRS",
+                             model_crs ? "has one" : "has none");
+    if (model_crs) {
+        ge_error err;
         int same;
         g->to_model = ge_transform_new(g->crs_wkt, p->meta.crs, &same, &err);
         if (!g->to_model && !same)
-            return fail_with(&err);
-        if (!same && !a->val[O_BBOX]) {
-            ge_transform *fwd = ge_transform_new(p->meta.crs, g->crs_wkt, &same, &err);
-            double in[4] = {g->xmin, g->ymin, g->xmax, g->ymax}, out[4];
-            int bad = !fwd || ge_transform_bounds(fwd, in, out, &err);
-            ge_transform_free(fwd);
-            if (bad)
-                return runtime_error("--dst-crs: %s; give --bbox in the target CRS", err.msg);
-            g->xmin = out[0], g->ymin = out[1], g->xmax = out[2], g->ymax = out[3];
-        }
-        reprojected = !same;
-    } else {
+            return runtime_error("%s: %s", ref, err.msg);
+    }
+    /* the raster's own numbers, not recomputed: the output's geotransform is
+     * the reference's bit for bit */
+    g->xmin = gt[0], g->xres = gt[1], g->ymax = gt[3], g->yres = -gt[5];
+    g->xmax = g->xmin + g->cols * g->xres;
+    g->ymin = g->ymax - g->rows * g->yres;
+    return 0;
+}
+
+/* The grid's CRS: --dst-crs (and the model's exterior carried into it), else
+ * the model's. *reprojected: the grid is in another CRS than the model. */
+static int resolve_crs(const cli_args *a, const predictor *p, grid_spec *g, int *reprojected)
+{
+    ge_error err;
+    *reprojected = 0;
+    if (!a->val[O_DST_CRS]) {
         g->crs_wkt = strdup(p->meta.crs ? p->meta.crs : "");
-        if (!g->crs_wkt)
-            return runtime_error("out of memory");
+        return g->crs_wkt ? 0 : runtime_error("out of memory");
     }
-    if (a->val[O_BBOX]) {
-        if (arg_doubles(a, O_BBOX, 4, 4, v, NULL))
-            return EXIT_USAGE;
-        if (!(v[2] > v[0] && v[3] > v[1]))
-            return usage_error(a->cmd_name, "--bbox needs XMAX > XMIN and YMAX > YMIN");
-        g->xmin = v[0], g->ymin = v[1], g->xmax = v[2], g->ymax = v[3];
+    if (!*p->meta.crs)
+        return usage_error(a->cmd_name, "--dst-crs: the model has no CRS to reproject from");
+    if (!(g->crs_wkt = ge_crs_to_wkt(a->val[O_DST_CRS], &err)))
+        return usage_error(a->cmd_name, "--dst-crs: %s", err.msg);
+    int same;
+    g->to_model = ge_transform_new(g->crs_wkt, p->meta.crs, &same, &err);
+    if (!g->to_model && !same)
+        return fail_with(&err);
+    if (!same && !a->val[O_BBOX]) {
+        ge_transform *fwd = ge_transform_new(p->meta.crs, g->crs_wkt, &same, &err);
+        double in[4] = {g->xmin, g->ymin, g->xmax, g->ymax}, out[4];
+        int bad = !fwd || ge_transform_bounds(fwd, in, out, &err);
+        ge_transform_free(fwd);
+        if (bad)
+            return runtime_error("--dst-crs: %s; give --bbox in the target CRS", err.msg);
+        g->xmin = out[0], g->ymin = out[1], g->xmax = out[2], g->ymax = out[3];
     }
+    *reprojected = !same;
+    return 0;
+}
+
+static int too_large(const cli_args *a, double c, double r)
+{
+    if (c <= MAX_GRID_SIDE && r <= MAX_GRID_SIDE)
+        return 0;
+    return usage_error(a->cmd_name, "the grid would be %.0f x %.0f pixels (at most %ld a side)",
+                       c, r, MAX_GRID_SIDE);
+}
+
+/* --resolution kept exactly (--exact-resolution, --target-aligned-pixels):
+ * the extent grows to a whole number of pixels, from its top-left corner or,
+ * aligned, to multiples of the resolution (gdalwarp -tr, -tap). */
+static int exact_resolution(const cli_args *a, grid_spec *g, double xr, double yr)
+{
+    if (a->val[O_TAP]) {
+        g->xmin = floor(g->xmin / xr) * xr;
+        g->xmax = ceil(g->xmax / xr) * xr;
+        g->ymin = floor(g->ymin / yr) * yr;
+        g->ymax = ceil(g->ymax / yr) * yr;
+    }
+    /* a count within a part in 1e9 of whole is whole: no sliver column */
+    double c = ceil((g->xmax - g->xmin) / xr - 1e-9), r = ceil((g->ymax - g->ymin) / yr - 1e-9);
+    if (too_large(a, c, r))
+        return EXIT_USAGE;
+    g->cols = c < 1 ? 1 : (long)c;
+    g->rows = r < 1 ? 1 : (long)r;
+    g->xres = xr, g->yres = yr;
+    g->xmax = g->xmin + g->cols * xr;
+    g->ymin = g->ymax - g->rows * yr;
+    return 0;
+}
+
+/* The pixel count (and size) from --size or --resolution, or the defaults:
+ * the model's cell size, or as many pixels as the model has cells when the
+ * grid is reprojected. */
+static int resolve_size(const cli_args *a, const predictor *p, grid_spec *g, int reprojected)
+{
+    const ge_shape *s = &p->m.s;
+    double v[2];
     if (a->val[O_SIZE] && a->val[O_RESOLUTION])
         return usage_error(a->cmd_name, "give --size or --resolution, not both");
+    for (int k = 0; k < 2; k++) {
+        opt_id id = k ? O_EXACT_RES : O_TAP;
+        if (a->val[id] && !a->val[O_RESOLUTION])
+            return usage_error(a->cmd_name, "%s needs --resolution (the pixel size to keep)",
+                               opt_long_name(id));
+    }
     if (a->val[O_SIZE]) {
         if (arg_doubles(a, O_SIZE, 2, 2, v, NULL))
             return EXIT_USAGE;
@@ -74,31 +142,90 @@ int grid_spec_resolve(const cli_args *a, const predictor *p, grid_spec *g)
         g->cols = (long)v[0];
         g->rows = (long)v[1];
     } else if (reprojected && !a->val[O_RESOLUTION]) {
-        g->cols = s->W; /* as many pixels as the model has cells */
+        g->cols = s->W;
         g->rows = s->H;
     } else {
         double xr = p->m.cw, yr = p->m.ch;
+        if (p->meta.has_grid) /* a raster's model: the raster's pixel size */
+            xr = p->meta.grid_gt[1], yr = -p->meta.grid_gt[5];
         if (a->val[O_RESOLUTION]) {
             if (arg_doubles(a, O_RESOLUTION, 2, 2, v, NULL))
                 return EXIT_USAGE;
             if (!(v[0] > 0 && v[1] > 0))
                 return usage_error(a->cmd_name, "--resolution needs positive XRES,YRES");
             xr = v[0], yr = v[1];
+            if (a->val[O_TAP] || a->val[O_EXACT_RES])
+                return exact_resolution(a, g, xr, yr);
         }
         double c = round((g->xmax - g->xmin) / xr), r = round((g->ymax - g->ymin) / yr);
-        if (!(c <= MAX_GRID_SIDE && r <= MAX_GRID_SIDE))
-            return usage_error(a->cmd_name, "the grid would be %.0f x %.0f pixels (at most %ld a "
-                                            "side)",
-                               c, r, MAX_GRID_SIDE);
+        if (too_large(a, c, r))
+            return EXIT_USAGE;
         g->cols = c < 1 ? 1 : (long)c;
         g->rows = r < 1 ? 1 : (long)r;
     }
     g->xres = (g->xmax - g->xmin) / g->cols;
     g->yres = (g->ymax - g->ymin) / g->rows;
+    return 0;
+}
+
+/* A model fit from a raster, asked for no other grid: the raster's grid. */
+static int uses_source_grid(const cli_args *a, const predictor *p)
+{
+    static const opt_id other[] = {O_BBOX, O_SIZE, O_RESOLUTION, O_DST_CRS};
+    for (size_t i = 0; i < sizeof other / sizeof *other; i++)
+        if (a->val[other[i]])
+            return 0;
+    return p->meta.has_grid;
+}
+
+int grid_spec_resolve(const cli_args *a, const predictor *p, grid_spec *g)
+{
+    const ge_shape *s = &p->m.s;
+    double v[4];
+    int rc;
+    memset(g, 0, sizeof *g);
+    if (a->val[O_LIKE]) {
+        if ((rc = resolve_like(a, p, g)))
+            return rc;
+    } else if (uses_source_grid(a, p)) {
+        const double *gt = p->meta.grid_gt;
+        if (!(g->crs_wkt = strdup(p->meta.crs ? p->meta.crs : "")))
+            return runtime_error("out of memory");
+        g->cols = (long)p->meta.grid_cols;
+        g->rows = (long)p->meta.grid_rows;
+        g->xmin = gt[0], g->xres = gt[1], g->ymax = gt[3], g->yres = -gt[5];
+        g->xmax = g->xmin + g->cols * g->xres;
+        g->ymin = g->ymax - g->rows * g->yres;
+    } else {
+        g->xmin = s->xmin;
+        g->ymin = s->ymin;
+        g->xmax = s->xmin + s->width;
+        g->ymax = s->ymin + s->height;
+        if (p->meta.has_grid) { /* a raster's model: the raster's extent */
+            const double *gt = p->meta.grid_gt;
+            g->xmin = gt[0], g->ymax = gt[3];
+            g->xmax = gt[0] + (double)p->meta.grid_cols * gt[1];
+            g->ymin = gt[3] + (double)p->meta.grid_rows * gt[5];
+        }
+        int reprojected;
+        if ((rc = resolve_crs(a, p, g, &reprojected)))
+            return rc;
+        if (a->val[O_BBOX]) {
+            if (arg_doubles(a, O_BBOX, 4, 4, v, NULL))
+                return EXIT_USAGE;
+            if (!(v[2] > v[0] && v[3] > v[1]))
+                return usage_error(a->cmd_name, "--bbox needs XMAX > XMIN and YMAX > YMIN");
+            g->xmin = v[0], g->ymin = v[1], g->xmax = v[2], g->ymax = v[3];
+        }
+        if ((rc = resolve_size(a, p, g, reprojected)))
+            return rc;
+    }
     const char *of = a->val[O_OF];
     g->csv = of ? strcasecmp(of, "CSV") == 0 : (has_ext(a->val[O_GRID], ".csv") ||
                                                 strcmp(a->val[O_GRID], "-") == 0);
     g->driver = of;
+    if ((rc = grid_gdal_type(a, g)))
+        return rc;
     if (!g->csv && !of)
         return grid_gdal_driver_for(a, a->val[O_GRID], &g->driver);
     return 0;

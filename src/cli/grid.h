@@ -13,13 +13,17 @@ typedef struct {
     const char *driver;
     char *crs_wkt;               /* the grid's CRS: --dst-crs, else the model's */
     struct ge_transform *to_model; /* grid CRS -> model CRS, NULL when the same */
+    int type;                      /* raster: the bands' GDALDataType (--ot) */
+    double nodata;                 /* raster: the value of empty pixels (--nodata), NaN */
 } grid_spec;
 
 void grid_spec_free(grid_spec *g);
 /* Pixel centres of rows [r0, r0+nr) in the model's CRS: xy[nr*cols][2]. */
 void grid_centres_in_model(const grid_spec *g, long r0, long nr, double *xy);
 
-/* --bbox, --resolution, --size, --of; defaults: the model's exterior at the
+/* --like, --bbox, --resolution (kept exactly with --exact-resolution or
+ * --target-aligned-pixels), --size, --dst-crs, --of; defaults: the grid of
+ * the raster the model was fit from, else the model's exterior at the
  * model's cell size. Returns 0 or an exit status. */
 int grid_spec_resolve(const cli_args *a, const predictor *p, grid_spec *g);
 /* Writers call this after each strip: a live progress line on a terminal. */
@@ -28,9 +32,15 @@ void grid_progress(const grid_spec *g, long rows_done);
 int grid_write(const cli_args *a, const predictor *p, const grid_spec *g);
 /* GeoTIFF or any GDAL raster driver (grid_gdal.c). */
 int grid_write_gdal(const cli_args *a, const predictor *p, const grid_spec *g);
+/* --ot and --nodata (raster grids only): sets g->type and g->nodata. Returns
+ * 0 or a usage error's exit status. */
+int grid_gdal_type(const cli_args *a, grid_spec *g);
 /* The raster driver for path's extension, from GDAL's list of each driver's
  * extensions (GTiff for .tif). Returns 0 or a usage error's exit status. */
 int grid_gdal_driver_for(const cli_args *a, const char *path, const char **driver);
+/* --like: the geotransform, size and CRS (WKT, "" for none) of the raster at
+ * path, which must be north up. Returns 0 or an exit status (printed). */
+int grid_like_read(const char *path, double gt[6], long *cols, long *rows, char **wkt);
 /* Centre of pixel (col, row), row 0 at the top. */
 void grid_centre(const grid_spec *g, long col, long row, double *x, double *y);
 

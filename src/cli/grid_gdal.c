@@ -1,4 +1,5 @@
-/* predict --grid to a GDAL raster: one Float32 band per target, NaN nodata,
+/* predict --grid to a GDAL raster: one band per target (Float32, or --ot),
+ * NaN nodata (or --nodata),
  * georeferencing, CRS and model metadata; written in strips of rows so memory
  * does not grow with the grid, by any GDAL driver that creates Float32
  * rasters. Drivers that only copy a finished dataset (COG, PNG, AAIGrid, XYZ,
@@ -21,17 +22,19 @@
 #include "gdal_messages.h"
 #include "geoembed/loss.h"
 #include "geoembed/outfile.h"
+#include "contours.h"
 #include "grid.h"
+#include "pixel_type.h"
 
 enum { STRIP = 256 }; /* the GeoTIFF tile height: each strip completes a row of tiles */
 
-static char **creation_options(const cli_args *a, const char *driver)
+static char **creation_options(const cli_args *a, const char *driver, GDALDataType type)
 {
     char **co = NULL;
     if (strcasecmp(driver, "GTiff") == 0) {
         co = CSLSetNameValue(co, "TILED", "YES");
         co = CSLSetNameValue(co, "COMPRESS", "DEFLATE");
-        co = CSLSetNameValue(co, "PREDICTOR", "3");
+        co = CSLSetNameValue(co, "PREDICTOR", GDALDataTypeIsFloating(type) ? "3" : "2");
         co = CSLSetNameValue(co, "BIGTIFF", "IF_SAFER");
     }
     for (int i = 0; i < a->nco; i++) {
@@ -55,31 +58,40 @@ static void describe(GDALDatasetH ds, const predictor *p, const char *model_path
     GDALSetMetadataItem(ds, "GEOEMBED_SOURCE", p->meta.source, NULL);
 }
 
+/* Values changed to fit the band type, over one grid (reported after it). */
+static pixel_counts type_counts;
+
 /* Fills a dataset of the grid's size with predictions, strip by strip; rows
  * of a strip in parallel (serially when reprojecting: a PROJ transformation is
- * not shared between threads). */
+ * not shared between threads). Empty places get the nodata value; the others
+ * are made to fit the band type (pixel_type.h). */
 static int fill(GDALDatasetH ds, const predictor *p, const grid_spec *g, const char *name)
 {
     const int O = predictor_outputs(p);
-    float *buf = malloc((size_t)g->cols * STRIP * O * sizeof *buf);
+    const pixel_type pt = {.type = g->type, .has_nodata = 1, .nodata = g->nodata};
+    double *buf = malloc((size_t)g->cols * STRIP * O * sizeof *buf);
     if (!buf)
         return runtime_error("%s: out of memory for a strip of %ld pixels", name, g->cols);
     int rc = 0, oom = 0;
+    size_t clamped = 0, moved = 0;
     for (long r0 = 0; r0 < g->rows && !rc; r0 += STRIP) {
         long nr = g->rows - r0 < STRIP ? g->rows - r0 : STRIP;
-#pragma omp parallel if (!g->to_model)
+#pragma omp parallel if (!g->to_model) reduction(+ : clamped, moved)
         {
             double v[PREDICTOR_MAX_OUT];
             double *xy = malloc((size_t)g->cols * 2 * sizeof *xy);
+            pixel_counts pc = {0};
 #pragma omp for schedule(static)
             for (long r = 0; r < nr; r++) {
                 if (!xy)
                     continue;
                 grid_centres_in_model(g, r0 + r, 1, xy);
                 for (long c = 0; c < g->cols; c++) {
-                    predictor_at_cell(p, xy[2 * c], xy[2 * c + 1], r0 + r, c, v);
+                    int empty =
+                        predictor_at_cell(p, xy[2 * c], xy[2 * c + 1], r0 + r, c, v) != 0;
                     for (int o = 0; o < O; o++)
-                        buf[((size_t)o * nr + r) * g->cols + c] = (float)v[o];
+                        buf[((size_t)o * nr + r) * g->cols + c] =
+                            empty || !isfinite(v[o]) ? g->nodata : pixel_value(&pt, v[o], &pc);
                 }
             }
             if (!xy) {
@@ -87,18 +99,22 @@ static int fill(GDALDatasetH ds, const predictor *p, const grid_spec *g, const c
                 oom = 1;
             }
             free(xy);
+            clamped += pc.clamped;
+            moved += pc.moved;
         }
         if (oom)
             rc = runtime_error("%s: out of memory", name);
         for (int o = 0; o < O && !rc; o++) {
             GDALRasterBandH b = GDALGetRasterBand(ds, o + 1);
             if (GDALRasterIO(b, GF_Write, 0, (int)r0, (int)g->cols, (int)nr,
-                             buf + (size_t)o * nr * g->cols, (int)g->cols, (int)nr, GDT_Float32,
+                             buf + (size_t)o * nr * g->cols, (int)g->cols, (int)nr, GDT_Float64,
                              0, 0) != CE_None)
                 rc = runtime_error("%s: write failed: %s", name, gdal_failure_msg());
         }
         grid_progress(g, r0 + nr);
     }
+    type_counts.clamped += clamped;
+    type_counts.moved += moved;
     free(buf);
     return rc;
 }
@@ -107,7 +123,8 @@ static GDALDatasetH create(GDALDriverH drv, const char *path, const predictor *p
                            const grid_spec *g, char **co, const char *model_path)
 {
     GDALDatasetH ds =
-        GDALCreate(drv, path, (int)g->cols, (int)g->rows, predictor_outputs(p), GDT_Float32, co);
+        GDALCreate(drv, path, (int)g->cols, (int)g->rows, predictor_outputs(p),
+                   (GDALDataType)g->type, co);
     if (!ds)
         return NULL;
     double gt[6] = {g->xmin, g->xres, 0, g->ymax, 0, -g->yres};
@@ -119,15 +136,15 @@ static GDALDatasetH create(GDALDriverH drv, const char *path, const predictor *p
         char name[1100];
         predictor_output_name(p, o, 0, name, sizeof name);
         GDALSetDescription(b, name);
-        GDALSetRasterNoDataValue(b, NAN);
+        GDALSetRasterNoDataValue(b, g->nodata);
     }
     describe(ds, p, model_path);
     return ds;
 }
 
-/* Does drv create rasters of Float32 pixels with Create (written strip by
+/* Does drv create rasters of this data type with Create (written strip by
  * strip)? Otherwise the grid is staged as a GeoTIFF and copied. */
-static int creates_float32(GDALDriverH drv)
+static int creates_type(GDALDriverH drv, GDALDataType type)
 {
     if (!GDALGetMetadataItem(drv, GDAL_DCAP_CREATE, NULL))
         return 0;
@@ -135,9 +152,53 @@ static int creates_float32(GDALDriverH drv)
     if (!types)
         return 1;
     char **list = CSLTokenizeString(types);
-    int ok = CSLFindString(list, "Float32") >= 0;
+    int ok = CSLFindString(list, GDALGetDataTypeName(type)) >= 0;
     CSLDestroy(list);
     return ok;
+}
+
+int grid_gdal_type(const cli_args *a, grid_spec *g)
+{
+    g->type = GDT_Float32;
+    g->nodata = NAN;
+    const char *ot = a->val[O_OT], *nd = a->val[O_NODATA];
+    if (g->csv && (ot || nd))
+        return usage_error(a->cmd_name, "%s applies to raster grids, not to a CSV grid (it has "
+                                        "numbers and empty fields)",
+                           ot ? "--ot" : "--nodata");
+    if (ot) {
+        GDALDataType t = GDALGetDataTypeByName(ot);
+        if (t == GDT_Unknown || GDALDataTypeIsComplex(t))
+            return usage_error(a->cmd_name, "--ot expects a real GDAL data type (Byte, Int16, "
+                                            "UInt16, Int32, UInt32, Float32, Float64, ...), "
+                                            "got '%s'",
+                               ot);
+        g->type = t;
+    }
+    double lo, hi;
+    const int integer = pixel_type_range(g->type, &lo, &hi);
+    const char *tname = GDALGetDataTypeName((GDALDataType)g->type);
+    if (!nd) {
+        if (integer)
+            return usage_error(a->cmd_name, "--ot %s cannot hold NaN, the value of empty pixels: "
+                                            "give --nodata VALUE",
+                               tname);
+        return 0;
+    }
+    if (strcasecmp(nd, "nan") == 0) {
+        if (integer)
+            return usage_error(a->cmd_name, "--nodata nan does not fit --ot %s: give a whole "
+                                            "number",
+                               tname);
+        return 0;
+    }
+    if (parse_double_strict(nd, &g->nodata) || g->nodata < lo || g->nodata > hi ||
+        (integer && g->nodata != floor(g->nodata)) ||
+        (g->type == GDT_Float32 && (double)(float)g->nodata != g->nodata))
+        return usage_error(a->cmd_name, "--nodata expects a value that %s holds exactly (%s "
+                                        "from %.17g to %.17g), got '%s'",
+                           tname, integer ? "a whole number" : "nan or a number", lo, hi, nd);
+    return 0;
 }
 
 static int writes_rasters(GDALDriverH drv)
@@ -253,16 +314,18 @@ int grid_write_gdal(const cli_args *a, const predictor *p, const grid_spec *g)
     if (!writes_rasters(drv))
         return usage_error(a->cmd_name, "GDAL's %s driver cannot write files", g->driver);
     /* netCDF names its variables after the bands only in CreateCopy */
-    const int direct = creates_float32(drv) && strcasecmp(g->driver, "netCDF") != 0;
+    const int direct =
+        creates_type(drv, (GDALDataType)g->type) && strcasecmp(g->driver, "netCDF") != 0;
     if (!direct && !GDALGetMetadataItem(drv, GDAL_DCAP_CREATECOPY, NULL))
-        return usage_error(a->cmd_name, "GDAL's %s driver cannot write Float32 rasters",
-                           g->driver);
+        return usage_error(a->cmd_name, "GDAL's %s driver cannot write %s rasters", g->driver,
+                           GDALGetDataTypeName((GDALDataType)g->type));
+    type_counts = (pixel_counts){0};
 
     gdal_write_begin();
     ge_staged st = {0}, stage = {0};
     ge_error err;
     int rc = 0;
-    char **co = creation_options(a, g->driver);
+    char **co = creation_options(a, g->driver, (GDALDataType)g->type);
     GDALDatasetH ds = NULL;
     char *pam = CPLStrdup(CPLGetThreadLocalConfigOption("GDAL_PAM_ENABLED", NULL));
     if (ge_staged_open(&st, out, &err)) {
@@ -280,6 +343,8 @@ int grid_write_gdal(const cli_args *a, const predictor *p, const grid_spec *g)
             goto done;
         }
         rc = fill(ds, p, g, out);
+        if (!rc && a->val[O_CONTOURS])
+            rc = contours_write(a, p, ds);
     } else {
         GDALDatasetH sds = stage_grid(&stage, &st, p, g, out, a->pos[0], &rc);
         if (!sds)
@@ -290,10 +355,17 @@ int grid_write_gdal(const cli_args *a, const predictor *p, const grid_spec *g)
             if (!CSLFetchNameValue(co, "COMPRESS"))
                 co = CSLSetNameValue(co, "COMPRESS", "DEFLATE");
             if (!CSLFetchNameValue(co, "PREDICTOR"))
-                co = CSLSetNameValue(co, "PREDICTOR", "FLOATING_POINT");
+                co = CSLSetNameValue(co, "PREDICTOR",
+                                     GDALDataTypeIsFloating((GDALDataType)g->type)
+                                         ? "FLOATING_POINT"
+                                         : "STANDARD");
         }
-        /* not strict, as gdal_translate: a driver that cannot hold Float32
+        /* not strict, as gdal_translate: a driver that cannot hold the type
          * converts, and says so in a warning */
+        if (a->val[O_CONTOURS] && (rc = contours_write(a, p, sds))) {
+            GDALClose(sds);
+            goto done;
+        }
         ds = GDALCreateCopy(drv, st.target, sds, FALSE, co, NULL, NULL);
         GDALClose(sds);
         if (!ds && !rc)
@@ -307,6 +379,13 @@ int grid_write_gdal(const cli_args *a, const predictor *p, const grid_spec *g)
         rc = runtime_error("%s: cannot write %s raster: %s", out, g->driver, gdal_failure_msg());
     if (!rc && ge_staged_commit(&st, &err))
         rc = fail_with(&err);
+    if (!rc && type_counts.clamped)
+        say(1, "geoembed: predict: warning: %zu values outside the range of %s were clamped "
+               "into it\n",
+            type_counts.clamped, GDALGetDataTypeName((GDALDataType)g->type));
+    if (!rc && type_counts.moved)
+        say(2, "geoembed: predict: %zu values equal to --nodata were moved one step off it\n",
+            type_counts.moved);
 done:
     if (ds)
         GDALClose(ds);

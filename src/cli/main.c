@@ -24,7 +24,7 @@ typedef struct {
 } command;
 
 static const command commands[] = {
-    {"fit", C_FIT, cmd_fit, "fit INPUT -o MODEL [options]", "train a model on samples"},
+    {"fit", C_FIT, cmd_fit, "fit INPUT... -o MODEL [options]", "train a model on samples"},
     {"predict", C_PREDICT, cmd_predict,
      "predict MODEL --grid OUT [options]\n       geoembed predict MODEL POINTS [-o OUT]",
      "write the field as a grid, or predictions at points"},
@@ -33,6 +33,8 @@ static const command commands[] = {
     {"info", C_INFO, cmd_info, "info MODEL [--json]", "what a model file holds"},
     {"plot", C_PLOT, cmd_plot, "plot MODEL -o PICTURE.png [options]",
      "the field as a picture (quiver or colour map)"},
+    {"fill", C_FILL, cmd_fill, "fill INPUT -o OUTPUT [--band B,...] [--max-distance PIXELS]",
+     "fill the holes of a raster from a model of its valid pixels"},
     {"cv", C_CV, cmd_cv, "cv INPUT [fit options] [--folds K] [--block SIZE] [--json]",
      "cross-validated error of a fit's settings"},
 };

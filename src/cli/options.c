@@ -9,7 +9,7 @@
 #include "display.h"
 #include "options.h"
 
-#define ALL (C_FIT | C_PREDICT | C_EVAL | C_INFO | C_CV | C_PLOT)
+#define ALL (C_FIT | C_PREDICT | C_EVAL | C_INFO | C_CV | C_PLOT | C_FILL)
 #define TRAIN (C_FIT | C_CV)
 #define READS (C_FIT | C_EVAL | C_CV | C_PREDICT)
 
@@ -25,7 +25,10 @@ const opt_spec opt_table[] = {
      "the points with predictions: CSV, or any OGR vector format by extension or --of "
      "(default: CSV on standard output)"},
     {O_OUTPUT, "--output", 1, "FILE", C_PLOT, NULL, "PNG picture to write (required)"},
-    {O_OUTPUT, "-o", 1, "FILE", C_FIT | C_PREDICT | C_PLOT, NULL, NULL},
+    {O_OUTPUT, "--output", 1, "FILE", C_FILL, NULL,
+     "the filled raster to write (required): the input's format, or any GDAL raster by "
+     "extension or --of"},
+    {O_OUTPUT, "-o", 1, "FILE", C_FIT | C_PREDICT | C_PLOT | C_FILL, NULL, NULL},
     {O_JSON, "--json", 0, NULL, C_EVAL | C_INFO | C_CV, NULL, "print JSON instead of text"},
 
     {O_X, "--x", 1, "COL", READS, NULL,
@@ -50,8 +53,13 @@ const opt_spec opt_table[] = {
      "input: any OGR attribute filter; CSV: comparisons, IS [NOT] NULL, AND, OR, NOT)"},
     {O_BAND, "--band", 1, "B[,B...]", C_FIT | C_EVAL | C_CV, NULL,
      "raster input: bands to learn (default: all)"},
+    {O_BAND, "--band", 1, "B[,B...]", C_FILL, NULL,
+     "bands to fill, each from its own model (default: all; the others are copied)"},
     {O_MAX_SAMPLES, "--max-samples", 1, "N", C_FIT | C_CV, NULL,
      "raster input: keep a seeded random subset of N valid pixels"},
+    {O_MAX_SAMPLES, "--max-samples", 1, "N", C_FILL, NULL,
+     "fit each band's model on a seeded random subset of N valid pixels (huge rasters); every "
+     "hole is still filled"},
     {O_STRICT, "--strict", 0, NULL, C_FIT, NULL,
      "a sample outside the exterior is an error, not skipped"},
 
@@ -148,23 +156,56 @@ const opt_spec opt_table[] = {
     {O_EXCEED, "--exceed", 1, "VALUE", C_PREDICT, NULL,
      "also write the probability that each target exceeds VALUE (NAME=VALUE,... for some "
      "targets) (NAME_p_exceed)"},
+    {O_MAX_DISTANCE, "--max-distance", 1, "PIXELS", C_FILL, "none",
+     "leave pixels farther than PIXELS from every valid pixel of their band empty (default "
+     "100, as gdal_fillnodata -md; none: fill every hole)"},
     {O_GRID, "--grid", 1, "OUT", C_PREDICT, NULL,
      "write the field as a grid (GeoTIFF, COG, CSV, any GDAL raster; - for CSV on stdout)"},
     {O_RESOLUTION, "--resolution", 1, "XRES,YRES", C_PREDICT, NULL,
      "grid cell size (default: the model's cell size)"},
     {O_RESOLUTION, "-tr", 2, "XRES YRES", C_PREDICT, NULL, NULL},
+    {O_EXACT_RES, "--exact-resolution", 0, NULL, C_PREDICT, NULL,
+     "keep --resolution exactly and grow the extent to a whole number of pixels, as gdalwarp "
+     "-tr does (default: the pixel count is rounded and the pixels fill the extent)"},
+    {O_TAP, "--target-aligned-pixels", 0, NULL, C_PREDICT, NULL,
+     "with --resolution: align the extent to multiples of the resolution, kept exactly, as "
+     "gdalwarp -tap does"},
+    {O_TAP, "--tap", 0, NULL, C_PREDICT, NULL, NULL},
+    {O_TAP, "-tap", 0, NULL, C_PREDICT, NULL, NULL},
+    {O_LIKE, "--like", 1, "RASTER", C_PREDICT, NULL,
+     "write the grid of this raster: its extent, pixel size, size and CRS"},
+    {O_OT, "--ot", 1, "TYPE", C_PREDICT,
+     "Byte Int16 UInt16 Int32 UInt32 Float32 Float64",
+     "raster grid: the bands' data type, any real GDAL type; predictions are rounded for "
+     "integer types and clamped into the type's range, with a warning (default Float32)"},
+    {O_OT, "-ot", 1, "TYPE", C_PREDICT, NULL, NULL},
+    {O_NODATA, "--nodata", 1, "VALUE", C_PREDICT, NULL,
+     "raster grid: the value of empty pixels, a number that fits --ot or nan (default nan; "
+     "needed for integer types)"},
+    {O_NODATA, "-a_nodata", 1, "VALUE", C_PREDICT, NULL, NULL},
+    {O_CONTOURS, "--contours", 1, "INTERVAL", C_PREDICT, NULL,
+     "with --grid: also write contour lines of the target every INTERVAL (a one-target "
+     "model) to --contours-out"},
+    {O_CONTOURS_OUT, "--contours-out", 1, "FILE", C_PREDICT, NULL,
+     "the vector file of --contours: any OGR format by extension (.gpkg, .geojson, .shp, "
+     ".fgb, ...)"},
     {O_OF, "--of", 1, "FORMAT", C_PREDICT, "CSV GTiff COG GPKG GeoJSON",
      "output format: for --grid CSV, GTiff, COG or any GDAL raster driver (default: from the "
      "extension, .csv or .tif); for points CSV or any OGR vector driver (default: from the "
      "extension, else CSV)"},
-    {O_OF, "-of", 1, "FORMAT", C_PREDICT, NULL, NULL},
+    {O_OF, "--of", 1, "FORMAT", C_FILL, "GTiff COG",
+     "output format: any GDAL raster driver (default: the input's for the same extension, "
+     "else from the extension)"},
+    {O_OF, "-of", 1, "FORMAT", C_PREDICT | C_FILL, NULL, NULL},
     {O_DST_CRS, "--dst-crs", 1, "CRS", C_PREDICT, NULL,
      "write the grid in this CRS (default: the model's)"},
     {O_DST_CRS, "-t_srs", 1, "CRS", C_PREDICT, NULL, NULL},
     {O_CO, "--co", 1, "KEY=VALUE", C_PREDICT, NULL,
      "GDAL creation option, repeatable (GeoTIFF default: TILED=YES COMPRESS=DEFLATE "
      "PREDICTOR=3)"},
-    {O_CO, "-co", 1, "KEY=VALUE", C_PREDICT, NULL, NULL},
+    {O_CO, "--co", 1, "KEY=VALUE", C_FILL, NULL,
+     "GDAL creation option, repeatable (GeoTIFF default: the input's compression, tiled)"},
+    {O_CO, "-co", 1, "KEY=VALUE", C_PREDICT | C_FILL, NULL, NULL},
 
     {O_FOLDS, "--folds", 1, "K", C_CV, NULL, "number of folds (default 5)"},
     {O_SAMPLES, "--samples", 1, "FILE", C_PLOT, NULL,
@@ -356,7 +397,8 @@ int options_check(const cli_args *a)
 {
     if (a->cmd == C_PREDICT) {
         static const opt_id grid_only[] = {O_BBOX, O_RESOLUTION, O_SIZE, O_DST_CRS, O_CO,
-                                           O_COVARIATE};
+                                           O_COVARIATE, O_LIKE, O_TAP, O_EXACT_RES, O_OT,
+                                           O_NODATA, O_CONTOURS, O_CONTOURS_OUT};
         static const opt_id points_only[] = {O_OUTPUT, O_X, O_Y, O_SRC_CRS, O_WHERE,
                                              O_DELIMITER, O_LAYER};
         const int grid = a->val[O_GRID] != NULL;
@@ -519,14 +561,14 @@ void options_help(unsigned cmd, void *fp)
     }
 }
 
-static const char *const cmd_names[] = {"fit", "predict", "eval", "info", "cv", "plot"};
+static const char *const cmd_names[] = {"fit", "predict", "eval", "info", "cv", "plot", "fill"};
 
 void options_list(void *fp)
 {
     FILE *f = fp;
     for (size_t i = 0; i < opt_table_len; i++) {
         const opt_spec *o = &opt_table[i];
-        for (int c = 0; c < 6; c++)
+        for (int c = 0; c < (int)(sizeof cmd_names / sizeof *cmd_names); c++)
             if (o->cmds & (1u << c))
                 fprintf(f, "%s\t%s\t%d\t%s\t%s\t%s\n", cmd_names[c], o->name, o->nargs,
                         o->metavar ? o->metavar : "", o->choices ? o->choices : "",

@@ -13,6 +13,7 @@ enum cmd_bit {
     C_INFO = 1 << 3,
     C_CV = 1 << 4,
     C_PLOT = 1 << 5,
+    C_FILL = 1 << 6,
 };
 
 typedef enum {
@@ -29,7 +30,8 @@ typedef enum {
     O_MASK_WHERE, O_WEIGHT, O_SIGMA, O_DRAWS, O_STD, O_EXCEED, O_COVARIATES, O_CATEGORICAL,
     O_COVARIATE,
     /* grid output */
-    O_GRID, O_RESOLUTION, O_OF, O_CO, O_DST_CRS,
+    O_GRID, O_RESOLUTION, O_OF, O_CO, O_DST_CRS, O_LIKE, O_TAP, O_EXACT_RES, O_OT, O_NODATA,
+    O_CONTOURS, O_CONTOURS_OUT,
     /* cv and plot */
     O_FOLDS, O_BLOCK, O_SAMPLES,
     /* eval and cv */

@@ -18,6 +18,13 @@ int predictor_load(predictor *p, const char *path)
     p->cov_grid = NULL;
     if (ge_model_load(path, &p->m, &p->meta, &err))
         return fail_with(&err);
+    return predictor_init(p, path);
+}
+
+int predictor_init(predictor *p, const char *path)
+{
+    ge_error err;
+    p->Kt = p->F = NULL;
     if (!ge_crs_usable(p->meta.crs)) { /* every output must carry the CRS */
         ge_meta_free(&p->meta);
         ge_model_free(&p->m);

@@ -28,6 +28,9 @@ typedef struct {
 
 /* Loads the model file and computes its field. Returns 0 or an exit status. */
 int predictor_load(predictor *p, const char *path);
+/* The same for a model already in p->m and p->meta (taken over; path names
+ * it in messages). */
+int predictor_init(predictor *p, const char *path);
 void predictor_free(predictor *p);
 /* The rules that leave predictions empty: --max-distance DIST|auto|none
  * (default auto: the model's own) and --mask POLYGONS (--mask-layer,

@@ -91,6 +91,13 @@ static void encode_payload(wbuf *b, const ge_model *m, const ge_meta *meta)
     }
     for (size_t i = 0; m->cov.P && i < (size_t)s->O * m->cov.ncoef; i++)
         put_f64(b, m->coef[i]);
+    put_u32(b, meta->has_grid != 0);
+    for (int i = 0; meta->has_grid && i < 6; i++)
+        put_f64(b, meta->grid_gt[i]);
+    if (meta->has_grid) {
+        put_u64(b, meta->grid_cols);
+        put_u64(b, meta->grid_rows);
+    }
 }
 
 /* The covariates block of version 3 (see modelfile.h); sets r->bad. */
@@ -164,6 +171,27 @@ oom:
     free(payload.p);
     free(file.p);
     return ge_fail(err, "out of memory encoding the model");
+}
+
+/* The source raster's grid (version 4): -1 when it cannot be a grid. */
+static int read_grid(rbuf *r, ge_meta *meta)
+{
+    uint32_t has = get_u32(r);
+    if (has > 1)
+        return -1;
+    meta->has_grid = (int)has;
+    if (!has)
+        return 0;
+    for (int i = 0; i < 6; i++)
+        meta->grid_gt[i] = get_f64(r);
+    meta->grid_cols = get_u64(r);
+    meta->grid_rows = get_u64(r);
+    const double *gt = meta->grid_gt;
+    int ok = !r->bad && gt[1] > 0 && gt[5] < 0 && gt[2] == 0 && gt[4] == 0 && isfinite(gt[0]) &&
+             isfinite(gt[3]) && isfinite(gt[1]) && isfinite(gt[5]) && meta->grid_cols >= 1 &&
+             meta->grid_rows >= 1 && meta->grid_cols <= 2147483647u &&
+             meta->grid_rows <= 2147483647u;
+    return ok ? 0 : -1;
 }
 
 int ge_model_decode(const unsigned char *buf, size_t len, const char *name, ge_model *m,
@@ -240,6 +268,8 @@ int ge_model_decode(const unsigned char *buf, size_t len, const char *name, ge_m
     double strings = (4.0 + s.O) * (4.0 + BYTES_MAX_STRING) + 256;
     if (version >= 2) /* the coverage section */
         strings += 12.0 + 4.0 * s.W * s.H;
+    if (version >= 4) /* the source raster's grid */
+        strings += 4.0 + 8 * 8;
     if ((double)plen < SHAPE + slab || (double)plen > SHAPE + slab + strings) {
         inflateEnd(&z);
         return ge_fail(err, "%s: model file is damaged: a %dx%d x %d model with %d outputs "
@@ -370,6 +400,8 @@ int ge_model_decode(const unsigned char *buf, size_t len, const char *name, ge_m
         if (!r.bad)
             decode_covariates(&r, m);
     }
+    if (version >= 4 && !r.bad && read_grid(&r, meta))
+        r.bad = 1;
     int trailing = r.pos != r.len;
     free(payload);
     if (r.bad || trailing) {

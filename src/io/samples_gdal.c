@@ -502,6 +502,12 @@ static int read_raster(GDALDatasetH ds, const char *path, const ge_sample_opts *
                 path, gt[0], gt[1], gt[2], gt[3], gt[4], gt[5]);
         goto done;
     }
+    if (gt[2] == 0 && gt[4] == 0 && gt[1] > 0 && gt[5] < 0) {
+        s->raster_grid = 1;
+        memcpy(s->raster_gt, gt, sizeof gt);
+        s->raster_cols = W;
+        s->raster_rows = H;
+    }
     int nsel = o->bands ? o->nbands : nnamed ? nnamed : nb;
     if (nsel < 1 || nsel > GE_MAX_OUTPUTS) {
         ge_fail(err, "%s: %d bands selected (1 to %d allowed)", path, nsel, GE_MAX_OUTPUTS);

@@ -206,7 +206,7 @@ else
 fi
 out=$(cd "$tmp/files" && bash "$here/bash-complete.sh" "$root/completions/geoembed.bash" "${lines[@]}" 2>&1)
 if grep -q '^### ' <<<"$out"; then ok bash-runs; else not_ok bash-runs "$out"; fi
-same bash-command "$(section "$out" 'geoembed f')" "fit"
+same bash-command "$(section "$out" 'geoembed f')" "fill fit"
 same bash-commands "$(section "$out" 'geoembed ')" "$commands help"
 same bash-global-options "$(section "$out" 'geoembed -')" "--help -h --version"
 same bash-help-topic "$(section "$out" 'geoembed help ')" "$commands"
@@ -257,7 +257,7 @@ for c in $commands; do zlines+=("geoembed $c -"); done
 while IFS=$'\t' read -r c o ch; do zlines+=("geoembed $c $o "); done <"$tmp/choices"
 out=$(cd "$tmp/files" && zsh -f "$here/zsh-complete.zsh" "$root/completions" "${zlines[@]}" 2>&1)
 if grep -q '^### ' <<<"$out"; then ok zsh-runs; else not_ok zsh-runs "$out"; fi
-same zsh-command "$(section "$out" 'geoembed f')" "fit"
+same zsh-command "$(section "$out" 'geoembed f')" "fill fit"
 same zsh-commands "$(section "$out" 'geoembed ')" "$commands help"
 same zsh-global-options "$(section "$out" 'geoembed -')" "--help -h --version"
 same zsh-help-topic "$(section "$out" 'geoembed help ')" "$commands"
@@ -280,7 +280,7 @@ fc() {
     (cd "$tmp/files" && LINE=$1 fish --no-config -c 'source $argv[1]; complete -C "$LINE"' \
         "$root/completions/geoembed.fish" 2>&1 | cut -f1)
 }
-same fish-command "$(fc 'geoembed f')" "fit"
+same fish-command "$(fc 'geoembed f')" "fill fit"
 same fish-commands "$(fc 'geoembed ')" "$commands help"
 same fish-global-options "$(fc 'geoembed -')" "--help -h --version"
 same fish-help-topic "$(fc 'geoembed help ')" "$commands"

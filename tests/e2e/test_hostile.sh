@@ -34,7 +34,7 @@ import struct, sys, zlib
 def unwrap(b):
     plen, zlen = struct.unpack_from('<QQ', b, 16)
     return zlib.decompress(b[32:32 + zlen])
-def wrap(payload, plen=None, version=3):
+def wrap(payload, plen=None, version=4):
     z = zlib.compress(payload, 9)
     body = b'GEOEMBED' + struct.pack('<IIQQ', version, 0, len(payload) if plen is None else plen, len(z)) + z
     return body + struct.pack('<I', zlib.crc32(body) & 0xffffffff)

@@ -60,7 +60,7 @@ test_model_records_settings() {
     expect_rc 0
     local got
     got=$(json_get '[d["format_version"], d["grid"], d["features"], d["padding"], d["outputs"], d["exterior"], d["wrap"], d["loss"], d["optimizer"], d["lr"], d["smooth"], d["epochs"], d["batch_size"], d["seed"], d["samples"], d["skipped"], d["standardized"], d["source"]]' <"$OUT")
-    [ "$got" = '[3, [20, 10], 3, [2, 1], 2, [-180, -90, 360, 180], "x", "huber", "adam", 0.02, 0.5, 7, 100, 5, 500, 0, true, "f.csv"]' ] ||
+    [ "$got" = '[4, [20, 10], 3, [2, 1], 2, [-180, -90, 360, 180], "x", "huber", "adam", 0.02, 0.5, 7, 100, 5, 500, 0, true, "f.csv"]' ] ||
         fail "info --json: $got"
     got=$(json_get 'd["parameters"]' <"$OUT")
     # E 20*10*3 + K 2*3*5*3 + b 2
@@ -218,8 +218,8 @@ EOF
     expect_model_refused v.bin '.*version 99'
 }
 
-# A version 2 file (the payload ends after the coverage)
-# still loads and predicts the same; version 3 bytes labelled 2 do not.
+# A version 2 file (the payload ends after the coverage) still loads and
+# predicts the same; version 4 bytes labelled 2 do not.
 test_model_version_2_still_loads() {
     need python3
     write_field field.csv
@@ -229,16 +229,16 @@ import struct, sys, zlib
 b = open(sys.argv[1], "rb").read()
 plen, zlen = struct.unpack_from("<QQ", b, 16)
 p = zlib.decompress(b[32:32 + zlen])
-assert p[-12:] == b"\0" * 12  # no transform, spread, covariates (version 3's additions)
+assert p[-16:] == b"\0" * 16  # no transform, spread, covariates (version 3), grid (4)
 def wrap(payload, version):
     z = zlib.compress(payload, 9)
     body = b"GEOEMBED" + struct.pack("<IIQQ", version, 0, len(payload), len(z)) + z
     return body + struct.pack("<I", zlib.crc32(body) & 0xffffffff)
-open(sys.argv[2], "wb").write(wrap(p[:-12], 2))
+open(sys.argv[2], "wb").write(wrap(p[:-16], 2))
 open(sys.argv[3], "wb").write(wrap(p, 2))
 EOF
     write_points p.csv 20
-    ge predict field.bin p.csv >a.csv || fail "predict v3"
+    ge predict field.bin p.csv >a.csv || fail "predict v4"
     run ge predict v2.bin p.csv
     expect_rc 0
     cmp -s a.csv "$OUT" || fail "the version 2 file predicts otherwise"

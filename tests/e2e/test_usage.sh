@@ -293,6 +293,67 @@ test_every_option_applies_or_is_refused() {
     row predict --of 0 '' predict m.bin f.csv --of GPKG -o p.dat
     ogrinfo -so p.dat 2>/dev/null | grep -q GPKG || fail "predict --of GPKG did not write a GeoPackage"
     row predict --threads 0 '' predict m.bin --grid g.csv --threads 1
+    row predict --like 0 '' predict mr.bin --grid g.tif --like r.tif
+    gdalinfo g.tif | grep -q 'Size is 8, 6' || fail "predict --like r.tif: not 8 x 6"
+    row predict --like 2 '' predict mr.bin r.tif --like r.tif
+    row predict --exact-resolution 0 '' predict m.bin --grid g.csv --bbox 0,0,10,10 --resolution 4,4 --exact-resolution
+    [ "$(csv_rows g.csv)" = 9 ] || fail "predict --exact-resolution 4,4 wrote $(csv_rows g.csv) pixels"
+    row predict --exact-resolution 2 '' predict m.bin --grid g.csv --exact-resolution
+    row predict --target-aligned-pixels 0 '' predict m.bin --grid g.csv --bbox 1,1,9,9 --resolution 4,4 --target-aligned-pixels
+    grep -q '^2,10,' g.csv || fail "predict --target-aligned-pixels: first pixel $(sed -n 2p g.csv)"
+    row predict --target-aligned-pixels 2 '' predict m.bin f.csv --target-aligned-pixels
+    row predict --tap 0 '' predict m.bin --grid g.csv --bbox 1,1,9,9 --resolution 4,4 --tap
+    row predict -tap 0 '' predict m.bin --grid g.csv --bbox 1,1,9,9 -tr 4 4 -tap
+    row predict -tap 2 '--target-aligned-pixels needs --resolution' predict m.bin --grid g.csv -tap
+    row predict --ot 0 '' predict m.bin --grid g.tif --ot Int32 --nodata -1
+    gdalinfo g.tif | grep -q 'Type=Int32' || fail "predict --ot Int32"
+    row predict -ot 0 '' predict m.bin --grid g.tif -ot Float64
+    gdalinfo g.tif | grep -q 'Type=Float64' || fail "predict -ot Float64"
+    row predict --ot 2 '' predict m.bin --grid g.tif --ot Int32
+    row predict --ot 2 '' predict m.bin f.csv --ot Int32
+    row predict --nodata 0 '' predict m.bin --grid g.tif --nodata -9999
+    gdalinfo g.tif | grep -q 'NoData Value=-9999' || fail "predict --nodata -9999"
+    row predict -a_nodata 0 '' predict m.bin --grid g.tif -a_nodata -1
+    row predict --nodata 2 '' predict m.bin --grid g.csv --nodata -9999
+    row predict --nodata 2 '' predict m.bin f.csv --nodata -9999
+    ge fit f.csv --target u -o mu.bin --epochs 2 --smooth 1 --size 4,4 -q || fail "fixture fit u"
+    row predict --contours 0 'contour lines every 0.5 of u' predict mu.bin --grid g.tif --contours 0.5 --contours-out c.gpkg
+    ogrinfo -so c.gpkg c | grep -q 'u: Real' || fail "predict --contours: no u field in c.gpkg"
+    row predict --contours 2 '' predict mu.bin --grid g.tif --contours 0.5
+    row predict --contours 2 '' predict mu.bin f.csv --contours 0.5 --contours-out c.gpkg
+    row predict --contours-out 0 '' predict mu.bin --grid g.tif --contours 0.5 --contours-out c.geojson
+    expect_file c.geojson
+    row predict --contours-out 2 '' predict mu.bin --grid g.tif --contours-out c.gpkg
+    # --- fill
+    gdal_translate -q -a_nodata 0 r.tif rh.tif || fail "gdal_translate -a_nodata"
+    row fill --help 0 'usage: geoembed fill' fill --help
+    row fill -h 0 'usage: geoembed fill' fill -h
+    row fill --output 0 'filled' fill rh.tif --output o.tif
+    row fill -o 0 'filled' fill rh.tif -o o.tif
+    row fill --output 2 'missing -o' fill rh.tif
+    row fill --quiet 0 '' fill rh.tif -o o.tif --quiet
+    [ -s "$ERR" ] && fail "fill --quiet printed: $(err1)"
+    row fill -q 0 '' fill rh.tif -o o.tif -q
+    row fill --verbose 0 'valid pixels' fill rh.tif -o o.tif --verbose
+    row fill -v 0 'valid pixels' fill rh.tif -o o.tif -v
+    row fill --band 0 'band 2: filled' fill rh.tif -o o.tif --band 2
+    grep -q 'band 1' "$ERR" && fail "fill --band 2 filled band 1"
+    row fill --band 2 '' fill rh.tif -o o.tif --band x
+    row fill --threads 0 '' fill rh.tif -o o.tif --threads 1
+    row fill --max-memory 0 '' fill rh.tif -o o.tif --max-memory 4G
+    row fill --max-memory 1 'memory' fill rh.tif -o o.tif --max-memory 1K
+    row fill --max-distance 0 'band 1: filled' fill rh.tif -o o.tif --max-distance 2
+    row fill --max-distance 2 '' fill rh.tif -o o.tif --max-distance auto
+    row fill --max-samples 0 'a model of 10 valid pixels' fill rh.tif -o o.tif --max-samples 10
+    row fill --max-samples 2 '' fill rh.tif -o o.tif --max-samples 0
+    row fill --of 0 '' fill rh.tif -o o.dat --of GTiff
+    gdalinfo o.dat | grep -q GTiff || fail "fill --of GTiff"
+    row fill -of 0 '' fill rh.tif -o o.dat -of GTiff
+    row fill --of 2 '' fill rh.tif -o o.tif --of NoSuchDriver
+    row fill --co 0 '' fill rh.tif -o o.tif --co COMPRESS=LZW
+    gdalinfo o.tif | grep -q 'COMPRESSION=LZW' || fail "fill --co COMPRESS=LZW not applied"
+    row fill -co 0 '' fill rh.tif -o o.tif -co COMPRESS=LZW
+    row fill --co 2 '' fill rh.tif -o o.tif --co LZW
     # --- plot
     row plot --output 0 '' plot m.bin -o p.png
     expect_file p.png

@@ -1,0 +1,306 @@
+/* The writer of geoembed fill. It reads the input strip by strip in its own
+ * data type (a valid pixel is never converted, so it is copied byte for
+ * byte) and replaces only the holes: pixels that the band's mask marks
+ * invalid (its nodata value, a mask band) and NaN. Drivers that cannot create
+ * a raster pixel by pixel (COG, AAIGrid, PNG, ...) get a GeoTIFF staged
+ * beside the output and copied. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cpl_conv.h>
+#include <cpl_string.h>
+#include <gdal.h>
+
+#include "display.h"
+#include "fill_raster.h"
+#include "gdal_messages.h"
+#include "geoembed/outfile.h"
+#include "grid.h"
+#include "pixel_type.h"
+#include "progress.h"
+
+enum { STRIP = 256 };
+
+static void copy_band_description(GDALRasterBandH from, GDALRasterBandH to)
+{
+    int ok;
+    double v = GDALGetRasterNoDataValue(from, &ok);
+    if (ok)
+        GDALSetRasterNoDataValue(to, v);
+    GDALSetDescription(to, GDALGetDescription(from));
+    v = GDALGetRasterOffset(from, &ok);
+    if (ok && v != 0)
+        GDALSetRasterOffset(to, v);
+    v = GDALGetRasterScale(from, &ok);
+    if (ok && v != 1)
+        GDALSetRasterScale(to, v);
+    const char *unit = GDALGetRasterUnitType(from);
+    if (unit && *unit)
+        GDALSetRasterUnitType(to, unit);
+    GDALSetRasterColorInterpretation(to, GDALGetRasterColorInterpretation(from));
+    GDALColorTableH ct = GDALGetRasterColorTable(from);
+    if (ct)
+        GDALSetRasterColorTable(to, ct);
+    char **md = GDALGetMetadata(from, NULL);
+    if (md)
+        GDALSetMetadata(to, md, NULL);
+}
+
+/* An empty raster shaped like in: size, bands, data type, georeferencing,
+ * metadata, per band nodata, description, scale, unit, colours. */
+static GDALDatasetH create_like(GDALDriverH drv, const char *path, GDALDatasetH in, char **co)
+{
+    const int nb = GDALGetRasterCount(in);
+    GDALDataType dt = GDALGetRasterDataType(GDALGetRasterBand(in, 1));
+    GDALDatasetH ds = GDALCreate(drv, path, GDALGetRasterXSize(in), GDALGetRasterYSize(in), nb,
+                                 dt, co);
+    if (!ds)
+        return NULL;
+    double gt[6];
+    if (GDALGetGeoTransform(in, gt) == CE_None)
+        GDALSetGeoTransform(ds, gt);
+    const char *wkt = GDALGetProjectionRef(in);
+    if (wkt && *wkt)
+        GDALSetProjection(ds, wkt);
+    char **md = GDALGetMetadata(in, NULL);
+    if (md)
+        GDALSetMetadata(ds, md, NULL);
+    for (int b = 1; b <= nb; b++)
+        copy_band_description(GDALGetRasterBand(in, b), GDALGetRasterBand(ds, b));
+    return ds;
+}
+
+/* GeoTIFF: the input's compression unless --co says otherwise, tiled. */
+static char **creation_options(const cli_args *a, const char *driver, GDALDatasetH in)
+{
+    char **co = NULL;
+    if (strcasecmp(driver, "GTiff") == 0) {
+        const char *c = GDALGetMetadataItem(in, "COMPRESSION", "IMAGE_STRUCTURE");
+        if (c && strcasecmp(c, "NONE") != 0)
+            co = CSLSetNameValue(co, "COMPRESS", c);
+        co = CSLSetNameValue(co, "TILED", "YES");
+        co = CSLSetNameValue(co, "BIGTIFF", "IF_SAFER");
+    }
+    for (int i = 0; i < a->nco; i++) {
+        char *key = NULL;
+        const char *val = CPLParseNameValue(a->co[i], &key);
+        if (key && val)
+            co = CSLSetNameValue(co, key, val);
+        CPLFree(key);
+    }
+    return co;
+}
+
+/* The driver: --of, else the input's for the same extension, else the one
+ * the output's extension names. */
+static int pick_driver(const cli_args *a, GDALDatasetH in, const char *in_path, GDALDriverH *drv)
+{
+    const char *out = a->val[O_OUTPUT], *name = a->val[O_OF];
+    const char *ie = strrchr(in_path, '.'), *oe = strrchr(out, '.');
+    if (!name && ie && oe && !strchr(ie, '/') && !strchr(oe, '/') && strcasecmp(ie, oe) == 0)
+        name = GDALGetDriverShortName(GDALGetDatasetDriver(in));
+    int rc;
+    if (!name && (rc = grid_gdal_driver_for(a, out, &name)))
+        return rc;
+    *drv = GDALGetDriverByName(name);
+    if (!*drv || !GDALGetMetadataItem(*drv, GDAL_DCAP_RASTER, NULL))
+        return usage_error(a->cmd_name, "--of: unknown raster format '%s' (see 'gdalinfo "
+                                        "--formats')",
+                           name);
+    if (!GDALGetMetadataItem(*drv, GDAL_DCAP_CREATE, NULL) &&
+        !GDALGetMetadataItem(*drv, GDAL_DCAP_CREATECOPY, NULL))
+        return usage_error(a->cmd_name, "GDAL's %s driver cannot write files", name);
+    return 0;
+}
+
+/* Rows [r0, r0+nr) of band b: copied, holes filled. */
+static int fill_strip(GDALDatasetH in, GDALDatasetH ds, int b, fill_band *fb, int r0, int nr,
+                      unsigned char *buf, unsigned char *mask, double *val, const char *out)
+{
+    GDALRasterBandH ib = GDALGetRasterBand(in, b + 1);
+    const int W = GDALGetRasterXSize(in);
+    const GDALDataType dt = GDALGetRasterDataType(ib);
+    const int sz = GDALGetDataTypeSizeBytes(dt);
+    if (GDALRasterIO(ib, GF_Read, 0, r0, W, nr, buf, W, nr, dt, 0, 0) != CE_None)
+        return runtime_error("%s: read error: %s", GDALGetDescription(in), gdal_failure_msg());
+    if (fb->p) {
+        if (GDALRasterIO(GDALGetMaskBand(ib), GF_Read, 0, r0, W, nr, mask, W, nr, GDT_Byte, 0,
+                         0) != CE_None ||
+            GDALRasterIO(ib, GF_Read, 0, r0, W, nr, val, W, nr, GDT_Float64, 0, 0) != CE_None)
+            return runtime_error("%s: read error: %s", GDALGetDescription(in),
+                                 gdal_failure_msg());
+        pixel_type pt = {.type = dt};
+        pt.nodata = GDALGetRasterNoDataValue(ib, &pt.has_nodata);
+        double gt[6];
+        GDALGetGeoTransform(in, gt);
+        size_t holes = 0, filled = 0, clamped = 0, moved = 0;
+#pragma omp parallel for schedule(dynamic, 16) reduction(+ : holes, filled, clamped, moved)
+        for (int r = 0; r < nr; r++) {
+            pixel_counts counts = {0};
+            for (int c = 0; c < W; c++) {
+                size_t i = (size_t)r * W + c;
+                if (mask[i] && isfinite(val[i]))
+                    continue;
+                holes++;
+                double px = c + 0.5, py = r0 + r + 0.5, v;
+                double x = gt[0] + px * gt[1] + py * gt[2], y = gt[3] + px * gt[4] + py * gt[5];
+                if (predictor_at(fb->p, x, y, &v))
+                    continue;
+                v = pixel_value(&pt, v, &counts);
+                GDALCopyWords(&v, GDT_Float64, 0, buf + i * sz, dt, 0, 1);
+                filled++;
+            }
+            clamped += counts.clamped;
+            moved += counts.moved;
+        }
+        fb->holes += holes;
+        fb->filled += filled;
+        fb->clamped += clamped;
+        fb->moved += moved;
+    }
+    if (GDALRasterIO(GDALGetRasterBand(ds, b + 1), GF_Write, 0, r0, W, nr, buf, W, nr, dt, 0,
+                     0) != CE_None)
+        return runtime_error("%s: write failed: %s", out, gdal_failure_msg());
+    return 0;
+}
+
+static int fill_all(GDALDatasetH in, GDALDatasetH ds, fill_band *bands, int nbands,
+                    const char *out)
+{
+    const int W = GDALGetRasterXSize(in), H = GDALGetRasterYSize(in);
+    const size_t n = (size_t)W * STRIP;
+    unsigned char *buf = malloc(n * 8), *mask = malloc(n);
+    double *val = malloc(n * sizeof *val);
+    int rc = 0;
+    if (!buf || !mask || !val)
+        rc = runtime_error("%s: out of memory for a strip of %d pixels", out, W);
+    counter cnt; /* a live count of rows on a terminal */
+    counter_init(&cnt, "geoembed: fill: writing", "rows");
+    for (int r0 = 0; r0 < H && !rc; r0 += STRIP) {
+        int nr = H - r0 < STRIP ? H - r0 : STRIP;
+        for (int b = 0; b < nbands && !rc; b++)
+            rc = fill_strip(in, ds, b, &bands[b], r0, nr, buf, mask, val, out);
+        counter_update(&cnt, r0 + nr, H);
+    }
+    counter_done(&cnt);
+    free(buf);
+    free(mask);
+    free(val);
+    return rc;
+}
+
+/* The input's bands must share one data type (a raster is created with one)
+ * and hold real numbers. */
+static int check_input(GDALDatasetH in, const char *path)
+{
+    GDALDataType dt = GDALGetRasterDataType(GDALGetRasterBand(in, 1));
+    for (int b = 1; b <= GDALGetRasterCount(in); b++) {
+        GDALRasterBandH h = GDALGetRasterBand(in, b);
+        if (GDALGetRasterDataType(h) != dt)
+            return runtime_error("%s: expected bands of one data type, band %d is %s and band 1 "
+                                 "%s",
+                                 path, b, GDALGetDataTypeName(GDALGetRasterDataType(h)),
+                                 GDALGetDataTypeName(dt));
+        if (GDALGetMaskFlags(h) & GMF_ALPHA)
+            return runtime_error("%s: band %d is masked by an alpha band; fill works with nodata "
+                                 "values and mask bands (gdal_translate -b to drop the alpha)",
+                                 path, b);
+        if (GDALGetMaskFlags(h) & GMF_PER_DATASET)
+            return runtime_error("%s: band %d is masked by a mask band; fill works with nodata "
+                                 "values (gdal_translate -a_nodata, or -mask none and a nodata "
+                                 "value)",
+                                 path, b);
+    }
+    return 0;
+}
+
+int fill_raster_check(const cli_args *a, const char *in_path, const char **driver)
+{
+    GDALAllRegister();
+    GDALDatasetH in = GDALOpenEx(in_path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+    if (!in)
+        return runtime_error("%s: cannot open as a raster: %s", in_path, gdal_failure_msg());
+    GDALDriverH drv;
+    int rc = check_input(in, in_path);
+    if (!rc)
+        rc = pick_driver(a, in, in_path, &drv);
+    if (!rc)
+        *driver = GDALGetDriverShortName(drv);
+    GDALClose(in);
+    return rc;
+}
+
+int fill_raster_write(const cli_args *a, const char *in_path, const char *driver,
+                      fill_band *bands, int nbands)
+{
+    const char *out = a->val[O_OUTPUT];
+    if (!CPLGetConfigOption("GDAL_CACHEMAX", NULL))
+        GDALSetCacheMax64(64 << 20);
+    GDALDatasetH in = GDALOpenEx(in_path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+    if (!in)
+        return runtime_error("%s: cannot open as a raster: %s", in_path, gdal_failure_msg());
+    GDALDriverH drv = GDALGetDriverByName(driver);
+    int rc = 0;
+    const int direct = GDALGetMetadataItem(drv, GDAL_DCAP_CREATE, NULL) != NULL;
+    gdal_write_begin();
+    ge_staged st = {0}, stage = {0};
+    ge_error err;
+    char **co = creation_options(a, driver, in);
+    GDALDatasetH ds = NULL;
+    if (ge_staged_open(&st, out, &err)) {
+        rc = fail_with(&err);
+        goto done;
+    }
+    gdal_write_alias(st.target, out);
+    if (direct) {
+        ds = create_like(drv, st.target, in, co);
+        if (!ds) {
+            rc = runtime_error("%s: cannot create %s raster: %s", out, driver, gdal_failure_msg());
+            goto done;
+        }
+        rc = fill_all(in, ds, bands, nbands, out);
+    } else {
+        /* staged beside the output: its file system has room for it */
+        const char *slash = st.dest ? strrchr(st.dest, '/') : NULL, *tmp = getenv("TMPDIR");
+        char name[4200];
+        if (st.dest)
+            snprintf(name, sizeof name, "%.*sgeoembed-stage.tif",
+                     slash ? (int)(slash - st.dest + 1) : 0, st.dest);
+        else
+            snprintf(name, sizeof name, "%s/geoembed-stage.tif", tmp && *tmp ? tmp : "/tmp");
+        if (ge_staged_open(&stage, name, &err)) {
+            rc = runtime_error("%s: cannot stage the raster: %s", out, err.msg);
+            goto done;
+        }
+        char **sco = CSLSetNameValue(NULL, "TILED", "YES");
+        sco = CSLSetNameValue(sco, "BIGTIFF", "IF_SAFER");
+        GDALDatasetH sds = create_like(GDALGetDriverByName("GTiff"), stage.target, in, sco);
+        CSLDestroy(sco);
+        if (!sds) {
+            rc = runtime_error("%s: cannot stage the raster: %s", out, gdal_failure_msg());
+            goto done;
+        }
+        rc = fill_all(in, sds, bands, nbands, out);
+        if (!rc && !(ds = GDALCreateCopy(drv, st.target, sds, FALSE, co, NULL, NULL)))
+            rc = runtime_error("%s: cannot write %s raster: %s", out, driver, gdal_failure_msg());
+        GDALClose(sds);
+    }
+    if (ds)
+        GDALClose(ds);
+    ds = NULL;
+    if (!rc && gdal_write_failures())
+        rc = runtime_error("%s: cannot write %s raster: %s", out, driver, gdal_failure_msg());
+    if (!rc && ge_staged_commit(&st, &err))
+        rc = fail_with(&err);
+done:
+    if (ds)
+        GDALClose(ds);
+    GDALClose(in);
+    ge_staged_abort(&stage);
+    ge_staged_abort(&st);
+    CSLDestroy(co);
+    gdal_write_end();
+    return rc;
+}
