@@ -23,7 +23,7 @@ static void tidy_exponent(char *s)
 
 void plot_format(char *buf, size_t n, double v)
 {
-    snprintf(buf, n, "%.3g", v == 0 ? 0.0 : v);
+    snprintf(buf, n, "%.6g", v == 0 ? 0.0 : v);
     tidy_exponent(buf);
 }
 

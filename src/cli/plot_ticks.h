@@ -24,7 +24,8 @@ void plot_ticks_linear(double lo, double hi, int target, tick_style style, plot_
 void plot_ticks_log(double lo, double hi, plot_ticks *t);
 /* The largest 1, 2 or 5 times a power of ten not above v (v > 0). */
 double plot_round_down(double v);
-/* v with three significant digits, exponents written short (1.5e6). */
+/* A round value (up to six significant digits), exponents written short
+ * (1.5e6). */
 void plot_format(char *buf, size_t n, double v);
 
 #endif
