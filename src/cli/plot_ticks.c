@@ -80,11 +80,12 @@ void plot_ticks_linear(double lo, double hi, int target, tick_style style, plot_
     double raw = (hi - lo) / (target < 1 ? 1 : target);
     if (!(raw > 0) || !isfinite(raw))
         return;
+    /* the round step whose count is nearest the target */
     const double mag = pow(10, floor(log10(raw)));
-    double step = 10 * mag;
-    static const double mult[] = {5, 2, 1};
+    double step = mag;
+    static const double mult[] = {2, 5, 10};
     for (int i = 0; i < 3; i++)
-        if (mult[i] * mag >= raw * (1 - 1e-9))
+        if (fabs((hi - lo) / (mult[i] * mag) - target) < fabs((hi - lo) / step - target))
             step = mult[i] * mag;
     if (style != TICK_PLAIN && raw > 5 && raw <= 90) {
         static const double deg[] = {90, 60, 45, 30, 15, 10};

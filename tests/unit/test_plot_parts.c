@@ -88,7 +88,7 @@ Test(plot_ticks, degrees)
     plot_ticks_linear(150, 210, 2, TICK_LON, &t);
     expect_labels(&t, "150\u00b0E 180\u00b0 150\u00b0W");
     plot_ticks_linear(10.5, 11.5, 4, TICK_LAT, &t);
-    expect_labels(&t, "10.5\u00b0N 11.0\u00b0N 11.5\u00b0N");
+    expect_labels(&t, "10.6\u00b0N 10.8\u00b0N 11.0\u00b0N 11.2\u00b0N 11.4\u00b0N");
 }
 
 Test(plot_ticks, logarithmic)
