@@ -243,7 +243,11 @@ plot_status plot_layout_make(const plot_spec *s, plot_layout *L, char *why, size
     L->cols = np <= 3 ? np : (int)ceil(sqrt(np));
     const int rows = (np + L->cols - 1) / L->cols;
     const double cw = floor((double)s->width / L->cols);
-    const double fs = L->font = fmin(26, fmax(11, round(cw / 58)));
+    /* text grows with the panel; a short picture gets smaller text */
+    double fs = fmin(26, fmax(11, round(cw / 58)));
+    if (s->height)
+        fs = fmax(7, fmin(fs, floor((double)s->height / rows / 10)));
+    L->font = fs;
 
     double lo[PLOT_MAX_PANELS], hi[PLOT_MAX_PANELS];
     field_ranges(s, lo, hi);
