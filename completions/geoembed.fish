@@ -28,13 +28,13 @@ complete -c geoembed -n __geoembed_no_command -a fit -d 'train a model on sample
 complete -c geoembed -n __geoembed_no_command -a predict -d 'write the field as a grid, or predictions at points'
 complete -c geoembed -n __geoembed_no_command -a eval -d 'error metrics of a model on labelled samples'
 complete -c geoembed -n __geoembed_no_command -a info -d 'what a model file holds'
-complete -c geoembed -n __geoembed_no_command -a plot -d 'the field as a picture (quiver or colour map)'
+complete -c geoembed -n __geoembed_no_command -a plot -d 'the field as a figure: colour maps, arrows (PNG, SVG, PDF)'
 complete -c geoembed -n __geoembed_no_command -a cv -d 'cross-validated error of a fit\'s settings'
 complete -c geoembed -n __geoembed_help_topic -a fit -d 'train a model on samples'
 complete -c geoembed -n __geoembed_help_topic -a predict -d 'write the field as a grid, or predictions at points'
 complete -c geoembed -n __geoembed_help_topic -a eval -d 'error metrics of a model on labelled samples'
 complete -c geoembed -n __geoembed_help_topic -a info -d 'what a model file holds'
-complete -c geoembed -n __geoembed_help_topic -a plot -d 'the field as a picture (quiver or colour map)'
+complete -c geoembed -n __geoembed_help_topic -a plot -d 'the field as a figure: colour maps, arrows (PNG, SVG, PDF)'
 complete -c geoembed -n __geoembed_help_topic -a cv -d 'cross-validated error of a fit\'s settings'
 
 # fit

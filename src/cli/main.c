@@ -31,8 +31,8 @@ static const command commands[] = {
     {"eval", C_EVAL, cmd_eval, "eval MODEL INPUT [--json]",
      "error metrics of a model on labelled samples"},
     {"info", C_INFO, cmd_info, "info MODEL [--json]", "what a model file holds"},
-    {"plot", C_PLOT, cmd_plot, "plot MODEL -o PICTURE.png [options]",
-     "the field as a picture (quiver or colour map)"},
+    {"plot", C_PLOT, cmd_plot, "plot MODEL -o PICTURE.{png,svg,pdf} [options]",
+     "the field as a figure: colour maps, arrows (PNG, SVG, PDF)"},
     {"cv", C_CV, cmd_cv, "cv INPUT [fit options] [--folds K] [--block SIZE] [--json]",
      "cross-validated error of a fit's settings"},
 };
