@@ -18,6 +18,7 @@ _geoembed_arg()
             --readout) _ge_n=1 _ge_k=choice _ge_c='bilinear cell' ;;
             --smooth) _ge_n=1 _ge_k=choice _ge_c='auto' ;;
             --method) _ge_n=1 _ge_k=choice _ge_c='exact gradient' ;;
+            --transform) _ge_n=1 _ge_k=choice _ge_c='none log' ;;
             --loss) _ge_n=1 _ge_k=choice _ge_c='l1 mse huber' ;;
             --optimizer) _ge_n=1 _ge_k=choice _ge_c='adam sgd' ;;
             *) return 1 ;;
@@ -27,7 +28,7 @@ _geoembed_arg()
         case $2 in
             --help|-h|--quiet|-q|--verbose|-v) ;;
             --output|-o|--grid) _ge_n=1 _ge_k=file ;;
-            --x|--y|--delimiter|--src-crs|-s_srs|--layer|--where|--size|--bbox|--threads|--max-memory|--resolution|--dst-crs|-t_srs|--co|-co) _ge_n=1 _ge_k=none ;;
+            --x|--y|--delimiter|--src-crs|-s_srs|--layer|--where|--size|--bbox|--threads|--max-memory|--mask|--mask-layer|--mask-where|--resolution|--dst-crs|-t_srs|--co|-co) _ge_n=1 _ge_k=none ;;
             -ts|-tr) _ge_n=2 _ge_k=none ;;
             -te) _ge_n=4 _ge_k=none ;;
             --max-distance) _ge_n=1 _ge_k=choice _ge_c='auto none' ;;
@@ -38,7 +39,7 @@ _geoembed_arg()
     eval)
         case $2 in
             --help|-h|--quiet|-q|--verbose|-v|--json|--pooled) ;;
-            --x|--y|--target|--delimiter|--src-crs|-s_srs|--layer|--where|--band|--threads|--max-memory) _ge_n=1 _ge_k=none ;;
+            --x|--y|--target|--delimiter|--src-crs|-s_srs|--layer|--where|--band|--threads|--max-memory|--mask|--mask-layer|--mask-where) _ge_n=1 _ge_k=none ;;
             --max-distance) _ge_n=1 _ge_k=choice _ge_c='auto none' ;;
             *) return 1 ;;
         esac
@@ -54,7 +55,7 @@ _geoembed_arg()
         case $2 in
             --help|-h|--quiet|-q|--verbose|-v|--log) ;;
             --output|-o|--samples|--overlay) _ge_n=1 _ge_k=file ;;
-            --target|--size|--threads|--max-memory|--vector|--vmin|--vmax|--contours|--units|--marker-size|--marker-alpha|--overlay-layer) _ge_n=1 _ge_k=none ;;
+            --target|--size|--threads|--max-memory|--mask|--mask-layer|--mask-where|--vector|--vmin|--vmax|--contours|--units|--marker-size|--marker-alpha|--overlay-layer) _ge_n=1 _ge_k=none ;;
             --max-distance) _ge_n=1 _ge_k=choice _ge_c='auto none' ;;
             --of) _ge_n=1 _ge_k=choice _ge_c='png svg pdf' ;;
             --cmap) _ge_n=1 _ge_k=choice _ge_c='viridis cividis diverging' ;;
@@ -69,6 +70,7 @@ _geoembed_arg()
             --readout) _ge_n=1 _ge_k=choice _ge_c='bilinear cell' ;;
             --smooth) _ge_n=1 _ge_k=choice _ge_c='auto' ;;
             --method) _ge_n=1 _ge_k=choice _ge_c='exact gradient' ;;
+            --transform) _ge_n=1 _ge_k=choice _ge_c='none log' ;;
             --loss) _ge_n=1 _ge_k=choice _ge_c='l1 mse huber' ;;
             --optimizer) _ge_n=1 _ge_k=choice _ge_c='adam sgd' ;;
             *) return 1 ;;
@@ -82,12 +84,12 @@ _geoembed_arg()
 _geoembed_options()
 {
     case $1 in
-    fit) _ge_o='--help -h --quiet -q --verbose -v --output -o --x --y --target --delimiter --src-crs -s_srs --crs --layer --where --band --max-samples --strict --size --features --padding --bbox --exterior --wrap --readout --smooth --method --epochs --lr --loss --huber-delta --optimizer --momentum --batch-size --seed --threads --max-memory --validation --patience --standardize --no-standardize --init --checkpoint-every --resume --progress' ;;
-    predict) _ge_o='--help -h --quiet -q --verbose -v --output -o --x --y --delimiter --src-crs -s_srs --layer --where --size -ts --bbox -te --threads --max-memory --max-distance --grid --resolution -tr --of -of --dst-crs -t_srs --co -co' ;;
-    eval) _ge_o='--help -h --quiet -q --verbose -v --json --x --y --target --delimiter --src-crs -s_srs --layer --where --band --threads --max-memory --max-distance --pooled' ;;
+    fit) _ge_o='--help -h --quiet -q --verbose -v --output -o --x --y --target --delimiter --src-crs -s_srs --crs --layer --where --band --max-samples --strict --size --features --padding --bbox --exterior --wrap --readout --smooth --method --transform --epochs --lr --loss --huber-delta --optimizer --momentum --batch-size --seed --threads --max-memory --validation --patience --standardize --no-standardize --init --checkpoint-every --resume --progress' ;;
+    predict) _ge_o='--help -h --quiet -q --verbose -v --output -o --x --y --delimiter --src-crs -s_srs --layer --where --size -ts --bbox -te --threads --max-memory --max-distance --mask --mask-layer --mask-where --grid --resolution -tr --of -of --dst-crs -t_srs --co -co' ;;
+    eval) _ge_o='--help -h --quiet -q --verbose -v --json --x --y --target --delimiter --src-crs -s_srs --layer --where --band --threads --max-memory --max-distance --mask --mask-layer --mask-where --pooled' ;;
     info) _ge_o='--help -h --quiet -q --verbose -v --json --max-memory' ;;
-    plot) _ge_o='--help -h --quiet -q --verbose -v --output -o --target --size --threads --max-memory --max-distance --of --samples --vector --cmap --vmin --vmax --log --contours --units --marker-size --marker-alpha --overlay --overlay-layer' ;;
-    cv) _ge_o='--help -h --quiet -q --verbose -v --json --x --y --target --delimiter --src-crs -s_srs --crs --layer --where --band --max-samples --size --features --padding --bbox --exterior --wrap --readout --smooth --method --epochs --lr --loss --huber-delta --optimizer --momentum --batch-size --seed --threads --max-memory --standardize --no-standardize --progress --folds --pooled --block' ;;
+    plot) _ge_o='--help -h --quiet -q --verbose -v --output -o --target --size --threads --max-memory --max-distance --mask --mask-layer --mask-where --of --samples --vector --cmap --vmin --vmax --log --contours --units --marker-size --marker-alpha --overlay --overlay-layer' ;;
+    cv) _ge_o='--help -h --quiet -q --verbose -v --json --x --y --target --delimiter --src-crs -s_srs --crs --layer --where --band --max-samples --size --features --padding --bbox --exterior --wrap --readout --smooth --method --transform --epochs --lr --loss --huber-delta --optimizer --momentum --batch-size --seed --threads --max-memory --standardize --no-standardize --progress --folds --pooled --block' ;;
     *) return 1 ;;
     esac
 }
