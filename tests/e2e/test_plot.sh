@@ -259,7 +259,7 @@ test_plot_component_names() {
         shown=$pair
         [ "$pair" = V,U ] && shown=U,V # east first
         awk -v p="$pair" 'BEGIN { print "x,y," p
-            for (i = 0; i < 8; i++) for (j = 0; j < 6; j++) printf "%d,%d,1,0.5\n", i, j }' >c.csv
+            for (i = 0; i < 8; i++) for (j = 0; j < 6; j++) printf "%d,%d,%g,%g\n", i, j, 1 + i / 10, 0.5 + j / 20 }' >c.csv
         ge fit c.csv -o c.bin -q || fail "fit $pair"
         run ge plot c.bin -o c.png -v
         expect_rc 0
@@ -389,6 +389,14 @@ test_plot_empty_places_blank() {
     expect_rc 0
     white=$(png_probe all.png "white $x $((y + h * 3 / 10)) $((x + w - 1)) $((y + h * 7 / 10))")
     expect_num "$white" '==' 0
+    # --mask: outside the polygon (x above 5) blank, inside drawn
+    printf '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [[[-50,-50],[5,-50],[5,150],[-50,150],[-50,-50]]]}}]}\n' >left.geojson
+    run ge plot few.bin -o masked.png -v --max-distance none --mask left.geojson
+    expect_rc 0
+    local px
+    read -r px _ <<<"$(pixel_of 5 0 "$x $y $w $h" "$(exterior few.bin)")"
+    expect_num "$(png_probe masked.png "white $((px + 2)) $y $((x + w - 1)) $((y + h - 1))")" '==' "$(((x + w - px - 2) * h))"
+    expect_num "$(png_probe masked.png "white $x $y $((px - 2)) $((y + h - 1))")" '==' 0
 }
 
 # ---- samples and outlines ----------------------------------------------
