@@ -162,7 +162,7 @@ complete -c geoembed -n '__geoembed_command_is plot' -l vmax -x -d 'value at the
 complete -c geoembed -n '__geoembed_command_is plot' -l log -d 'logarithmic colour bars (values above 0)'
 complete -c geoembed -n '__geoembed_command_is plot' -l contours -x -d 'contour lines at about N round values across each colour bar'
 complete -c geoembed -n '__geoembed_command_is plot' -l units -x -d 'the targets\' unit, shown on the colour bars and the arrow key'
-complete -c geoembed -n '__geoembed_command_is plot' -l marker-size -x -d 'diameter of the sample markers (default: from their number, 1.5 to 7)'
+complete -c geoembed -n '__geoembed_command_is plot' -l marker-size -x -d 'diameter of the sample markers (default: from their number, 1.5 to 6)'
 complete -c geoembed -n '__geoembed_command_is plot' -l marker-alpha -x -d 'opacity of the sample markers, 0.01 to 1 (default: lighter when they are many)'
 complete -c geoembed -n '__geoembed_command_is plot' -l overlay -r -F -d 'draw the lines and polygon outlines of this OGR vector source on top (reprojected)'
 complete -c geoembed -n '__geoembed_command_is plot' -l overlay-layer -x -d 'the layer of --overlay to draw (default: the first)'

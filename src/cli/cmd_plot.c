@@ -449,5 +449,6 @@ done:
     ge_outlines_free(&ovl);
     ge_samples_free(&smp);
     predictor_free(&p);
+    plot_release_fonts();
     return rc;
 }

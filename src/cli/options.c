@@ -190,7 +190,7 @@ const opt_spec opt_table[] = {
     {O_UNITS, "--units", 1, "TEXT", C_PLOT, NULL,
      "the targets' unit, shown on the colour bars and the arrow key"},
     {O_MARKER_SIZE, "--marker-size", 1, "PIXELS", C_PLOT, NULL,
-     "diameter of the sample markers (default: from their number, 1.5 to 7)"},
+     "diameter of the sample markers (default: from their number, 1.5 to 6)"},
     {O_MARKER_ALPHA, "--marker-alpha", 1, "A", C_PLOT, NULL,
      "opacity of the sample markers, 0.01 to 1 (default: lighter when they are many)"},
     {O_OVERLAY, "--overlay", 1, "FILE", C_PLOT, NULL,

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fontconfig/fontconfig.h>
+
 #include "geoembed/model.h"
 #include "plot_contour.h"
 #include "plot_figure.h"
@@ -96,6 +98,12 @@ static void key_label(const plot_spec *s, double key, char *buf, size_t n)
         snprintf(buf, n, "%s %s", v, s->units);
     else
         snprintf(buf, n, "%s", v);
+}
+
+void plot_release_fonts(void)
+{
+    cairo_debug_reset_static_data();
+    FcFini();
 }
 
 /* ---- coordinates ------------------------------------------------------- */
@@ -223,16 +231,16 @@ static void arrow_scale(const plot_spec *s, plot_layout *L, int k)
     L->key[k] = longest > 0 ? plot_round_down(longest) : 0;
 }
 
-/* Markers cover about 3% of a panel whatever their number, within 1.5 to 7
+/* Markers cover about 2% of a panel whatever their number, within 1.5 to 6
  * pixels; when they cannot be smaller they get lighter. */
 static void marker_style(const plot_spec *s, plot_layout *L)
 {
     double area = L->area[0].w * L->area[0].h, n = s->nsamples ? (double)s->nsamples : 1;
-    double d = sqrt(0.12 * area / (PI * n));
-    d = d < 1.5 ? 1.5 : d > 7 ? 7 : d;
+    double d = sqrt(0.08 * area / (PI * n));
+    d = d < 1.5 ? 1.5 : d > 6 ? 6 : d;
     L->marker_size = s->marker_size > 0 ? s->marker_size : d;
     double cover = n * PI * L->marker_size * L->marker_size / 4 / area;
-    double a = cover > 0.03 ? 0.85 * 0.03 / cover : 0.85;
+    double a = cover > 0.02 ? 0.85 * 0.02 / cover : 0.85;
     L->marker_alpha = s->marker_alpha > 0 ? s->marker_alpha : a < 0.25 ? 0.25 : a;
 }
 
@@ -443,8 +451,8 @@ static int draw_contours(cairo_t *cr, const plot_spec *s, const plot_layout *L, 
         }
     }
     cairo_save(cr);
-    cairo_set_source_rgba(cr, 0.1, 0.1, 0.1, 0.75);
-    cairo_set_line_width(cr, fmax(0.8, L->font / 14));
+    cairo_set_source_rgba(cr, 0.1, 0.1, 0.1, 0.6);
+    cairo_set_line_width(cr, fmax(0.7, L->font / 16));
     cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
     for (int i = 0; i < L->levels[k].n; i++) {
         contour_path c = {cr, r->x, r->y, sx, sy, NAN, NAN};
@@ -485,8 +493,9 @@ static void draw_overlay(cairo_t *cr, const plot_spec *s, const plot_layout *L, 
             pen = 1;
         }
     }
-    cairo_set_source_rgba(cr, 0.05, 0.05, 0.05, 0.85);
-    cairo_set_line_width(cr, fmax(0.8, L->font / 13));
+    /* outlines bolder than contour lines, to tell them apart */
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_set_line_width(cr, fmax(1.3, L->font / 9));
     cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
     cairo_stroke(cr);
     cairo_restore(cr);

@@ -89,7 +89,12 @@ plot_status plot_layout_make(const plot_spec *s, plot_layout *L, char *why, size
  * when out of memory. */
 int plot_draw(cairo_t *cr, const plot_spec *s, const plot_layout *L);
 
-/* Pixel of a model point in panel k, and the model point at a pixel. */
+/* Frees cairo's and fontconfig's caches of fonts, which they otherwise keep
+ * until the process ends (and leak checkers report): call once, after every
+ * surface is destroyed, when no more text is drawn. */
+void plot_release_fonts(void);
+
+/* Pixel of a model point in panel k. */
 void plot_to_pixel(const plot_spec *s, const plot_layout *L, int k, double x, double y,
                    double *px, double *py);
 

@@ -13,6 +13,14 @@
 
 #include "../../src/cli/plot_figure.h"
 
+/* each test runs in a process of its own: free the font caches it made */
+static void release(void)
+{
+    plot_release_fonts();
+}
+
+TestSuite(plot_figure, .fini = release);
+
 /* ---- fields ------------------------------------------------------------ */
 
 /* out[0] = x (minus *ctx when given), empty where x > 80 */
