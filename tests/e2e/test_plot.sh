@@ -661,6 +661,13 @@ test_plot_err_bad_model() {
     run ge plot field.csv -o p.png
     expect_rc 1
     expect_error_line 'field\.csv'
+    # a field that needs covariates at every place has no picture of its own
+    awk 'BEGIN { print "x,y,t,elev"; srand(2); for (i = 0; i < 60; i++) {
+        x = 100 * rand(); y = 100 * rand(); e = 10 * rand(); printf "%g,%g,%g,%g\n", x, y, x / 10 + e, e } }' >cov.csv
+    ge fit cov.csv --target t --covariates elev -o cov.bin -q || fail "fit with covariates"
+    run ge plot cov.bin -o p.png
+    expect_rc 1
+    expect_error_line 'cov\.bin: a model with covariates cannot be plotted'
     expect_no_file p.png
     expect_no_tmp
 }
