@@ -403,13 +403,6 @@ int cmd_plot(cli_args *a)
     predictor p;
     if ((rc = predictor_load(&p, a->pos[0])))
         return rc;
-    if (p.m.cov.P) { /* its field needs the covariates at every place */
-        rc = runtime_error("%s: a model with covariates cannot be plotted (its field depends on "
-                           "them); write a grid with predict --grid --covariate NAME=RASTER",
-                           a->pos[0]);
-        predictor_free(&p);
-        return rc;
-    }
     plot_spec s = {.field = field_at, .field_ctx = &p, .nout = p.m.s.O};
     ge_samples smp;
     ge_outlines ovl;

@@ -667,7 +667,7 @@ test_plot_err_bad_model() {
     ge fit cov.csv --target t --covariates elev -o cov.bin -q || fail "fit with covariates"
     run ge plot cov.bin -o p.png
     expect_rc 1
-    expect_error_line 'cov\.bin: a model with covariates cannot be plotted'
+    expect_error_line 'plot: the model has covariates'
     expect_no_file p.png
     expect_no_tmp
 }
