@@ -23,7 +23,7 @@ FISHDIR  = $(PREFIX)/share/fish/vendor_completions.d
 BUILD   ?= build
 CC      ?= gcc
 OPT     ?= -O2
-PKGS     = gdal proj zlib
+PKGS     = gdal proj zlib cairo fontconfig
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  ?= $(OPT) -g
@@ -63,10 +63,11 @@ $(BUILD)/geoembed: $(CLI_OBJ) $(LIB)
 geoembed: $(BUILD)/geoembed
 	@if [ "$(BUILD)" = build ]; then cp $< $@; fi
 
-# test_plot_draw.c includes the canvas source (the unit tests link only the library).
-$(BUILD)/tests/unit/test_plot_draw.o: src/cli/plot_draw.c
+# The figure of `geoembed plot` (src/cli/plot_*.c) is tested on its own: the
+# unit tests link it beside the library.
+PLOT_OBJ = $(filter $(BUILD)/src/cli/plot_%.o,$(CLI_OBJ))
 
-$(BUILD)/unit-tests: $(UNIT_OBJ) $(LIB)
+$(BUILD)/unit-tests: $(UNIT_OBJ) $(PLOT_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
 
 $(BUILD)/geoembed-conformance: $(CONF_OBJ) $(LIB)

@@ -6,7 +6,7 @@
 set -eu
 
 pkgs="build-essential make gcc git pkg-config ca-certificates
-  libgdal-dev gdal-bin libproj-dev proj-bin libcsv-dev zlib1g-dev
+  libgdal-dev gdal-bin libproj-dev proj-bin libcsv-dev zlib1g-dev libcairo2-dev
   libsuitesparse-dev liblapack-dev libblas-dev libopenblas0-openmp
   libcriterion-dev valgrind mandoc man-db bash-completion zsh fish python3"
 bench="python3-torch python3-numpy time"

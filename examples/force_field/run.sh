@@ -1,8 +1,9 @@
 #!/bin/sh
 # The founding guide's experiment, end to end: make the data, fit a model on
 # half of the points with geoembed's defaults, write the whole field as a
-# GeoTIFF, report the error on the held-out half, and draw the pictures: the
-# truth (all 2016 lattice points), the learned field, and the reference model's.
+# GeoTIFF, report the error on the held-out half, and draw the pictures (SVG):
+# the truth (all 2016 lattice points), the learned field with its training
+# points, the reference model's, and the learned components as colour maps.
 #   examples/force_field/run.sh [GEOEMBED] [OUTDIR]
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,7 +28,9 @@ echo "== the reference model (torch_geopooling's setup) on the same split, for c
 "$geoembed" eval "$out/reference.bin" "$out/test.csv"
 echo "== pictures"
 "$geoembed" fit "$out/truth.csv" -o "$out/truth.bin" -q --size 126,64 --smooth 0.01
-"$geoembed" plot "$out/truth.bin" -o "$out/truth.png"
-"$geoembed" plot "$out/model.bin" -o "$out/learned.png"
-"$geoembed" plot "$out/reference.bin" -o "$out/reference.png"
-echo "wrote $out/truth.png, $out/learned.png, $out/reference.png"
+"$geoembed" plot "$out/truth.bin" -o "$out/truth.svg"
+"$geoembed" plot "$out/model.bin" -o "$out/learned.svg" --samples "$out/train.csv"
+"$geoembed" plot "$out/reference.bin" -o "$out/reference.svg"
+"$geoembed" plot "$out/model.bin" -o "$out/components.svg" --vector none --cmap diverging \
+    --contours 4
+echo "wrote $out/truth.svg, $out/learned.svg, $out/reference.svg, $out/components.svg"

@@ -24,7 +24,8 @@ const opt_spec opt_table[] = {
     {O_OUTPUT, "--output", 1, "FILE", C_PREDICT, NULL,
      "the points with predictions: CSV, or any OGR vector format by extension or --of "
      "(default: CSV on standard output)"},
-    {O_OUTPUT, "--output", 1, "FILE", C_PLOT, NULL, "PNG picture to write (required)"},
+    {O_OUTPUT, "--output", 1, "FILE", C_PLOT, NULL,
+     "picture to write (required): PNG, SVG or PDF by extension or --of"},
     {O_OUTPUT, "--output", 1, "FILE", C_FILL, NULL,
      "the filled raster to write (required): the input's format, or any GDAL raster by "
      "extension or --of"},
@@ -38,6 +39,8 @@ const opt_spec opt_table[] = {
     {O_TARGET, "--target", 1, "COL[,COL...]", C_FIT | C_EVAL | C_CV, NULL,
      "target columns, or a raster's band names; \"a,b\" in double quotes names a column with "
      "commas (default: every other numeric column, every band)"},
+    {O_TARGET, "--target", 1, "NAME", C_PLOT, NULL,
+     "draw only this target, as a colour map (default: every target)"},
     {O_DELIMITER, "--delimiter", 1, "CHAR", READS, NULL,
      "CSV field delimiter: a character, or tab (default: detected)"},
     {O_SRC_CRS, "--src-crs", 1, "CRS", READS, NULL,
@@ -197,6 +200,8 @@ const opt_spec opt_table[] = {
      "output format: any GDAL raster driver (default: the input's for the same extension, "
      "else from the extension)"},
     {O_OF, "-of", 1, "FORMAT", C_PREDICT | C_FILL, NULL, NULL},
+    {O_OF, "--of", 1, "FORMAT", C_PLOT, "png svg pdf",
+     "picture format: png, svg or pdf (default: from the extension of -o; png without one)"},
     {O_DST_CRS, "--dst-crs", 1, "CRS", C_PREDICT, NULL,
      "write the grid in this CRS (default: the model's)"},
     {O_DST_CRS, "-t_srs", 1, "CRS", C_PREDICT, NULL, NULL},
@@ -209,7 +214,30 @@ const opt_spec opt_table[] = {
 
     {O_FOLDS, "--folds", 1, "K", C_CV, NULL, "number of folds (default 5)"},
     {O_SAMPLES, "--samples", 1, "FILE", C_PLOT, NULL,
-     "overlay these samples (CSV with the model's coordinate columns)"},
+     "draw these points as markers: a CSV (the model's coordinate columns, or lon/lat) or any "
+     "OGR vector source, reprojected into the model's CRS"},
+    {O_VECTOR, "--vector", 1, "EAST,NORTH", C_PLOT, NULL,
+     "draw these two targets as arrows, or none (default: a model of two targets named u,v, "
+     "east,north or dx,dy; any others are colour maps)"},
+    {O_CMAP, "--cmap", 1, "NAME", C_PLOT, "viridis cividis diverging",
+     "colour map: viridis (default), cividis or diverging (blue-white-red, centred on 0)"},
+    {O_VMIN, "--vmin", 1, "V", C_PLOT, NULL,
+     "value at the low end of the colour bars (default: the field's smallest)"},
+    {O_VMAX, "--vmax", 1, "V", C_PLOT, NULL,
+     "value at the high end of the colour bars (default: the field's largest)"},
+    {O_LOG, "--log", 0, NULL, C_PLOT, NULL, "logarithmic colour bars (values above 0)"},
+    {O_CONTOURS, "--contours", 1, "N", C_PLOT, NULL,
+     "contour lines at about N round values across each colour bar"},
+    {O_UNITS, "--units", 1, "TEXT", C_PLOT, NULL,
+     "the targets' unit, shown on the colour bars and the arrow key"},
+    {O_MARKER_SIZE, "--marker-size", 1, "PIXELS", C_PLOT, NULL,
+     "diameter of the sample markers (default: from their number, 1.5 to 6)"},
+    {O_MARKER_ALPHA, "--marker-alpha", 1, "A", C_PLOT, NULL,
+     "opacity of the sample markers, 0.01 to 1 (default: lighter when they are many)"},
+    {O_OVERLAY, "--overlay", 1, "FILE", C_PLOT, NULL,
+     "draw the lines and polygon outlines of this OGR vector source on top (reprojected)"},
+    {O_OVERLAY_LAYER, "--overlay-layer", 1, "NAME", C_PLOT, NULL,
+     "the layer of --overlay to draw (default: the first)"},
     {O_POOLED, "--pooled", 0, NULL, C_EVAL | C_CV, NULL,
      "also report all targets pooled, the (all) row: for targets in the same units, such as "
      "u and v of one vector field (default: only with one target)"},

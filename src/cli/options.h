@@ -34,6 +34,9 @@ typedef enum {
     O_CONTOURS, O_CONTOURS_OUT,
     /* cv and plot */
     O_FOLDS, O_BLOCK, O_SAMPLES,
+    /* plot */
+    O_VECTOR, O_CMAP, O_VMIN, O_VMAX, O_LOG, O_UNITS, O_MARKER_SIZE, O_MARKER_ALPHA,
+    O_OVERLAY, O_OVERLAY_LAYER,
     /* eval and cv */
     O_POOLED,
     O_COUNT

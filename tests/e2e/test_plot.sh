@@ -1,23 +1,22 @@
-# geoembed plot: a quiver plot of two-output models, a colour map of one-output
-# models, written as PNG. The pictures are decoded here with the python3
-# standard library (zlib + struct) and checked for their size, a few pixels,
-# and which way the arrows point.
+# geoembed plot: colour maps per target, arrows for a vector pair, written as
+# PNG, SVG or PDF through cairo. PNGs are decoded here with the python3
+# standard library (zlib + struct) and checked at places computed from the
+# layout that `plot -v` prints; SVGs are parsed with xml.etree.
 # shellcheck shell=bash
 
 # png_probe FILE QUERY...: one line per query about an 8-bit RGB PNG.
-#   size        "W H"
-#   px X Y      "R G B" of pixel (X, Y)
-#   count R G B pixels of exactly that colour
-#   area        the plot area "X0 Y0 X1 Y1" (inclusive): the bounding box of the
-#               quiver background (244, 244, 244) when there is one, else the run
-#               of coloured (not grey) pixels through the picture's centre
-#   at FX FY    "R G B" at the fractions FX, FY of the plot area (0 0: top left)
-#   arrows [FX0 FY0 FX1 FY1]
-#               "N DX DY W H": the arrows (connected coloured shapes) inside the
-#               plot area, or centred in that part of it; the mean offset of an
-#               arrow's centroid from the centre of its bounding box (the head
-#               carries more ink than the tail, so this points along the arrow;
-#               y down), and the mean box size
+#   size            "W H"
+#   px X Y          "R G B" of pixel (X, Y)
+#   count R G B     pixels of exactly that colour
+#   ink X0 Y0 X1 Y1 ink (255 minus the lightest channel) summed over the box
+#   dark X0 Y0 X1 Y1   pixels of the box whose channels are all below 100
+#   white X0 Y0 X1 Y1  pixels of the box that are pure white
+#   arrow X Y W H NX NY FX FY
+#               "DX DY": in a plot area at X,Y of W x H pixels holding NX x NY
+#               arrows, the arrow nearest the fractions FX, FY (0 0: top
+#               left): the offset of its ink's centroid from the arrow's centre
+#               (the head carries more ink than the tail, so this points along
+#               the arrow; y down)
 png_probe() {
     python3 - "$@" <<'EOF'
 import struct, sys, zlib
@@ -78,28 +77,12 @@ def decode(path):
 
 w, h, rows = decode(sys.argv[1])
 px = lambda x, y: tuple(rows[y][3 * x:3 * x + 3])
-grey = lambda k: k[0] == k[1] == k[2]
+ink = lambda x, y: 255 - max(px(x, y))
 
-def area():
-    bg = (244, 244, 244)
-    xs, ys = [], []
-    for y in range(h):
-        r = rows[y]
-        for x in range(w):
-            if r[3 * x] == 244 and tuple(r[3 * x:3 * x + 3]) == bg:
-                xs.append(x)
-                ys.append(y)
-    if len(xs) > 1000:
-        return min(xs), min(ys), max(xs), max(ys)
-    cx, cy = w // 2, h // 2
-    if grey(px(cx, cy)):
-        fail("the picture's centre is not inside a colour map")
-    x0, x1, y0, y1 = cx, cx, cy, cy
-    while x0 > 0 and not grey(px(x0 - 1, cy)): x0 -= 1
-    while x1 < w - 1 and not grey(px(x1 + 1, cy)): x1 += 1
-    while y0 > 0 and not grey(px(cx, y0 - 1)): y0 -= 1
-    while y1 < h - 1 and not grey(px(cx, y1 + 1)): y1 += 1
-    return x0, y0, x1, y1
+def box(a):
+    x0, y0, x1, y1 = (int(round(float(v))) for v in a)
+    return [(x, y) for y in range(max(y0, 0), min(y1, h - 1) + 1)
+            for x in range(max(x0, 0), min(x1, w - 1) + 1)]
 
 for q in sys.argv[2:]:
     a = q.split()
@@ -110,50 +93,25 @@ for q in sys.argv[2:]:
     elif a[0] == "count":
         want = tuple(int(v) for v in a[1:4])
         print(sum(1 for y in range(h) for x in range(w) if px(x, y) == want))
-    elif a[0] == "area":
-        print(*area())
-    elif a[0] == "at":
-        x0, y0, x1, y1 = area()
-        print(*px(round(x0 + float(a[1]) * (x1 - x0)), round(y0 + float(a[2]) * (y1 - y0))))
-    elif a[0] == "arrows":
-        x0, y0, x1, y1 = area()
-        seen, comps = set(), []
-        for y in range(y0, y1 + 1):
-            for x in range(x0, x1 + 1):
-                if (x, y) in seen or grey(px(x, y)):
-                    continue
-                stack, pts = [(x, y)], []
-                seen.add((x, y))
-                while stack:
-                    u, v = stack.pop()
-                    pts.append((u, v))
-                    for du in (-1, 0, 1):
-                        for dv in (-1, 0, 1):
-                            k = (u + du, v + dv)
-                            if (x0 <= k[0] <= x1 and y0 <= k[1] <= y1 and k not in seen
-                                    and not grey(px(*k))):
-                                seen.add(k)
-                                stack.append(k)
-                if len(pts) >= 6:
-                    comps.append(pts)
-        f = [float(v) for v in a[1:5]] if len(a) == 5 else [0, 0, 1, 1]
-        wx0, wx1 = x0 + f[0] * (x1 - x0), x0 + f[2] * (x1 - x0)
-        wy0, wy1 = y0 + f[1] * (y1 - y0), y0 + f[3] * (y1 - y0)
-        kept = []
-        for pts in comps:
-            xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-            if wx0 <= (min(xs) + max(xs)) / 2 <= wx1 and wy0 <= (min(ys) + max(ys)) / 2 <= wy1:
-                kept.append(pts)
-        comps = kept
-        sdx = sdy = sw = sh = 0.0
-        for pts in comps:
-            xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-            sdx += sum(xs) / len(xs) - (min(xs) + max(xs)) / 2
-            sdy += sum(ys) / len(ys) - (min(ys) + max(ys)) / 2
-            sw += max(xs) - min(xs) + 1
-            sh += max(ys) - min(ys) + 1
-        n = max(len(comps), 1)
-        print(len(comps), "%.3f %.3f %.3f %.3f" % (sdx / n, sdy / n, sw / n, sh / n))
+    elif a[0] == "ink":
+        print(sum(ink(x, y) for x, y in box(a[1:5])))
+    elif a[0] == "dark":
+        print(sum(1 for x, y in box(a[1:5]) if max(px(x, y)) < 100))
+    elif a[0] == "white":
+        print(sum(1 for x, y in box(a[1:5]) if px(x, y) == (255, 255, 255)))
+    elif a[0] == "arrow":
+        X, Y, W, H, NX, NY, FX, FY = (float(v) for v in a[1:9])
+        sx, sy = W / NX, H / NY
+        i = min(int(FX * W / sx), int(NX) - 1)
+        j = min(int(FY * H / sy), int(NY) - 1)
+        cx, cy = X + (i + 0.5) * sx, Y + (j + 0.5) * sy
+        pts = box([cx - sx / 2 + 1, cy - sy / 2 + 1, cx + sx / 2 - 1, cy + sy / 2 - 1])
+        tot = sum(ink(x, y) for x, y in pts)
+        if tot == 0:
+            fail("no arrow at %g %g" % (FX, FY))
+        mx = sum(ink(x, y) * (x + 0.5) for x, y in pts) / tot
+        my = sum(ink(x, y) * (y + 0.5) for x, y in pts) / tot
+        print("%.3f %.3f" % (mx - cx, my - cy))
     else:
         fail("unknown query %r" % q)
 EOF
@@ -168,8 +126,30 @@ expect_rgb() {
     }' || fail "${4:-pixel} is ($1), expected ($2) within $3"
 }
 
-# A small planar two-, three- and one-output data set:
-#   a = 1 + small gradient, b = small (the field points east), c = x/100
+# panel_area N: "X Y W H" of panel N from the -v messages in $ERR.
+panel_area() {
+    sed -n "s/.*plot: panel $1: .* at \([0-9]*\),\([0-9]*\) \([0-9]*\)x\([0-9]*\) pixels$/\1 \2 \3 \4/p" "$ERR"
+}
+
+# arrow_grid N: "NX NY" of the arrows of panel N.
+arrow_grid() {
+    sed -n "s/.*plot: panel $1: .*, \([0-9]*\) x \([0-9]*\) arrows,.*/\1 \2/p" "$ERR"
+}
+
+# pixel_of X Y AREA EXTERIOR: the pixel "PX PY" of the model point (X, Y) in a
+# plot area "X Y W H" showing the exterior "XMIN YMIN WIDTH HEIGHT".
+pixel_of() {
+    awk -v x="$1" -v y="$2" -v a="$3" -v e="$4" 'BEGIN {
+        split(a, r, " "); split(e, b, " ")
+        printf "%d %d\n", r[1] + (x - b[1]) / b[3] * r[3], r[2] + (b[2] + b[4] - y) / b[4] * r[4] }'
+}
+
+exterior() {
+    ge info "$1" --json | json_get '" ".join(str(v) for v in d["exterior"])'
+}
+
+# A small planar data set of three targets:
+#   a = 1 + small gradient, b = small (so (a, b) points east), c = x/100
 write_flow() {
     awk 'BEGIN { print "x,y,a,b,c"
         for (i = 0; i < 12; i++) for (j = 0; j < 8; j++) {
@@ -177,43 +157,47 @@ write_flow() {
             printf "%g,%g,%g,%g,%g\n", x, y, 1 + 0.002 * x, 0.1 * sin(y / 20), x / 100 } }' >"$1"
 }
 
-# t = x on [0, 100] x [0, 50]
+# t = x on [0, 100] x [0, 50], in the column named $2 (default t)
 write_linear() {
-    awk 'BEGIN { print "x,y,t"
+    awk -v n="${2:-t}" 'BEGIN { print "x,y," n
         for (i = 0; i <= 20; i++) for (j = 0; j <= 10; j++) printf "%g,%g,%g\n", 5 * i, 5 * j, 5 * i }' >"$1"
 }
 
-# ---- quiver -------------------------------------------------------------
+linear_model() {
+    write_linear lin.csv "${1:-t}"
+    ge fit lin.csv -o lin.bin -q || fail "fit lin.csv"
+}
+
+# ---- what is drawn ------------------------------------------------------
 
 test_plot_quiver_default() {
     need python3
     fixture_model
-    run ge plot field.bin -o q.png
+    run ge plot field.bin -o q.png -v
     expect_rc 0
-    expect_quiet
     expect_file q.png
     expect_no_tmp
-    [ "$(head -c 8 q.png | od -An -c | tr -d ' ')" = '211PNG\r\n032\n' ] || fail "q.png is not a PNG"
-    local size w h
-    size=$(png_probe q.png size) || fail "cannot decode q.png"
-    read -r w h <<<"$size"
+    expect_err 'panel 1: \(u, v\), [0-9]+ x [0-9]+ arrows'
+    grep -q 'panel 2' "$ERR" && fail "u, v drawn as more than one panel"
+    local w h x y aw ah nx ny
+    read -r w h <<<"$(png_probe q.png size)" || fail "cannot decode q.png"
     [ "$w" = 800 ] || fail "width $w, expected 800 (the default)"
-    # height from the exterior's aspect ratio (the globe: 2:1) plus the margins
     expect_num "$h" '>' 360
     expect_num "$h" '<' 520
-    # paper in the margins, the quiver background inside the plot, arrows on it
+    read -r x y aw ah <<<"$(panel_area 1)"
+    # the plot area keeps the exterior's aspect ratio (360 x 180 degrees)
+    expect_close "$((aw * 100 / ah))" 200 0.03
+    expect_num "$aw" '>' 550
+    # one arrow per 25 pixels or so
+    read -r nx ny <<<"$(arrow_grid 1)"
+    expect_close "$nx" "$((aw / 25))" 0.1
+    expect_close "$ny" "$((ah / 25))" 0.15
+    # paper in the margins
     expect_rgb "$(png_probe q.png 'px 0 0')" "255 255 255" 0 "top-left margin pixel"
     expect_rgb "$(png_probe q.png "px $((w - 1)) $((h - 1))")" "255 255 255" 0 "bottom-right margin pixel"
-    local n x0 y0 x1 y1
-    read -r x0 y0 x1 y1 <<<"$(png_probe q.png area)"
-    expect_num "$((x1 - x0))" '>' 450
-    expect_num "$((y1 - y0))" '>' 220
-    # the plot area keeps the exterior's aspect ratio (360 x 180 degrees)
-    expect_close "$(((x1 - x0 + 1) * 100 / (y1 - y0 + 1)))" 200 0.03
-    # about 32 x 16 arrows
-    read -r n _ <<<"$(png_probe q.png arrows)"
-    expect_num "$n" '>' 400
-    expect_num "$n" '<' 700
+    # the scale key right of the plot area: ink there, paper below it
+    expect_num "$(png_probe q.png "ink $((x + aw + 5)) $y $((x + aw + 40)) $((y + 30))")" '>' 1000
+    expect_num "$(png_probe q.png "ink $((x + aw + 5)) $((y + 60)) $((w - 1)) $((y + ah))")" '==' 0
 }
 
 # u = cos(2 lon), v = sin(2 lat): at lon 0 the arrows point north-east at
@@ -221,150 +205,232 @@ test_plot_quiver_default() {
 test_plot_quiver_directions() {
     need python3
     fixture_model
-    run ge plot field.bin -o q.png
+    run ge plot field.bin -o q.png -v
     expect_rc 0
-    local n dx dy
-    read -r n dx dy _ <<<"$(png_probe q.png 'arrows 0.45 0.2 0.55 0.3')"
-    expect_num "$n" '>' 1
-    expect_num "$dx" '>' 0.2
-    expect_num "$dy" '<' -0.2
-    read -r n dx dy _ <<<"$(png_probe q.png 'arrows 0.45 0.7 0.55 0.8')"
-    expect_num "$n" '>' 1
-    expect_num "$dx" '>' 0.2
-    expect_num "$dy" '>' 0.2
-    read -r n dx dy _ <<<"$(png_probe q.png 'arrows 0.2 0.2 0.3 0.3')"
-    expect_num "$n" '>' 1
-    expect_num "$dx" '<' -0.2
-    expect_num "$dy" '<' -0.2
+    local area grid dx dy
+    area=$(panel_area 1)
+    grid=$(arrow_grid 1)
+    read -r dx dy <<<"$(png_probe q.png "arrow $area $grid 0.5 0.25")"
+    expect_num "$dx" '>' 0.5
+    expect_num "$dy" '<' -0.5
+    read -r dx dy <<<"$(png_probe q.png "arrow $area $grid 0.5 0.75")"
+    expect_num "$dx" '>' 0.5
+    expect_num "$dy" '>' 0.5
+    read -r dx dy <<<"$(png_probe q.png "arrow $area $grid 0.25 0.25")"
+    expect_num "$dx" '<' -0.5
+    expect_num "$dy" '<' -0.5
 }
 
-test_plot_quiver_gdalinfo() {
-    need gdalinfo
-    fixture_model
-    run ge plot field.bin -o q.png --size 640,480
+# Two targets not named like components are two colour maps, not arrows;
+# --vector makes them arrows, and they point where (a, b) does.
+test_plot_two_scalars_two_panels() {
+    need python3
+    write_flow flow.csv
+    ge fit flow.csv --target a,b -o ab.bin -q || fail "fit"
+    run ge plot ab.bin -o ab.png -v
     expect_rc 0
-    run gdalinfo q.png
+    expect_err 'panel 1: a, colours from'
+    expect_err 'panel 2: b, colours from'
+    local w h
+    read -r w h <<<"$(png_probe ab.png size)"
+    [ "$w" = 1200 ] || fail "two panels side by side: width $w, expected 1200"
+    run ge plot ab.bin -o east.png -v --vector a,b
     expect_rc 0
-    expect_out 'Driver: PNG'
-    expect_out 'Size is 640, 480'
-    expect_out 'Band 3 .*Type=Byte'
-    grep -q 'Band 4' "$OUT" && fail "more than 3 bands"
-    expect_no_file q.png.aux.xml
+    expect_err 'panel 1: \(a, b\), [0-9]+ x [0-9]+ arrows'
+    local area grid dx dy
+    area=$(panel_area 1)
+    grid=$(arrow_grid 1)
+    read -r dx dy <<<"$(png_probe east.png "arrow $area $grid 0.5 0.5")"
+    expect_num "$dx" '>' 1
+    expect_num "$dy" '<' 0.5
+    expect_num "$dy" '>' -0.5
+    # (b, a) points north: up
+    run ge plot ab.bin -o north.png -v --vector b,a
+    expect_rc 0
+    read -r dx dy <<<"$(png_probe north.png "arrow $(panel_area 1) $(arrow_grid 1) 0.5 0.5")"
+    expect_num "$dy" '<' -1
+    expect_num "$dx" '<' 0.5
+    expect_num "$dx" '>' -0.5
+}
+
+test_plot_component_names() {
+    local pair shown
+    for pair in East,North dx,dy V,U; do
+        shown=$pair
+        [ "$pair" = V,U ] && shown=U,V # east first
+        awk -v p="$pair" 'BEGIN { print "x,y," p
+            for (i = 0; i < 8; i++) for (j = 0; j < 6; j++) printf "%d,%d,%g,%g\n", i, j, 1 + i / 10, 0.5 + j / 20 }' >c.csv
+        ge fit c.csv -o c.bin -q || fail "fit $pair"
+        run ge plot c.bin -o c.png -v
+        expect_rc 0
+        expect_err "panel 1: \\(${shown%,*}, ${shown#*,}\\), .* arrows"
+        # none: each a colour map
+        run ge plot c.bin -o c.png -v --vector none
+        expect_rc 0
+        expect_err "panel 2: ${pair#*,}, colours"
+    done
+    # three targets: a colour map each, in a row
+    write_flow flow.csv
+    ge fit flow.csv -o abc.bin -q || fail "fit"
+    run ge plot abc.bin -o abc.png -v
+    expect_rc 0
+    expect_err 'panel 3: c, colours'
+    grep -q arrows "$ERR" && fail "three scalar targets drawn with arrows"
+    # one of them
+    run ge plot abc.bin -o c.png -v --target c
+    expect_rc 0
+    expect_err 'panel 1: c, colours'
+    grep -q 'panel 2' "$ERR" && fail "--target c drew more than one panel"
     return 0
 }
 
-test_plot_arrows_point_east() {
-    need python3
-    write_flow flow.csv
-    run ge fit flow.csv --target a,b -o east.bin -q
-    expect_rc 0
-    run ge plot east.bin -o east.png
-    expect_rc 0
-    # (a, b) is about (1, 0): wide arrows whose ink leans east, to their heads
-    local n dx dy w h
-    read -r n dx dy w h <<<"$(png_probe east.png arrows)"
-    expect_num "$n" '>' 300
-    expect_num "$w" '>' "$((2 * ${h%.*}))"
-    expect_num "$dx" '>' 0.4
-    expect_num "$dy" '<' 0.2
-    expect_num "$dy" '>' -0.2
-}
-
-test_plot_arrows_point_north() {
-    need python3
-    write_flow flow.csv
-    run ge fit flow.csv --target b,a -o north.bin -q
-    expect_rc 0
-    run ge plot north.bin -o north.png
-    expect_rc 0
-    # (b, a) is about (0, 1): tall arrows whose ink leans up (north is up;
-    # rows grow southwards)
-    local n dx dy w h
-    read -r n dx dy w h <<<"$(png_probe north.png arrows)"
-    expect_num "$n" '>' 300
-    expect_num "$h" '>' "$((2 * ${w%.*}))"
-    expect_num "$dy" '<' -0.4
-    expect_num "$dx" '<' 0.2
-    expect_num "$dx" '>' -0.2
-}
-
-test_plot_more_than_two_outputs() {
-    need python3
-    write_flow flow.csv
-    run ge fit flow.csv -o m3.bin -q
-    expect_rc 0
-    run ge plot m3.bin -o m3.png
-    expect_rc 0
-    expect_error_line 'plot: the model has 3 outputs; the arrows show the first two \(a, b\)'
-    expect_file m3.png
-    local n dx
-    read -r n dx _ <<<"$(png_probe m3.png arrows)"
-    expect_num "$dx" '>' 0.4
-    run ge plot m3.bin -o m3.png -q
-    expect_rc 0
-    expect_quiet
-}
-
-# ---- colour map ---------------------------------------------------------
-
+# t = x: the colour at a place is the colour of its value.
 test_plot_colour_map() {
     need python3
-    write_linear lin.csv
-    run ge fit lin.csv -o lin.bin -q
+    linear_model
+    run ge plot lin.bin -o lin.png --size 600,400 -v --vmin 0 --vmax 100
     expect_rc 0
-    run ge plot lin.bin -o lin.png --size 600,400
-    expect_rc 0
-    expect_quiet
     [ "$(png_probe lin.png size)" = "600 400" ] || fail "size $(png_probe lin.png size), expected 600 400"
-    expect_rgb "$(png_probe lin.png 'px 0 0')" "255 255 255" 0 "margin pixel"
-    expect_rgb "$(png_probe lin.png 'px 599 399')" "255 255 255" 0 "margin pixel"
-    # t = x: the middle of the map is the middle of the palette (viridis 0.5,
-    # teal), its left edge the low end (dark purple), its right edge the high
-    # end (yellow)
-    expect_rgb "$(png_probe lin.png 'at 0.5 0.5')" "33 144 141" 30 "the map's centre"
-    expect_rgb "$(png_probe lin.png 'at 0.5 0.1')" "33 144 141" 30 "the map's top centre"
-    expect_rgb "$(png_probe lin.png 'at 0.0 0.5')" "68 1 84" 30 "the map's left edge"
-    expect_rgb "$(png_probe lin.png 'at 1.0 0.5')" "253 231 37" 30 "the map's right edge"
-    # the plot area fills most of the picture
-    local x0 y0 x1 y1
-    read -r x0 y0 x1 y1 <<<"$(png_probe lin.png area)"
-    expect_num "$((x1 - x0))" '>' 350
-    expect_num "$((y1 - y0))" '>' 250
+    local area ext px py
+    area=$(panel_area 1)
+    ext=$(exterior lin.bin)
+    # viridis at 0, 0.5 and 1 (t = 0, 50, 100)
+    read -r px py <<<"$(pixel_of 50 25 "$area" "$ext")"
+    expect_rgb "$(png_probe lin.png "px $px $py")" "33 144 141" 12 "t = 50"
+    read -r px py <<<"$(pixel_of 50 45 "$area" "$ext")"
+    expect_rgb "$(png_probe lin.png "px $px $py")" "33 144 141" 12 "t = 50 (top)"
+    read -r px py <<<"$(pixel_of 1 25 "$area" "$ext")"
+    expect_rgb "$(png_probe lin.png "px $px $py")" "68 1 84" 12 "t = 0"
+    read -r px py <<<"$(pixel_of 99 25 "$area" "$ext")"
+    expect_rgb "$(png_probe lin.png "px $px $py")" "253 231 37" 12 "t = 100"
+    # cividis, and a diverging map centred on 0 (white at t = 50 of t - 50)
+    run ge plot lin.bin -o civ.png -v --vmin 0 --vmax 100 --cmap cividis
+    expect_rc 0
+    read -r px py <<<"$(pixel_of 1 25 "$(panel_area 1)" "$ext")"
+    expect_rgb "$(png_probe civ.png "px $px $py")" "0 34 78" 12 "cividis at t = 0"
+    run ge plot lin.bin -o div.png -v --vmin -50 --vmax 150 --cmap diverging
+    expect_rc 0
+    read -r px py <<<"$(pixel_of 50 25 "$(panel_area 1)" "$ext")"
+    expect_rgb "$(png_probe div.png "px $px $py")" "247 247 247" 15 "diverging at its middle"
+    # the diverging map's own range is symmetric about zero
+    run ge plot lin.bin -o div.png -v --cmap diverging
+    expect_rc 0
+    expect_err 'colours from -([0-9.]+) to \1,'
 }
 
-test_plot_colour_map_height_from_aspect() {
+test_plot_log_scale() {
     need python3
-    write_linear lin.csv
-    run ge fit lin.csv -o lin.bin -q
+    awk 'BEGIN { print "x,y,pb"
+        for (i = 0; i <= 20; i++) for (j = 0; j <= 10; j++) printf "%g,%g,%g\n", 5 * i, 5 * j, 10 ^ (i / 5) }' >pb.csv
+    ge fit pb.csv -o pb.bin -q || fail "fit"
+    run ge plot pb.bin -o pb.png -v --log --vmin 1 --vmax 10000 --units mg/kg
     expect_rc 0
-    run ge plot lin.bin -o lin.png --size 1000
-    expect_rc 0
-    local w h x0 y0 x1 y1
-    read -r w h <<<"$(png_probe lin.png size)"
-    [ "$w" = 1000 ] || fail "width $w, expected 1000"
-    read -r x0 y0 x1 y1 <<<"$(png_probe lin.png area)"
-    # the exterior's width:height, as printed by info, is the plot area's
-    local ratio
-    ratio=$(ge info lin.bin --json | json_get 'd["exterior"][2] / d["exterior"][3]')
-    expect_close "$(awk -v a=$((x1 - x0 + 1)) -v b=$((y1 - y0 + 1)) 'BEGIN { print a / b }')" "$ratio" 0.02
+    expect_err 'colours from 1 to 10000'
+    # 10^2 sits in the middle of a bar from 1 to 10^4
+    local px py
+    read -r px py <<<"$(pixel_of 50 25 "$(panel_area 1)" "$(exterior pb.bin)")"
+    expect_rgb "$(png_probe pb.png "px $px $py")" "33 144 141" 25 "100 on a log bar from 1 to 10000"
+    # values at or below zero have no logarithm
+    linear_model
+    awk -F, 'NR == 1 { print; next } { print $1 "," $2 "," $3 - 50 }' lin.csv >neg.csv
+    ge fit neg.csv -o neg.bin -q || fail "fit"
+    run ge plot neg.bin -o n.png --log
+    expect_rc 2
+    expect_error_line '--log: t has values down to'
+    run ge plot neg.bin -o n.png --log --vmin 0
+    expect_rc 2
+    expect_error_line '--log needs --vmin above 0'
+    run ge plot neg.bin -o n.png --log --cmap diverging
+    expect_rc 2
+    expect_error_line '--log does not go with --cmap diverging'
+    expect_no_file n.png
 }
 
-# ---- samples, output, determinism ---------------------------------------
-
-test_plot_samples_overlay() {
+test_plot_contours() {
     need python3
+    linear_model
+    run ge plot lin.bin -o plain.png -v
+    expect_rc 0
+    local x y w h
+    read -r x y w h <<<"$(panel_area 1)"
+    run ge plot lin.bin -o lines.png -v --contours 5
+    expect_rc 0
+    # t = x: vertical lines at 20, 40, 60, 80; a dark column at x = 40
+    local a b px py
+    read -r px py <<<"$(pixel_of 40 25 "$x $y $w $h" "$(exterior lin.bin)")"
+    a=$(png_probe plain.png "ink $((px - 2)) $((y + 5)) $((px + 2)) $((y + h - 5))")
+    b=$(png_probe lines.png "ink $((px - 2)) $((y + 5)) $((px + 2)) $((y + h - 5))")
+    expect_num "$b" '>' "$((a + 20 * (h - 10)))"
+    # and none halfway between two levels
+    read -r px py <<<"$(pixel_of 50 25 "$x $y $w $h" "$(exterior lin.bin)")"
+    a=$(png_probe plain.png "ink $((px - 2)) $((y + 5)) $((px + 2)) $((y + h - 5))")
+    b=$(png_probe lines.png "ink $((px - 2)) $((y + 5)) $((px + 2)) $((y + h - 5))")
+    expect_close "$b" "$a" 0.02
+    run ge plot lin.bin -o c.png --contours 0
+    expect_rc 2
+    expect_error_line '--contours'
+}
+
+# The distance rule: far from every sample the map stays blank.
+test_plot_empty_places_blank() {
+    need python3
+    printf 'x,y,t\n' >few.csv
+    awk 'BEGIN { for (i = 0; i <= 10; i++) printf "%g,%g,%g\n", i, i % 2, i }' >>few.csv
+    printf '0,100,0\n10,100,10\n' >>few.csv
+    ge fit few.csv -o few.bin -q || fail "fit"
+    run ge plot few.bin -o few.png -v --max-distance 3
+    expect_rc 0
+    local x y w h white
+    read -r x y w h <<<"$(panel_area 1)"
+    # the middle of the exterior (y about 50) is far from every sample: white
+    white=$(png_probe few.png "white $x $((y + h * 3 / 10)) $((x + w - 1)) $((y + h * 7 / 10))")
+    expect_num "$white" '>' "$((w * h * 4 / 10 * 95 / 100))"
+    run ge plot few.bin -o all.png -v --max-distance none
+    expect_rc 0
+    white=$(png_probe all.png "white $x $((y + h * 3 / 10)) $((x + w - 1)) $((y + h * 7 / 10))")
+    expect_num "$white" '==' 0
+    # --mask: outside the polygon (x above 5) blank, inside drawn
+    printf '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [[[-50,-50],[5,-50],[5,150],[-50,150],[-50,-50]]]}}]}\n' >left.geojson
+    run ge plot few.bin -o masked.png -v --max-distance none --mask left.geojson
+    expect_rc 0
+    local px
+    read -r px _ <<<"$(pixel_of 5 0 "$x $y $w $h" "$(exterior few.bin)")"
+    expect_num "$(png_probe masked.png "white $((px + 2)) $y $((x + w - 1)) $((y + h - 1))")" '==' "$(((x + w - px - 2) * h))"
+    expect_num "$(png_probe masked.png "white $x $y $((px - 2)) $((y + h - 1))")" '==' 0
+}
+
+# ---- samples and outlines ----------------------------------------------
+
+test_plot_samples_any_source() {
+    need python3
+    need ogr2ogr
     fixture_model
-    run ge plot field.bin -o plain.png
+    # three points: as a CSV, a GeoJSON in lon/lat, a GeoJSON in Web Mercator
+    printf 'name,lon,lat\na,30,10\nb,-100,-40\nc,150,60\n' >three.csv
+    ogr2ogr -f GeoJSON -a_srs EPSG:4326 -oo X_POSSIBLE_NAMES=lon -oo Y_POSSIBLE_NAMES=lat \
+        three.geojson three.csv 2>/dev/null || fail "ogr2ogr"
+    ogr2ogr -f GeoJSON -t_srs EPSG:3857 merc.geojson three.geojson 2>/dev/null || fail "ogr2ogr 3857"
+    grep -q '3339584' merc.geojson || fail "merc.geojson is not in metres"
+    local f area ext px py
+    ext=$(exterior field.bin)
+    for f in three.csv three.geojson merc.geojson; do
+        run ge plot field.bin -o s.png -v --samples "$f" --marker-size 9 --marker-alpha 1
+        expect_rc 0
+        area=$(panel_area 1)
+        # on the arrows panel markers are red, beneath the arrows
+        read -r px py <<<"$(pixel_of 30 10 "$area" "$ext")"
+        expect_rgb "$(png_probe s.png "px $((px + 2)) $((py + 2))")" "214 48 38" 40 "$f: marker at 30E 10N"
+        read -r px py <<<"$(pixel_of -100 -40 "$area" "$ext")"
+        expect_rgb "$(png_probe s.png "px $((px - 2)) $((py - 2))")" "214 48 38" 40 "$f: marker at 100W 40S"
+    done
+    # many samples: small, light markers that leave the field visible
+    run ge plot field.bin -o many.png -v --samples field.csv
     expect_rc 0
-    run ge plot field.bin -o dots.png --samples field.csv
-    expect_rc 0
-    expect_quiet
-    local a b
-    a=$(png_probe plain.png 'count 16 16 16')
-    b=$(png_probe dots.png 'count 16 16 16')
-    # 500 samples, each a dark disc of a few pixels
-    expect_num "$((b - a))" '>' 1000
-    # points outside the exterior are counted, not drawn
+    expect_num "$(png_probe many.png 'count 214 48 38')" '==' 0
+}
+
+test_plot_samples_outside_and_errors() {
+    fixture_model
     printf 'lon,lat\n0,0\n10,95.5\n' >two.csv
     run ge plot field.bin -o two.png --samples two.csv
     expect_rc 0
@@ -373,7 +439,95 @@ test_plot_samples_overlay() {
     expect_rc 1
     expect_error_line 'missing\.csv'
     expect_no_file x.png
+    run ge plot field.bin -o x.png --marker-size 3
+    expect_rc 2
+    expect_error_line '--marker-size applies to --samples'
+    run ge plot field.bin -o x.png --samples two.csv --marker-alpha 2
+    expect_rc 2
+    expect_error_line '--marker-alpha'
+    expect_no_file x.png
     expect_no_tmp
+}
+
+test_plot_overlay() {
+    need python3
+    fixture_model
+    # the equator and a box, in Web Mercator: drawn in the model's lon/lat
+    cat >lines.geojson <<'EOF'
+{"type": "FeatureCollection",
+ "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3857"}},
+ "features": [
+ {"type": "Feature", "properties": {}, "geometry": {"type": "LineString",
+   "coordinates": [[-17000000, 0], [17000000, 0]]}},
+ {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon",
+   "coordinates": [[[5000000, 5000000], [8000000, 5000000], [8000000, 8000000], [5000000, 5000000]]]}},
+ {"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [0, 0]}}
+]}
+EOF
+    run ge plot field.bin -o plain.png -v
+    expect_rc 0
+    local x y w h py
+    read -r x y w h <<<"$(panel_area 1)"
+    run ge plot field.bin -o o.png --overlay lines.geojson
+    expect_rc 0
+    expect_error_line 'lines\.geojson: 1 point features have no outline'
+    # along the equator (row of lat 0), much more ink than without
+    read -r _ py <<<"$(pixel_of 0 0 "$x $y $w $h" "$(exterior field.bin)")"
+    local a b
+    a=$(png_probe plain.png "ink $((x + 5)) $((py - 1)) $((x + w - 5)) $((py + 1))")
+    b=$(png_probe o.png "ink $((x + 5)) $((py - 1)) $((x + w - 5)) $((py + 1))")
+    expect_num "$b" '>' "$((a + 100 * w))"
+    run ge plot field.bin -o o.png --overlay lines.geojson --overlay-layer nope
+    expect_rc 1
+    expect_error_line "no layer 'nope'"
+    run ge plot field.bin -o o.png --overlay-layer lines
+    expect_rc 2
+    expect_error_line '--overlay-layer applies to --overlay'
+    run ge plot field.bin -o o.png --overlay missing.geojson
+    expect_rc 1
+    expect_error_line 'missing\.geojson'
+}
+
+# ---- formats, output, determinism --------------------------------------
+
+test_plot_svg_and_pdf() {
+    need python3
+    linear_model
+    run ge plot lin.bin -o lin.svg --contours 4 --samples lin.csv
+    expect_rc 0
+    expect_quiet
+    python3 - lin.svg 2>py.err <<'EOF' || fail "lin.svg: $(tail -n 1 py.err)"
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+ns = "{http://www.w3.org/2000/svg}"
+assert root.tag == ns + "svg", root.tag
+assert root.get("width") == "800px", root.get("width")
+assert root.get("viewBox").split()[2] == "800"
+images = list(root.iter(ns + "image"))
+assert len(images) == 1, "%d images (the colour map)" % len(images)
+paths = list(root.iter(ns + "path"))
+assert len(paths) > 20, "%d paths" % len(paths)
+EOF
+    run ge plot lin.bin -o lin.pdf
+    expect_rc 0
+    [ "$(head -c 5 lin.pdf)" = "%PDF-" ] || fail "lin.pdf is not a PDF"
+    # the format by name, whatever the extension; upper case too
+    run ge plot lin.bin -o pic.dat --of svg
+    expect_rc 0
+    grep -q '<svg' pic.dat || fail "--of svg did not write SVG"
+    run ge plot lin.bin -o PIC.SVG
+    expect_rc 0
+    grep -q '<svg' PIC.SVG || fail "PIC.SVG is not SVG"
+    ge plot lin.bin -o - --of svg >out.svg 2>err.txt || fail "plot -o - --of svg failed"
+    grep -q '<svg' out.svg || fail "standard output is not SVG"
+    run ge plot lin.bin -o pic.jpg
+    expect_rc 2
+    expect_error_line "no picture format for '\.jpg'"
+    run ge plot lin.bin -o pic.png --of gif
+    expect_rc 2
+    expect_error_line '--of'
+    expect_no_file pic.jpg
+    expect_no_file pic.png
 }
 
 test_plot_stdout_and_determinism() {
@@ -385,6 +539,11 @@ test_plot_stdout_and_determinism() {
     run ge plot field.bin -o c.png --size 500 --threads 1
     expect_rc 0
     expect_same a.png c.png
+    run ge plot field.bin -o a.svg --size 500
+    expect_rc 0
+    run ge plot field.bin -o b.svg --size 500 --threads 1
+    expect_rc 0
+    expect_same a.svg b.svg
 }
 
 test_plot_replaces_existing_file() {
@@ -400,7 +559,7 @@ test_plot_replaces_existing_file() {
     [ "$(stat -c %a new.png)" = 644 ] || fail "new.png has mode $(stat -c %a new.png), expected 644"
 }
 
-# ---- errors -------------------------------------------------------------
+# ---- usage errors ------------------------------------------------------
 
 test_plot_err_missing_output() {
     fixture_model
@@ -413,6 +572,43 @@ test_plot_err_missing_output() {
     run ge plot field.bin field.bin -o p.png
     expect_rc 2
     expect_error_line 'plot: expects one MODEL'
+    expect_no_file p.png
+}
+
+test_plot_err_panels() {
+    fixture_model
+    run ge plot field.bin -o p.png --target w
+    expect_rc 2
+    expect_error_line "--target: the model has no target 'w' \(targets: u, v\)"
+    run ge plot field.bin -o p.png --target u --vector u,v
+    expect_rc 2
+    expect_error_line '--target draws one colour map, --vector arrows'
+    run ge plot field.bin -o p.png --vector u
+    expect_rc 2
+    expect_error_line '--vector expects two targets'
+    run ge plot field.bin -o p.png --vector u,q
+    expect_rc 2
+    expect_error_line "--vector: the model has no target 'q'"
+    # colour options on a picture of arrows only
+    local o
+    for o in "--cmap cividis" "--vmin 0" "--vmax 1" "--log" "--contours 3"; do
+        # shellcheck disable=SC2086
+        run ge plot field.bin -o p.png $o
+        expect_rc 2
+        expect_error_line "${o%% *} applies to colour maps"
+    done
+    run ge plot field.bin -o p.png --vector none --vmin 1 --vmax 0
+    expect_rc 2
+    expect_error_line '--vmin 1 is not below --vmax 0'
+    run ge plot field.bin -o p.png --target u --vmin 5
+    expect_rc 2
+    expect_error_line '--vmin 5 is not below the largest value'
+    run ge plot field.bin -o p.png --target u --cmap jet
+    expect_rc 2
+    expect_error_line '--cmap'
+    run ge plot field.bin -o p.png --units ''
+    expect_rc 2
+    expect_error_line '--units'
     expect_no_file p.png
 }
 
@@ -447,6 +643,8 @@ test_plot_err_unwritable_output() {
         expect_rc 1
         expect_error_line '/dev/full'
     fi
+    run ge plot field.bin -o field.bin
+    expect_rc 2
     expect_no_tmp
     [ -z "$(ls d)" ] || fail "files left in d: $(ls d)"
 }
@@ -463,6 +661,13 @@ test_plot_err_bad_model() {
     run ge plot field.csv -o p.png
     expect_rc 1
     expect_error_line 'field\.csv'
+    # a field that needs covariates at every place has no picture of its own
+    awk 'BEGIN { print "x,y,t,elev"; srand(2); for (i = 0; i < 60; i++) {
+        x = 100 * rand(); y = 100 * rand(); e = 10 * rand(); printf "%g,%g,%g,%g\n", x, y, x / 10 + e, e } }' >cov.csv
+    ge fit cov.csv --target t --covariates elev -o cov.bin -q || fail "fit with covariates"
+    run ge plot cov.bin -o p.png
+    expect_rc 1
+    expect_error_line 'plot: the model has covariates'
     expect_no_file p.png
     expect_no_tmp
 }

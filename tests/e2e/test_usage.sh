@@ -357,10 +357,36 @@ test_every_option_applies_or_is_refused() {
     # --- plot
     row plot --output 0 '' plot m.bin -o p.png
     expect_file p.png
-    row plot --size 0 '' plot m.bin -o p.png --size 200,100
-    file p.png | grep -q '200 x 100' || fail "plot --size: $(file p.png)"
+    row plot --size 0 '' plot m.bin -o p.png --size 300,200
+    file p.png | grep -q '300 x 200' || fail "plot --size: $(file p.png)"
     row plot --samples 0 '' plot m.bin -o p.png --samples f.csv
     row plot --threads 0 '' plot m.bin -o p.png --threads 1
+    row plot --samples 0 '' plot m.bin -o p.png --samples pts.geojson
+    row plot --of 0 '' plot m.bin -o p.dat --of svg
+    grep -q '<svg' p.dat || fail "plot --of svg wrote no SVG"
+    row plot --of 2 "no picture format" plot m.bin -o p.gif
+    row plot --target 0 'panel 1: u, colours' plot m.bin -o p.png --target u -v
+    row plot --target 2 '' plot m.bin -o p.png --target nope
+    row plot --vector 0 'panel 2: v, colours' plot m.bin -o p.png --vector none -v
+    row plot --vector 0 '\(v, u\), .* arrows' plot m.bin -o p.png --vector v,u -v
+    row plot --cmap 0 '' plot m.bin -o p.png --target u --cmap cividis
+    row plot --cmap 2 '' plot m.bin -o p.png --cmap cividis
+    row plot --vmin 0 'colours from -2 ' plot m.bin -o p.png --target u --vmin -2 -v
+    row plot --vmin 2 '' plot m.bin -o p.png --vmin -2
+    row plot --vmax 0 'to 2,' plot m.bin -o p.png --target u --vmax 2 -v
+    row plot --vmax 2 '' plot m.bin -o p.png --target u --vmax x
+    row plot --log 0 'colours from 0.5 to 2' plot m.bin -o p.png --target u --log --vmin 0.5 --vmax 2 -v
+    row plot --log 2 '' plot m.bin -o p.png --log
+    row plot --contours 0 '' plot m.bin -o p.png --target u --contours 4
+    row plot --contours 2 '' plot m.bin -o p.png --target u --contours 4.5
+    row plot --units 0 '' plot m.bin -o p.png --units m/s
+    row plot --marker-size 0 '' plot m.bin -o p.png --samples f.csv --marker-size 3
+    row plot --marker-size 2 '' plot m.bin -o p.png --marker-size 3
+    row plot --marker-alpha 0 '' plot m.bin -o p.png --samples f.csv --marker-alpha 0.5
+    row plot --marker-alpha 2 '' plot m.bin -o p.png --samples f.csv --marker-alpha 0
+    row plot --overlay 0 '' plot m.bin -o p.png --overlay pts.geojson
+    row plot --overlay-layer 0 '' plot m.bin -o p.png --overlay pts.geojson --overlay-layer pts
+    row plot --overlay-layer 2 '' plot m.bin -o p.png --overlay-layer pts
     # Every documented option of every command is in the table above.
     local missing
     missing=$(ge --list-options | awk -F'\t' '$6 != "" { print $1 " " $2 }' | sort -u |
@@ -460,7 +486,7 @@ test_wrong_kind_of_input_says_what_it_is() {
     expect_error_line "r\.tif: a GTiff raster \(1 band, 2x2 pixels\); expected points"
     run ge plot m.bin -o p.png --samples r.tif
     expect_rc 1
-    expect_error_line "r\.tif: a GTiff raster .*--samples expects a CSV"
+    expect_error_line "r\.tif: a GTiff raster .*--samples expects points"
     # a GeoJSON cut short
     printf '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"u": 1}, "geometry": {"type": "Point", "coordinates": [1,' >broken.geojson
     run ge predict m.bin broken.geojson
