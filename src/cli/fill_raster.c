@@ -83,14 +83,7 @@ static char **creation_options(const cli_args *a, const char *driver, GDALDatase
         co = CSLSetNameValue(co, "TILED", "YES");
         co = CSLSetNameValue(co, "BIGTIFF", "IF_SAFER");
     }
-    for (int i = 0; i < a->nco; i++) {
-        char *key = NULL;
-        const char *val = CPLParseNameValue(a->co[i], &key);
-        if (key && val)
-            co = CSLSetNameValue(co, key, val);
-        CPLFree(key);
-    }
-    return co;
+    return grid_user_options(a, co);
 }
 
 /* The driver: --of, else the input's for the same extension, else the one

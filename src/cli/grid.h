@@ -41,6 +41,8 @@ int grid_gdal_driver_for(const cli_args *a, const char *path, const char **drive
 /* --like: the geotransform, size and CRS (WKT, "" for none) of the raster at
  * path, which must be north up. Returns 0 or an exit status (printed). */
 int grid_like_read(const char *path, double gt[6], long *cols, long *rows, char **wkt);
+/* The --co KEY=VALUE options over the defaults in co (a CSL list, returned). */
+char **grid_user_options(const cli_args *a, char **co);
 /* Centre of pixel (col, row), row 0 at the top. */
 void grid_centre(const grid_spec *g, long col, long row, double *x, double *y);
 

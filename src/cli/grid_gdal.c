@@ -37,6 +37,11 @@ static char **creation_options(const cli_args *a, const char *driver, GDALDataTy
         co = CSLSetNameValue(co, "PREDICTOR", GDALDataTypeIsFloating(type) ? "3" : "2");
         co = CSLSetNameValue(co, "BIGTIFF", "IF_SAFER");
     }
+    return grid_user_options(a, co);
+}
+
+char **grid_user_options(const cli_args *a, char **co)
+{
     for (int i = 0; i < a->nco; i++) {
         char *key = NULL;
         const char *val = CPLParseNameValue(a->co[i], &key);

@@ -467,15 +467,21 @@ static int draw_contours(cairo_t *cr, const plot_spec *s, const plot_layout *L, 
 
 /* ---- on top: outlines, samples, arrows --------------------------------- */
 
+/* Drawing confined to panel k until the matching cairo_restore. */
+static void clip_to_panel(cairo_t *cr, const plot_layout *L, int k)
+{
+    const plot_rect *r = &L->area[k];
+    cairo_save(cr);
+    cairo_rectangle(cr, r->x, r->y, r->w, r->h);
+    cairo_clip(cr);
+}
+
 static void draw_overlay(cairo_t *cr, const plot_spec *s, const plot_layout *L, int k)
 {
     const ge_outlines *o = s->overlay;
     if (!o)
         return;
-    const plot_rect *r = &L->area[k];
-    cairo_save(cr);
-    cairo_rectangle(cr, r->x, r->y, r->w, r->h);
-    cairo_clip(cr);
+    clip_to_panel(cr, L, k);
     cairo_new_path(cr);
     for (size_t i = 0; i < o->n; i++) {
         int pen = 0;
@@ -505,10 +511,7 @@ static void draw_samples(cairo_t *cr, const plot_spec *s, const plot_layout *L, 
 {
     if (!s->nsamples)
         return;
-    const plot_rect *r = &L->area[k];
-    cairo_save(cr);
-    cairo_rectangle(cr, r->x, r->y, r->w, r->h);
-    cairo_clip(cr);
+    clip_to_panel(cr, L, k);
     /* each marker a zero-length line with round caps: a disc, and in SVG
      * and PDF a few bytes instead of four curves */
     cairo_new_path(cr);

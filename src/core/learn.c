@@ -178,9 +178,9 @@ static int covariate_step(ge_solver *s, const size_t *idx, size_t n, const doubl
     const int nz = X->nz;
     double *g = malloc(ncell * (size_t)nz * sizeof *g);
     double *G = malloc((size_t)nz * nz * sizeof *G), *b = malloc((size_t)nz * sizeof *b);
-    double *zr = malloc((size_t)nz * sizeof *zr), *ag = malloc((size_t)nz * sizeof *ag);
+    double *ag = malloc((size_t)nz * sizeof *ag);
     int rc = -1;
-    if (!g || !G || !b || !zr || !ag) {
+    if (!g || !G || !b || !ag) {
         ge_fail(err, "out of memory for the covariates");
         goto done;
     }
@@ -221,7 +221,6 @@ done:
     free(g);
     free(G);
     free(b);
-    free(zr);
     free(ag);
     return rc;
 }
