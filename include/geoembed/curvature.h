@@ -10,6 +10,15 @@
  * clamped axis. */
 int ge_axis_step(int i, int d, int base, int wrap);
 
+/* The energy as a sum of squares, sum over terms of c (v . F[idx])^2: for
+ * each cell its second difference along w (3 cells, c 1), along h (3 cells,
+ * c 1) and the mixed one (4 cells, c 2), each c times weight[kind] (kind 0,
+ * 1, 2 in that order; NULL: 1): the one definition of the penalty's
+ * stencil, for the exact solver's matrix and its coarse levels. */
+typedef void (*ge_penalty_term)(void *ctx, const size_t *idx, const double *v, int n, double c);
+void ge_penalty_terms(int W, int H, int wx, int wy, const double weight[3], ge_penalty_term fn,
+                      void *ctx);
+
 /* Returns lambda * energy(F); when dF is not NULL adds lambda * dEnergy/dF. */
 double ge_curvature(const ge_model *m, const double *F, double lambda, double *dF);
 

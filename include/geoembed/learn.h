@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "geoembed/fit.h"
+#include "geoembed/solve.h"
 
 typedef enum {
     GE_METHOD_EXACT = 0,    /* sparse normal equations (default model) */
@@ -30,6 +31,7 @@ typedef struct {
                            * transform) */
     const unsigned char *transform; /* [O] GE_TRANSFORM_* of each target, or NULL: none */
     const double *weights; /* [M] relative sample weights (exact method), or NULL: all 1 */
+    ge_solver_kind solver; /* exact: Cholesky or multigrid (solve.h) */
     int draws; /* exact: posterior draws for the model's uncertainty (model.h); 0: none */
     /* Covariates (exact method, squared error): their description, copied
      * into the model, and the samples' design rows z[M][nz] (covariates.h);
@@ -63,7 +65,7 @@ typedef struct {
 /* Bytes an exact fit of this shape on M samples needs, with the penalty
  * search on this many threads (each holds a solver): for the estimate fit
  * prints before it allocates. */
-double ge_solve_memory(const ge_shape *s, size_t M, int threads);
+double ge_solve_memory(const ge_shape *s, size_t M, int threads, ge_solver_kind kind);
 
 /* Folds of the penalty search for M samples: 5 up to 2000, 3 up to 5000,
  * else one 25% hold-out (returned as 1). */

@@ -14,7 +14,10 @@
  *     (A' D A + mu Q) f = A' D y,   mu = lambda' * sum d,
  *
  * factorised with CHOLMOD (sparse Cholesky, fill-reducing ordering analysed
- * once per grid: every candidate penalty and every fold reuses it). */
+ * once per grid: every candidate penalty and every fold reuses it), or on
+ * grids of more cells than GE_MULTIGRID_CELLS solved by conjugate gradients
+ * with a multigrid preconditioner (multigrid.c: memory linear in the cells,
+ * where the factor of a million-cell grid takes gigabytes). */
 #ifndef GEOEMBED_SOLVE_H
 #define GEOEMBED_SOLVE_H
 
@@ -30,6 +33,21 @@ typedef struct ge_solver ge_solver;
  * any subset of them can then be fit (folds) without a new analysis. m must
  * outlive the solver (only its shape is used). */
 ge_solver *ge_solver_new(const ge_model *m, const double *xy, size_t M, ge_error *err);
+
+/* The way of solving: by the grid's size (auto), or either one. */
+typedef enum { GE_SOLVER_AUTO, GE_SOLVER_CHOLESKY, GE_SOLVER_MULTIGRID } ge_solver_kind;
+/* Cells above which auto takes multigrid: below, a Cholesky factorisation
+ * is faster (measured on 1024x713 cells and 10^6 samples: 25 CPU-s and
+ * 2.3 GB against 115 CPU-s and 0.8 GB for 164 multigrid iterations); above,
+ * its factor outgrows a machine's memory (about 9 GB at 2000x2000 cells,
+ * 43 GB at 4000x4000). */
+#define GE_MULTIGRID_CELLS 4000000
+ge_solver *ge_solver_new_kind(const ge_model *m, const double *xy, size_t M, ge_solver_kind kind,
+                              ge_error *err);
+int ge_solver_uses_multigrid(ge_solver_kind kind, int W, int H);
+/* Conjugate gradient iterations of the last multigrid solve (its slowest
+ * column; 0 for Cholesky). */
+int ge_solver_iterations(const ge_solver *s);
 void ge_solver_free(ge_solver *s);
 
 /* The data term of samples idx[0..n) (all when idx is NULL) with weights

@@ -364,8 +364,11 @@ int cmd_fit(cli_args *a)
     else
         snprintf(smooth, sizeof smooth, "%g", fs.train.smooth);
     if (fs.method == GE_METHOD_EXACT)
-        snprintf(how, sizeof how, "exact solve%s",
-                 fs.train.loss.kind == GE_LOSS_MSE ? "" : " (reweighted least squares)");
+        snprintf(how, sizeof how, "exact solve (%s%s)",
+                 ge_solver_uses_multigrid((ge_solver_kind)fs.solver, sh->W, sh->H)
+                     ? "multigrid conjugate gradients"
+                     : "sparse Cholesky",
+                 fs.train.loss.kind == GE_LOSS_MSE ? "" : ", reweighted least squares");
     else
         snprintf(how, sizeof how, "%s lr %g, %ld epochs", ge_optim_name(fs.train.optim.kind),
                  fs.train.optim.lr, fs.epochs);
@@ -380,7 +383,7 @@ int cmd_fit(cli_args *a)
     threads = omp_get_max_threads();
 #endif
     double bytes = fs.method == GE_METHOD_EXACT
-                       ? ge_solve_memory(sh, s.M, fs.smooth_auto ? threads : 1)
+                       ? ge_solve_memory(sh, s.M, fs.smooth_auto ? threads : 1, (ge_solver_kind)fs.solver)
                        : ge_train_memory(sh, s.M, threads, fs.train.optim.kind == GE_OPT_ADAM);
     if (bytes > 256e6)
         say(2, "geoembed: fit: this model needs about %.0f MB of memory to %s\n", bytes / 1e6,

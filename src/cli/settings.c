@@ -199,7 +199,7 @@ int settings_method(const cli_args *a, fit_settings *fs)
     int method;
     if (arg_choice(a, O_METHOD, "exact gradient", def, &method))
         return EXIT_USAGE;
-    static const opt_id exact_only[] = {O_WEIGHT, O_SIGMA, O_DRAWS, O_COVARIATES};
+    static const opt_id exact_only[] = {O_WEIGHT, O_SIGMA, O_DRAWS, O_COVARIATES, O_SOLVER};
     for (size_t i = 0; i < sizeof exact_only / sizeof *exact_only; i++)
         if (method == GE_METHOD_GRADIENT && a->val[exact_only[i]])
             return usage_error(a->cmd_name, "%s applies to the exact solve, not gradient training",
@@ -282,7 +282,8 @@ int settings_resolve(const cli_args *a, const ge_samples *s, int geographic, fit
     if ((rc = settings_transform(a, s, fs)))
         return rc;
     /* the uncertainty's draws: each a solve with the factor of the fit */
-    if (arg_long(a, O_DRAWS, (double)sh->W * sh->H <= 300000 ? 50 : 20, 0, 100000, &fs->draws))
+    if (arg_long(a, O_DRAWS, (double)sh->W * sh->H <= 300000 ? 50 : 20, 0, 100000, &fs->draws) ||
+        arg_choice(a, O_SOLVER, "auto cholesky multigrid", GE_SOLVER_AUTO, &fs->solver))
         return EXIT_USAGE;
     if (fs->method == GE_METHOD_EXACT && sh->N < sh->O)
         return usage_error(a->cmd_name, "the exact solve needs --features of at least the %d "

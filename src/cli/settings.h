@@ -20,6 +20,7 @@ typedef struct {
     int geographic; /* the coordinates are lon/lat degrees */
     int smooth_auto; /* choose the curvature penalty by validation (choose_smooth) */
     int transformed; /* some target is fit on a transform (--transform) */
+    int solver;      /* exact: a ge_solver_kind (--solver) */
     long draws;      /* exact: posterior draws for the uncertainty (--draws) */
     unsigned char transform[GE_MAX_OUTPUTS]; /* GE_TRANSFORM_* of each target */
     char chosen[512]; /* what was chosen and why, for the summary */

@@ -14,6 +14,28 @@ int ge_axis_step(int i, int d, int base, int wrap)
     return j < 0 ? j + base : j;
 }
 
+void ge_penalty_terms(int W, int H, int wx, int wy, const double weight[3], ge_penalty_term fn,
+                      void *ctx)
+{
+    const double c0 = weight ? weight[0] : 1.0, c1 = weight ? weight[1] : 1.0,
+                 c2 = 2.0 * (weight ? weight[2] : 1.0);
+    for (int w = 0; w < W; w++) {
+        int wm = ge_axis_step(w, -1, W, wx), wp = ge_axis_step(w, 1, W, wx);
+        for (int h = 0; h < H; h++) {
+            int hm = ge_axis_step(h, -1, H, wy), hp = ge_axis_step(h, 1, H, wy);
+#define C(a, b) ((size_t)(a) * H + (size_t)(b))
+            if (wm >= 0 && wp >= 0 && W >= 3)
+                fn(ctx, (size_t[]){C(wp, h), C(w, h), C(wm, h)}, (double[]){1, -2, 1}, 3, c0);
+            if (hm >= 0 && hp >= 0 && H >= 3)
+                fn(ctx, (size_t[]){C(w, hp), C(w, h), C(w, hm)}, (double[]){1, -2, 1}, 3, c1);
+            if (wp >= 0 && hp >= 0 && W >= 2 && H >= 2)
+                fn(ctx, (size_t[]){C(wp, hp), C(wp, h), C(w, hp), C(w, h)},
+                   (double[]){1, -1, -1, 1}, 4, c2);
+#undef C
+        }
+    }
+}
+
 double ge_curvature(const ge_model *m, const double *F, double lambda, double *dF)
 {
     const int W = m->s.W, H = m->s.H, O = m->s.O;

@@ -72,7 +72,7 @@ static int kernel_matrix(const ge_model *mdl, const double *xy, size_t M, double
 #pragma omp parallel
     {
         ge_error e = {{0}};
-        ge_solver *s = ge_solver_new(mdl, xy, M, &e);
+        ge_solver *s = ge_solver_new_kind(mdl, xy, M, GE_SOLVER_CHOLESKY, &e);
         size_t n = s ? ge_solver_cells(s) : 0;
         double *B = s ? malloc(n * BLOCK * sizeof *B) : NULL;
         int ok = s && B && ge_solver_factor_pinned(s, &e) == 0;
@@ -242,7 +242,7 @@ ge_dual *ge_dual_new(const ge_model *m, const double *xy, const double *ys, size
     d->Kmat = malloc(M * M * sizeof *d->Kmat);
     d->AT = malloc(M * 3 * sizeof *d->AT);
     d->f = calloc((size_t)K, sizeof *d->f);
-    ge_solver *s = ge_solver_new(m, xy, M, err);
+    ge_solver *s = ge_solver_new_kind(m, xy, M, GE_SOLVER_CHOLESKY, err);
     if (!s || !d->Kmat || !d->AT || !d->f) {
         if (s)
             ge_fail(err, "out of memory for the dual form");

@@ -12,6 +12,7 @@
 #include "geoembed/learn.h"
 #include "geoembed/rng.h"
 #include "dual.h"
+#include "multigrid.h"
 #include "geoembed/solve.h"
 #include "geoembed/spacing.h"
 
@@ -33,8 +34,15 @@
  * held-out samples: their sampling error averages out). */
 #define HELD_OUT_DRAWS 16
 
-double ge_solve_memory(const ge_shape *s, size_t M, int threads)
+double ge_solve_memory(const ge_shape *s, size_t M, int threads, ge_solver_kind kind)
 {
+    if (ge_solver_uses_multigrid(kind, s->W, s->H)) {
+        /* one solver (multigrid runs the search on one thread), its data
+         * rows, and the fields (+ warm starts) */
+        double n = (double)s->W * s->H;
+        return ge_mg_bytes(s->W, s->H) + (double)M * 4 * 16 + n * s->O * 8 * 5 +
+               (double)M * (2 + s->O) * 8 * 2;
+    }
     /* the factor of a nested-dissection ordered grid: about 170 entries a
      * cell at 1e5 cells, growing with log(cells) (measured) */
     double n = (double)s->W * s->H;
@@ -382,7 +390,10 @@ static int run_round(const search *S, const double *lg, int nc, double *sums, lo
 #ifdef _OPENMP
     /* A solver per thread: only where its factor is small (a large grid's
      * factor is most of the memory, and BLAS would share the cores anyway). */
-    threads = ncell <= 300000 ? omp_get_max_threads() : 1;
+    threads = ncell <= 300000 &&
+                      !ge_solver_uses_multigrid(S->o->solver, S->m->s.W, S->m->s.H)
+                  ? omp_get_max_threads()
+                  : 1;
     if (threads > jobs)
         threads = jobs;
 #endif
@@ -393,7 +404,7 @@ static int run_round(const search *S, const double *lg, int nc, double *sums, lo
 #pragma omp parallel num_threads(threads) if (threads > 1)
     {
         ge_error e = {{0}};
-        ge_solver *s = ge_solver_new(S->m, S->xy, S->M, &e);
+        ge_solver *s = ge_solver_new_kind(S->m, S->xy, S->M, S->o->solver, &e);
         size_t *tr = malloc(S->M * sizeof *tr), *te = malloc(S->M * sizeof *te);
         double *f = malloc(ncell * (size_t)S->O * sizeof *f);
         double *d = malloc((S->M ? S->M : 1) * sizeof *d), *rhs = malloc(ncell * sizeof *rhs);
@@ -633,7 +644,7 @@ static int held_out(const ge_model *m, const double *xy, const double *ys, size_
 {
     const int O = m->s.O, K = o->folds > 0 ? o->folds : ge_learn_folds(M);
     const size_t ncell = (size_t)m->s.W * m->s.H;
-    ge_solver *s = ge_solver_new(m, xy, M, err);
+    ge_solver *s = ge_solver_new_kind(m, xy, M, o->solver, err);
     int *fold = malloc((M ? M : 1) * sizeof *fold);
     size_t *tr = malloc((M ? M : 1) * sizeof *tr), *te = malloc((M ? M : 1) * sizeof *te);
     double *f = malloc(ncell * (size_t)O * sizeof *f), *rhs = malloc(ncell * sizeof *rhs);
@@ -763,7 +774,7 @@ static int exact_fit(ge_model *m, const double *xy, const double *ys, size_t M,
 {
     const size_t ncell = (size_t)m->s.W * m->s.H;
     const int O = m->s.O;
-    ge_solver *s = ge_solver_new(m, xy, M, err);
+    ge_solver *s = ge_solver_new_kind(m, xy, M, o->solver, err);
     double *f = malloc(ncell * (size_t)O * sizeof *f), *F = malloc(ncell * (size_t)O * sizeof *F);
     double *d = malloc((M ? M : 1) * sizeof *d), *rhs = malloc(ncell * sizeof *rhs);
     int rc = -1;

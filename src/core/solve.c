@@ -16,6 +16,16 @@
 #include "geoembed/curvature.h"
 #include "geoembed/rng.h"
 #include "geoembed/solve.h"
+#include "multigrid.h"
+
+/* The conjugate gradients' relative residual: the field's solve (about the
+ * Cholesky solve's own rounding, relative to the data), and a draw of the
+ * posterior spread (a variance estimate from a few dozen draws is good to
+ * 15% at best). */
+#define CG_TOL 1e-10
+#define CG_TOL_DRAW 1e-4
+/* Columns whose last solution starts the next solve of the same column. */
+#define WARM_COLUMNS 64
 
 struct ge_solver {
     int W, H, wx, wy;
@@ -32,7 +42,18 @@ struct ge_solver {
     size_t M;
     size_t (*cell)[4]; /* read-out cells and weights of each sample */
     double (*wgt)[4];
+    /* the multigrid path: its solver, and the last solution of each column
+     * (warm starts) */
+    ge_mg *mg;
+    double *warm[WARM_COLUMNS];
+    int cg_iters; /* conjugate gradient iterations of the last solve (most of a column) */
 };
+
+int ge_solver_uses_multigrid(ge_solver_kind kind, int W, int H)
+{
+    return kind == GE_SOLVER_MULTIGRID ||
+           (kind == GE_SOLVER_AUTO && (double)W * H > GE_MULTIGRID_CELLS);
+}
 
 /* CHOLMOD opens OpenMP teams of its own (of 4 threads, fixed when it was
  * built), and an OpenMP BLAS follows the thread count of the caller; on a busy
@@ -133,26 +154,9 @@ static cholmod_sparse *stencil_pattern(ge_solver *s)
 
 /* The terms of ge_curvature (curvature.c): Q = sum over terms of c v v',
  * each term a second difference v over n cells with weight c. */
-typedef void (*penalty_term)(void *ctx, const size_t *idx, const double *v, int n, double c);
-
-static void penalty_terms(const ge_solver *s, penalty_term fn, void *ctx)
+static void penalty_terms(const ge_solver *s, ge_penalty_term fn, void *ctx)
 {
-    const int W = s->W, H = s->H;
-    for (int w = 0; w < W; w++) {
-        int wm = ge_axis_step(w, -1, W, s->wx), wp = ge_axis_step(w, 1, W, s->wx);
-        for (int h = 0; h < H; h++) {
-            int hm = ge_axis_step(h, -1, H, s->wy), hp = ge_axis_step(h, 1, H, s->wy);
-#define C(a, b) ((size_t)(a) * H + (size_t)(b))
-            if (wm >= 0 && wp >= 0 && W >= 3)
-                fn(ctx, (size_t[]){C(wp, h), C(w, h), C(wm, h)}, (double[]){1, -2, 1}, 3, 1.0);
-            if (hm >= 0 && hp >= 0 && H >= 3)
-                fn(ctx, (size_t[]){C(w, hp), C(w, h), C(w, hm)}, (double[]){1, -2, 1}, 3, 1.0);
-            if (wp >= 0 && hp >= 0 && W >= 2 && H >= 2)
-                fn(ctx, (size_t[]){C(wp, hp), C(wp, h), C(w, hp), C(w, h)},
-                   (double[]){1, -1, -1, 1}, 4, 2.0);
-#undef C
-        }
-    }
+    ge_penalty_terms(s->W, s->H, s->wx, s->wy, NULL, fn, ctx);
 }
 
 static void add_penalty_square(void *ctx, const size_t *idx, const double *v, int n, double c)
@@ -217,6 +221,12 @@ double ge_solver_base_bytes(int W, int H, size_t M)
 
 ge_solver *ge_solver_new(const ge_model *m, const double *xy, size_t M, ge_error *err)
 {
+    return ge_solver_new_kind(m, xy, M, GE_SOLVER_AUTO, err);
+}
+
+ge_solver *ge_solver_new_kind(const ge_model *m, const double *xy, size_t M, ge_solver_kind kind,
+                              ge_error *err)
+{
     ge_solver *s = calloc(1, sizeof *s);
     if (!s) {
         ge_fail(err, "out of memory");
@@ -239,21 +249,29 @@ ge_solver *ge_solver_new(const ge_model *m, const double *xy, size_t M, ge_error
     s->c.nmethods = 1;
     s->c.method[0].ordering = CHOLMOD_GIVEN;
     s->c.postorder = 1;
-    s->S = stencil_pattern(s);
-    size_t nz = s->S ? (size_t)((int *)s->S->p)[s->ncell] : 0;
-    s->q = calloc(nz ? nz : 1, sizeof *s->q);
-    s->a = calloc(nz ? nz : 1, sizeof *s->a);
-    s->diag = malloc(s->ncell * sizeof *s->diag);
     s->cell = malloc((M ? M : 1) * sizeof *s->cell);
     s->wgt = malloc((M ? M : 1) * sizeof *s->wgt);
-    if (!s->S || !s->q || !s->a || !s->diag || !s->cell || !s->wgt) {
+    int ok = s->cell && s->wgt;
+    if (ok && ge_solver_uses_multigrid(kind, s->W, s->H)) {
+        s->mg = ge_mg_new(s->W, s->H, s->wx, s->wy);
+        ok = s->mg != NULL;
+    } else if (ok) {
+        s->S = stencil_pattern(s);
+        size_t nz = s->S ? (size_t)((int *)s->S->p)[s->ncell] : 0;
+        s->q = calloc(nz ? nz : 1, sizeof *s->q);
+        s->a = calloc(nz ? nz : 1, sizeof *s->a);
+        s->diag = malloc(s->ncell * sizeof *s->diag);
+        ok = s->S && s->q && s->a && s->diag;
+        for (size_t j = 0; ok && j < s->ncell; j++)
+            s->diag[j] = at(s->S, j, j);
+        if (ok)
+            fill_penalty(s);
+    }
+    if (!ok) {
         ge_fail(err, "out of memory for the solver of a %dx%d grid", s->W, s->H);
         ge_solver_free(s);
         return NULL;
     }
-    for (size_t j = 0; j < s->ncell; j++)
-        s->diag[j] = at(s->S, j, j);
-    fill_penalty(s);
     for (size_t i = 0; i < M; i++) {
         size_t cell[4];
         double wgt[4];
@@ -288,14 +306,29 @@ void ge_solver_free(ge_solver *s)
     free(s->diag);
     free(s->cell);
     free(s->wgt);
+    ge_mg_free(s->mg);
+    for (int k = 0; k < WARM_COLUMNS; k++)
+        free(s->warm[k]);
     free(s);
+}
+
+/* Adds c * (sum_k v_k f_{idx_k})^2 to multigrid rows a. */
+static void add_square_rows(const ge_solver *s, double *a, const size_t *idx, const double *v,
+                            int n, double c)
+{
+    for (int k = 0; k < n; k++)
+        for (int l = 0; l < n; l++)
+            ge_mg_add(s->mg, a, idx[k], idx[l], c * v[k] * v[l]);
 }
 
 void ge_solver_set_data(ge_solver *s, const size_t *idx, size_t n, const double *d,
                         double norm)
 {
-    size_t nz = (size_t)((int *)s->S->p)[s->ncell];
-    memset(s->a, 0, nz * sizeof *s->a);
+    double *rows = s->mg ? ge_mg_data(s->mg) : NULL;
+    if (rows)
+        memset(rows, 0, s->ncell * GE_MG_BOX * sizeof *rows);
+    else
+        memset(s->a, 0, (size_t)((int *)s->S->p)[s->ncell] * sizeof *s->a);
     if (!idx)
         n = s->M;
     s->dsum = 0;
@@ -305,7 +338,10 @@ void ge_solver_set_data(ge_solver *s, const size_t *idx, size_t n, const double 
         if (dk == 0)
             continue;
         s->dsum += dk;
-        add_square(s->S, s->a, s->cell[i], s->wgt[i], 4, dk);
+        if (rows)
+            add_square_rows(s, rows, s->cell[i], s->wgt[i], 4, dk);
+        else
+            add_square(s->S, s->a, s->cell[i], s->wgt[i], 4, dk);
     }
     if (norm > 0)
         s->dsum = norm;
@@ -332,8 +368,31 @@ int ge_solver_factor(ge_solver *s, double lambda, ge_error *err)
     return rc;
 }
 
+/* The multigrid path of factor: the levels' operators, with a ridge as
+ * factor adds it when the coarsest level is not positive definite. */
+static int factor_multigrid(ge_solver *s, double mu, ge_error *err)
+{
+    s->ridge = 0;
+    double dmax = -1;
+    for (double r = 1e-12; ; r *= 100) {
+        int rc = ge_mg_setup(s->mg, mu, s->ridge, err);
+        if (rc <= 0)
+            return rc;
+        if (dmax < 0)
+            dmax = ge_mg_diagonal_max(s->mg);
+        if (r > 1e-4 || !(dmax > 0))
+            return ge_fail(err, "the normal equations are singular (no samples, or lambda 0 "
+                                "with no data to fix the field)");
+        s->ridge = r * dmax;
+    }
+}
+
 static int factor(ge_solver *s, double lambda, ge_error *err)
 {
+    if (s->mg) {
+        s->mu = lambda * s->scale * s->dsum;
+        return factor_multigrid(s, s->mu, err);
+    }
     size_t nz = (size_t)((int *)s->S->p)[s->ncell];
     double *x = s->S->x;
     const double mu = lambda * s->scale * s->dsum;
@@ -391,8 +450,37 @@ void ge_solver_rhs(const ge_solver *s, const size_t *idx, size_t n, const double
     }
 }
 
+/* Conjugate gradients column by column; warm: start each column from its
+ * last solution (else from 0) and keep the new one. */
+static int solve_multigrid(ge_solver *s, const double *rhs, int nrhs, double *f, int warm,
+                           double tol, ge_error *err)
+{
+    double *b = malloc(s->ncell * sizeof *b);
+    if (!b)
+        return ge_fail(err, "out of memory");
+    int rc = 0;
+    s->cg_iters = 0;
+    for (int k = 0; k < nrhs && !rc; k++) {
+        double *x = f + (size_t)k * s->ncell, **last = k < WARM_COLUMNS ? &s->warm[k] : NULL;
+        memcpy(b, rhs + (size_t)k * s->ncell, s->ncell * sizeof *b);
+        if (warm && last && *last)
+            memcpy(x, *last, s->ncell * sizeof *x);
+        else
+            memset(x, 0, s->ncell * sizeof *x);
+        int it = 0;
+        rc = ge_mg_solve(s->mg, b, x, tol, &it, err);
+        s->cg_iters = it > s->cg_iters ? it : s->cg_iters;
+        if (!rc && warm && last && (*last || (*last = malloc(s->ncell * sizeof **last))))
+            memcpy(*last, x, s->ncell * sizeof *x);
+    }
+    free(b);
+    return rc;
+}
+
 int ge_solver_solve(ge_solver *s, const double *rhs, int nrhs, double *f, ge_error *err)
 {
+    if (s->mg)
+        return solve_multigrid(s, rhs, nrhs, f, 1, CG_TOL, err);
     cholmod_dense B = {.nrow = s->ncell, .ncol = (size_t)nrhs, .nzmax = s->ncell * nrhs,
                        .d = s->ncell, .x = (void *)rhs, .xtype = CHOLMOD_REAL,
                        .dtype = CHOLMOD_DOUBLE};
@@ -476,7 +564,8 @@ int ge_solver_variances(ge_solver *s, const size_t *idx, size_t n, const double 
         int b = draws - done < BATCH ? draws - done : BATCH;
         for (int k = 0; k < b; k++)
             draw_rhs(s, idx, n, d, &g, rhs + (size_t)k * s->ncell);
-        if ((rc = ge_solver_solve(s, rhs, b, f, err)))
+        if ((rc = s->mg ? solve_multigrid(s, rhs, b, f, 0, CG_TOL_DRAW, err)
+                        : ge_solver_solve(s, rhs, b, f, err)))
             break;
         for (int k = 0; k < b; k++) {
             const double *fk = f + (size_t)k * s->ncell;
@@ -541,6 +630,8 @@ int ge_solver_null_basis(const ge_solver *s, size_t i, double *t)
 
 int ge_solver_factor_pinned(ge_solver *s, ge_error *err)
 {
+    if (s->mg)
+        return ge_fail(err, "the pinned penalty needs the Cholesky solver");
     if (s->W < 4 || s->H < 4)
         return ge_fail(err, "a %dx%d grid is too small for the pinned penalty", s->W, s->H);
     size_t nz = (size_t)((int *)s->S->p)[s->ncell], pins[3];
@@ -569,15 +660,28 @@ double ge_solver_predict(const ge_solver *s, size_t i, const double *f)
     return w[0] * f[c[0]] + w[1] * f[c[1]] + w[2] * f[c[2]] + w[3] * f[c[3]];
 }
 
+typedef struct {
+    const double *f;
+    double e;
+} energy_sum;
+
+static void add_energy(void *ctx, const size_t *idx, const double *v, int n, double c)
+{
+    energy_sum *e = ctx;
+    double t = 0;
+    for (int k = 0; k < n; k++)
+        t += v[k] * e->f[idx[k]];
+    e->e += c * t * t;
+}
+
 double ge_solver_energy(const ge_solver *s, const double *f)
 {
-    const int *p = s->S->p, *r = s->S->i;
-    double e = 0;
-    for (size_t j = 0; j < s->ncell; j++)
-        for (int k = p[j]; k < p[j + 1]; k++)
-            e += (r[k] == (int)j ? 1.0 : 2.0) * s->q[k] * f[r[k]] * f[j];
-    return e;
+    energy_sum e = {f, 0};
+    penalty_terms(s, add_energy, &e);
+    return e.e;
 }
+
+int ge_solver_iterations(const ge_solver *s) { return s->cg_iters; }
 
 int ge_model_set_field(ge_model *m, const double *F, ge_error *err)
 {

@@ -159,6 +159,13 @@ test_every_option_applies_or_is_refused() {
         row cv --draws 0 'coverage: ' cv f.csv --size 4,4 --smooth 1 --folds 2 --draws 10
         row fit --draws 2 '--draws applies to the exact solve' \
             fit f.csv --size 4,4 --smooth 1 --draws 10 --method gradient -o o.bin
+        row fit --solver 0 'multigrid conjugate gradients' \
+            fit f.csv --size 4,4 --smooth 1 --solver multigrid -o o.bin
+        row cv --solver 0 '' cv f.csv --size 4,4 --smooth 1 --folds 2 --solver cholesky
+        row fit --solver 2 '--solver applies to the exact solve' \
+            fit f.csv --size 4,4 --smooth 1 --solver multigrid --method gradient -o o.bin
+        row fit --solver 2 '--solver expects one of: auto cholesky multigrid' \
+            fit f.csv --size 4,4 --smooth 1 --solver lu -o o.bin
         row predict --std 0 'u_std' predict o.bin f.csv --std
         row predict --exceed 0 'v_p_exceed' predict o.bin f.csv --exceed v=0.5
         row predict --exceed 2 '--exceed expects VALUE' predict o.bin f.csv --exceed u=x
