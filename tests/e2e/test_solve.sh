@@ -137,3 +137,34 @@ test_sigint_during_the_search_saves_the_best_so_far() {
     expect_rc 0
     expect_no_tmp
 }
+
+test_multigrid_solves_what_cholesky_solves() {
+    # A grid of two multigrid levels: the same model to the conjugate
+    # gradients' tolerance, and a plane (the penalty's free space, which the
+    # coarse levels must carry) reproduced as Cholesky reproduces it.
+    awk 'BEGIN { srand(5); print "x,y,z"
+        for (k = 0; k < 2000; k++) { x = 1000 * rand(); y = 500 * rand()
+            printf "%.6f,%.6f,%.12g\n", x, y, sin(x / 150) * cos(y / 90) + 0.001 * x } }' >wave.csv
+    write_plane probe.csv 50
+    for s in cholesky multigrid; do
+        run ge fit wave.csv -o "wave_$s.bin" --size 100,81 --smooth 0.5 --draws 0 --solver "$s"
+        expect_rc 0
+        cp "$ERR" "fit_$s.err"
+        run ge predict "wave_$s.bin" probe.csv -o "wave_$s.csv"
+        expect_rc 0
+    done
+    grep -q 'exact solve (multigrid conjugate gradients)' fit_multigrid.err ||
+        fail "fit --solver multigrid did not say it solved by multigrid"
+    local worst
+    worst=$(paste -d, wave_cholesky.csv wave_multigrid.csv | awk -F, 'NR > 1 {
+        d = $4 - $8; if (d < 0) d = -d; if (d > w) w = d } END { printf "%.3g\n", w }')
+    expect_num "$worst" "<" 1e-7
+    write_plane plane.csv 300
+    run ge fit plane.csv -o plane.bin --size 120,64 --smooth 100 --draws 0 --solver multigrid
+    expect_rc 0
+    run ge predict plane.bin probe.csv -o pred.csv
+    expect_rc 0
+    worst=$(awk -F, 'NR > 1 { d = $4 - (2 * $1 - 3 * $2 + 1); if (d < 0) d = -d; if (d > w) w = d }
+                     END { printf "%.3g\n", w }' pred.csv)
+    expect_num "$worst" "<" 1e-5
+}
