@@ -63,9 +63,10 @@ $(BUILD)/geoembed: $(CLI_OBJ) $(LIB)
 geoembed: $(BUILD)/geoembed
 	@if [ "$(BUILD)" = build ]; then cp $< $@; fi
 
-# The figure of `geoembed plot` (src/cli/plot_*.c) is tested on its own: the
-# unit tests link it beside the library.
-PLOT_OBJ = $(filter $(BUILD)/src/cli/plot_%.o,$(CLI_OBJ))
+# The figure of `geoembed plot` (src/cli/plot_*.c) and the chunks of grids
+# (grid_chunks.c) are tested on their own: the unit tests link them beside
+# the library.
+PLOT_OBJ = $(filter $(BUILD)/src/cli/plot_%.o $(BUILD)/src/cli/grid_chunks.o,$(CLI_OBJ))
 
 $(BUILD)/unit-tests: $(UNIT_OBJ) $(PLOT_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion

@@ -239,13 +239,18 @@ void grid_centre(const grid_spec *g, long col, long row, double *x, double *y)
 
 void grid_centres_in_model(const grid_spec *g, long r0, long nr, double *xy)
 {
+    grid_centres_block(g, r0, nr, 0, g->cols, xy);
+}
+
+void grid_centres_block(const grid_spec *g, long r0, long nr, long c0, long nc, double *xy)
+{
     for (long r = 0; r < nr; r++)
-        for (long c = 0; c < g->cols; c++) {
-            size_t i = (size_t)r * g->cols + c;
-            grid_centre(g, c, r0 + r, &xy[2 * i], &xy[2 * i + 1]);
+        for (long c = 0; c < nc; c++) {
+            size_t i = (size_t)r * nc + c;
+            grid_centre(g, c0 + c, r0 + r, &xy[2 * i], &xy[2 * i + 1]);
         }
     if (g->to_model)
-        ge_transform_points(g->to_model, xy, (size_t)nr * g->cols);
+        ge_transform_points(g->to_model, xy, (size_t)nr * nc);
 }
 
 void grid_spec_free(grid_spec *g)

@@ -20,6 +20,8 @@ typedef struct {
 void grid_spec_free(grid_spec *g);
 /* Pixel centres of rows [r0, r0+nr) in the model's CRS: xy[nr*cols][2]. */
 void grid_centres_in_model(const grid_spec *g, long r0, long nr, double *xy);
+/* The same for columns [c0, c0+nc) of those rows: xy[nr*nc][2], row by row. */
+void grid_centres_block(const grid_spec *g, long r0, long nr, long c0, long nc, double *xy);
 
 /* --like, --bbox, --resolution (kept exactly with --exact-resolution or
  * --target-aligned-pixels), --size, --dst-crs, --of; defaults: the grid of

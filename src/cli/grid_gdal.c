@@ -13,6 +13,9 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include <cpl_conv.h>
 #include <cpl_string.h>
@@ -24,9 +27,23 @@
 #include "geoembed/outfile.h"
 #include "contours.h"
 #include "grid.h"
+#include "grid_chunks.h"
 #include "pixel_type.h"
 
 enum { STRIP = 256 }; /* the GeoTIFF tile height: each strip completes a row of tiles */
+
+/* GeoTIFF and COG compress blocks on as many threads as --threads gives
+ * the predictions (GDAL's NUM_THREADS; the file is the same on any number). */
+static char **compression_threads(char **co)
+{
+    int threads = 1;
+#ifdef _OPENMP
+    threads = omp_get_max_threads();
+#endif
+    char n[16];
+    snprintf(n, sizeof n, "%d", threads);
+    return CSLSetNameValue(co, "NUM_THREADS", n);
+}
 
 static char **creation_options(const cli_args *a, const char *driver, GDALDataType type)
 {
@@ -37,6 +54,8 @@ static char **creation_options(const cli_args *a, const char *driver, GDALDataTy
         co = CSLSetNameValue(co, "PREDICTOR", GDALDataTypeIsFloating(type) ? "3" : "2");
         co = CSLSetNameValue(co, "BIGTIFF", "IF_SAFER");
     }
+    if (strcasecmp(driver, "GTiff") == 0 || strcasecmp(driver, "COG") == 0)
+        co = compression_threads(co);
     return grid_user_options(a, co);
 }
 
@@ -66,61 +85,69 @@ static void describe(GDALDatasetH ds, const predictor *p, const char *model_path
 /* Values changed to fit the band type, over one grid (reported after it). */
 static pixel_counts type_counts;
 
-/* Fills a dataset of the grid's size with predictions, strip by strip; rows
- * of a strip in parallel (serially when reprojecting: a PROJ transformation is
- * not shared between threads). Empty places get the nodata value; the others
- * are made to fit the band type (pixel_type.h). */
-static int fill(GDALDatasetH ds, const predictor *p, const grid_spec *g, const char *name)
+/* Predictions of one chunk: rows [r0, r0+nr) x columns [c0, c0+nc), in
+ * buf[O][nr][nc]; xy[nr*nc][2] holds the cells' centres in the model's CRS.
+ * Rows in parallel, each cell on its own: the values do not depend on the
+ * threads or on the chunks. Empty places get the nodata value; the others are
+ * made to fit the band type (pixel_type.h). */
+static void predict_chunk(const predictor *p, const grid_spec *g, long r0, long nr, long c0,
+                          long nc, const double *xy, double *buf, pixel_counts *counts)
 {
     const int O = predictor_outputs(p);
     const pixel_type pt = {.type = g->type, .has_nodata = 1, .nodata = g->nodata};
-    double *buf = malloc((size_t)g->cols * STRIP * O * sizeof *buf);
-    if (!buf)
-        return runtime_error("%s: out of memory for a strip of %ld pixels", name, g->cols);
-    int rc = 0, oom = 0;
     size_t clamped = 0, moved = 0;
-    for (long r0 = 0; r0 < g->rows && !rc; r0 += STRIP) {
-        long nr = g->rows - r0 < STRIP ? g->rows - r0 : STRIP;
-#pragma omp parallel if (!g->to_model) reduction(+ : clamped, moved)
-        {
-            double v[PREDICTOR_MAX_OUT];
-            double *xy = malloc((size_t)g->cols * 2 * sizeof *xy);
-            pixel_counts pc = {0};
+#pragma omp parallel reduction(+ : clamped, moved)
+    {
+        double v[PREDICTOR_MAX_OUT];
+        pixel_counts pc = {0};
 #pragma omp for schedule(static)
-            for (long r = 0; r < nr; r++) {
-                if (!xy)
-                    continue;
-                grid_centres_in_model(g, r0 + r, 1, xy);
-                for (long c = 0; c < g->cols; c++) {
-                    int empty =
-                        predictor_at_cell(p, xy[2 * c], xy[2 * c + 1], r0 + r, c, v) != 0;
-                    for (int o = 0; o < O; o++)
-                        buf[((size_t)o * nr + r) * g->cols + c] =
-                            empty || !isfinite(v[o]) ? g->nodata : pixel_value(&pt, v[o], &pc);
-                }
+        for (long r = 0; r < nr; r++)
+            for (long c = 0; c < nc; c++) {
+                size_t i = (size_t)r * nc + c;
+                int empty =
+                    predictor_at_cell(p, xy[2 * i], xy[2 * i + 1], r0 + r, c0 + c, v) != 0;
+                for (int o = 0; o < O; o++)
+                    buf[(size_t)o * nr * nc + i] =
+                        empty || !isfinite(v[o]) ? g->nodata : pixel_value(&pt, v[o], &pc);
             }
-            if (!xy) {
-#pragma omp atomic write
-                oom = 1;
-            }
-            free(xy);
-            clamped += pc.clamped;
-            moved += pc.moved;
-        }
-        if (oom)
-            rc = runtime_error("%s: out of memory", name);
-        for (int o = 0; o < O && !rc; o++) {
-            GDALRasterBandH b = GDALGetRasterBand(ds, o + 1);
-            if (GDALRasterIO(b, GF_Write, 0, (int)r0, (int)g->cols, (int)nr,
-                             buf + (size_t)o * nr * g->cols, (int)g->cols, (int)nr, GDT_Float64,
-                             0, 0) != CE_None)
+        clamped += pc.clamped;
+        moved += pc.moved;
+    }
+    counts->clamped += clamped;
+    counts->moved += moved;
+}
+
+/* Fills a dataset of the grid's size with predictions, chunk by chunk (whole
+ * blocks of the format, grid_chunks.h), every band of a chunk in one write,
+ * so that a block is finished when GDAL's cache lets it go. */
+static int fill(GDALDatasetH ds, const predictor *p, const grid_spec *g, const char *name)
+{
+    const int O = predictor_outputs(p);
+    int bx, by;
+    GDALGetBlockSize(GDALGetRasterBand(ds, 1), &bx, &by);
+    grid_chunks ch = grid_chunks_plan(g->cols, g->rows, bx, by, (O + 2) * (long)sizeof(double),
+                                      GRID_CHUNK_BYTES);
+    size_t cells = (size_t)ch.rows * (size_t)ch.cols;
+    double *buf = malloc(cells * O * sizeof *buf), *xy = malloc(cells * 2 * sizeof *xy);
+    int rc = 0;
+    if (!buf || !xy)
+        rc = runtime_error("%s: out of memory for a chunk of %ld x %ld pixels", name, ch.cols,
+                           ch.rows);
+    for (long r0 = 0; r0 < g->rows && !rc; r0 += ch.rows) {
+        long nr = g->rows - r0 < ch.rows ? g->rows - r0 : ch.rows;
+        for (long c0 = 0; c0 < g->cols && !rc; c0 += ch.cols) {
+            long nc = g->cols - c0 < ch.cols ? g->cols - c0 : ch.cols;
+            grid_centres_block(g, r0, nr, c0, nc, xy);
+            predict_chunk(p, g, r0, nr, c0, nc, xy, buf, &type_counts);
+            if (GDALDatasetRasterIO(ds, GF_Write, (int)c0, (int)r0, (int)nc, (int)nr, buf,
+                                    (int)nc, (int)nr, GDT_Float64, O, NULL, 0, 0,
+                                    (GSpacing)nr * nc * sizeof *buf) != CE_None)
                 rc = runtime_error("%s: write failed: %s", name, gdal_failure_msg());
         }
         grid_progress(g, r0 + nr);
     }
-    type_counts.clamped += clamped;
-    type_counts.moved += moved;
     free(buf);
+    free(xy);
     return rc;
 }
 
