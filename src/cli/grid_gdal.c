@@ -29,6 +29,7 @@
 #include "grid.h"
 #include "grid_chunks.h"
 #include "pixel_type.h"
+#include "progress.h"
 
 enum { STRIP = 256 }; /* the GeoTIFF tile height: each strip completes a row of tiles */
 
@@ -281,6 +282,30 @@ int grid_gdal_driver_for(const cli_args *a, const char *path, const char **drive
                        dot, names);
 }
 
+/* The staged GeoTIFF: tiled, and compressed fast (ZSTD level 1 where GDAL
+ * has it, else DEFLATE level 1) so that a large grid takes a fraction of its
+ * uncompressed size on disk. */
+static char **stage_options(GDALDataType type)
+{
+    const char *list =
+        GDALGetMetadataItem(GDALGetDriverByName("GTiff"), GDAL_DMD_CREATIONOPTIONLIST, NULL);
+    const int zstd = list && strstr(list, "ZSTD");
+    char **co = CSLSetNameValue(NULL, "TILED", "YES");
+    co = CSLSetNameValue(co, "BIGTIFF", "IF_SAFER");
+    co = CSLSetNameValue(co, "COMPRESS", zstd ? "ZSTD" : "DEFLATE");
+    co = CSLSetNameValue(co, zstd ? "ZSTD_LEVEL" : "ZLEVEL", "1");
+    co = CSLSetNameValue(co, "PREDICTOR", GDALDataTypeIsFloating(type) ? "3" : "2");
+    return compression_threads(co);
+}
+
+/* GDAL's progress of copying the staged grid into the output format. */
+static int CPL_STDCALL copy_progress(double done, const char *msg, void *ctx)
+{
+    (void)msg;
+    counter_update(ctx, 100 * done, 100);
+    return TRUE;
+}
+
 /* The grid as a GeoTIFF in a private temporary directory, for drivers that
  * only copy a finished dataset (COG, PNG, AAIGrid, ...): beside a file output
  * (its file system has room for the grid), else in TMPDIR. */
@@ -300,8 +325,7 @@ static GDALDatasetH stage_grid(ge_staged *stage, const ge_staged *st, const pred
         *rc = runtime_error("%s: cannot stage the grid: %s", out, err.msg);
         return NULL;
     }
-    char **co = CSLSetNameValue(NULL, "TILED", "YES");
-    co = CSLSetNameValue(co, "BIGTIFF", "IF_SAFER");
+    char **co = stage_options((GDALDataType)g->type);
     GDALDatasetH ds =
         create(GDALGetDriverByName("GTiff"), stage->target, p, g, co, model_path);
     CSLDestroy(co);
@@ -398,7 +422,12 @@ int grid_write_gdal(const cli_args *a, const predictor *p, const grid_spec *g)
             GDALClose(sds);
             goto done;
         }
-        ds = GDALCreateCopy(drv, st.target, sds, FALSE, co, NULL, NULL);
+        counter copying;
+        char label[96];
+        snprintf(label, sizeof label, "geoembed: predict: writing %s", g->driver);
+        counter_init(&copying, label, "%");
+        ds = GDALCreateCopy(drv, st.target, sds, FALSE, co, copy_progress, &copying);
+        counter_done(&copying);
         GDALClose(sds);
         if (!ds && !rc)
             rc = runtime_error("%s: cannot write %s raster: %s", out, g->driver,

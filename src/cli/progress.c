@@ -94,9 +94,12 @@ void counter_update(counter *c, double done, double total)
         return;
     c->last_draw = now;
     c->drawn = 1;
-    if (total > 0)
+    double eta = done > 0 ? (now - c->start) / done * (total - done) : 0;
+    if (total > 0 && strcmp(c->unit, "%") == 0)
+        fprintf(stderr, "\r%s: %.0f%% (ETA %.0fs)\033[K", c->label, 100 * done / total, eta);
+    else if (total > 0)
         fprintf(stderr, "\r%s: %.0f of %.0f %s (%.0f%%, ETA %.0fs)\033[K", c->label, done, total,
-                c->unit, 100 * done / total, done > 0 ? (now - c->start) / done * (total - done) : 0);
+                c->unit, 100 * done / total, eta);
     else
         fprintf(stderr, "\r%s: %.0f %s (%.0fs)\033[K", c->label, done, c->unit, now - c->start);
     fflush(stderr);

@@ -27,6 +27,7 @@ typedef struct {
     int drawn;
 } counter;
 
+/* unit "%": a percentage alone ("LABEL: 42% (ETA 3s)"). */
 void counter_init(counter *c, const char *label, const char *unit);
 /* total 0: unknown (a count without a percentage). */
 void counter_update(counter *c, double done, double total);
