@@ -8,6 +8,7 @@
 #   make bench            side-by-side benchmarks against PyTorch and gdal_grid
 #   make bench-accuracy   held-out accuracy against gdal_grid
 #   make bench-fit        fit time and memory against the previous version and gdal_grid
+#   make bench-grid       predict --grid up to 100,000 x 50,000 pixels: time, memory, threads
 #   make fuzz             each fuzzer for FUZZ_SECONDS (default 60)
 #   make install PREFIX=/usr/local DESTDIR=   /  make uninstall
 
@@ -45,7 +46,7 @@ CONF_OBJ = $(BUILD)/tests/conformance/runner.o $(BUILD)/tests/conformance/case.o
 CASES   ?= $(wildcard tests/conformance/*.case)
 
 .PHONY: all test unit conformance e2e test-sanitize test-valgrind bench bench-covariates clean install uninstall \
-  docs docs-check test-docs bench-accuracy bench-fit
+  docs docs-check test-docs bench-accuracy bench-fit bench-grid
 
 all: geoembed
 
@@ -103,6 +104,11 @@ bench-accuracy: $(BUILD)/geoembed
 # Issue 10's benchmark (20-30 minutes on 2 cores); writes bench/fit/RESULTS.md.
 bench-fit: $(BUILD)/geoembed
 	bench/fit/run.sh $(BUILD)/geoembed
+
+# Issue 12's large grids: predict --grid up to 100,000 x 50,000 pixels on 1
+# and 2 threads (about an hour on 2 cores); writes bench/grid/RESULTS.md.
+bench-grid: $(BUILD)/geoembed
+	bench/grid/run.sh --scale $(BUILD)/geoembed
 
 bench-covariates: $(BUILD)/geoembed
 	bench/covariates/run.sh $(BUILD)/geoembed

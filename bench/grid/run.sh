@@ -8,14 +8,31 @@
 #   bench/grid/run.sh GEOEMBED [RUNS]
 # geoembed runs RUNS times (default 3, median); gdal_grid once (GDAL_GRID_RUNS),
 # since one invdist run of this size takes about ten minutes.
+#
+#   bench/grid/run.sh --scale GEOEMBED [RUNS]      (make bench-grid)
+# Large grids instead: predict --grid of growing sizes up to 100,000 x 50,000
+# pixels (GeoTIFF, the default tiled DEFLATE output), on 1 and 2 threads side
+# by side: median wall time of RUNS runs (default 3; BIG_RUNS, default 1, for
+# the grids of a billion pixels or more, on BIG_THREADS, default "1 2"), peak
+# memory, the output's size, and the 1 / 2 threads speed-up; and one COG
+# (COG_SIZE, default 10000x5000). The outputs go to a temporary
+# directory (TMPDIR), each removed after its run; the largest takes about 2 GB.
+# SIZES (COLSxROWS ...) overrides the sizes. Prints a markdown table and
+# writes it, with the machine and the commands, to bench/grid/RESULTS.md.
 set -euo pipefail
+scale=
+if [ "${1:-}" = --scale ]; then
+    scale=1
+    shift
+fi
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ge=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 runs=${2:-3}
 gdal_runs=${GDAL_GRID_RUNS:-1}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-command -v gdal_grid >/dev/null || { echo "gdal_grid is not installed (gdal-bin)"; exit 1; }
+[ -n "$scale" ] || command -v gdal_grid >/dev/null || { echo "gdal_grid is not installed (gdal-bin)"; exit 1; }
 [ -x /usr/bin/time ] || { echo "/usr/bin/time is not installed (package time)"; exit 1; }
 
 # 100,000 points on a 100 km square, a smooth field (metres, EPSG:32633).
@@ -47,6 +64,11 @@ measure() {
     printf '%s %s %s\n' "$name" "$med" "$((mx / 1024))" >>results.txt
     printf '  %-34s %9.2f s %8d MB\n' "$name" "$med" "$((mx / 1024))"
 }
+
+if [ -n "$scale" ]; then
+    . "$here/scale.sh"
+    exit 0
+fi
 
 : >results.txt
 echo "grid benchmark: 100,000 points, 8192 x 4096 output; geoembed $runs runs, gdal_grid $gdal_runs (median time, peak RSS)"

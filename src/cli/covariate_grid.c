@@ -15,6 +15,7 @@
 
 #include "covariate_grid.h"
 #include "display.h"
+#include "geoembed/memory.h"
 
 /* The raster of covariate `name` among the --covariate options, or NULL. */
 static const char *raster_of(const cli_args *a, const char *name)
@@ -104,6 +105,12 @@ int predictor_covariate_grid(predictor *p, const cli_args *a, const grid_spec *g
             return usage_error(a->cmd_name, "the model has covariate '%s': give its raster "
                                             "with --covariate %s=RASTER",
                                cv->c[j].name, cv->c[j].name);
+    /* the covariates are held for the whole grid (not streamed like the
+     * predictions): refused up front when they cannot fit */
+    ge_error err;
+    if (ge_mem_check((double)cells * cv->P * sizeof *p->cov_grid, "the covariates of the grid",
+                     &err))
+        return runtime_error("%s", err.msg);
     if (!(p->cov_grid = malloc(cells * (size_t)cv->P * sizeof *p->cov_grid)))
         return runtime_error("out of memory for the covariates of a %ldx%ld grid", g->cols,
                              g->rows);
