@@ -89,7 +89,8 @@ static pixel_counts type_counts;
 /* Predictions of one chunk: rows [r0, r0+nr) x columns [c0, c0+nc), in
  * buf[O][nr][nc]; xy[nr*nc][2] holds the cells' centres in the model's CRS.
  * Rows in parallel, each cell on its own: the values do not depend on the
- * threads or on the chunks. Empty places get the nodata value; the others are
+ * threads or on the chunks. Rows are handed out one at a time: on a busy
+ * machine a thread that loses its core does not hold up the chunk. Empty places get the nodata value; the others are
  * made to fit the band type (pixel_type.h). */
 static void predict_chunk(const predictor *p, const grid_spec *g, long r0, long nr, long c0,
                           long nc, const double *xy, double *buf, pixel_counts *counts)
@@ -101,7 +102,7 @@ static void predict_chunk(const predictor *p, const grid_spec *g, long r0, long 
     {
         double v[PREDICTOR_MAX_OUT];
         pixel_counts pc = {0};
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 1)
         for (long r = 0; r < nr; r++)
             for (long c = 0; c < nc; c++) {
                 size_t i = (size_t)r * nc + c;
