@@ -15,9 +15,9 @@
 # by side: median wall time of RUNS runs (default 3; BIG_RUNS, default 1, for
 # the grids of a billion pixels or more, on BIG_THREADS, default "1 2"), peak
 # memory, the output's size, and the 1 / 2 threads speed-up; and one COG
-# (COG_SIZE, default 10000x5000). BIG_COMPRESS=ZSTD writes the largest grids
+# (COG_SIZE, default 10000x5000, empty for none). BIG_COMPRESS=ZSTD writes the largest grids
 # with --co COMPRESS=ZSTD (less CPU than the default DEFLATE). The outputs go to a temporary
-# directory (TMPDIR), each removed after its run; the largest takes about 2 GB.
+# directory (TMPDIR), each removed after its run; the largest takes about 1 GB.
 # SIZES (COLSxROWS ...) overrides the sizes. Prints a markdown table and
 # writes it, with the machine and the commands, to bench/grid/RESULTS.md.
 set -euo pipefail

@@ -67,7 +67,7 @@ row() { # SIZE FORMAT OUT [OPTIONS...]
         "$(awk -v c="$cols" -v r="$rows" 'BEGIN { printf "%.4g M", c * r / 1e6 }')" "$fmt" \
         "${cell[0]}" "${cell[1]}" "$speedup" "$file" | tee -a "$res"
 }
-cog=${COG_SIZE:-10000x5000}
+cog=${COG_SIZE-10000x5000} # empty: no COG
 for s in $sizes; do
     if [ $((${s%x*} * ${s#*x})) -ge 1000000000 ] && [ "$big_compress" != DEFLATE ]; then
         row "$s" "GeoTIFF (tiled, $big_compress)" out.tif --co "COMPRESS=$big_compress"
@@ -92,8 +92,14 @@ done
     echo
     echo "Largest peak RSS: $maxrss MB (target: under 500 MB at 100,000 x 50,000)."
     echo
-    echo "Produced by \`make bench-grid\` (bench/grid/run.sh --scale build/geoembed); each"
-    echo "measurement is"
+    echo "Produced by"
+    echo
+    echo '```'
+    echo "SIZES=\"$sizes\" COG_SIZE=$cog BIG_RUNS=$big_runs BIG_THREADS=\"$big_threads\" \\"
+    echo "    BIG_COMPRESS=$big_compress bench/grid/run.sh --scale build/geoembed $runs"
+    echo '```'
+    echo
+    echo "(\`make bench-grid\` with the defaults); each measurement is"
     echo
     echo '```'
     echo "geoembed fit pts.csv --src-crs EPSG:32633 -o m.bin -q --size 256,256 --features 4 \\"
