@@ -41,10 +41,13 @@
 /* Held-out samples the calibration reads, in all targets and per target at
  * least (a stride over the samples keeps memory and time bounded). */
 #define CAL_SAMPLES 40000
+#define HELD_OUT_REPEATS 4
+#define REPEAT_SAMPLES 2000
 #define CAL_MIN_SAMPLES 2000
-/* The reach of the data offset (calibrate.c), in median sample spacings:
- * the edge of the data shows within about two spacings. */
-#define OFFSET_SPACINGS 2.0
+/* The reach of the data offset (calibrate.c), in median sample spacings
+ * (half the mean spacing of uniform data): a thin-plate fit's edge effect
+ * reaches a few spacings in. */
+#define OFFSET_SPACINGS 3.0
 
 double ge_solve_memory(const ge_shape *s, size_t M, int threads, ge_solver_kind kind)
 {
@@ -647,6 +650,14 @@ static int unit_variances(ge_solver *s, const size_t *idx, size_t n, const doubl
                : 0;
 }
 
+/* Draws of the folds for the held-out evidence: one, or up to
+ * HELD_OUT_REPEATS while that keeps to REPEAT_SAMPLES held-out samples. */
+static int held_out_repeats(size_t M)
+{
+    size_t r = M > 0 ? REPEAT_SAMPLES / M : 1;
+    return r < 1 ? 1 : (r > HELD_OUT_REPEATS ? HELD_OUT_REPEATS : (int)r);
+}
+
 /* The std of the blend of cells cell[4] (weights w) whose variances are
  * var: read out as predict reads field_sd. */
 static double read_sd(const double *var, const size_t cell[4], const double w[4])
@@ -685,8 +696,14 @@ static int held_out(const ge_model *m, const double *xy, const double *ys, size_
         ge_fail(err, "out of memory for the uncertainty");
         goto done;
     }
-    ge_assign_folds(xy, M, K > 1 ? K : 4, 0, o->train.seed, fold);
-    for (int k = 0; k < (K > 1 ? K : 4); k++) {
+    /* few samples: more draws of the folds, for more evidence (each draw
+     * holds every sample out once) */
+    const int repeats = held_out_repeats(M);
+    for (int q = 0; q < repeats * (K > 1 ? K : 1); q++) {
+        const int k = q % (K > 1 ? K : 1);
+        if (k == 0)
+            ge_assign_folds(xy, M, K > 1 ? K : 4, 0,
+                            o->train.seed + (uint64_t)(q / (K > 1 ? K : 1)), fold);
         size_t ntr = 0, nte = 0;
         for (size_t i = 0; i < M; i++) {
             if (fold[i] == k)
@@ -798,7 +815,8 @@ static int spread(ge_model *m, ge_solver *s, const double *xy, const double *ys,
                                                            : CAL_MIN_SAMPLES;
     size_t stride = M > cap ? (M + cap - 1) / cap : 1;
     for (int k = 0; k < O; k++)
-        if (ge_cal_data_init(&cal[k], (M + stride - 1) / stride, err))
+        if (ge_cal_data_init(&cal[k], (M + stride - 1) / stride * (size_t)held_out_repeats(M),
+                             err))
             goto done;
     for (size_t i = 0; i < M; i++)
         all[i] = i;
