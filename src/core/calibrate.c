@@ -45,6 +45,9 @@
 /* The offset's kernel is cut at this many reaches; past it a cell has no
  * data, and its offset is this. */
 #define OFFSET_CUT 3.0
+/* A grid far finer than the samples' spacing sees the offset within this
+ * many cells only: the time stays linear in the cells. */
+#define OFFSET_MAX_TAPS 64
 #define MIN_SAMPLES 20
 
 /* ---- features of a cell ---- */
@@ -80,7 +83,7 @@ static void curvature_map(const ge_model *m, const double *f, double *out)
 /* Gaussian taps k[-r..r] (k + r) and k[d] * d of standard deviation sd cells. */
 static int taps(double sd, double **k, double **kd)
 {
-    int r = (int)ceil(OFFSET_CUT * sd);
+    int r = (int)fmin(ceil(OFFSET_CUT * sd), OFFSET_MAX_TAPS);
     if (r < 1)
         r = 1;
     *k = malloc((size_t)(2 * r + 1) * sizeof **k);
