@@ -1,5 +1,6 @@
 /* The fitting policy (see learn.h): standardisation, the penalty search, and
  * the exact or gradient fit. */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "geoembed/folds.h"
 #include "geoembed/learn.h"
 #include "geoembed/rng.h"
+#include "calibrate.h"
 #include "dual.h"
 #include "multigrid.h"
 #include "geoembed/solve.h"
@@ -33,6 +35,19 @@
 /* Draws per fold for the held-out evidence of the spread (sums over the
  * held-out samples: their sampling error averages out). */
 #define HELD_OUT_DRAWS 16
+/* The spread's two regimes (see spread): noisy data when the noise explains
+ * this share of the held-out mean square. */
+#define NOISE_SHARE 0.5
+/* Held-out samples the calibration reads, in all targets and per target at
+ * least (a stride over the samples keeps memory and time bounded). */
+#define CAL_SAMPLES 40000
+#define HELD_OUT_REPEATS 4
+#define REPEAT_SAMPLES 2000
+#define CAL_MIN_SAMPLES 2000
+/* The reach of the data offset (calibrate.c), in median sample spacings
+ * (half the mean spacing of uniform data): a thin-plate fit's edge effect
+ * reaches a few spacings in. */
+#define OFFSET_SPACINGS 3.0
 
 double ge_solve_memory(const ge_shape *s, size_t M, int threads, ge_solver_kind kind)
 {
@@ -635,12 +650,33 @@ static int unit_variances(ge_solver *s, const size_t *idx, size_t n, const doubl
                : 0;
 }
 
+/* Draws of the folds for the held-out evidence: one, or up to
+ * HELD_OUT_REPEATS while that keeps to REPEAT_SAMPLES held-out samples. */
+static int held_out_repeats(size_t M)
+{
+    size_t r = M > 0 ? REPEAT_SAMPLES / M : 1;
+    return r < 1 ? 1 : (r > HELD_OUT_REPEATS ? HELD_OUT_REPEATS : (int)r);
+}
+
+/* The std of the blend of cells cell[4] (weights w) whose variances are
+ * var: read out as predict reads field_sd. */
+static double read_sd(const double *var, const size_t cell[4], const double w[4])
+{
+    double sd = 0;
+    for (int k = 0; k < 4; k++)
+        sd += w[k] * sqrt(var[cell[k]]);
+    return sd;
+}
+
 /* Held-out evidence for the spread (the folds of the penalty search, at the
  * chosen penalty): for each target the sum of squared held-out residuals
  * rr[k], of the fold fits' posterior variances per unit noise at those
- * samples gg[k], and their count nn[k]. */
+ * samples gg[k] (read out as predict reads them), their count nn[k], and for
+ * the calibration (calibrate.h) every stride-th sample's residual and
+ * features in cal[k]. reach: the scale of the features' data offset. */
 static int held_out(const ge_model *m, const double *xy, const double *ys, size_t M,
-                    const ge_learn_opts *o, double *rr, double *gg, double *nn, ge_error *err)
+                    const ge_learn_opts *o, double reach, size_t stride, double *rr,
+                    double *gg, double *nn, ge_cal_data *cal, ge_error *err)
 {
     const int O = m->s.O, K = o->folds > 0 ? o->folds : ge_learn_folds(M);
     const size_t ncell = (size_t)m->s.W * m->s.H;
@@ -648,19 +684,26 @@ static int held_out(const ge_model *m, const double *xy, const double *ys, size_
     int *fold = malloc((M ? M : 1) * sizeof *fold);
     size_t *tr = malloc((M ? M : 1) * sizeof *tr), *te = malloc((M ? M : 1) * sizeof *te);
     double *f = malloc(ncell * (size_t)O * sizeof *f), *rhs = malloc(ncell * sizeof *rhs);
-    double *d = malloc((M ? M : 1) * sizeof *d), *g = malloc((M ? M : 1) * sizeof *g);
+    double *d = malloc((M ? M : 1) * sizeof *d), *cv = malloc(ncell * sizeof *cv);
+    double *feat = malloc(ncell * GE_CAL_F * sizeof *feat);
     design X = {o->z, o->z ? o->nz : 0, malloc(((size_t)O * (o->z ? o->nz : 0) + 1) * sizeof(double))};
     int rc = -1;
     for (int t = 0; t < O; t++)
         rr[t] = gg[t] = nn[t] = 0;
     if (!s)
         goto done;
-    if (!fold || !tr || !te || !f || !rhs || !d || !g || !X.beta) {
+    if (!fold || !tr || !te || !f || !rhs || !d || !cv || !feat || !X.beta) {
         ge_fail(err, "out of memory for the uncertainty");
         goto done;
     }
-    ge_assign_folds(xy, M, K > 1 ? K : 4, 0, o->train.seed, fold);
-    for (int k = 0; k < (K > 1 ? K : 1); k++) {
+    /* few samples: more draws of the folds, for more evidence (each draw
+     * holds every sample out once) */
+    const int repeats = held_out_repeats(M);
+    for (int q = 0; q < repeats * (K > 1 ? K : 1); q++) {
+        const int k = q % (K > 1 ? K : 1);
+        if (k == 0)
+            ge_assign_folds(xy, M, K > 1 ? K : 4, 0,
+                            o->train.seed + (uint64_t)(q / (K > 1 ? K : 1)), fold);
         size_t ntr = 0, nte = 0;
         for (size_t i = 0; i < M; i++) {
             if (fold[i] == k)
@@ -675,15 +718,23 @@ static int held_out(const ge_model *m, const double *xy, const double *ys, size_
                          ncell, f, d, rhs, &iters, err))
             goto done;
         for (int t = 0; t < O; t++) {
-            if (unit_variances(s, tr, ntr, ys, o, O, t, d, &shared, NULL, te, nte, g, err))
+            /* a target sharing the factor keeps the variances of the last */
+            if (unit_variances(s, tr, ntr, ys, o, O, t, d, &shared, cv, NULL, 0, NULL, err) ||
+                ge_cal_features(m, s, tr, ntr, cv, f + (size_t)t * ncell, reach, feat, err))
                 goto done;
             for (size_t j = 0; j < nte; j++) {
                 double r = fitted(s, te[j], f + (size_t)t * ncell, &X, t) - ys[te[j] * O + t];
                 if (isnan(r))
                     continue;
+                size_t cell[4];
+                double w[4];
+                ge_solver_readout(s, te[j], cell, w);
+                double sd = read_sd(cv, cell, w);
                 rr[t] += r * r;
-                gg[t] += g[j];
+                gg[t] += sd * sd;
                 nn[t]++;
+                if (te[j] % stride == 0 && !(o->weights && o->weights[te[j]] == 0))
+                    ge_cal_add(&cal[t], r * r, cell, w, feat);
             }
         }
     }
@@ -696,19 +747,48 @@ done:
     free(f);
     free(rhs);
     free(d);
-    free(g);
+    free(cv);
+    free(feat);
     free(X.beta);
     return rc;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The noise variance, robustly: the squared median absolute residual of the
+ * fit (1.4826: a Gaussian's), each residual scaled by its weight and by the
+ * share 1 - a_i H^-1 a_i' d_i its own value leaves. Unlike the residual sum
+ * of squares it is not inflated by a few misfits at a sharp front. */
+static double robust_noise(const double *res, const double *d, const double *sv, size_t M,
+                           double *scratch)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < M; i++)
+        if (d[i] > 0 && !isnan(res[i]))
+            scratch[n++] = fabs(res[i]) * sqrt(d[i] / fmax(1 - d[i] * sv[i], 0.05));
+    if (n == 0)
+        return 0;
+    qsort(scratch, n, sizeof *scratch, cmp_double);
+    double med = n % 2 ? scratch[n / 2] : 0.5 * (scratch[n / 2 - 1] + scratch[n / 2]);
+    return (1.4826 * med) * (1.4826 * med);
+}
+
 /* The posterior spread of the fit (see model.h). The field's variance per
- * unit noise comes from draws (solve.h) at every cell; two scales make it
- * calibrated, since a smooth fit of noise-free data has interpolation error
- * and little noise, a fit of noisy data the opposite:
- *   - the noise variance s2 from the fit's residuals, RSS / (sum d - trace
- *     of the smoother), the trace being sum d_i a_i H^-1 a_i';
- *   - the field's variance c2 from held-out residuals, whose mean square is
- *     c2 g + s2 (g the fold fits' variance per unit noise there).
+ * unit noise comes from draws (solve.h) at every cell; the noise from the
+ * fit's residuals. Then two regimes, told apart by the held-out residuals
+ * of the penalty search's folds:
+ *   - noisy data (the noise explains at least NOISE_SHARE of their mean
+ *     square): the field's variance is c2 times the variance per unit noise,
+ *     c2 from their mean square, c2 g + s2 (g the fold fits' variance per
+ *     unit noise there, s2 the noise variance RSS / (sum d - trace of the
+ *     smoother)); the Gaussian posterior holds there, and the field's share
+ *     is a small difference that moments estimate best;
+ *   - otherwise the error is mostly interpolation error, heavy-tailed, and
+ *     calibrate.c fits the field's variance to the held-out coverage.
  * Targets with every value share one factorisation; a robust loss is read
  * with its data weights only. */
 static int spread(ge_model *m, ge_solver *s, const double *xy, const double *ys, size_t M,
@@ -718,42 +798,72 @@ static int spread(ge_model *m, ge_solver *s, const double *xy, const double *ys,
     const size_t ncell = (size_t)m->s.W * m->s.H;
     const int O = m->s.O;
     double *cv = malloc(ncell * sizeof *cv), *sv = malloc((M ? M : 1) * sizeof *sv);
+    double *res = malloc((M ? M : 1) * sizeof *res), *tmp = malloc((M ? M : 1) * sizeof *tmp);
+    double *feat = malloc(ncell * GE_CAL_F * sizeof *feat);
     size_t *all = malloc((M ? M : 1) * sizeof *all);
+    ge_cal_data *cal = calloc((size_t)O, sizeof *cal);
     double rr[GE_MAX_OUTPUTS], gg[GE_MAX_OUTPUTS], nn[GE_MAX_OUTPUTS];
     m->noise_sd = malloc((size_t)O * sizeof *m->noise_sd);
     m->field_sd = malloc(ncell * (size_t)O * sizeof *m->field_sd);
     int rc = -1, shared = 0;
-    if (!cv || !sv || !all || !m->noise_sd || !m->field_sd) {
+    if (!cv || !sv || !res || !tmp || !feat || !all || !cal || !m->noise_sd || !m->field_sd) {
         ge_fail(err, "out of memory for the uncertainty of a %dx%d grid", m->s.W, m->s.H);
         goto done;
     }
+    /* the calibration reads at most CAL_SAMPLES held-out samples in all */
+    size_t cap = CAL_SAMPLES / (size_t)O > CAL_MIN_SAMPLES ? CAL_SAMPLES / (size_t)O
+                                                           : CAL_MIN_SAMPLES;
+    size_t stride = M > cap ? (M + cap - 1) / cap : 1;
+    for (int k = 0; k < O; k++)
+        if (ge_cal_data_init(&cal[k], (M + stride - 1) / stride * (size_t)held_out_repeats(M),
+                             err))
+            goto done;
     for (size_t i = 0; i < M; i++)
         all[i] = i;
+    double nnd = ge_median_nn_distance(xy, M, 20000, o->train.seed);
+    double reach = OFFSET_SPACINGS * (isfinite(nnd) && nnd > 0 ? nnd : fmax(m->cw, m->ch));
     /* the held-out evidence needs sums over many samples only: few draws */
     ge_learn_opts few = *o;
     few.draws = o->draws < HELD_OUT_DRAWS ? o->draws : HELD_OUT_DRAWS;
-    if (held_out(m, xy, ys, M, &few, rr, gg, nn, err))
+    if (held_out(m, xy, ys, M, &few, reach, stride, rr, gg, nn, cal, err))
         goto done;
     for (int k = 0; k < O; k++) {
         if (unit_variances(s, NULL, M, ys, o, O, k, d, &shared, cv, all, M, sv, err))
             goto done;
         double rss = 0, trace = 0, wsum = 0;
         for (size_t i = 0; i < M; i++) {
+            res[i] = d[i] == 0 ? NAN : fitted(s, i, f + (size_t)k * ncell, X, k) - ys[i * O + k];
             if (d[i] == 0)
                 continue;
-            double r = fitted(s, i, f + (size_t)k * ncell, X, k) - ys[i * O + k];
-            rss += d[i] * r * r;
+            rss += d[i] * res[i] * res[i];
             trace += d[i] * sv[i];
             wsum += d[i];
         }
         /* an interpolating fit leaves few degrees of freedom */
         double s2 = rss / fmax(wsum - trace, 0.05 * wsum);
+        double n2 = robust_noise(res, d, sv, M, tmp);
+        ge_cal c;
+        int calibrated = nn[k] > 0 && n2 * nn[k] < NOISE_SHARE * rr[k];
+        if (calibrated) {
+            int r = ge_cal_solve(&cal[k], n2, &c, err);
+            if (r < 0 || (r == 0 && ge_cal_features(m, s, NULL, M, cv, f + (size_t)k * ncell,
+                                                    reach, feat, err)))
+                goto done;
+            calibrated = r == 0;
+        }
+        if (calibrated) {
+            m->noise_sd[k] = sqrt(n2);
+            for (size_t c0 = 0; c0 < ncell; c0++)
+                m->field_sd[(size_t)k * ncell + c0] =
+                    (float)fmin(sqrt(ge_cal_variance(&c, feat + c0 * GE_CAL_F)), FLT_MAX);
+            continue;
+        }
         double c2 = gg[k] > 0 ? (rr[k] - nn[k] * s2) / gg[k] : 0;
         if (!(c2 > 0)) /* held-out errors no larger than the noise: the model's own */
             c2 = s2;
         m->noise_sd[k] = sqrt(s2);
-        for (size_t c = 0; c < ncell; c++)
-            m->field_sd[(size_t)k * ncell + c] = (float)sqrt(c2 * cv[c]);
+        for (size_t c0 = 0; c0 < ncell; c0++)
+            m->field_sd[(size_t)k * ncell + c0] = (float)sqrt(c2 * cv[c0]);
     }
     rc = 0;
 done:
@@ -763,8 +873,14 @@ done:
         m->noise_sd = NULL;
         m->field_sd = NULL;
     }
+    for (int k = 0; cal && k < O; k++)
+        ge_cal_data_free(&cal[k]);
+    free(cal);
     free(cv);
     free(sv);
+    free(res);
+    free(tmp);
+    free(feat);
     free(all);
     return rc;
 }
