@@ -14,9 +14,10 @@
  * stencil of width 2 (the reach of the penalty's second differences); each
  * process adds the penalty terms anchored at its own cells and the samples
  * whose first read-out cell it owns (rows of neighbouring cells travel in
- * the assembly). Solved by conjugate gradients with algebraic multigrid
- * (PCGAMG) to a relative residual of GE_DSOLVE_RTOL; PETSc's options
- * (-ksp_type, -pc_type, ...) override. */
+ * the assembly). Solved by conjugate gradients preconditioned by algebraic
+ * multigrid (hypre's BoomerAMG, or PCGAMG where PETSc lacks hypre) to a
+ * relative preconditioned residual of GE_DSOLVE_RTOL; PETSc's options
+ * (PETSC_OPTIONS="-pc_type gamg ...") override. */
 #ifndef GEOEMBED_PETSC_DSOLVE_H
 #define GEOEMBED_PETSC_DSOLVE_H
 
@@ -36,6 +37,8 @@ typedef struct {
     double halo_bytes;  /* bytes of one ghost exchange of a field, all processes together */
     double halo_max;    /* the same for the process with the most */
     double matrix_bytes; /* the matrix's values and indices on this process */
+    double sent_bytes;  /* bytes this process sent in the last solve (PETSc's message log) */
+    double reductions;  /* global reductions in the last solve */
 } ge_dsolve_stats;
 
 typedef struct ge_dsolver ge_dsolver;
