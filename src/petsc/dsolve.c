@@ -60,6 +60,59 @@ static PetscInt global_index(const ge_dsolver *s, size_t c)
     return offset + (w - s->wstart[pj]) * bw + (h - s->hstart[pi]);
 }
 
+/* The matrix, preallocated row by row for the 13-point pattern that the
+ * penalty and the read-out fill (the DMDA's own matrix allocates its box
+ * stencil, 25 entries a row). Rows in the DMDA's layout. */
+static int create_matrix(ge_dsolver *s, ge_error *err)
+{
+    static const int off[13][2] = {{0, 0},  {1, 0},  {-1, 0}, {0, 1},  {0, -1},
+                                   {2, 0},  {-2, 0}, {0, 2},  {0, -2}, {1, 1},
+                                   {1, -1}, {-1, 1}, {-1, -1}};
+    const PetscInt n = s->xm * s->ym;
+    PetscInt *dn = malloc((size_t)(n ? n : 1) * sizeof *dn);
+    PetscInt *on = malloc((size_t)(n ? n : 1) * sizeof *on);
+    if (!dn || !on) {
+        ge_fail(err, "out of memory for the matrix of a %dx%d grid", s->W, s->H);
+        goto fail;
+    }
+    for (PetscInt w = s->ys; w < s->ys + s->ym; w++)
+        for (PetscInt h = s->xs; h < s->xs + s->xm; h++) {
+            PetscInt r = (w - s->ys) * s->xm + (h - s->xs);
+            size_t seen[13];
+            int ns = 0;
+            dn[r] = on[r] = 0;
+            for (int k = 0; k < 13; k++) {
+                int ww = ge_axis_step((int)w, off[k][0], s->W, s->wx);
+                int hh = ge_axis_step((int)h, off[k][1], s->H, s->wy);
+                if (ww < 0 || hh < 0)
+                    continue;
+                size_t c = (size_t)ww * s->H + (size_t)hh;
+                int dup = 0;
+                for (int j = 0; j < ns; j++)
+                    dup |= seen[j] == c;
+                if (dup)
+                    continue;
+                seen[ns++] = c;
+                int mine = ww >= s->ys && ww < s->ys + s->ym && hh >= s->xs && hh < s->xs + s->xm;
+                (mine ? dn : on)[r]++;
+            }
+        }
+    TRY(MatCreate(s->comm, &s->A));
+    TRY(MatSetSizes(s->A, n, n, PETSC_DETERMINE, PETSC_DETERMINE));
+    TRY(MatSetType(s->A, MATMPIAIJ));
+    TRY(MatMPIAIJSetPreallocation(s->A, 0, dn, 0, on));
+    /* an entry outside the pattern is a bug, not a reason to reallocate */
+    TRY(MatSetOption(s->A, MAT_NEW_NONZERO_ALLOCATION_ERR, PETSC_TRUE));
+    TRY(MatSetOption(s->A, MAT_SPD, PETSC_TRUE));
+    free(dn);
+    free(on);
+    return 0;
+fail:
+    free(dn);
+    free(on);
+    return -1;
+}
+
 ge_dsolver *ge_dsolver_new(MPI_Comm comm, int W, int H, int wx, int wy, ge_error *err)
 {
     ge_dsolver *s = calloc(1, sizeof *s);
@@ -103,14 +156,8 @@ ge_dsolver *ge_dsolver_new(MPI_Comm comm, int W, int H, int wx, int wy, ge_error
     MPI_Allreduce(&mine, &s->st.halo_bytes, 1, MPI_DOUBLE, MPI_SUM, comm);
     MPI_Allreduce(&mine, &s->st.halo_max, 1, MPI_DOUBLE, MPI_MAX, comm);
 
-    /* Preallocated for the box stencil, holding only the 13-point pattern
-     * that the penalty and the read-out fill (the rest is squeezed out).
-     * MPIAIJ on one process too: PETSc 3.18's sequential DMDA matrix keeps
-     * one block per row when only preallocated. */
-    TRY(DMSetMatType(s->da, MATMPIAIJ));
-    TRY(DMSetMatrixPreallocateOnly(s->da, PETSC_TRUE));
-    TRY(DMCreateMatrix(s->da, &s->A));
-    TRY(MatSetOption(s->A, MAT_SPD, PETSC_TRUE));
+    if (create_matrix(s, err))
+        goto fail;
     TRY(DMCreateGlobalVector(s->da, &s->b));
     TRY(VecDuplicate(s->b, &s->x));
     TRY(KSPCreate(comm, &s->ksp));
