@@ -391,7 +391,8 @@ int cmd_fit(cli_args *a)
         snprintf(smooth, sizeof smooth, "%g", fs.train.smooth);
     if (fs.method == GE_METHOD_EXACT)
         snprintf(how, sizeof how, "exact solve (%s%s)",
-                 ge_solver_uses_multigrid((ge_solver_kind)fs.solver, sh->W, sh->H)
+                 backend ? "distributed conjugate gradients, PETSc"
+                 : ge_solver_uses_multigrid((ge_solver_kind)fs.solver, sh->W, sh->H)
                      ? "multigrid conjugate gradients"
                      : "sparse Cholesky",
                  fs.train.loss.kind == GE_LOSS_MSE ? "" : ", reweighted least squares");

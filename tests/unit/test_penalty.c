@@ -1,4 +1,4 @@
-/* Unit tests of the penalty's terms (src/core/penalty.c) as the distributed
+/* Unit tests of the penalty's terms (src/core/curvature.c) as the distributed
  * solver uses them: blocks of anchors that tile the grid add up to the whole
  * curvature energy, whatever the tiling; and of ge_learn's backend hook: a
  * backend that solves like the local solver gives the local solver's model,
@@ -10,7 +10,6 @@
 
 #include "geoembed/curvature.h"
 #include "geoembed/learn.h"
-#include "geoembed/penalty.h"
 #include "geoembed/solve.h"
 #include "unit.h"
 
@@ -51,8 +50,8 @@ Test(penalty, tiled_anchors_add_up_to_the_curvature_energy)
             energy e = {F, 0};
             for (int i = 0; i < 3; i++)
                 for (int j = 0; j < 2; j++)
-                    ge_penalty_terms(W, H, wx, wy, cw[i], cw[i + 1], ch[j], ch[j + 1],
-                                     add_energy, &e);
+                    ge_penalty_terms_block(W, H, wx, wy, NULL, cw[i], cw[i + 1], ch[j],
+                                           ch[j + 1], add_energy, &e);
             UT_ASSERT_CLOSE(e.sum, want, 1e-12, 1e-12, "%dx%d wrap %d", W, H, wrap);
             free(F);
             ge_model_free(&m);
