@@ -7,9 +7,9 @@
  *
  * as in solve.h (A the read-out rows of 4 cells, D the data weights, Q the
  * curvature penalty of curvature.h's ge_penalty_terms_block, mu = lambda' *
- * sum d). The grid is a 2-D DMDA: x runs along h (H cells, periodic when the model wraps in y), y
- * along w (W cells, periodic when it wraps in x), so that its natural
- * ordering is the model's cell order w*H + h, with a box stencil of width 2
+ * sum d). The grid is a 2-D DMDA: x runs along h (H cells, periodic when
+ * the model wraps in y), y along w (W cells, periodic when it wraps in x),
+ * so that its natural ordering is the model's cell order w*H + h, with a box stencil of width 2
  * (the reach of the penalty's second differences: its ghost region is the
  * halo). The matrix holds the 13-point pattern in the DMDA's layout; each
  * process adds the penalty terms anchored at its own cells and the samples
