@@ -10,6 +10,9 @@
 #   make bench-fit        fit time and memory against the previous version and gdal_grid
 #   make bench-grid       predict --grid up to 100,000 x 50,000 pixels: time, memory, threads
 #   make fuzz             each fuzzer for FUZZ_SECONDS (default 60)
+#   make PETSC=1          build/petsc/geoembed: fit on a cluster (MPI + PETSc, petsc-dev)
+#   make test-mpi         mpirun -n 1/2/4 fits against the local solver (skipped without PETSc)
+#   make bench-mpi        strong and weak scaling of the distributed solve (bench/mpi)
 #   make install PREFIX=/usr/local DESTDIR=   /  make uninstall
 
 PREFIX  ?= /usr/local
@@ -21,10 +24,18 @@ BASHDIR  = $(PREFIX)/share/bash-completion/completions
 ZSHDIR   = $(PREFIX)/share/zsh/site-functions
 FISHDIR  = $(PREFIX)/share/fish/vendor_completions.d
 
+# The PETSc build has objects and binary of its own: the default build never
+# links MPI.
+ifeq ($(PETSC),1)
+BUILD   ?= build/petsc
+endif
 BUILD   ?= build
 CC      ?= gcc
 OPT     ?= -O2
 PKGS     = gdal proj zlib cairo fontconfig
+ifeq ($(PETSC),1)
+PKGS    += PETSc mpi-c
+endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  ?= $(OPT) -g
@@ -35,6 +46,10 @@ LDLIBS   = -lcsv -lcholmod -llapack -lblas $(PKG_LIBS) -lm
 CORE_SRC = $(wildcard src/core/*.c)
 IO_SRC   = $(wildcard src/io/*.c)
 CLI_SRC  = $(wildcard src/cli/*.c)
+ifeq ($(PETSC),1)
+CLI_SRC := $(filter-out src/cli/cluster_local.c,$(CLI_SRC)) $(wildcard src/petsc/*.c)
+CFLAGS  += -Isrc/cli -Isrc/petsc
+endif
 CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/%.o)
 IO_OBJ   = $(IO_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  = $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -46,7 +61,7 @@ CONF_OBJ = $(BUILD)/tests/conformance/runner.o $(BUILD)/tests/conformance/case.o
 CASES   ?= $(wildcard tests/conformance/*.case)
 
 .PHONY: all test unit conformance e2e test-sanitize test-valgrind bench bench-covariates clean install uninstall \
-  docs docs-check test-docs bench-accuracy bench-fit bench-grid
+  docs docs-check test-docs bench-accuracy bench-fit bench-grid test-mpi bench-mpi
 
 all: geoembed
 
@@ -109,6 +124,27 @@ bench-fit: $(BUILD)/geoembed
 # and 2 threads (about an hour on 2 cores); writes bench/grid/RESULTS.md.
 bench-grid: $(BUILD)/geoembed
 	bench/grid/run.sh --scale $(BUILD)/geoembed
+
+# The distributed solver (issue 14): only where PETSc is installed.
+HAVE_PETSC := $(shell pkg-config --exists PETSc mpi-c 2>/dev/null && echo 1)
+test-mpi: $(BUILD)/geoembed
+ifeq ($(HAVE_PETSC),1)
+	$(MAKE) PETSC=1 build/petsc/geoembed
+	tests/mpi/run.sh build/petsc/geoembed $(BUILD)/geoembed
+else
+	@echo "test-mpi: skipped: PETSc is not installed (apt-get install petsc-dev)"
+endif
+
+bench-mpi:
+ifeq ($(HAVE_PETSC),1)
+	$(MAKE) PETSC=1 build/petsc/geoembed-scaling
+	bench/mpi/run.sh build/petsc/geoembed-scaling
+else
+	@echo "bench-mpi: skipped: PETSc is not installed (apt-get install petsc-dev)"
+endif
+
+$(BUILD)/geoembed-scaling: $(BUILD)/bench/mpi/scaling.o $(filter $(BUILD)/src/petsc/dsolve.o,$(CLI_OBJ)) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 bench-covariates: $(BUILD)/geoembed
 	bench/covariates/run.sh $(BUILD)/geoembed

@@ -18,6 +18,12 @@ int ge_axis_step(int i, int d, int base, int wrap);
 typedef void (*ge_penalty_term)(void *ctx, const size_t *idx, const double *v, int n, double c);
 void ge_penalty_terms(int W, int H, int wx, int wy, const double weight[3], ge_penalty_term fn,
                       void *ctx);
+/* The same for the terms anchored at cells (w, h), w0 <= w < w1, h0 <= h < h1
+ * (a term touches its anchor and cells one step from it along w and/or h,
+ * wrapped): blocks that tile the grid give every term once, so that each
+ * process of the distributed solver (src/petsc/) adds those of its block. */
+void ge_penalty_terms_block(int W, int H, int wx, int wy, const double weight[3], int w0, int w1,
+                            int h0, int h1, ge_penalty_term fn, void *ctx);
 
 /* Returns lambda * energy(F); when dF is not NULL adds lambda * dEnergy/dF. */
 double ge_curvature(const ge_model *m, const double *F, double lambda, double *dF);

@@ -21,6 +21,20 @@ typedef enum {
     GE_METHOD_GRADIENT = 1, /* epochs of Adam/SGD (reference mode, or asked for) */
 } ge_method;
 
+/* A solver of the exact fit's fields other than the local sparse Cholesky:
+ * the distributed one of the PETSc build (src/petsc/). fields() gets the
+ * samples xy[M][2] and standardised targets ys[M][O] of the model m (NaN:
+ * missing, weighs 0), relative weights w[M] (NULL: all 1), the subset
+ * idx[0..n) to fit (all when NULL) and the penalty lambda, and writes the
+ * optimum fields f[O][W*H] (cell w*H + h) of the squared error on every
+ * process; all processes call it alike. Returns 0 or -1 with err. */
+typedef struct {
+    int (*fields)(void *ctx, const ge_model *m, const double *xy, const double *ys,
+                  const double *w, size_t M, const size_t *idx, size_t n, double lambda,
+                  double *f, ge_error *err);
+    void *ctx;
+} ge_backend;
+
 typedef struct {
     ge_method method;
     ge_train_opts train; /* loss (both methods); optimiser, epochs... (gradient) */
@@ -46,6 +60,10 @@ typedef struct {
     void (*progress)(void *ctx, const char *phase, long done, long total);
     void *ctx;
     volatile sig_atomic_t *stop; /* when set: the search ends with the best so far */
+    /* Exact method: the fields from this solver instead of the local one
+     * (NULL: local). It takes the squared error without covariates or
+     * draws; ge_learn refuses the rest. */
+    const ge_backend *backend;
 } ge_learn_opts;
 
 typedef struct {

@@ -64,6 +64,12 @@ void ge_solver_set_data(ge_solver *s, const size_t *idx, size_t n, const double 
 int ge_solver_factor(ge_solver *s, double lambda, ge_error *err);
 double ge_solver_ridge(const ge_solver *s);
 
+/* The read-out of a point as the exact solvers use it: 4 cells (cell =
+ * w*H + h) and weights, the bilinear read-out's, or for a cell read-out
+ * the point's cell (the edge cell past a clamped edge) with weight 1 and
+ * three zero weights repeating it. */
+void ge_exact_readout(const ge_model *m, double x, double y, size_t cell[4], double wgt[4]);
+
 /* Right-hand side A'Dy for samples idx[0..n) (as in set_data), target column o
  * of y[M][O] (y indexed by sample number, not by k): rhs[W*H]. */
 void ge_solver_rhs(const ge_solver *s, const size_t *idx, size_t n, const double *d,

@@ -9,6 +9,7 @@
 #include <omp.h>
 #endif
 
+#include "cluster.h"
 #include "commands.h"
 #include "display.h"
 #include "geoembed/checkpoint.h"
@@ -133,6 +134,28 @@ static int check_output(const cli_args *a)
         return fail_with(&err);
     ge_outfile_abort(&probe);
     return 0;
+}
+
+/* The distributed solver of an MPI run (cluster.h) when it can take the fit:
+ * the exact squared error without covariates; the uncertainty's draws are
+ * left out unless asked for. Otherwise one process falls back to the local
+ * solver and several refuse. */
+static int choose_backend(const cli_args *a, const ge_samples *s, fit_settings *fs,
+                          const ge_backend **be)
+{
+    *be = cluster_backend();
+    if (!*be)
+        return 0;
+    if (fs->method == GE_METHOD_EXACT && fs->train.loss.kind == GE_LOSS_MSE && s->cov.P == 0 &&
+        (fs->draws == 0 || !a->val[O_DRAWS])) {
+        fs->draws = 0;
+        return 0;
+    }
+    *be = NULL;
+    if (cluster_size() == 1)
+        return 0;
+    return runtime_error("fit: under mpirun the distributed solver fits the exact squared error "
+                         "only (no --loss l1/huber, gradient training, covariates or --draws)");
 }
 
 static const char *basename_of(const char *p)
@@ -302,7 +325,7 @@ int cmd_fit(cli_args *a)
     catch_signals(1);
 
     inputs_stop_on(&stop_signal);
-    if ((rc = check_output(a)))
+    if (cluster_rank() == 0 && (rc = check_output(a)))
         goto done;
     if ((rc = read_fit_inputs(a, &s))) {
         if (stop_signal)
@@ -357,6 +380,9 @@ int cmd_fit(cli_args *a)
         }
         say(2, "geoembed: fit: resuming after epoch %ld from %s\n", ck.state.epoch, ckpath);
     }
+    const ge_backend *backend;
+    if ((rc = choose_backend(a, &s, &fs, &backend)))
+        goto done;
     const ge_shape *sh = &fs.shape;
     char smooth[32], how[96];
     if (fs.smooth_auto)
@@ -365,7 +391,8 @@ int cmd_fit(cli_args *a)
         snprintf(smooth, sizeof smooth, "%g", fs.train.smooth);
     if (fs.method == GE_METHOD_EXACT)
         snprintf(how, sizeof how, "exact solve (%s%s)",
-                 ge_solver_uses_multigrid((ge_solver_kind)fs.solver, sh->W, sh->H)
+                 backend ? "distributed conjugate gradients, PETSc"
+                 : ge_solver_uses_multigrid((ge_solver_kind)fs.solver, sh->W, sh->H)
                      ? "multigrid conjugate gradients"
                      : "sparse Cholesky",
                  fs.train.loss.kind == GE_LOSS_MSE ? "" : ", reweighted least squares");
@@ -385,6 +412,8 @@ int cmd_fit(cli_args *a)
     double bytes = fs.method == GE_METHOD_EXACT
                        ? ge_solve_memory(sh, s.M, fs.smooth_auto ? threads : 1, (ge_solver_kind)fs.solver)
                        : ge_train_memory(sh, s.M, threads, fs.train.optim.kind == GE_OPT_ADAM);
+    if (backend) /* the estimate is the local solver's */
+        bytes = 0;
     if (bytes > 256e6)
         say(2, "geoembed: fit: this model needs about %.0f MB of memory to %s\n", bytes / 1e6,
             fs.method == GE_METHOD_EXACT ? "solve" : "train");
@@ -404,7 +433,8 @@ int cmd_fit(cli_args *a)
                    .fo = {.epochs = fs.epochs, .patience = fs.patience,
                           .keep_best = !settings_is_reference(&fs),
                           .progress = progress_epoch, .ctx = &p, .stop = &stop_signal},
-                   .progress = phase_progress_update, .ctx = &pp, .stop = &stop_signal};
+                   .progress = phase_progress_update, .ctx = &pp, .stop = &stop_signal,
+                   .backend = backend};
     ge_learn_result res = {0};
     if (stop_signal) {
         rc = interrupted_early();
@@ -446,7 +476,7 @@ int cmd_fit(cli_args *a)
         rc = runtime_error("out of memory");
         goto done;
     }
-    rc = ge_model_save(a->val[O_OUTPUT], &m, &meta, &err);
+    rc = cluster_rank() == 0 ? ge_model_save(a->val[O_OUTPUT], &m, &meta, &err) : 0;
     catch_signals(0);
     if (rc) {
         rc = fail_with(&err);
@@ -463,6 +493,10 @@ int cmd_fit(cli_args *a)
     if (!isnan(res.fit.valid_loss))
         say(2, ", validation loss %.6g (best epoch %ld)", res.fit.valid_loss, res.fit.best_epoch);
     say(2, ", %.1fs\n", now_seconds() - t0);
+    char solved[256];
+    cluster_describe(solved, sizeof solved);
+    if (*solved)
+        say(2, "geoembed: fit: %s\n", solved);
     if (res.ridge > 0)
         say(1, "geoembed: fit: warning: the system was singular (too few samples for the "
                "penalty to fix the field); a ridge of %.3g was added\n",

@@ -18,6 +18,8 @@ void say(int level, const char *fmt, ...)
 
 int usage_error(const char *cmd, const char *fmt, ...)
 {
+    if (g_level <= 0) /* silent: the other ranks of an MPI run */
+        return EXIT_USAGE;
     va_list ap;
     va_start(ap, fmt);
     fputs("geoembed: ", stderr);
@@ -31,6 +33,8 @@ int usage_error(const char *cmd, const char *fmt, ...)
 
 int runtime_error(const char *fmt, ...)
 {
+    if (g_level <= 0)
+        return EXIT_RUNTIME;
     va_list ap;
     va_start(ap, fmt);
     fputs("geoembed: ", stderr);

@@ -1,6 +1,7 @@
 /* Everything the command line says goes through here. Standard output carries
  * data only; messages go to standard error, filtered by level:
- *   0 silent, 1 errors, 2 results and warnings (default), 3 progress and info. */
+ *   0 silent (errors too: the ranks after the first of an MPI run), 1 errors,
+ *   2 results and warnings (default), 3 progress and info. */
 #ifndef GEOEMBED_CLI_DISPLAY_H
 #define GEOEMBED_CLI_DISPLAY_H
 

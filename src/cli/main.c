@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cluster.h"
 #include "commands.h"
 #include "display.h"
 #include "gdal_messages.h"
@@ -92,7 +93,7 @@ static int written(void)
     return runtime_error("write error on standard output: %s", strerror(errno));
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);
@@ -125,6 +126,10 @@ int main(int argc, char **argv)
     const command *c = find_command(cmd);
     if (!c)
         return unknown_command(cmd);
+    if (cluster_size() > 1 && c->bit != C_FIT)
+        return runtime_error("%s runs on one process; under mpirun only fit spreads over the "
+                             "processes",
+                             c->name);
     gdal_messages_init();
     cli_args a;
     int rc = args_parse(&a, c->name, c->bit, argc, argv, 2);
@@ -136,8 +141,20 @@ int main(int argc, char **argv)
             g_level = 1;
         else if (a.val[O_VERBOSE])
             g_level = 3;
+        if (cluster_rank() > 0)
+            g_level = 0;
         rc = c->run(&a);
     }
     args_free(&a);
     return rc;
+}
+
+int main(int argc, char **argv)
+{
+    int rc = cluster_start();
+    if (rc)
+        return cluster_finish(rc);
+    if (cluster_rank() > 0)
+        g_level = 0;
+    return cluster_finish(run(argc, argv));
 }

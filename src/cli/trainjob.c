@@ -37,7 +37,8 @@ int train_on(const train_job *j, const ge_samples *s, const size_t *idx, size_t 
                        .transform = fs->transformed ? fs->transform : NULL, .weights = w,
                        .draws = fs->method == GE_METHOD_EXACT ? (int)fs->draws : 0,
                        .solver = (ge_solver_kind)fs->solver,
-                       .cov = z ? &s->cov : NULL, .z = z, .nz = z ? j->nz : 0};
+                       .cov = z ? &s->cov : NULL, .z = z, .nz = z ? j->nz : 0,
+                       .backend = j->backend};
     rc = ge_learn(&fs->shape, xy, y, n, &o, m, res, err);
 done:
     free(xy);

@@ -18,6 +18,7 @@ typedef struct {
     volatile sig_atomic_t *stop;
     const double *z; /* covariate design rows of every sample of s (samples_design), or NULL */
     int nz;
+    const ge_backend *backend; /* exact fits: a distributed solver (cluster.h), or NULL */
 } train_job;
 
 /* The covariates' design rows z[M][nz] of the samples (s->cov standardised

@@ -17,11 +17,17 @@ int ge_axis_step(int i, int d, int base, int wrap)
 void ge_penalty_terms(int W, int H, int wx, int wy, const double weight[3], ge_penalty_term fn,
                       void *ctx)
 {
+    ge_penalty_terms_block(W, H, wx, wy, weight, 0, W, 0, H, fn, ctx);
+}
+
+void ge_penalty_terms_block(int W, int H, int wx, int wy, const double weight[3], int w0, int w1,
+                            int h0, int h1, ge_penalty_term fn, void *ctx)
+{
     const double c0 = weight ? weight[0] : 1.0, c1 = weight ? weight[1] : 1.0,
                  c2 = 2.0 * (weight ? weight[2] : 1.0);
-    for (int w = 0; w < W; w++) {
+    for (int w = w0; w < w1; w++) {
         int wm = ge_axis_step(w, -1, W, wx), wp = ge_axis_step(w, 1, W, wx);
-        for (int h = 0; h < H; h++) {
+        for (int h = h0; h < h1; h++) {
             int hm = ge_axis_step(h, -1, H, wy), hp = ge_axis_step(h, 1, H, wy);
 #define C(a, b) ((size_t)(a) * H + (size_t)(b))
             if (wm >= 0 && wp >= 0 && W >= 3)

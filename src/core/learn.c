@@ -361,8 +361,18 @@ typedef struct {
     double *nte; /* [K] weight of the held-out values (samples x present targets) of each fold */
 } search;
 
-/* Held-out absolute error sum of fold k at lambda, using solver s and
- * scratch. The search scores the mean absolute error whatever the loss: the
+/* The read-out of sample i from a field fo without a local solver (the
+ * backend's fits: no covariates). */
+static double readout_at(const ge_model *m, const double *xy, size_t i, const double *fo)
+{
+    size_t c[4];
+    double w[4];
+    ge_exact_readout(m, xy[2 * i], xy[2 * i + 1], c, w);
+    return w[0] * fo[c[0]] + w[1] * fo[c[1]] + w[2] * fo[c[2]] + w[3] * fo[c[3]];
+}
+
+/* Held-out absolute error sum of fold k at lambda, using solver s (NULL with
+ * a backend) and scratch. The search scores the mean absolute error whatever the loss: the
  * squared error let a few large misses at a sharp front choose a penalty 50x
  * too strong (bench/accuracy: held-out MAE 0.0200 against 0.0181). */
 static int fold_loss(const search *S, ge_solver *s, const design *X, int k, double lambda,
@@ -378,13 +388,17 @@ static int fold_loss(const search *S, ge_solver *s, const design *X, int k, doub
     }
     const size_t ncell = (size_t)S->m->s.W * S->m->s.H;
     int iters;
-    if (solve_fields(s, tr, ntr, S->ys, S->w, X, S->O, &S->o->train.loss, lambda, ncell, f, d,
-                     rhs, &iters, err))
+    const ge_backend *b = S->o->backend;
+    if (b ? b->fields(b->ctx, S->m, S->xy, S->ys, S->w, S->M, tr, ntr, lambda, f, err)
+          : solve_fields(s, tr, ntr, S->ys, S->w, X, S->O, &S->o->train.loss, lambda, ncell, f,
+                         d, rhs, &iters, err))
         return -1;
     double sum = 0;
     for (size_t j = 0; j < nte; j++)
         for (int o = 0; o < S->O; o++) {
-            double r = fitted(s, te[j], f + (size_t)o * ncell, X, o) - S->ys[te[j] * S->O + o];
+            const double *fo = f + (size_t)o * ncell;
+            double r = (s ? fitted(s, te[j], fo, X, o) : readout_at(S->m, S->xy, te[j], fo)) -
+                       S->ys[te[j] * S->O + o];
             if (!isnan(r)) /* a missing held-out value scores nothing (see S->nte) */
                 sum += (S->w ? S->w[te[j]] : 1.0) * fabs(r);
         }
@@ -405,7 +419,7 @@ static int run_round(const search *S, const double *lg, int nc, double *sums, lo
 #ifdef _OPENMP
     /* A solver per thread: only where its factor is small (a large grid's
      * factor is most of the memory, and BLAS would share the cores anyway). */
-    threads = ncell <= 300000 &&
+    threads = ncell <= 300000 && !S->o->backend &&
                       !ge_solver_uses_multigrid(S->o->solver, S->m->s.W, S->m->s.H)
                   ? omp_get_max_threads()
                   : 1;
@@ -419,14 +433,17 @@ static int run_round(const search *S, const double *lg, int nc, double *sums, lo
 #pragma omp parallel num_threads(threads) if (threads > 1)
     {
         ge_error e = {{0}};
-        ge_solver *s = ge_solver_new_kind(S->m, S->xy, S->M, S->o->solver, &e);
+        /* a backend's solves are collective: one job at a time, in order */
+        ge_solver *s =
+            S->o->backend ? NULL : ge_solver_new_kind(S->m, S->xy, S->M, S->o->solver, &e);
         size_t *tr = malloc(S->M * sizeof *tr), *te = malloc(S->M * sizeof *te);
         double *f = malloc(ncell * (size_t)S->O * sizeof *f);
         double *d = malloc((S->M ? S->M : 1) * sizeof *d), *rhs = malloc(ncell * sizeof *rhs);
         design X = {S->o->z, S->o->z ? S->o->nz : 0, NULL}; /* a thread's own coefficients */
         X.beta = malloc(((size_t)S->O * X.nz + 1) * sizeof *X.beta);
-        int ok = s && tr && te && f && d && rhs && X.beta;
-        if (s && !ok)
+        int have = s || S->o->backend;
+        int ok = have && tr && te && f && d && rhs && X.beta;
+        if (have && !ok)
             ge_fail(&e, "out of memory for the penalty search");
 #pragma omp for schedule(dynamic, 1)
         for (int j = 0; j < jobs; j++) {
@@ -561,7 +578,7 @@ int ge_choose_smooth(const ge_model *m, const double *xy, const double *ys, size
     search S = {.m = m, .xy = xy, .ys = ys, .w = o->weights, .M = M, .O = m->s.O, .K = K, .fold = fold, .o = o,
                 .nte = nte};
     if (o->train.loss.kind == GE_LOSS_MSE && M <= DUAL_MAX_SAMPLES && !missing && !o->weights &&
-        !o->z) {
+        !o->z && !o->backend) {
         /* few samples: every fold and a fine grid of candidates at once */
         ge_error why;
         ge_dual *d = ge_dual_new(m, xy, ys, M, fold, K, &why);
@@ -885,9 +902,42 @@ done:
     return rc;
 }
 
+/* The exact fit through a backend (learn.h): its fields, stored as the model. */
+static int backend_fit(ge_model *m, const double *xy, const double *ys, size_t M,
+                       const ge_learn_opts *o, ge_error *err)
+{
+    const size_t ncell = (size_t)m->s.W * m->s.H;
+    const int O = m->s.O;
+    double *f = malloc(ncell * (size_t)O * sizeof *f), *F = malloc(ncell * (size_t)O * sizeof *F);
+    int rc = -1;
+    if (!f || !F) {
+        ge_fail(err, "out of memory for the fields of a %dx%d grid", m->s.W, m->s.H);
+        goto done;
+    }
+    if (o->progress)
+        o->progress(o->ctx, "solving", 0, 1);
+    if (o->backend->fields(o->backend->ctx, m, xy, ys, o->weights, M, NULL, M, o->train.smooth,
+                           f, err))
+        goto done;
+    for (size_t c = 0; c < ncell; c++)
+        for (int k = 0; k < O; k++)
+            F[c * O + k] = f[(size_t)k * ncell + c];
+    if (ge_model_set_field(m, F, err))
+        goto done;
+    if (o->progress)
+        o->progress(o->ctx, "solving", 1, 1);
+    rc = 0;
+done:
+    free(f);
+    free(F);
+    return rc;
+}
+
 static int exact_fit(ge_model *m, const double *xy, const double *ys, size_t M,
                      const ge_learn_opts *o, ge_learn_result *r, ge_error *err)
 {
+    if (o->backend)
+        return backend_fit(m, xy, ys, M, o, err);
     const size_t ncell = (size_t)m->s.W * m->s.H;
     const int O = m->s.O;
     ge_solver *s = ge_solver_new_kind(m, xy, M, o->solver, err);
@@ -1003,6 +1053,12 @@ int ge_learn(const ge_shape *shape, const double *xy_in, const double *y_in, siz
     }
     if (M == 0) {
         ge_fail(err, "no samples to learn from");
+        goto done;
+    }
+    if (o->backend && (o->method != GE_METHOD_EXACT || o->train.loss.kind != GE_LOSS_MSE ||
+                       (o->z && o->nz > 0) || o->draws > 0)) {
+        ge_fail(err, "the distributed solver fits the exact squared error only (no robust loss, "
+                     "gradient training, covariates or uncertainty draws)");
         goto done;
     }
     if (o->init) {

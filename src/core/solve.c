@@ -219,6 +219,26 @@ double ge_solver_base_bytes(int W, int H, size_t M)
     return n * 7 * (4 + 3 * 8) + n * (4 + 8 + 4 * 8) + (double)M * 4 * 16;
 }
 
+void ge_exact_readout(const ge_model *m, double x, double y, size_t cell[4], double wgt[4])
+{
+    const int W = m->s.W, H = m->s.H;
+    size_t c[4];
+    double g[4];
+    int k = ge_readout_weights(m, x, y, c, g);
+    if (k == 0) { /* a cell read-out past a clamped edge reads the edge cell */
+        int64_t w, h;
+        ge_model_cell(m, x, y, &w, &h);
+        w = w < 0 ? 0 : (w >= W ? W - 1 : w);
+        h = h < 0 ? 0 : (h >= H ? H - 1 : h);
+        c[0] = (size_t)w * H + (size_t)h;
+        g[0] = 1.0;
+    }
+    for (int j = 0; j < 4; j++) {
+        cell[j] = k == 4 ? c[j] : c[0];
+        wgt[j] = k == 4 ? g[j] : (j == 0 ? g[0] : 0.0);
+    }
+}
+
 ge_solver *ge_solver_new(const ge_model *m, const double *xy, size_t M, ge_error *err)
 {
     return ge_solver_new_kind(m, xy, M, GE_SOLVER_AUTO, err);
@@ -272,23 +292,8 @@ ge_solver *ge_solver_new_kind(const ge_model *m, const double *xy, size_t M, ge_
         ge_solver_free(s);
         return NULL;
     }
-    for (size_t i = 0; i < M; i++) {
-        size_t cell[4];
-        double wgt[4];
-        int k = ge_readout_weights(m, xy[2 * i], xy[2 * i + 1], cell, wgt);
-        if (k == 0) { /* a cell read-out past a clamped edge reads the edge cell */
-            int64_t w, h;
-            ge_model_cell(m, xy[2 * i], xy[2 * i + 1], &w, &h);
-            w = w < 0 ? 0 : (w >= s->W ? s->W - 1 : w);
-            h = h < 0 ? 0 : (h >= s->H ? s->H - 1 : h);
-            cell[0] = (size_t)w * s->H + (size_t)h;
-            wgt[0] = 1.0;
-        }
-        for (int j = 0; j < 4; j++) {
-            s->cell[i][j] = k == 4 ? cell[j] : cell[0];
-            s->wgt[i][j] = k == 4 ? wgt[j] : (j == 0 ? wgt[0] : 0.0);
-        }
-    }
+    for (size_t i = 0; i < M; i++)
+        ge_exact_readout(m, xy[2 * i], xy[2 * i + 1], s->cell[i], s->wgt[i]);
     return s;
 }
 

@@ -1,0 +1,154 @@
+/* The exact fit's fields through the distributed solver (see dfit.h). The
+ * data term and the penalty's weight match solve_fields (learn.c) with the
+ * local solver: per target, data weights d_i = w_i (0 where the value is
+ * missing), mu = lambda * ge_curvature_scale / cells * sum d; the targets
+ * with every value share one matrix. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "geoembed/curvature.h"
+#include "geoembed/solve.h"
+#include "dfit.h"
+
+/* The samples of idx[0..n) (all M when NULL) whose first read-out cell this
+ * process owns: their numbers id[], read-out cells and weights. */
+typedef struct {
+    size_t n, *id;
+    size_t (*cell)[4];
+    double (*wgt)[4];
+    double *d, *dy;
+} own_samples;
+
+static void own_free(own_samples *o)
+{
+    free(o->id);
+    free(o->cell);
+    free(o->wgt);
+    free(o->d);
+    free(o->dy);
+}
+
+static int own_collect(own_samples *o, const ge_dsolver *s, const ge_model *m, const double *xy,
+                       size_t M, const size_t *idx, size_t n, ge_error *err)
+{
+    const size_t N = idx ? n : M, H = (size_t)m->s.H;
+    int w0, w1, h0, h1;
+    ge_dsolver_owned(s, &w0, &w1, &h0, &h1);
+    o->n = 0;
+    o->id = malloc((N ? N : 1) * sizeof *o->id);
+    o->cell = malloc((N ? N : 1) * sizeof *o->cell);
+    o->wgt = malloc((N ? N : 1) * sizeof *o->wgt);
+    o->d = malloc((N ? N : 1) * sizeof *o->d);
+    o->dy = malloc((N ? N : 1) * sizeof *o->dy);
+    if (!o->id || !o->cell || !o->wgt || !o->d || !o->dy)
+        return ge_fail(err, "out of memory for the samples of the distributed solve");
+    for (size_t j = 0; j < N; j++) {
+        size_t i = idx ? idx[j] : j, k = o->n;
+        ge_exact_readout(m, xy[2 * i], xy[2 * i + 1], o->cell[k], o->wgt[k]);
+        int w = (int)(o->cell[k][0] / H), h = (int)(o->cell[k][0] % H);
+        if (w >= w0 && w < w1 && h >= h0 && h < h1)
+            o->id[o->n++] = i;
+    }
+    return 0;
+}
+
+/* Data weights of target o (every target when o < 0: the sample weights)
+ * into own->d; returns their sum over all processes. */
+static double weights(own_samples *own, const double *ys, const double *w, int O, int o,
+                      MPI_Comm comm)
+{
+    double sum = 0, all = 0;
+    for (size_t k = 0; k < own->n; k++) {
+        size_t i = own->id[k];
+        own->d[k] = o >= 0 && isnan(ys[i * O + o]) ? 0.0 : (w ? w[i] : 1.0);
+        sum += own->d[k];
+    }
+    MPI_Allreduce(&sum, &all, 1, MPI_DOUBLE, MPI_SUM, comm);
+    return all;
+}
+
+static int solve_target(ge_dfit *b, own_samples *own, const double *ys, int O, int o,
+                        double *f, ge_error *err)
+{
+    for (size_t k = 0; k < own->n; k++)
+        own->dy[k] = own->d[k] == 0 ? 0.0 : own->d[k] * ys[own->id[k] * O + o];
+    if (ge_dsolver_solve(b->s, own->n, (const size_t(*)[4])own->cell,
+                         (const double(*)[4])own->wgt, own->dy, f, err))
+        return -1;
+    b->last = *ge_dsolver_stats(b->s);
+    b->solves++;
+    b->iterations += b->last.iterations;
+    b->seconds += b->last.solve_s;
+    return 0;
+}
+
+static int assemble(ge_dfit *b, own_samples *own, const ge_model *m, double lambda, double dsum,
+                    ge_error *err)
+{
+    const double mu = lambda * ge_curvature_scale(m) / ((double)m->s.W * m->s.H) * dsum;
+    if (ge_dsolver_assemble(b->s, own->n, (const size_t(*)[4])own->cell,
+                            (const double(*)[4])own->wgt, own->d, mu, err))
+        return -1;
+    b->seconds += ge_dsolver_stats(b->s)->setup_s;
+    return 0;
+}
+
+static int fields(void *ctx, const ge_model *m, const double *xy, const double *ys,
+                  const double *w, size_t M, const size_t *idx, size_t n, double lambda,
+                  double *f, ge_error *err)
+{
+    ge_dfit *b = ctx;
+    const int O = m->s.O, wx = ge_wrap_x(m), wy = ge_wrap_y(m);
+    const size_t ncell = (size_t)m->s.W * m->s.H;
+    if (!b->s || b->W != m->s.W || b->H != m->s.H || b->wx != wx || b->wy != wy) {
+        ge_dsolver_free(b->s);
+        b->W = m->s.W, b->H = m->s.H, b->wx = wx, b->wy = wy;
+        if (!(b->s = ge_dsolver_new(b->comm, b->W, b->H, wx, wy, err)))
+            return -1;
+    }
+    own_samples own = {0};
+    int rc = -1;
+    if (own_collect(&own, b->s, m, xy, M, idx, n, err))
+        goto done;
+    /* which targets miss a value anywhere: the others share one matrix */
+    int miss[GE_MAX_OUTPUTS] = {0}, any[GE_MAX_OUTPUTS];
+    for (size_t k = 0; k < own.n; k++)
+        for (int o = 0; o < O; o++)
+            miss[o] |= isnan(ys[own.id[k] * O + o]);
+    MPI_Allreduce(miss, any, O, MPI_INT, MPI_MAX, b->comm);
+    int shared = 0;
+    for (int o = 0; o < O; o++) {
+        if (any[o])
+            continue;
+        if (!shared) {
+            if (assemble(b, &own, m, lambda, weights(&own, ys, w, O, -1, b->comm), err))
+                goto done;
+            shared = 1;
+        }
+        if (solve_target(b, &own, ys, O, o, f + (size_t)o * ncell, err))
+            goto done;
+    }
+    for (int o = 0; o < O; o++) {
+        if (!any[o])
+            continue;
+        if (assemble(b, &own, m, lambda, weights(&own, ys, w, O, o, b->comm), err) ||
+            solve_target(b, &own, ys, O, o, f + (size_t)o * ncell, err))
+            goto done;
+    }
+    rc = 0;
+done:
+    own_free(&own);
+    return rc;
+}
+
+ge_backend ge_dfit_backend(ge_dfit *d, MPI_Comm comm)
+{
+    *d = (ge_dfit){.comm = comm};
+    return (ge_backend){.fields = fields, .ctx = d};
+}
+
+void ge_dfit_free(ge_dfit *d)
+{
+    ge_dsolver_free(d->s);
+    d->s = NULL;
+}
