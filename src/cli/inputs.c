@@ -100,6 +100,7 @@ static const struct {
     {O_WEIGHT, 1u << GE_SOURCE_CSV | 1u << GE_SOURCE_VECTOR, "CSV input and vector sources"},
     {O_SIGMA, 1u << GE_SOURCE_CSV | 1u << GE_SOURCE_VECTOR, "CSV input and vector sources"},
     {O_COVARIATES, 1u << GE_SOURCE_CSV | 1u << GE_SOURCE_VECTOR, "CSV input and vector sources"},
+    {O_GROUP, 1u << GE_SOURCE_CSV | 1u << GE_SOURCE_VECTOR, "CSV input and vector sources"},
 };
 
 int input_options_check(const cli_args *a, ge_source_kind kind, const char *path)
@@ -212,6 +213,7 @@ int read_samples_for(const cli_args *a, const char *path, const char *xcol, cons
     if (a->val[O_CATEGORICAL] && !a->val[O_COVARIATES])
         return usage_error(a->cmd_name, "--categorical applies to --covariates");
     o.covariates = a->val[O_COVARIATES];
+    o.group = targets ? a->val[O_GROUP] : NULL;
     o.categorical = a->val[O_CATEGORICAL];
     char *model_cov = NULL;
     if (g_model_cov) { /* the model's covariates, their classes as the model has them */

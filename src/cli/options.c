@@ -103,6 +103,12 @@ const opt_spec opt_table[] = {
      "standardised, text (or --categorical) as one coefficient per class"},
     {O_CATEGORICAL, "--categorical", 1, "NAMES", TRAIN, NULL,
      "covariates that hold classes, though written as numbers"},
+    {O_GROUP, "--group", 1, "COLUMN", C_FIT, NULL,
+     "fit one model per value of this column (days of a monitoring network), all on the grid "
+     "of every sample: -o m.bin writes m_VALUE.bin for each value"},
+    {O_GROUP, "--group", 1, "COLUMN", C_CV, NULL,
+     "cross-validate one model per value of this column, all on the grid of every sample; a "
+     "line per group"},
     {O_DRAWS, "--draws", 1, "N", TRAIN, NULL,
      "posterior draws behind the model's uncertainty (predict --std, --exceed) (default 50 "
      "up to 300000 cells, else 20; 0: none; the std of a cell is within about 10% at 50)"},

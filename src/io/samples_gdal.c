@@ -52,11 +52,20 @@ static int name_coords(ge_samples *s, OGRSpatialReferenceH srs)
     return s->xcol && s->ycol ? 0 : -1;
 }
 
-/* Appends a sample; -1 and err when memory is short or would be. */
-/* Appends a sample; w: its weight, or NULL when the source has none. */
+/* Appends a sample; w: its weight, or NULL when the source has none; gv: its
+ * group (--group), or NULL. -1 and err when memory is short or would be. */
 static int push(ge_samples *s, size_t *cap, double x, double y, const double *t, const double *w,
-                const char *path, ge_error *err)
+                const char *gv, const char *path, ge_error *err)
 {
+    if (gv && s->M == *cap) {
+        size_t *gr = realloc(s->group, (*cap ? *cap * 2 : 1024) * sizeof *gr);
+        if (!gr)
+            return ge_fail(err, "%s: out of memory after %zu samples", path, s->M);
+        s->group = gr;
+    }
+    size_t gi = 0;
+    if (gv && ge_samples_group_of(s, gv, &gi, err))
+        return -1;
     if (s->M == *cap) {
         size_t c = *cap ? *cap * 2 : 1024;
         char what[160]; /* a huge source must not take all memory before it fails */
@@ -82,6 +91,8 @@ static int push(ge_samples *s, size_t *cap, double x, double y, const double *t,
         memcpy(s->y + s->M * s->O, t, (size_t)s->O * sizeof *t);
     if (w)
         s->w[s->M] = *w;
+    if (gv)
+        s->group[s->M] = gi;
     s->M++;
     return 0;
 }
@@ -194,6 +205,12 @@ static int read_vector(GDALDatasetH ds, const char *path, const ge_sample_opts *
             goto done;
         }
     }
+    int gf = -1; /* the group field */
+    if (o->group && (gf = OGR_FD_GetFieldIndex(def, o->group)) < 0) {
+        ge_fail(err, "%s: no field '%s' (--group) in layer '%s'", path, o->group,
+                OGR_L_GetName(layer));
+        goto done;
+    }
     if (o->need_targets && o->targets) {
         char **names;
         int n;
@@ -235,7 +252,7 @@ static int read_vector(GDALDatasetH ds, const char *path, const ge_sample_opts *
             int is_cov = 0;
             for (int j = 0; j < s->cov.P; j++)
                 is_cov |= cf[j] == k;
-            if (numeric_field(fd) && k != wf && !is_cov && !ge_is_lon_name(nm) &&
+            if (numeric_field(fd) && k != wf && k != gf && !is_cov && !ge_is_lon_name(nm) &&
                 !ge_is_lat_name(nm) &&
                 strcasecmp(nm, "x") != 0 && strcasecmp(nm, "y") != 0) {
                 if (s->O < GE_MAX_OUTPUTS)
@@ -364,6 +381,23 @@ static int read_vector(GDALDatasetH ds, const char *path, const ge_sample_opts *
             else
                 present++;
         }
+        char *gv = NULL; /* the feature's group; a feature of none is refused */
+        if (gf >= 0) {
+            if (!OGR_F_IsFieldSetAndNotNull(f, gf) || !*OGR_F_GetFieldAsString(f, gf)) {
+                ge_fail(err, "%s: layer '%s' feature %lld: field '%s' (--group): no value; "
+                             "every sample needs a group (filter such features out with "
+                             "--where)",
+                        path, OGR_L_GetName(layer), (long long)OGR_F_GetFID(f), o->group);
+                OGR_F_Destroy(f);
+                OGR_G_DestroyGeometry(centroid);
+                goto done;
+            }
+            if (!(gv = strdup(OGR_F_GetFieldAsString(f, gf)))) {
+                OGR_F_Destroy(f);
+                OGR_G_DestroyGeometry(centroid);
+                goto oom;
+            }
+        }
         double x = NAN, y = NAN;
         if (!g || OGR_G_IsEmpty(g)) {
             s->skipped_geometry++;
@@ -378,18 +412,24 @@ static int read_vector(GDALDatasetH ds, const char *path, const ge_sample_opts *
             s->skipped_geometry++;
         }
         OGR_F_Destroy(f);
-        if (isnan(x))
+        if (isnan(x)) {
+            free(gv);
             continue;
+        }
         if (!isfinite(x) || !isfinite(y)) {
+            free(gv);
             OGR_G_DestroyGeometry(centroid);
             ge_fail(err, "%s: a feature has a non-finite coordinate", path);
             goto done;
         }
         if (s->O > 0 && present == 0) {
             s->skipped_missing++;
+            free(gv);
             continue;
         }
-        if (push(s, &cap, x, y, t, wf >= 0 ? &wv : NULL, path, err)) {
+        int bad = push(s, &cap, x, y, t, wf >= 0 ? &wv : NULL, gv, path, err);
+        free(gv);
+        if (bad) {
             OGR_G_DestroyGeometry(centroid);
             goto done;
         }
@@ -639,7 +679,7 @@ static int read_raster(GDALDatasetH ds, const char *path, const ge_sample_opts *
                         }
                         continue;
                     }
-                    if (push(s, &cap, x, y, t, NULL, path, err))
+                    if (push(s, &cap, x, y, t, NULL, NULL, path, err))
                         goto done;
                 }
         }
