@@ -113,6 +113,27 @@ void ge_target_list_free(char **names, int n);
 /* The list that ge_target_list reads back as these names (malloc'ed). */
 char *ge_target_list_join(char *const *names, int n);
 
+/* A target read from a raster of its own (--target NAME=RASTER[:BAND],...):
+ * for vector fields stored as one variable per file or subdataset. */
+typedef struct {
+    char *name;   /* the target */
+    char *source; /* any GDAL raster, e.g. NETCDF:"f.nc":u */
+    int band;     /* 1-based */
+} ge_target_source;
+
+/* Parses NAME=RASTER[:BAND],... (split as ge_target_list splits, so a source
+ * holding a comma is written in double quotes): a trailing :DIGITS is always
+ * a band number (default 1). Names must be unique and non-empty. Returns 0,
+ * or -1 with err. */
+int ge_target_sources(const char *list, ge_target_source **out, int *n, ge_error *err);
+void ge_target_sources_free(ge_target_source *t, int n);
+/* The samples of n rasters that share one grid (size, geotransform, CRS),
+ * target k from t[k]: a pixel that is nodata in one raster is a missing value
+ * of that target only. label names the set in messages. Options as for
+ * ge_samples_read_raster (check_kind sees GE_SOURCE_RASTER). */
+int ge_samples_read_rasters(const ge_target_source *t, int n, const char *label,
+                            const ge_sample_opts *o, ge_samples *s, ge_error *err);
+
 /* The weight of a sample from the value v of its weight column: 1 (and 0)
  * on success, -1 with why when v is no weight (negative, NaN, or a sigma
  * that is not positive). A weight of 0 drops the sample. */

@@ -321,8 +321,11 @@ static int cv_groups(const cli_args *a, const fit_settings *fs, const ge_samples
 
 int cmd_cv(cli_args *a)
 {
+    if (target_rasters_input(a))
+        return EXIT_USAGE;
     if (a->npos != 1)
-        return usage_error("cv", "expected one INPUT, got %d", a->npos);
+        return usage_error("cv", "expected one INPUT (or --target NAME=RASTER,...), got %d",
+                           a->npos);
     long K;
     double block;
     if (apply_threads(a) || arg_long(a, O_FOLDS, 5, 2, 1000, &K) ||

@@ -128,9 +128,20 @@ static int check_output(const cli_args *a)
     struct stat st;
     if (strcmp(out, "-") == 0)
         return 0;
-    for (int i = 0; i < a->npos; i++)
+    for (int i = 0; i < a->npos && !a->target_rasters; i++)
         if (strcmp(a->pos[i], "-") != 0 && ge_output_is_input(out, a->pos[i], &err))
             return usage_error("fit", "%s", err.msg);
+    if (a->target_rasters) {
+        ge_target_source *t;
+        int n, same = 0;
+        if (target_rasters_list(a, &t, &n))
+            return EXIT_USAGE;
+        for (int k = 0; k < n && !same; k++)
+            same = ge_output_is_input(out, t[k].source, &err);
+        ge_target_sources_free(t, n);
+        if (same)
+            return usage_error("fit", "%s", err.msg);
+    }
     if (stat(out, &st) == 0 && !S_ISREG(st.st_mode))
         return 0;
     ge_outfile probe;
@@ -172,9 +183,26 @@ static int resolve_crs(const cli_args *a, ge_samples *s, const ge_meta *init, ch
     return rc;
 }
 
+/* The base names of the rasters of --target NAME=RASTER,... */
+static char *raster_names(const cli_args *a)
+{
+    ge_target_source *t;
+    int n;
+    if (target_rasters_list(a, &t, &n))
+        return NULL;
+    char *names[GE_MAX_OUTPUTS];
+    for (int k = 0; k < n; k++)
+        names[k] = (char *)basename_of(t[k].source);
+    char *out = ge_target_list_join(names, n);
+    ge_target_sources_free(t, n);
+    return out;
+}
+
 /* The inputs' base names, comma separated ("<stdin>" for -). */
 static char *source_names(const cli_args *a)
 {
+    if (a->target_rasters)
+        return raster_names(a);
     size_t n = 1;
     for (int i = 0; i < a->npos; i++)
         n += strlen(a->pos[i]) + 10;
@@ -341,8 +369,11 @@ int cmd_fit(cli_args *a)
 {
     double *z = NULL; /* the covariates' design rows */
     int nz = 0;
+    if (target_rasters_input(a))
+        return EXIT_USAGE;
     if (a->npos < 1)
-        return usage_error("fit", "expected an INPUT (samples to learn from)");
+        return usage_error("fit", "expected an INPUT (samples to learn from), or --target "
+                                  "NAME=RASTER,... (a raster per target)");
     if (!a->val[O_OUTPUT])
         return usage_error("fit", "missing -o MODEL (the model file to write)");
     long every;

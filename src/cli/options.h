@@ -69,6 +69,7 @@ typedef struct {
     int ncovariate;
     const char *pos[MAX_POSITIONAL];
     int npos;
+    int target_rasters; /* the input is --target NAME=RASTER,... (pos[0] is that list) */
 } cli_args;
 
 /* Parses argv[first..argc) for command cmd. Returns 0, or 2 after printing a

@@ -18,6 +18,7 @@
 #include "geoembed/model.h"
 #include "geoembed/rng.h"
 #include "geoembed/samples.h"
+#include "raster_samples.h"
 
 static int ends_with(const char *s, const char *e)
 {
@@ -135,8 +136,6 @@ static GDALDatasetH open_source(const char *path, unsigned kinds)
 
 static int read_vector(GDALDatasetH ds, const char *path, const ge_sample_opts *o, ge_samples *s,
                        ge_error *err);
-static int read_raster(GDALDatasetH ds, const char *path, const ge_sample_opts *o, ge_samples *s,
-                       ge_error *err);
 
 int ge_samples_read_vector(const char *path, const ge_sample_opts *o, ge_samples *s, ge_error *err)
 {
@@ -145,7 +144,7 @@ int ge_samples_read_vector(const char *path, const ge_sample_opts *o, ge_samples
 
 int ge_samples_read_raster(const char *path, const ge_sample_opts *o, ge_samples *s, ge_error *err)
 {
-    return read_raster(open_source(path, GDAL_OF_RASTER), path, o, s, err);
+    return ge_raster_samples(open_source(path, GDAL_OF_RASTER), path, o, s, err);
 }
 
 /* The readers' common ending: close the source, restore error reporting, and
@@ -506,8 +505,8 @@ typedef struct {
     ge_rng rng;
 } reservoir;
 
-static int read_raster(GDALDatasetH ds, const char *path, const ge_sample_opts *o, ge_samples *s,
-                       ge_error *err)
+int ge_raster_samples(GDALDatasetH ds, const char *path, const ge_sample_opts *o, ge_samples *s,
+                      ge_error *err)
 {
     memset(s, 0, sizeof *s);
     CPLPushErrorHandler(CPLQuietErrorHandler);
@@ -704,7 +703,7 @@ int ge_samples_read(const char *path, const ge_sample_opts *o, ge_samples *s, ge
     /* Opened once: /vsistdin/ can be read only once. */
     GDALDatasetH ds = open_source(path, GDAL_OF_RASTER | GDAL_OF_VECTOR);
     if (ds && GDALGetRasterCount(ds) > 0)
-        return read_raster(ds, path, o, s, err);
+        return ge_raster_samples(ds, path, o, s, err);
     if (ds && GDALDatasetGetLayerCount(ds) > 0)
         return read_vector(ds, path, o, s, err);
     if (ds)
