@@ -278,11 +278,11 @@ static void print_group_json(const ge_samples *s, const char *group, size_t n,
 /* cv --group: the folds of each group on the grid of all, in the groups'
  * order. */
 static int cv_groups(const cli_args *a, const fit_settings *fs, const ge_samples *s,
-                     const double *z, int nz, int K, double block, int *fold, size_t *tr,
-                     size_t *te, fold_result *fr)
+                     const double *z, int nz, int K, double block, const size_t *order,
+                     int *fold, size_t *tr, size_t *te, fold_result *fr)
 {
-    size_t *order = NULL, *idx = malloc((s->M ? s->M : 1) * sizeof *idx);
-    int rc = idx ? groups_prepare(a, s, &order) : runtime_error("out of memory");
+    size_t *idx = malloc((s->M ? s->M : 1) * sizeof *idx);
+    int rc = idx ? 0 : runtime_error("out of memory");
     /* one line per group and target: the pooled row only when asked for */
     const int json = a->val[O_JSON] != NULL, pooled = s->O > 1 && a->val[O_POOLED];
     if (!rc && json) {
@@ -295,11 +295,6 @@ static int cv_groups(const cli_args *a, const fit_settings *fs, const ge_samples
     for (size_t k = 0; k < s->ngroups && !rc; k++) {
         const char *name = s->groups[order[k]];
         size_t n = group_members(s, order[k], idx);
-        if (n < (size_t)K) {
-            rc = runtime_error("%s: group '%s' (--group %s): %zu samples cannot make %d folds",
-                               a->pos[0], name, a->val[O_GROUP], n, K);
-            break;
-        }
         char label[160];
         snprintf(label, sizeof label, "cv: group '%.100s'", name);
         if ((rc = group_folds(s, idx, n, K, block, fs->train.seed, fold)) ||
@@ -314,7 +309,6 @@ static int cv_groups(const cli_args *a, const fit_settings *fs, const ge_samples
     }
     if (!rc && json)
         printf("]}\n");
-    free(order);
     free(idx);
     return rc;
 }
@@ -337,9 +331,14 @@ int cmd_cv(cli_args *a)
     char *crs = NULL, *src = NULL;
     double *z = NULL; /* the covariates' design rows */
     int nz = 0;
+    size_t *order = NULL; /* --group: the groups in the order to score them */
     int rc = read_samples(a, a->pos[0], 1, &s);
     if (rc)
         return rc;
+    if (s.group && (rc = groups_prepare(a, &s, &order))) {
+        ge_samples_free(&s);
+        return rc;
+    }
     int *fold = malloc(s.M * sizeof *fold);
     size_t *tr = malloc(s.M * sizeof *tr), *te = malloc(s.M * sizeof *te);
     fold_result *fr = calloc((size_t)K, sizeof *fr);
@@ -363,6 +362,14 @@ int cmd_cv(cli_args *a)
         rc = runtime_error("%s: %zu samples cannot make %ld folds", a->pos[0], s.M, K);
         goto done;
     }
+    for (size_t k = 0; s.group && k < s.ngroups && !rc; k++) { /* before any fold is fit */
+        size_t n = group_members(&s, order[k], tr);
+        if (n < (size_t)K)
+            rc = runtime_error("%s: group '%s' (--group %s): %zu samples cannot make %ld folds",
+                               a->pos[0], s.groups[order[k]], a->val[O_GROUP], n, K);
+    }
+    if (rc)
+        goto done;
     if (!s.group) {
         ge_assign_folds(s.xy, s.M, (int)K, block, fs.train.seed, fold);
         if ((rc = check_folds("cv", fold, s.M, (int)K, block)))
@@ -381,7 +388,7 @@ int cmd_cv(cli_args *a)
     if (s.group) {
         say(2, "geoembed: cv: %zu groups of '%s', each cross-validated on this grid\n",
             s.ngroups, a->val[O_GROUP]);
-        rc = cv_groups(a, &fs, &s, z, nz, (int)K, block, fold, tr, te, fr);
+        rc = cv_groups(a, &fs, &s, z, nz, (int)K, block, order, fold, tr, te, fr);
         if (!rc)
             rc = fflush(stdout) == 0 ? EXIT_OK : runtime_error("write error on standard output");
         goto done;
@@ -395,6 +402,7 @@ int cmd_cv(cli_args *a)
     rc = fflush(stdout) == 0 ? EXIT_OK : runtime_error("write error on standard output");
 done:
     free(z);
+    free(order);
     free(fold);
     free(tr);
     free(te);

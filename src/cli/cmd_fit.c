@@ -308,11 +308,12 @@ static char *checkpoint_path(const char *model)
 /* --group: one model per group, each fit on its group's samples on the grid
  * of all, saved as group_output_path names it, in the groups' order. */
 static int fit_groups(const cli_args *a, const ge_samples *s, const fit_settings *fs,
-                      const train_job *j, ge_meta *meta, const size_t *outside_g)
+                      const train_job *j, ge_meta *meta, const size_t *order,
+                      const size_t *outside_g)
 {
-    size_t *order = NULL, *idx = malloc((s->M ? s->M : 1) * sizeof *idx);
+    size_t *idx = malloc((s->M ? s->M : 1) * sizeof *idx);
     ge_error err;
-    int rc = idx ? groups_prepare(a, s, &order) : runtime_error("out of memory");
+    int rc = idx ? 0 : runtime_error("out of memory");
     if (!rc)
         say(2, "geoembed: fit: %zu groups of '%s', a model each on this grid\n", s->ngroups,
             a->val[O_GROUP]);
@@ -360,7 +361,6 @@ static int fit_groups(const cli_args *a, const ge_samples *s, const fit_settings
         ge_model_free(&m);
         free(path);
     }
-    free(order);
     free(idx);
     return rc;
 }
@@ -397,6 +397,7 @@ int cmd_fit(cli_args *a)
     int rc;
     ge_error err;
     size_t *outside_g = NULL; /* --group: samples of each group outside the exterior */
+    size_t *order = NULL;     /* --group: the groups in the order to fit them */
     double t0 = now_seconds();
     char *ckpath = checkpoint_path(a->val[O_OUTPUT]);
     if (!ckpath)
@@ -416,6 +417,8 @@ int cmd_fit(cli_args *a)
         rc = interrupted_early();
         goto done;
     }
+    if (s.group && (rc = groups_prepare(a, &s, &order)))
+        goto done;
     if (a->val[O_INIT] && (rc = fit_init_model(a, &s, &init, &init_meta, &fs)))
         goto done;
     if ((rc = resolve_crs(a, &s, a->val[O_INIT] ? &init_meta : NULL, &meta.crs)))
@@ -518,7 +521,7 @@ int cmd_fit(cli_args *a)
         goto done;
     }
     if (s.group) {
-        rc = fit_groups(a, &s, &fs, &j, &meta, outside_g);
+        rc = fit_groups(a, &s, &fs, &j, &meta, order, outside_g);
         progress_done(&p);
         phase_progress_done(&pp);
         goto done;
@@ -599,6 +602,7 @@ int cmd_fit(cli_args *a)
 done:
     free(z);
     free(outside_g);
+    free(order);
     catch_signals(0);
     free(ckpath);
     ge_checkpoint_free(&ck);
