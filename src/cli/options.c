@@ -36,7 +36,11 @@ const opt_spec opt_table[] = {
      "x (easting/longitude) column (default: lon, longitude, lng or x)"},
     {O_Y, "--y", 1, "COL", READS, NULL,
      "y (northing/latitude) column (default: lat, latitude or y)"},
-    {O_TARGET, "--target", 1, "COL[,COL...]", C_FIT | C_EVAL | C_CV, NULL,
+    {O_TARGET, "--target", 1, "COL[,COL...]", C_FIT | C_CV, NULL,
+     "target columns, or a raster's band names; \"a,b\" in double quotes names a column with "
+     "commas (default: every other numeric column, every band); without an INPUT, "
+     "NAME=RASTER[:BAND],... reads each target from a raster of its own (one grid)"},
+    {O_TARGET, "--target", 1, "COL[,COL...]", C_EVAL, NULL,
      "target columns, or a raster's band names; \"a,b\" in double quotes names a column with "
      "commas (default: every other numeric column, every band)"},
     {O_TARGET, "--target", 1, "NAME", C_PLOT, NULL,
