@@ -100,6 +100,30 @@ static int push(ge_samples *s, size_t *cap, double x, double y, const double *t,
 
 static int numeric_field(OGRFieldDefnH fd);
 
+/* A feature's group (--group), malloc'ed: the field as text, dates as ISO 8601
+ * (OGR writes them 2024/01/31) so that they sort in time and name files
+ * alike from a CSV or a GeoPackage. */
+static char *group_value(OGRFeatureH f, int k)
+{
+    OGRFieldType t = OGR_Fld_GetType(OGR_F_GetFieldDefnRef(f, k));
+    int y, mo, d, h, mi, tz;
+    float sec;
+    if ((t == OFTDate || t == OFTDateTime) &&
+        OGR_F_GetFieldAsDateTimeEx(f, k, &y, &mo, &d, &h, &mi, &sec, &tz)) {
+        char buf[64];
+        if (t == OFTDate)
+            snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, mo, d);
+        else if (sec == floorf(sec))
+            snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d", y, mo, d, h, mi,
+                     (int)sec);
+        else /* milliseconds, as OGR keeps them */
+            snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%06.3f", y, mo, d, h, mi,
+                     (double)sec);
+        return strdup(buf);
+    }
+    return strdup(OGR_F_GetFieldAsString(f, k));
+}
+
 /* The fields of --covariates into cf[], and s->cov set up
  * (ge_covariates_setup): a text field holds classes. */
 static int vector_covariates(OGRFeatureDefnH def, const ge_sample_opts *o, ge_samples *s,
@@ -391,7 +415,7 @@ static int read_vector(GDALDatasetH ds, const char *path, const ge_sample_opts *
                 OGR_G_DestroyGeometry(centroid);
                 goto done;
             }
-            if (!(gv = strdup(OGR_F_GetFieldAsString(f, gf)))) {
+            if (!(gv = group_value(f, gf))) {
                 OGR_F_Destroy(f);
                 OGR_G_DestroyGeometry(centroid);
                 goto oom;

@@ -234,3 +234,23 @@ test_group_names_order_and_refusals() {
     expect_rc 0
     expect_err 'targets t$'
 }
+
+test_group_from_a_vector_source() {
+    need ogr2ogr
+    write_days
+    # a GeoPackage whose day field is a Date: its groups are named as in the CSV
+    ogr2ogr -f GPKG -oo X_POSSIBLE_NAMES=x -oo Y_POSSIBLE_NAMES=y -oo AUTODETECT_TYPE=YES \
+        days.gpkg days.csv 2>/dev/null || fail "ogr2ogr"
+    ogrinfo -so days.gpkg days | grep -q 'day: Date' || fail "day is not a Date: $(ogrinfo -so days.gpkg days | grep day)"
+    run ge fit days.gpkg --group day --target temp --size 8,8 --smooth 0.5 -o v.bin
+    expect_rc 0
+    expect_err 'wrote v_2024-01-03\.bin: group .2024-01-03., 60 samples'
+    ge fit days.csv --group day --target temp --size 8,8 --smooth 0.5 -o c.bin -q || fail "fit csv"
+    ge predict v_2024-01-02.bin --grid a.csv --size 4,4 -q || fail "predict"
+    ge predict c_2024-01-02.bin --grid b.csv --size 4,4 -q || fail "predict"
+    paste -d, a.csv b.csv | awk -F, 'NR > 1 { d = $3 - $6; if (d < 0) d = -d; if (d > m) m = d } END { print m + 0 }' >d.txt
+    expect_num "$(cat d.txt)" '<' 1e-9
+    run ge fit days.gpkg --group nope -o x.bin
+    expect_rc 1
+    expect_error_line "no field 'nope' \(--group\)"
+}
