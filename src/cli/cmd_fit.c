@@ -305,6 +305,23 @@ static char *checkpoint_path(const char *model)
     return p;
 }
 
+/* --group: no group's model file is an input (checked before any is fit). */
+static int check_group_outputs(const cli_args *a, const ge_samples *s)
+{
+    ge_error err;
+    int rc = 0;
+    for (size_t g = 0; g < s->ngroups && !rc; g++) {
+        char *path = group_output_path(a->val[O_OUTPUT], s->groups[g]);
+        if (!path)
+            rc = runtime_error("out of memory");
+        for (int i = 0; i < a->npos && !rc; i++)
+            if (strcmp(a->pos[i], "-") != 0 && ge_output_is_input(path, a->pos[i], &err))
+                rc = usage_error("fit", "%s", err.msg);
+        free(path);
+    }
+    return rc;
+}
+
 /* --group: one model per group, each fit on its group's samples on the grid
  * of all, saved as group_output_path names it, in the groups' order. */
 static int fit_groups(const cli_args *a, const ge_samples *s, const fit_settings *fs,
@@ -326,9 +343,6 @@ static int fit_groups(const cli_args *a, const ge_samples *s, const fit_settings
             rc = runtime_error("out of memory");
             break;
         }
-        for (int i = 0; i < a->npos && !rc; i++)
-            if (strcmp(a->pos[i], "-") != 0 && ge_output_is_input(path, a->pos[i], &err))
-                rc = usage_error("fit", "%s", err.msg);
         ge_model m = {0};
         ge_learn_result res = {0};
         double t0 = now_seconds();
@@ -417,7 +431,7 @@ int cmd_fit(cli_args *a)
         rc = interrupted_early();
         goto done;
     }
-    if (s.group && (rc = groups_prepare(a, &s, &order)))
+    if (s.group && ((rc = groups_prepare(a, &s, &order)) || (rc = check_group_outputs(a, &s))))
         goto done;
     if (a->val[O_INIT] && (rc = fit_init_model(a, &s, &init, &init_meta, &fs)))
         goto done;

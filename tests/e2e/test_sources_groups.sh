@@ -207,6 +207,12 @@ test_group_names_order_and_refusals() {
     run ge fit s.csv --group site --size 4,4 --smooth 1 -o out/m
     expect_rc 0
     [ "$(cd out && echo *)" = "m_10 m_9 m_a_b_c" ] || fail "names: $(cd out && echo *)"
+    # a group's file that would be an input: refused before any model is written
+    cp s.csv in_9.csv
+    run ge fit in_9.csv --group site --size 4,4 --smooth 1 -o in.csv
+    expect_rc 2
+    expect_error_line 'refusing to overwrite an input'
+    expect_no_file in_10.csv
     # two values that make one name, a row without a group
     printf 'x,y,site,t\n0,0,a b,1\n1,1,a/b,2\n' >clash.csv
     run ge fit clash.csv --group site --size 4,4 --smooth 1 -o c.bin
