@@ -276,13 +276,24 @@ static void print_group_json(const ge_samples *s, const char *group, size_t n,
 }
 
 /* cv --group: the folds of each group on the grid of all, in the groups'
- * order. */
+ * order; printed once every group is scored (never half a JSON document). */
 static int cv_groups(const cli_args *a, const fit_settings *fs, const ge_samples *s,
                      const double *z, int nz, int K, double block, const size_t *order,
-                     int *fold, size_t *tr, size_t *te, fold_result *fr)
+                     int *fold, size_t *tr, size_t *te)
 {
-    size_t *idx = malloc((s->M ? s->M : 1) * sizeof *idx);
-    int rc = idx ? 0 : runtime_error("out of memory");
+    const size_t G = s->ngroups;
+    size_t *idx = malloc((s->M ? s->M : 1) * sizeof *idx), *count = calloc(G, sizeof *count);
+    fold_result *fr = calloc(G * (size_t)K, sizeof *fr); /* group k's folds at fr + k * K */
+    int rc = idx && count && fr ? 0 : runtime_error("out of memory");
+    for (size_t k = 0; k < G && !rc; k++) {
+        count[k] = group_members(s, order[k], idx);
+        char label[160];
+        snprintf(label, sizeof label, "cv: group '%.100s'", s->groups[order[k]]);
+        if ((rc = group_folds(s, idx, count[k], K, block, fs->train.seed, fold)) ||
+            (rc = check_folds(label, fold, s->M, K, block)))
+            break;
+        rc = run_folds(fs, s, z, nz, fold, K, tr, te, fr + k * K, a->val[O_PROGRESS] != NULL);
+    }
     /* one line per group and target: the pooled row only when asked for */
     const int json = a->val[O_JSON] != NULL, pooled = s->O > 1 && a->val[O_POOLED];
     if (!rc && json) {
@@ -292,24 +303,17 @@ static int cv_groups(const cli_args *a, const fit_settings *fs, const ge_samples
         json_string(stdout, a->val[O_GROUP]);
         printf(", \"groups\": [");
     }
-    for (size_t k = 0; k < s->ngroups && !rc; k++) {
-        const char *name = s->groups[order[k]];
-        size_t n = group_members(s, order[k], idx);
-        char label[160];
-        snprintf(label, sizeof label, "cv: group '%.100s'", name);
-        if ((rc = group_folds(s, idx, n, K, block, fs->train.seed, fold)) ||
-            (rc = check_folds(label, fold, s->M, K, block)) ||
-            (rc = run_folds(fs, s, z, nz, fold, K, tr, te, fr, a->val[O_PROGRESS] != NULL)))
-            break;
+    for (size_t k = 0; k < G && !rc; k++) {
         if (json)
-            print_group_json(s, name, n, fr, K, pooled, k == 0);
+            print_group_json(s, s->groups[order[k]], count[k], fr + k * K, K, pooled, k == 0);
         else
-            print_group_text(s, name, n, fr, K, pooled, k == 0);
-        memset(fr, 0, (size_t)K * sizeof *fr);
+            print_group_text(s, s->groups[order[k]], count[k], fr + k * K, K, pooled, k == 0);
     }
     if (!rc && json)
         printf("]}\n");
     free(idx);
+    free(count);
+    free(fr);
     return rc;
 }
 
@@ -388,7 +392,7 @@ int cmd_cv(cli_args *a)
     if (s.group) {
         say(2, "geoembed: cv: %zu groups of '%s', each cross-validated on this grid\n",
             s.ngroups, a->val[O_GROUP]);
-        rc = cv_groups(a, &fs, &s, z, nz, (int)K, block, order, fold, tr, te, fr);
+        rc = cv_groups(a, &fs, &s, z, nz, (int)K, block, order, fold, tr, te);
         if (!rc)
             rc = fflush(stdout) == 0 ? EXIT_OK : runtime_error("write error on standard output");
         goto done;
