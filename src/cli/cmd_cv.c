@@ -220,6 +220,23 @@ static int group_folds(const ge_samples *s, const size_t *idx, size_t n, int K, 
     return 0;
 }
 
+/* Every group can make K folds (checked before any fold is fit). */
+static int groups_fold_check(const cli_args *a, const ge_samples *s, const size_t *order, long K)
+{
+    size_t *n = calloc(s->ngroups, sizeof *n);
+    if (!n)
+        return runtime_error("out of memory");
+    for (size_t i = 0; i < s->M; i++)
+        n[s->group[i]]++;
+    int rc = 0;
+    for (size_t k = 0; k < s->ngroups && !rc; k++)
+        if (n[order[k]] < (size_t)K)
+            rc = runtime_error("%s: group '%s' (--group %s): %zu samples cannot make %ld folds",
+                               a->pos[0], s->groups[order[k]], a->val[O_GROUP], n[order[k]], K);
+    free(n);
+    return rc;
+}
+
 /* Runs the K folds of one group (or of all samples); fr[K]. */
 static int run_folds(const fit_settings *fs, const ge_samples *s, const double *z, int nz,
                      const int *fold, int K, size_t *tr, size_t *te, fold_result *fr, int show)
@@ -282,13 +299,14 @@ static int cv_groups(const cli_args *a, const fit_settings *fs, const ge_samples
                      int *fold, size_t *tr, size_t *te)
 {
     const size_t G = s->ngroups;
-    size_t *idx = malloc((s->M ? s->M : 1) * sizeof *idx), *count = calloc(G, sizeof *count);
+    size_t *start = NULL, *members = group_members(s, &start), *count = calloc(G, sizeof *count);
     fold_result *fr = calloc(G * (size_t)K, sizeof *fr); /* group k's folds at fr + k * K */
-    int rc = idx && count && fr ? 0 : runtime_error("out of memory");
+    int rc = members && count && fr ? 0 : runtime_error("out of memory");
     for (size_t k = 0; k < G && !rc; k++) {
-        count[k] = group_members(s, order[k], idx);
+        const size_t g = order[k], *idx = members + start[g];
+        count[k] = start[g + 1] - start[g];
         char label[160];
-        snprintf(label, sizeof label, "cv: group '%.100s'", s->groups[order[k]]);
+        snprintf(label, sizeof label, "cv: group '%.100s'", s->groups[g]);
         if ((rc = group_folds(s, idx, count[k], K, block, fs->train.seed, fold)) ||
             (rc = check_folds(label, fold, s->M, K, block)))
             break;
@@ -311,7 +329,8 @@ static int cv_groups(const cli_args *a, const fit_settings *fs, const ge_samples
     }
     if (!rc && json)
         printf("]}\n");
-    free(idx);
+    free(members);
+    free(start);
     free(count);
     free(fr);
     return rc;
@@ -366,13 +385,7 @@ int cmd_cv(cli_args *a)
         rc = runtime_error("%s: %zu samples cannot make %ld folds", a->pos[0], s.M, K);
         goto done;
     }
-    for (size_t k = 0; s.group && k < s.ngroups && !rc; k++) { /* before any fold is fit */
-        size_t n = group_members(&s, order[k], tr);
-        if (n < (size_t)K)
-            rc = runtime_error("%s: group '%s' (--group %s): %zu samples cannot make %ld folds",
-                               a->pos[0], s.groups[order[k]], a->val[O_GROUP], n, K);
-    }
-    if (rc)
+    if (s.group && (rc = groups_fold_check(a, &s, order, K)))
         goto done;
     if (!s.group) {
         ge_assign_folds(s.xy, s.M, (int)K, block, fs.train.seed, fold);

@@ -328,16 +328,16 @@ static int fit_groups(const cli_args *a, const ge_samples *s, const fit_settings
                       const train_job *j, ge_meta *meta, const size_t *order,
                       const size_t *outside_g)
 {
-    size_t *idx = malloc((s->M ? s->M : 1) * sizeof *idx);
+    size_t *start = NULL, *members = group_members(s, &start);
     ge_error err;
-    int rc = idx ? 0 : runtime_error("out of memory");
+    int rc = members ? 0 : runtime_error("out of memory");
     if (!rc)
         say(2, "geoembed: fit: %zu groups of '%s', a model each on this grid\n", s->ngroups,
             a->val[O_GROUP]);
     for (size_t k = 0; k < s->ngroups && !rc; k++) {
         const size_t g = order[k];
         const char *name = s->groups[g];
-        size_t n = group_members(s, g, idx);
+        const size_t *idx = members + start[g], n = start[g + 1] - start[g];
         char *path = group_output_path(a->val[O_OUTPUT], name);
         if (!path) {
             rc = runtime_error("out of memory");
@@ -375,7 +375,8 @@ static int fit_groups(const cli_args *a, const ge_samples *s, const fit_settings
         ge_model_free(&m);
         free(path);
     }
-    free(idx);
+    free(members);
+    free(start);
     return rc;
 }
 

@@ -65,11 +65,24 @@ char *group_output_path(const char *out, const char *value)
     return p;
 }
 
-size_t group_members(const ge_samples *s, size_t g, size_t *idx)
+size_t *group_members(const ge_samples *s, size_t **start)
 {
-    size_t n = 0;
+    size_t *members = malloc((s->M ? s->M : 1) * sizeof *members);
+    size_t *at = calloc(s->ngroups + 1, sizeof *at), *next = calloc(s->ngroups + 1, sizeof *next);
+    if (!members || !at || !next) {
+        free(members);
+        free(at);
+        free(next);
+        return NULL;
+    }
+    for (size_t i = 0; i < s->M; i++) /* a counting sort: every group's count, then places */
+        at[s->group[i] + 1]++;
+    for (size_t g = 0; g < s->ngroups; g++)
+        at[g + 1] += at[g];
+    memcpy(next, at, (s->ngroups + 1) * sizeof *next);
     for (size_t i = 0; i < s->M; i++)
-        if (s->group[i] == g)
-            idx[n++] = i;
-    return n;
+        members[next[s->group[i]]++] = i;
+    free(next);
+    *start = at;
+    return members;
 }

@@ -20,8 +20,9 @@ void group_file_name(const char *value, char *buf);
 /* out with _NAME before its extension ("dir/m.bin" -> "dir/m_NAME.bin"; no
  * extension: "m" -> "m_NAME"), malloc'ed, or NULL (out of memory). */
 char *group_output_path(const char *out, const char *value);
-/* The indices of the samples of group g into idx (room for s->M); their
- * number. */
-size_t group_members(const ge_samples *s, size_t g, size_t *idx);
+/* The samples of every group, in one pass: members[start[g] .. start[g+1])
+ * are group g's indices, in input order. Returns members (free it and
+ * *start), or NULL (out of memory). */
+size_t *group_members(const ge_samples *s, size_t **start);
 
 #endif
