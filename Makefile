@@ -200,7 +200,7 @@ $(FUZZ_DIR)/fuzz_modelfile: fuzz/fuzz_modelfile.c src/io/modelfile.c src/io/chec
 $(FUZZ_DIR)/fuzz_structured: fuzz/fuzz_structured.c src/io/modelfile.c src/io/checkpoint.c src/io/bytes.c src/io/memory.c src/io/outfile.c $(CORE_SRC)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ -lcholmod -llapack -lblas -lz -lm
-$(FUZZ_DIR)/fuzz_targets: fuzz/fuzz_targets.c src/io/targets.c src/io/samples_csv.c src/io/csv.c src/io/memory.c $(wildcard src/io/where.c) src/io/target_guess.c src/io/covariate_values.c src/core/covariates.c src/core/error.c
+$(FUZZ_DIR)/fuzz_targets: fuzz/fuzz_targets.c src/io/targets.c src/io/samples_csv.c src/io/sample_groups.c src/io/csv.c src/io/memory.c $(wildcard src/io/where.c) src/io/target_guess.c src/io/covariate_values.c src/core/covariates.c src/core/error.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ -lcsv -lm
 $(FUZZ_DIR)/fuzz_options: fuzz/fuzz_options.c src/cli/options.c src/cli/display.c src/core/error.c

@@ -13,7 +13,7 @@ _geoembed_arg()
         case $2 in
             --help|-h|--quiet|-q|--verbose|-v|--strict|--standardize|--no-standardize|--resume|--progress) ;;
             --output|-o|--init) _ge_n=1 _ge_k=file ;;
-            --x|--y|--target|--delimiter|--src-crs|-s_srs|--crs|--layer|--where|--band|--max-samples|--size|--features|--padding|--bbox|--exterior|--weight|--sigma|--covariates|--categorical|--draws|--epochs|--lr|--huber-delta|--momentum|--batch-size|--seed|--threads|--max-memory|--validation|--patience|--checkpoint-every) _ge_n=1 _ge_k=none ;;
+            --x|--y|--target|--delimiter|--src-crs|-s_srs|--crs|--layer|--where|--band|--max-samples|--size|--features|--padding|--bbox|--exterior|--weight|--sigma|--covariates|--categorical|--group|--draws|--epochs|--lr|--huber-delta|--momentum|--batch-size|--seed|--threads|--max-memory|--validation|--patience|--checkpoint-every) _ge_n=1 _ge_k=none ;;
             --wrap) _ge_n=1 _ge_k=choice _ge_c='none x y xy' ;;
             --readout) _ge_n=1 _ge_k=choice _ge_c='bilinear cell' ;;
             --smooth) _ge_n=1 _ge_k=choice _ge_c='auto' ;;
@@ -77,7 +77,7 @@ _geoembed_arg()
     cv)
         case $2 in
             --help|-h|--quiet|-q|--verbose|-v|--json|--standardize|--no-standardize|--progress|--pooled) ;;
-            --x|--y|--target|--delimiter|--src-crs|-s_srs|--crs|--layer|--where|--band|--max-samples|--size|--features|--padding|--bbox|--exterior|--weight|--sigma|--covariates|--categorical|--draws|--epochs|--lr|--huber-delta|--momentum|--batch-size|--seed|--threads|--max-memory|--folds|--block) _ge_n=1 _ge_k=none ;;
+            --x|--y|--target|--delimiter|--src-crs|-s_srs|--crs|--layer|--where|--band|--max-samples|--size|--features|--padding|--bbox|--exterior|--weight|--sigma|--covariates|--categorical|--group|--draws|--epochs|--lr|--huber-delta|--momentum|--batch-size|--seed|--threads|--max-memory|--folds|--block) _ge_n=1 _ge_k=none ;;
             --wrap) _ge_n=1 _ge_k=choice _ge_c='none x y xy' ;;
             --readout) _ge_n=1 _ge_k=choice _ge_c='bilinear cell' ;;
             --smooth) _ge_n=1 _ge_k=choice _ge_c='auto' ;;
@@ -97,13 +97,13 @@ _geoembed_arg()
 _geoembed_options()
 {
     case $1 in
-    fit) _ge_o='--help -h --quiet -q --verbose -v --output -o --x --y --target --delimiter --src-crs -s_srs --crs --layer --where --band --max-samples --strict --size --features --padding --bbox --exterior --wrap --readout --smooth --method --weight --sigma --covariates --categorical --draws --solver --transform --epochs --lr --loss --huber-delta --optimizer --momentum --batch-size --seed --threads --max-memory --validation --patience --standardize --no-standardize --init --checkpoint-every --resume --progress' ;;
+    fit) _ge_o='--help -h --quiet -q --verbose -v --output -o --x --y --target --delimiter --src-crs -s_srs --crs --layer --where --band --max-samples --strict --size --features --padding --bbox --exterior --wrap --readout --smooth --method --weight --sigma --covariates --categorical --group --draws --solver --transform --epochs --lr --loss --huber-delta --optimizer --momentum --batch-size --seed --threads --max-memory --validation --patience --standardize --no-standardize --init --checkpoint-every --resume --progress' ;;
     predict) _ge_o='--help -h --quiet -q --verbose -v --output -o --x --y --delimiter --src-crs -s_srs --layer --where --size -ts --bbox -te --threads --max-memory --max-distance --mask --mask-layer --mask-where --covariate --std --exceed --grid --resolution -tr --exact-resolution --target-aligned-pixels --tap -tap --like --ot -ot --nodata -a_nodata --contours --contours-out --of -of --dst-crs -t_srs --co -co' ;;
     eval) _ge_o='--help -h --quiet -q --verbose -v --json --x --y --target --delimiter --src-crs -s_srs --layer --where --band --threads --max-memory --max-distance --mask --mask-layer --mask-where --pooled' ;;
     info) _ge_o='--help -h --quiet -q --verbose -v --json --max-memory' ;;
     plot) _ge_o='--help -h --quiet -q --verbose -v --output -o --target --size --threads --max-memory --max-distance --mask --mask-layer --mask-where --of --samples --vector --cmap --vmin --vmax --log --contours --units --marker-size --marker-alpha --overlay --overlay-layer' ;;
     fill) _ge_o='--help -h --quiet -q --verbose -v --output -o --band --max-samples --threads --max-memory --max-distance --of -of --co -co' ;;
-    cv) _ge_o='--help -h --quiet -q --verbose -v --json --x --y --target --delimiter --src-crs -s_srs --crs --layer --where --band --max-samples --size --features --padding --bbox --exterior --wrap --readout --smooth --method --weight --sigma --covariates --categorical --draws --solver --transform --epochs --lr --loss --huber-delta --optimizer --momentum --batch-size --seed --threads --max-memory --standardize --no-standardize --progress --folds --pooled --block' ;;
+    cv) _ge_o='--help -h --quiet -q --verbose -v --json --x --y --target --delimiter --src-crs -s_srs --crs --layer --where --band --max-samples --size --features --padding --bbox --exterior --wrap --readout --smooth --method --weight --sigma --covariates --categorical --group --draws --solver --transform --epochs --lr --loss --huber-delta --optimizer --momentum --batch-size --seed --threads --max-memory --standardize --no-standardize --progress --folds --pooled --block' ;;
     *) return 1 ;;
     esac
 }

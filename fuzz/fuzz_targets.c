@@ -10,8 +10,13 @@
  * names that join back to the same list; samples read have as many targets
  * as the list names, each a distinct column. A list starting with '%' names
  * covariates instead (default targets), one starting with '^' a weight
- * column: a read that succeeds has a finite value or a known class for each
- * covariate, and positive finite weights. Build and run: `make fuzz`. */
+ * column, one starting with '~' a group column (--group): a read that
+ * succeeds has a finite value or a known class for each covariate, positive
+ * finite weights, and for each sample a group among distinct, non-empty
+ * values whose processing order is a permutation. Every list is also parsed
+ * as NAME=RASTER[:BAND],... (--target of rasters): a list that parses has
+ * unique non-empty names, non-empty sources and bands from 1 to 65535. Build
+ * and run: `make fuzz`. */
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <stdint.h>
@@ -41,6 +46,56 @@ static int make_fd(void)
     if (fd2 >= 0)
         unlink(path);
     return fd2;
+}
+
+static void check_sources(const char *list)
+{
+    ge_target_source *t;
+    int n;
+    ge_error err = {{0}};
+    if (ge_target_sources(list, &t, &n, &err)) {
+        if (!err.msg[0])
+            abort();
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        if (!t[i].name[0] || !t[i].source[0] || strchr(t[i].name, '=') || t[i].band < 1 ||
+            t[i].band > 65535)
+            abort();
+        for (int j = 0; j < i; j++)
+            if (strcmp(t[i].name, t[j].name) == 0)
+                abort();
+    }
+    ge_target_sources_free(t, n);
+}
+
+/* The groups of a read with --group: every sample in one, values distinct
+ * and non-empty, the order a permutation. */
+static void check_groups(const ge_samples *s)
+{
+    if (!s->group || (s->M && !s->ngroups))
+        abort();
+    for (size_t i = 0; i < s->M; i++)
+        if (s->group[i] >= s->ngroups)
+            abort();
+    for (size_t g = 0; g < s->ngroups; g++) {
+        if (!s->groups[g][0])
+            abort();
+        for (size_t h = 0; h < g; h++)
+            if (strcmp(s->groups[g], s->groups[h]) == 0)
+                abort();
+    }
+    size_t *order = ge_samples_group_order(s);
+    if (!order)
+        return;
+    unsigned char *seen = calloc(s->ngroups + 1, 1);
+    for (size_t g = 0; seen && g < s->ngroups; g++) {
+        if (order[g] >= s->ngroups || seen[order[g]])
+            abort();
+        seen[order[g]] = 1;
+    }
+    free(seen);
+    free(order);
 }
 
 static void check_list(const char *list)
@@ -138,16 +193,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             return 0;
         }
     }
-    if (memchr(list, 0, strlen(list) + 1) == list + strlen(list))
+    if (memchr(list, 0, strlen(list) + 1) == list + strlen(list)) {
         check_list(list);
+        check_sources(list);
+    }
 
     ge_sample_opts o = {.targets = *list ? list : NULL, .need_targets = 1};
-    if (*list == '%' || *list == '^') {
+    if (*list == '%' || *list == '^' || *list == '~') {
         o.targets = NULL;
         if (*list == '%')
             o.covariates = list + 1;
-        else
+        else if (*list == '^')
             o.weight = list + 1;
+        else
+            o.group = list + 1;
     }
     ge_samples s;
     ge_error err = {{0}};
@@ -163,6 +222,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (s.cov.c[j].categorical ? !(v >= 0 && v < s.cov.c[j].nclass) : !(v == v))
                     abort();
             }
+        if (o.group)
+            check_groups(&s);
         volatile double sink = 0;
         for (size_t i = 0; i < s.M * (size_t)s.O; i++)
             sink += s.y[i];

@@ -34,6 +34,11 @@ typedef struct {
     int raster_grid;        /* 1 when the fields below are set */
     double raster_gt[6];    /* its geotransform */
     long raster_cols, raster_rows;
+    /* --group: the distinct values of the group column, in the order first
+     * seen, and each sample's index into them; group NULL: no grouping. */
+    char **groups;          /* [ngroups] */
+    size_t ngroups;
+    size_t *group;          /* [M] */
 } ge_samples;
 
 /* "FILE:LINE" of sample i when known, else "FILE: sample I" (for messages). */
@@ -51,6 +56,7 @@ typedef struct {
     int weight_is_sigma;
     const char *covariates;  /* comma-separated covariate columns, or NULL */
     const char *categorical; /* those of them that are classes (text columns are anyway) */
+    const char *group;    /* column whose value puts each sample in a group, or NULL */
     const ge_covariates *classes_of; /* prediction: the model's covariates (their classes) */
     char delimiter;       /* 0: detect */
     int need_targets;     /* 0: coordinates only (no targets read) */
@@ -107,6 +113,27 @@ void ge_target_list_free(char **names, int n);
 /* The list that ge_target_list reads back as these names (malloc'ed). */
 char *ge_target_list_join(char *const *names, int n);
 
+/* A target read from a raster of its own (--target NAME=RASTER[:BAND],...):
+ * for vector fields stored as one variable per file or subdataset. */
+typedef struct {
+    char *name;   /* the target */
+    char *source; /* any GDAL raster, e.g. NETCDF:"f.nc":u */
+    int band;     /* 1-based */
+} ge_target_source;
+
+/* Parses NAME=RASTER[:BAND],... (split as ge_target_list splits, so a source
+ * holding a comma is written in double quotes): a trailing :DIGITS is always
+ * a band number (default 1). Names must be unique and non-empty. Returns 0,
+ * or -1 with err. */
+int ge_target_sources(const char *list, ge_target_source **out, int *n, ge_error *err);
+void ge_target_sources_free(ge_target_source *t, int n);
+/* The samples of n rasters that share one grid (size, geotransform, CRS),
+ * target k from t[k]: a pixel that is nodata in one raster is a missing value
+ * of that target only. label names the set in messages. Options as for
+ * ge_samples_read_raster (check_kind sees GE_SOURCE_RASTER). */
+int ge_samples_read_rasters(const ge_target_source *t, int n, const char *label,
+                            const ge_sample_opts *o, ge_samples *s, ge_error *err);
+
 /* The weight of a sample from the value v of its weight column: 1 (and 0)
  * on success, -1 with why when v is no weight (negative, NaN, or a sigma
  * that is not positive). A weight of 0 drops the sample. */
@@ -131,6 +158,13 @@ int ge_covariates_setup(const ge_sample_opts *o, ge_samples *s, char ***names, i
  * identifiers, times or integer codes, by name or values, when others remain;
  * says which in s->left_out. Rows left with no value are dropped. */
 int ge_samples_leave_out_suspects(ge_samples *s, ge_error *err);
+
+/* The index of group value v in s->groups, added when new: 0, or -1 with
+ * err (out of memory). Readers call it for every sample they keep. */
+int ge_samples_group_of(ge_samples *s, const char *v, size_t *g, ge_error *err);
+/* s->groups in the order to process them: as numbers when every value is a
+ * number, else byte by byte. A malloc'ed [ngroups] of indices, or NULL. */
+size_t *ge_samples_group_order(const ge_samples *s);
 
 /* Column name matching: the coordinate names geoembed detects. */
 int ge_is_lon_name(const char *name);

@@ -11,6 +11,7 @@
 #include "display.h"
 #include "geoembed/crs.h"
 #include "geoembed/folds.h"
+#include "groups.h"
 #include "inputs.h"
 #include "json.h"
 #include "metrics.h"
@@ -99,13 +100,14 @@ static metric fold_mean(const ge_samples *s, const fold_result *fr, int K, int o
  * blocks larger than the data can leave a fold empty or training on a few
  * samples. An empty fold is an error; a fold that trains on fewer than half
  * of the samples is said. */
-static int check_folds(const char *cmd, const int *fold, size_t M, int K, double block)
+static int check_folds(const char *cmd, const int *fold, size_t all, int K, double block)
 {
-    size_t *count = calloc((size_t)K, sizeof *count);
+    size_t *count = calloc((size_t)K, sizeof *count), M = 0;
     if (!count)
         return runtime_error("out of memory");
-    for (size_t i = 0; i < M; i++)
-        count[fold[i]]++;
+    for (size_t i = 0; i < all; i++)
+        if (fold[i] >= 0) /* -1: another group's sample */
+            count[fold[i]]++, M++;
     int rc = 0;
     for (int k = 0; k < K && !rc; k++) {
         if (count[k] == 0)
@@ -194,10 +196,153 @@ static void print_json(const ge_samples *s, const fold_result *fr, int K, double
     printf("}\n");
 }
 
+/* The folds of the samples idx[0..n) of a group into fold[s->M], -1 for the
+ * other groups' samples: assigned as for the group's samples alone. */
+static int group_folds(const ge_samples *s, const size_t *idx, size_t n, int K, double block,
+                       uint64_t seed, int *fold)
+{
+    double *xy = malloc(n * 2 * sizeof *xy);
+    int *own = malloc(n * sizeof *own);
+    if (!xy || !own) {
+        free(xy);
+        free(own);
+        return runtime_error("out of memory");
+    }
+    for (size_t k = 0; k < n; k++)
+        memcpy(xy + 2 * k, s->xy + 2 * idx[k], 2 * sizeof *xy);
+    ge_assign_folds(xy, n, K, block, seed, own);
+    for (size_t i = 0; i < s->M; i++)
+        fold[i] = -1;
+    for (size_t k = 0; k < n; k++)
+        fold[idx[k]] = own[k];
+    free(xy);
+    free(own);
+    return 0;
+}
+
+/* Every group can make K folds (checked before any fold is fit). */
+static int groups_fold_check(const cli_args *a, const ge_samples *s, const size_t *order, long K)
+{
+    size_t *n = calloc(s->ngroups, sizeof *n);
+    if (!n)
+        return runtime_error("out of memory");
+    for (size_t i = 0; i < s->M; i++)
+        n[s->group[i]]++;
+    int rc = 0;
+    for (size_t k = 0; k < s->ngroups && !rc; k++)
+        if (n[order[k]] < (size_t)K)
+            rc = runtime_error("%s: group '%s' (--group %s): %zu samples cannot make %ld folds",
+                               a->pos[0], s->groups[order[k]], a->val[O_GROUP], n[order[k]], K);
+    free(n);
+    return rc;
+}
+
+/* Runs the K folds of one group (or of all samples); fr[K]. */
+static int run_folds(const fit_settings *fs, const ge_samples *s, const double *z, int nz,
+                     const int *fold, int K, size_t *tr, size_t *te, fold_result *fr, int show)
+{
+    ge_error err;
+    double t0 = now_seconds();
+    phase_progress pp;
+    phase_progress_init(&pp, "geoembed: cv", "folds", show);
+    for (int k = 0; k < K; k++) {
+        phase_progress_update(&pp, "fitting", k, K);
+        if (run_fold(fs, s, z, nz, fold, k, tr, te, &fr[k], &err)) {
+            phase_progress_done(&pp);
+            return fail_with(&err);
+        }
+        say(3, "geoembed: cv: fold %d done (%.1fs)\n", k + 1, now_seconds() - t0);
+    }
+    phase_progress_done(&pp);
+    return 0;
+}
+
+/* cv --group: the folds' mean of each group, a line per group and target. */
+static void print_group_text(const ge_samples *s, const char *group, size_t n,
+                             const fold_result *fr, int K, int pooled, int header)
+{
+    if (header)
+        printf("%-20s %-16s %10s %14s %14s %10s\n", "group", "target", "samples", "MAE", "RMSE",
+               "R2");
+    for (int o = 0; o < s->O + pooled; o++) {
+        metric m = fold_mean(s, fr, K, o);
+        printf("%-20s %-16s %10zu %14.6g %14.6g %10.6f\n", group,
+               o < s->O ? s->targets[o] : "(all)", n, m.mae, m.rmse, m.r2);
+    }
+}
+
+static void print_group_json(const ge_samples *s, const char *group, size_t n,
+                             const fold_result *fr, int K, int pooled, int first)
+{
+    printf("%s{\"group\": ", first ? "" : ", ");
+    json_string(stdout, group);
+    printf(", \"samples\": %zu, \"mean\": {", n);
+    for (int o = 0; o < s->O + pooled; o++) {
+        metric m = fold_mean(s, fr, K, o);
+        printf("%s", o ? ", " : "");
+        json_string(stdout, o < s->O ? s->targets[o] : "(all)");
+        printf(": {\"mae\": ");
+        json_number(stdout, m.mae);
+        printf(", \"rmse\": ");
+        json_number(stdout, m.rmse);
+        printf(", \"r2\": ");
+        json_number(stdout, m.r2);
+        printf("}");
+    }
+    printf("}}");
+}
+
+/* cv --group: the folds of each group on the grid of all, in the groups'
+ * order; printed once every group is scored (never half a JSON document). */
+static int cv_groups(const cli_args *a, const fit_settings *fs, const ge_samples *s,
+                     const double *z, int nz, int K, double block, const size_t *order,
+                     int *fold, size_t *tr, size_t *te)
+{
+    const size_t G = s->ngroups;
+    size_t *start = NULL, *members = group_members(s, &start), *count = calloc(G, sizeof *count);
+    fold_result *fr = calloc(G * (size_t)K, sizeof *fr); /* group k's folds at fr + k * K */
+    int rc = members && count && fr ? 0 : runtime_error("out of memory");
+    for (size_t k = 0; k < G && !rc; k++) {
+        const size_t g = order[k], *idx = members + start[g];
+        count[k] = start[g + 1] - start[g];
+        char label[160];
+        snprintf(label, sizeof label, "cv: group '%.100s'", s->groups[g]);
+        if ((rc = group_folds(s, idx, count[k], K, block, fs->train.seed, fold)) ||
+            (rc = check_folds(label, fold, s->M, K, block)))
+            break;
+        rc = run_folds(fs, s, z, nz, fold, K, tr, te, fr + k * K, a->val[O_PROGRESS] != NULL);
+    }
+    /* one line per group and target: the pooled row only when asked for */
+    const int json = a->val[O_JSON] != NULL, pooled = s->O > 1 && a->val[O_POOLED];
+    if (!rc && json) {
+        printf("{\"folds\": %d, \"block\": ", K);
+        json_number(stdout, block > 0 ? block : NAN);
+        printf(", \"group\": ");
+        json_string(stdout, a->val[O_GROUP]);
+        printf(", \"groups\": [");
+    }
+    for (size_t k = 0; k < G && !rc; k++) {
+        if (json)
+            print_group_json(s, s->groups[order[k]], count[k], fr + k * K, K, pooled, k == 0);
+        else
+            print_group_text(s, s->groups[order[k]], count[k], fr + k * K, K, pooled, k == 0);
+    }
+    if (!rc && json)
+        printf("]}\n");
+    free(members);
+    free(start);
+    free(count);
+    free(fr);
+    return rc;
+}
+
 int cmd_cv(cli_args *a)
 {
+    if (target_rasters_input(a))
+        return EXIT_USAGE;
     if (a->npos != 1)
-        return usage_error("cv", "expected one INPUT, got %d", a->npos);
+        return usage_error("cv", "expected one INPUT (or --target NAME=RASTER,...), got %d",
+                           a->npos);
     long K;
     double block;
     if (apply_threads(a) || arg_long(a, O_FOLDS, 5, 2, 1000, &K) ||
@@ -209,9 +354,14 @@ int cmd_cv(cli_args *a)
     char *crs = NULL, *src = NULL;
     double *z = NULL; /* the covariates' design rows */
     int nz = 0;
+    size_t *order = NULL; /* --group: the groups in the order to score them */
     int rc = read_samples(a, a->pos[0], 1, &s);
     if (rc)
         return rc;
+    if (s.group && (rc = groups_prepare(a, &s, &order))) {
+        ge_samples_free(&s);
+        return rc;
+    }
     int *fold = malloc(s.M * sizeof *fold);
     size_t *tr = malloc(s.M * sizeof *tr), *te = malloc(s.M * sizeof *te);
     fold_result *fr = calloc((size_t)K, sizeof *fr);
@@ -235,8 +385,14 @@ int cmd_cv(cli_args *a)
         rc = runtime_error("%s: %zu samples cannot make %ld folds", a->pos[0], s.M, K);
         goto done;
     }
-    ge_assign_folds(s.xy, s.M, (int)K, block, fs.train.seed, fold);
-    if ((rc = check_folds("cv", fold, s.M, (int)K, block)) || (rc = samples_design(&s, &z, &nz)))
+    if (s.group && (rc = groups_fold_check(a, &s, order, K)))
+        goto done;
+    if (!s.group) {
+        ge_assign_folds(s.xy, s.M, (int)K, block, fs.train.seed, fold);
+        if ((rc = check_folds("cv", fold, s.M, (int)K, block)))
+            goto done;
+    }
+    if ((rc = samples_design(&s, &z, &nz)))
         goto done;
     char how[64];
     if (fs.method == GE_METHOD_EXACT)
@@ -246,19 +402,16 @@ int cmd_cv(cli_args *a)
     report_targets(a, &s);
     say(2, "geoembed: cv: %zu samples, %ld %s folds; grid %dx%d, %s\n", s.M, K,
         block > 0 ? "spatial-block" : "random", fs.shape.W, fs.shape.H, how);
-    double t0 = now_seconds();
-    phase_progress pp;
-    phase_progress_init(&pp, "geoembed: cv", "folds", a->val[O_PROGRESS] != NULL);
-    for (int k = 0; k < K; k++) {
-        phase_progress_update(&pp, "fitting", k, K);
-        if (run_fold(&fs, &s, z, nz, fold, k, tr, te, &fr[k], &err)) {
-            phase_progress_done(&pp);
-            rc = fail_with(&err);
-            goto done;
-        }
-        say(3, "geoembed: cv: fold %d done (%.1fs)\n", k + 1, now_seconds() - t0);
+    if (s.group) {
+        say(2, "geoembed: cv: %zu groups of '%s', each cross-validated on this grid\n",
+            s.ngroups, a->val[O_GROUP]);
+        rc = cv_groups(a, &fs, &s, z, nz, (int)K, block, order, fold, tr, te);
+        if (!rc)
+            rc = fflush(stdout) == 0 ? EXIT_OK : runtime_error("write error on standard output");
+        goto done;
     }
-    phase_progress_done(&pp);
+    if ((rc = run_folds(&fs, &s, z, nz, fold, (int)K, tr, te, fr, a->val[O_PROGRESS] != NULL)))
+        goto done;
     if (a->val[O_JSON])
         print_json(&s, fr, (int)K, block, metrics_show_pooled(a, s.O));
     else
@@ -266,6 +419,7 @@ int cmd_cv(cli_args *a)
     rc = fflush(stdout) == 0 ? EXIT_OK : runtime_error("write error on standard output");
 done:
     free(z);
+    free(order);
     free(fold);
     free(tr);
     free(te);

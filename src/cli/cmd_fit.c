@@ -19,6 +19,7 @@
 #include "geoembed/modelfile.h"
 #include "geoembed/outfile.h"
 #include "fit_inputs.h"
+#include "groups.h"
 #include "inputs.h"
 #include "progress.h"
 #include "settings.h"
@@ -50,8 +51,10 @@ static int inside(const ge_shape *s, double x, double y)
 }
 
 /* Brings samples into a wrapped exterior (longitude 200 is -160 on a
- * -180..180 globe) and drops those outside it (the library would clamp them). */
-static int keep_inside(const cli_args *a, const ge_shape *sh, ge_samples *s, size_t *skipped)
+ * -180..180 globe) and drops those outside it (the library would clamp them);
+ * per_group[g] (when given) counts those of group g. */
+static int keep_inside(const cli_args *a, const ge_shape *sh, ge_samples *s, size_t *skipped,
+                       size_t *per_group)
 {
     size_t k = 0;
     for (size_t i = 0; i < s->M; i++) {
@@ -63,6 +66,8 @@ static int keep_inside(const cli_args *a, const ge_shape *sh, ge_samples *s, siz
                 return runtime_error("%s: (%.17g, %.17g) lies outside the exterior (--strict)",
                                      where, s->xy[2 * i], s->xy[2 * i + 1]);
             }
+            if (per_group)
+                per_group[s->group[i]]++;
             continue;
         }
         ge_samples_move(s, i, k++);
@@ -124,9 +129,20 @@ static int check_output(const cli_args *a)
     struct stat st;
     if (strcmp(out, "-") == 0)
         return 0;
-    for (int i = 0; i < a->npos; i++)
+    for (int i = 0; i < a->npos && !a->target_rasters; i++)
         if (strcmp(a->pos[i], "-") != 0 && ge_output_is_input(out, a->pos[i], &err))
             return usage_error("fit", "%s", err.msg);
+    if (a->target_rasters) {
+        ge_target_source *t;
+        int n, same = 0;
+        if (target_rasters_list(a, &t, &n))
+            return EXIT_USAGE;
+        for (int k = 0; k < n && !same; k++)
+            same = ge_output_is_input(out, t[k].source, &err);
+        ge_target_sources_free(t, n);
+        if (same)
+            return usage_error("fit", "%s", err.msg);
+    }
     if (stat(out, &st) == 0 && !S_ISREG(st.st_mode))
         return 0;
     ge_outfile probe;
@@ -190,9 +206,26 @@ static int resolve_crs(const cli_args *a, ge_samples *s, const ge_meta *init, ch
     return rc;
 }
 
+/* The base names of the rasters of --target NAME=RASTER,... */
+static char *raster_names(const cli_args *a)
+{
+    ge_target_source *t;
+    int n;
+    if (target_rasters_list(a, &t, &n))
+        return NULL;
+    char *names[GE_MAX_OUTPUTS];
+    for (int k = 0; k < n; k++)
+        names[k] = (char *)basename_of(t[k].source);
+    char *out = ge_target_list_join(names, n);
+    ge_target_sources_free(t, n);
+    return out;
+}
+
 /* The inputs' base names, comma separated ("<stdin>" for -). */
 static char *source_names(const cli_args *a)
 {
+    if (a->target_rasters)
+        return raster_names(a);
     size_t n = 1;
     for (int i = 0; i < a->npos; i++)
         n += strlen(a->pos[i]) + 10;
@@ -295,12 +328,90 @@ static char *checkpoint_path(const char *model)
     return p;
 }
 
+/* --group: no group's model file is an input (checked before any is fit). */
+static int check_group_outputs(const cli_args *a, const ge_samples *s)
+{
+    ge_error err;
+    int rc = 0;
+    for (size_t g = 0; g < s->ngroups && !rc; g++) {
+        char *path = group_output_path(a->val[O_OUTPUT], s->groups[g]);
+        if (!path)
+            rc = runtime_error("out of memory");
+        for (int i = 0; i < a->npos && !rc; i++)
+            if (strcmp(a->pos[i], "-") != 0 && ge_output_is_input(path, a->pos[i], &err))
+                rc = usage_error("fit", "%s", err.msg);
+        free(path);
+    }
+    return rc;
+}
+
+/* --group: one model per group, each fit on its group's samples on the grid
+ * of all, saved as group_output_path names it, in the groups' order. */
+static int fit_groups(const cli_args *a, const ge_samples *s, const fit_settings *fs,
+                      const train_job *j, ge_meta *meta, const size_t *order,
+                      const size_t *outside_g)
+{
+    size_t *start = NULL, *members = group_members(s, &start);
+    ge_error err;
+    int rc = members ? 0 : runtime_error("out of memory");
+    if (!rc)
+        say(2, "geoembed: fit: %zu groups of '%s', a model each on this grid\n", s->ngroups,
+            a->val[O_GROUP]);
+    for (size_t k = 0; k < s->ngroups && !rc; k++) {
+        const size_t g = order[k];
+        const char *name = s->groups[g];
+        const size_t *idx = members + start[g], n = start[g + 1] - start[g];
+        char *path = group_output_path(a->val[O_OUTPUT], name);
+        if (!path) {
+            rc = runtime_error("out of memory");
+            break;
+        }
+        ge_model m = {0};
+        ge_learn_result res = {0};
+        double t0 = now_seconds();
+        if (!rc && n == 0)
+            rc = runtime_error("%s: group '%s' (--group %s): no usable samples (%zu outside the "
+                               "exterior)",
+                               a->pos[0], name, a->val[O_GROUP], outside_g[g]);
+        if (!rc && train_on(j, s, idx, n, &m, &res, &err))
+            rc = fail_with(&err);
+        if (!rc && *j->stop) {
+            say(1, "geoembed: fit: interrupted in group '%s'; wrote the models of the %zu "
+                   "groups before\n",
+                name, k);
+            rc = *j->stop == SIGTERM ? EXIT_SIGTERM : EXIT_SIGINT;
+        }
+        if (!rc) {
+            /* the group's own figures, on the settings of all */
+            ge_samples one = *s;
+            one.M = n;
+            if (fill_meta(meta, a, &one, fs, &res, outside_g[g]))
+                rc = runtime_error("out of memory");
+        }
+        if (!rc && ge_model_save(path, &m, meta, &err))
+            rc = fail_with(&err);
+        if (!rc)
+            say(2, "geoembed: fit: wrote %s: group '%s', %zu samples, training loss %.6g%s, "
+                   "%.1fs\n",
+                path, name, n, res.train_loss, fs->standardize ? " (standardised units)" : "",
+                now_seconds() - t0);
+        ge_model_free(&m);
+        free(path);
+    }
+    free(members);
+    free(start);
+    return rc;
+}
+
 int cmd_fit(cli_args *a)
 {
     double *z = NULL; /* the covariates' design rows */
     int nz = 0;
+    if (target_rasters_input(a))
+        return EXIT_USAGE;
     if (a->npos < 1)
-        return usage_error("fit", "expected an INPUT (samples to learn from)");
+        return usage_error("fit", "expected an INPUT (samples to learn from), or --target "
+                                  "NAME=RASTER,... (a raster per target)");
     if (!a->val[O_OUTPUT])
         return usage_error("fit", "missing -o MODEL (the model file to write)");
     long every;
@@ -310,6 +421,12 @@ int cmd_fit(cli_args *a)
         return usage_error("fit", "--resume and --init cannot be combined");
     if (strcmp(a->val[O_OUTPUT], "-") == 0 && (every || a->val[O_RESUME]))
         return usage_error("fit", "--checkpoint-every and --resume need -o to name a file");
+    if (a->val[O_GROUP] && strcmp(a->val[O_OUTPUT], "-") == 0)
+        return usage_error("fit", "--group writes a model file per group: -o must name a file, "
+                                  "not standard output");
+    if (a->val[O_GROUP] && (every || a->val[O_RESUME]))
+        return usage_error("fit", "%s does not apply with --group (a checkpoint holds one fit)",
+                           every ? "--checkpoint-every" : "--resume");
     ge_samples s = {0};
     ge_model m = {0}, init = {0};
     ge_meta meta = {0}, init_meta = {0};
@@ -317,6 +434,8 @@ int cmd_fit(cli_args *a)
     fit_settings fs = {0};
     int rc;
     ge_error err;
+    size_t *outside_g = NULL; /* --group: samples of each group outside the exterior */
+    size_t *order = NULL;     /* --group: the groups in the order to fit them */
     double t0 = now_seconds();
     char *ckpath = checkpoint_path(a->val[O_OUTPUT]);
     if (!ckpath)
@@ -336,6 +455,8 @@ int cmd_fit(cli_args *a)
         rc = interrupted_early();
         goto done;
     }
+    if (s.group && ((rc = groups_prepare(a, &s, &order)) || (rc = check_group_outputs(a, &s))))
+        goto done;
     if (a->val[O_INIT] && (rc = fit_init_model(a, &s, &init, &init_meta, &fs)))
         goto done;
     if ((rc = resolve_crs(a, &s, a->val[O_INIT] ? &init_meta : NULL, &meta.crs)))
@@ -347,7 +468,11 @@ int cmd_fit(cli_args *a)
     if (!a->val[O_INIT] && (rc = settings_resolve(a, &s, ge_crs_is_geographic(meta.crs), &fs)))
         goto done;
     size_t outside = 0;
-    if ((rc = keep_inside(a, &fs.shape, &s, &outside)))
+    if (s.group && !(outside_g = calloc(s.ngroups, sizeof *outside_g))) {
+        rc = runtime_error("out of memory");
+        goto done;
+    }
+    if ((rc = keep_inside(a, &fs.shape, &s, &outside, outside_g)))
         goto done;
     if (s.M == 0) {
         rc = runtime_error("%s: no usable samples (%zu outside the exterior, %zu without a "
@@ -440,6 +565,12 @@ int cmd_fit(cli_args *a)
         rc = interrupted_early();
         goto done;
     }
+    if (s.group) {
+        rc = fit_groups(a, &s, &fs, &j, &meta, order, outside_g);
+        progress_done(&p);
+        phase_progress_done(&pp);
+        goto done;
+    }
     ckpt_ctx cc = {.path = ckpath, .meta = &meta, .fingerprint = fingerprint(&s, &fs)};
     if (a->val[O_RESUME]) {
         j.init = &ck.model;
@@ -519,6 +650,8 @@ int cmd_fit(cli_args *a)
     }
 done:
     free(z);
+    free(outside_g);
+    free(order);
     catch_signals(0);
     free(ckpath);
     ge_checkpoint_free(&ck);

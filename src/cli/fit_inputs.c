@@ -36,6 +36,16 @@ static int append(ge_samples *s, const ge_samples *t)
     s->y = y;
     memcpy(s->xy + 2 * s->M, t->xy, t->M * 2 * sizeof *xy);
     memcpy(s->y + (size_t)O * s->M, t->y, t->M * O * sizeof *y);
+    if (t->group) { /* t's groups by their index in s (--group reads every input) */
+        size_t *g = realloc(s->group, (M ? M : 1) * sizeof *g);
+        if (!g)
+            return -1;
+        s->group = g;
+        ge_error err;
+        for (size_t i = 0; i < t->M; i++)
+            if (ge_samples_group_of(s, t->groups[t->group[i]], &g[s->M + i], &err))
+                return -1;
+    }
     s->M = M;
     s->skipped_missing += t->skipped_missing;
     s->centroids += t->centroids;

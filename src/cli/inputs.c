@@ -100,6 +100,7 @@ static const struct {
     {O_WEIGHT, 1u << GE_SOURCE_CSV | 1u << GE_SOURCE_VECTOR, "CSV input and vector sources"},
     {O_SIGMA, 1u << GE_SOURCE_CSV | 1u << GE_SOURCE_VECTOR, "CSV input and vector sources"},
     {O_COVARIATES, 1u << GE_SOURCE_CSV | 1u << GE_SOURCE_VECTOR, "CSV input and vector sources"},
+    {O_GROUP, 1u << GE_SOURCE_CSV | 1u << GE_SOURCE_VECTOR, "CSV input and vector sources"},
 };
 
 int input_options_check(const cli_args *a, ge_source_kind kind, const char *path)
@@ -146,6 +147,33 @@ void inputs_stop_on(volatile sig_atomic_t *flag) { g_stop = flag; }
 static void reading_progress(void *ctx, double done, double total)
 {
     counter_update(ctx, done, total);
+}
+
+int target_rasters_list(const cli_args *a, ge_target_source **t, int *n)
+{
+    ge_error err;
+    if (ge_target_sources(a->val[O_TARGET], t, n, &err))
+        return usage_error(a->cmd_name, "--target: %s", err.msg);
+    return 0;
+}
+
+int target_rasters_input(cli_args *a)
+{
+    const char *list = a->val[O_TARGET];
+    if (a->npos > 0 || !list || !strchr(list, '='))
+        return 0;
+    if (a->val[O_BAND])
+        return usage_error(a->cmd_name, "--band does not apply to --target NAME=RASTER,...; "
+                                        "choose a band as NAME=RASTER:BAND");
+    ge_target_source *t;
+    int n;
+    if (target_rasters_list(a, &t, &n))
+        return EXIT_USAGE;
+    ge_target_sources_free(t, n);
+    a->pos[0] = list;
+    a->npos = 1;
+    a->target_rasters = 1;
+    return 0;
 }
 
 int read_samples(const cli_args *a, const char *path, int need_targets, ge_samples *s)
@@ -212,18 +240,10 @@ int read_samples_for(const cli_args *a, const char *path, const char *xcol, cons
     if (a->val[O_CATEGORICAL] && !a->val[O_COVARIATES])
         return usage_error(a->cmd_name, "--categorical applies to --covariates");
     o.covariates = a->val[O_COVARIATES];
+    o.group = targets ? a->val[O_GROUP] : NULL;
     o.categorical = a->val[O_CATEGORICAL];
-    char *model_cov = NULL;
-    if (g_model_cov) { /* the model's covariates, their classes as the model has them */
-        char *names[GE_MAX_COVARIATES];
-        for (int j = 0; j < g_model_cov->P; j++)
-            names[j] = g_model_cov->c[j].name;
-        if (!(model_cov = ge_target_list_join(names, g_model_cov->P)))
-            return runtime_error("out of memory");
-        o.covariates = model_cov;
-        o.classes_of = g_model_cov;
-    }
-    if (a->val[O_TARGET] && targets) { /* a repeated or empty name is a usage error */
+    const int stacked = a->target_rasters && path == a->pos[0]; /* one raster per target */
+    if (a->val[O_TARGET] && targets && !stacked) { /* a repeated or empty name: usage error */
         char **names;
         int n;
         ge_error why;
@@ -234,6 +254,22 @@ int read_samples_for(const cli_args *a, const char *path, const char *xcol, cons
     if (delimiter_option(a, &o.delimiter) || band_list(a, bands, &nb) ||
         arg_long(a, O_MAX_SAMPLES, 0, 1, 1L << 40, &maxs) || arg_long(a, O_SEED, 0, 0, 1L << 62, &seed))
         return EXIT_USAGE;
+    ge_target_source *rasters = NULL;
+    int nrasters = 0;
+    if (stacked && target_rasters_list(a, &rasters, &nrasters))
+        return EXIT_USAGE;
+    char *model_cov = NULL;
+    if (g_model_cov) { /* the model's covariates, their classes as the model has them */
+        char *names[GE_MAX_COVARIATES];
+        for (int j = 0; j < g_model_cov->P; j++)
+            names[j] = g_model_cov->c[j].name;
+        if (!(model_cov = ge_target_list_join(names, g_model_cov->P))) {
+            ge_target_sources_free(rasters, nrasters);
+            return runtime_error("out of memory");
+        }
+        o.covariates = model_cov;
+        o.classes_of = g_model_cov;
+    }
     o.bands = nb ? bands : NULL;
     o.nbands = nb;
     o.max_samples = (size_t)maxs;
@@ -249,7 +285,9 @@ int read_samples_for(const cli_args *a, const char *path, const char *xcol, cons
     o.progress_ctx = &cnt;
     o.stop = g_stop;
     ge_error err;
-    int bad = ge_samples_read(path, &o, s, &err);
+    int bad = rasters ? ge_samples_read_rasters(rasters, nrasters, path, &o, s, &err)
+                      : ge_samples_read(path, &o, s, &err);
+    ge_target_sources_free(rasters, nrasters);
     free(model_cov);
     counter_done(&cnt);
     if (bad && g_stop && *g_stop)

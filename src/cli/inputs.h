@@ -12,6 +12,13 @@ int delimiter_option(const cli_args *a, char *out);
 /* Refuses (usage error, printed) an option that does not apply to this kind
  * of input, e.g. --band on a CSV or --x on a raster. Returns 0 or EXIT_USAGE. */
 int input_options_check(const cli_args *a, ge_source_kind kind, const char *path);
+/* fit and cv without an INPUT: --target NAME=RASTER,... names the input, one
+ * raster per target; it becomes pos[0] (for messages) and a->target_rasters
+ * is set. Returns 0 (also when it does not apply) or EXIT_USAGE (printed). */
+int target_rasters_input(cli_args *a);
+/* The rasters of --target NAME=RASTER,... (after target_rasters_input), to
+ * free with ge_target_sources_free. Returns 0 or EXIT_USAGE (printed). */
+int target_rasters_list(const cli_args *a, ge_target_source **t, int *n);
 /* Reads labelled samples (need_targets) or bare coordinates from path. */
 int read_samples(const cli_args *a, const char *path, int need_targets, ge_samples *s);
 /* Reading stops (read_samples returns 1, printing nothing) once *flag is set:

@@ -25,7 +25,10 @@ typedef struct {
 } command;
 
 static const command commands[] = {
-    {"fit", C_FIT, cmd_fit, "fit INPUT... -o MODEL [options]", "train a model on samples"},
+    {"fit", C_FIT, cmd_fit,
+     "fit INPUT... -o MODEL [options]\n       geoembed fit --target NAME=RASTER[:BAND],... -o "
+     "MODEL [options]",
+     "train a model on samples"},
     {"predict", C_PREDICT, cmd_predict,
      "predict MODEL --grid OUT [options]\n       geoembed predict MODEL POINTS [-o OUT]",
      "write the field as a grid, or predictions at points"},
@@ -36,7 +39,9 @@ static const command commands[] = {
      "the field as a figure: colour maps, arrows (PNG, SVG, PDF)"},
     {"fill", C_FILL, cmd_fill, "fill INPUT -o OUTPUT [--band B,...] [--max-distance PIXELS]",
      "fill the holes of a raster from a model of its valid pixels"},
-    {"cv", C_CV, cmd_cv, "cv INPUT [fit options] [--folds K] [--block SIZE] [--json]",
+    {"cv", C_CV, cmd_cv,
+     "cv INPUT [fit options] [--folds K] [--block SIZE] [--json]\n       geoembed cv --target "
+     "NAME=RASTER[:BAND],... [fit options] [--folds K] [--block SIZE] [--json]",
      "cross-validated error of a fit's settings"},
 };
 enum { NCOMMANDS = sizeof commands / sizeof *commands };

@@ -36,7 +36,11 @@ const opt_spec opt_table[] = {
      "x (easting/longitude) column (default: lon, longitude, lng or x)"},
     {O_Y, "--y", 1, "COL", READS, NULL,
      "y (northing/latitude) column (default: lat, latitude or y)"},
-    {O_TARGET, "--target", 1, "COL[,COL...]", C_FIT | C_EVAL | C_CV, NULL,
+    {O_TARGET, "--target", 1, "COL[,COL...]", C_FIT | C_CV, NULL,
+     "target columns, or a raster's band names; \"a,b\" in double quotes names a column with "
+     "commas (default: every other numeric column, every band); without an INPUT, "
+     "NAME=RASTER[:BAND],... reads each target from a raster of its own (one grid)"},
+    {O_TARGET, "--target", 1, "COL[,COL...]", C_EVAL, NULL,
      "target columns, or a raster's band names; \"a,b\" in double quotes names a column with "
      "commas (default: every other numeric column, every band)"},
     {O_TARGET, "--target", 1, "NAME", C_PLOT, NULL,
@@ -103,6 +107,12 @@ const opt_spec opt_table[] = {
      "standardised, text (or --categorical) as one coefficient per class"},
     {O_CATEGORICAL, "--categorical", 1, "NAMES", TRAIN, NULL,
      "covariates that hold classes, though written as numbers"},
+    {O_GROUP, "--group", 1, "COLUMN", C_FIT, NULL,
+     "fit one model per value of this column (days of a monitoring network), all on the grid "
+     "of every sample: -o m.bin writes m_VALUE.bin for each value"},
+    {O_GROUP, "--group", 1, "COLUMN", C_CV, NULL,
+     "cross-validate one model per value of this column, all on the grid of every sample; a "
+     "line per group"},
     {O_DRAWS, "--draws", 1, "N", TRAIN, NULL,
      "posterior draws behind the model's uncertainty (predict --std, --exceed) (default 50 "
      "up to 300000 cells, else 20; 0: none; the std of a cell is within about 10% at 50)"},

@@ -28,7 +28,7 @@ typedef enum {
     O_THREADS, O_MAX_MEMORY, O_VALIDATION, O_PATIENCE, O_STANDARDIZE, O_NO_STANDARDIZE, O_INIT, O_PROGRESS,
     O_CHECKPOINT_EVERY, O_RESUME, O_METHOD, O_MAX_DISTANCE, O_TRANSFORM, O_MASK, O_MASK_LAYER,
     O_MASK_WHERE, O_WEIGHT, O_SIGMA, O_DRAWS, O_SOLVER, O_STD, O_EXCEED, O_COVARIATES, O_CATEGORICAL,
-    O_COVARIATE,
+    O_COVARIATE, O_GROUP,
     /* grid output */
     O_GRID, O_RESOLUTION, O_OF, O_CO, O_DST_CRS, O_LIKE, O_TAP, O_EXACT_RES, O_OT, O_NODATA,
     O_CONTOURS, O_CONTOURS_OUT,
@@ -69,6 +69,7 @@ typedef struct {
     int ncovariate;
     const char *pos[MAX_POSITIONAL];
     int npos;
+    int target_rasters; /* the input is --target NAME=RASTER,... (pos[0] is that list) */
 } cli_args;
 
 /* Parses argv[first..argc) for command cmd. Returns 0, or 2 after printing a

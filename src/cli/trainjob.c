@@ -79,7 +79,7 @@ void fold_split(const int *fold, size_t M, int k, size_t *tr, size_t *ntr, size_
     for (size_t i = 0; i < M; i++) {
         if (fold[i] == k)
             te[(*nte)++] = i;
-        else
+        else if (fold[i] >= 0)
             tr[(*ntr)++] = i;
     }
 }

@@ -31,7 +31,8 @@ int samples_design(ge_samples *s, double **z, int *nz);
 int train_on(const train_job *j, const ge_samples *s, const size_t *idx, size_t n, ge_model *m,
              ge_learn_result *res, ge_error *err);
 
-/* Sample indices of fold k (te) and of the other folds (tr). */
+/* Sample indices of fold k (te) and of the other folds (tr); a sample of
+ * fold -1 is in neither (another group's, cv --group). */
 void fold_split(const int *fold, size_t M, int k, size_t *tr, size_t *ntr, size_t *te,
                 size_t *nte);
 

@@ -78,6 +78,7 @@ typedef struct {
     size_t cap;
     int weights; /* keep s->w too */
     size_t covariates; /* and s->craw, this many a row */
+    int groups; /* and s->group */
     ge_samples *s;
     const char *path;
 } growth;
@@ -108,7 +109,11 @@ static int grow(growth *g, ge_error *err)
     double *cr = g->covariates ? realloc(s->craw, cap * g->covariates * sizeof *cr) : s->craw;
     if (cr)
         s->craw = cr;
-    if (!xy || (s->O && !y) || !lines || (g->weights && !w) || (g->covariates && !cr))
+    size_t *gr = g->groups ? realloc(s->group, cap * sizeof *gr) : s->group;
+    if (gr)
+        s->group = gr;
+    if (!xy || (s->O && !y) || !lines || (g->weights && !w) || (g->covariates && !cr) ||
+        (g->groups && !gr))
         return ge_fail(err, "%s: out of memory after %zu samples", g->path, s->M);
     g->cap = cap;
     return 0;
@@ -166,6 +171,12 @@ int ge_samples_read_csv(const char *path, const ge_sample_opts *o, ge_samples *s
             goto done;
         g.weights = 1;
     }
+    int gc = -1;
+    if (o->group) {
+        if ((gc = column(c, o->group, "--group", err)) < 0)
+            goto done;
+        g.groups = 1;
+    }
     int ccol[GE_MAX_COVARIATES];
     if (o->covariates && covariate_columns(c, o, s, ccol, err))
         goto done;
@@ -218,7 +229,7 @@ int ge_samples_read_csv(const char *path, const ge_sample_opts *o, ge_samples *s
             int is_cov = 0;
             for (int j = 0; j < s->cov.P; j++)
                 is_cov |= ccol[j] == k;
-            if (k == xc || k == yc || k == wc || is_cov)
+            if (k == xc || k == yc || k == wc || k == gc || is_cov)
                 continue;
             if (ge_csv_is_missing(f[k]) || ge_csv_number(f[k], &v) == 0) {
                 if (s->O < GE_MAX_OUTPUTS)
@@ -319,10 +330,20 @@ int ge_samples_read_csv(const char *path, const ge_sample_opts *o, ge_samples *s
         }
         if (s->O > 0 && present == 0) {
             s->skipped_missing++;
-        } else {
-            s->lines[s->M] = line;
-            s->M++;
+            continue;
         }
+        if (gc >= 0) { /* a sample of no group cannot be given to any model */
+            if (ge_csv_is_missing(f[gc])) {
+                ge_fail(err, "%s:%ld: column '%s' (%d) (--group): no value; every sample needs "
+                             "a group (filter such rows out with --where)",
+                        ge_csv_path(c), line, ge_csv_colname(c, gc), gc + 1);
+                goto done;
+            }
+            if (ge_samples_group_of(s, f[gc], &s->group[s->M], err))
+                goto done;
+        }
+        s->lines[s->M] = line;
+        s->M++;
     }
     if (have < 0)
         goto done;
@@ -350,6 +371,8 @@ void ge_samples_move(ge_samples *s, size_t from, size_t to)
         s->w[to] = s->w[from];
     if (P)
         memmove(s->craw + P * to, s->craw + P * from, P * sizeof *s->craw);
+    if (s->group)
+        s->group[to] = s->group[from];
 }
 
 void ge_samples_free(ge_samples *s)
@@ -366,6 +389,10 @@ void ge_samples_free(ge_samples *s)
     free(s->left_out);
     free(s->w);
     free(s->craw);
+    for (size_t k = 0; k < s->ngroups; k++)
+        free(s->groups[k]);
+    free(s->groups);
+    free(s->group);
     ge_covariates_free(&s->cov);
     memset(s, 0, sizeof *s);
 }

@@ -18,6 +18,7 @@
 #include "geoembed/model.h"
 #include "geoembed/rng.h"
 #include "geoembed/samples.h"
+#include "raster_samples.h"
 
 static int ends_with(const char *s, const char *e)
 {
@@ -52,11 +53,20 @@ static int name_coords(ge_samples *s, OGRSpatialReferenceH srs)
     return s->xcol && s->ycol ? 0 : -1;
 }
 
-/* Appends a sample; -1 and err when memory is short or would be. */
-/* Appends a sample; w: its weight, or NULL when the source has none. */
+/* Appends a sample; w: its weight, or NULL when the source has none; gv: its
+ * group (--group), or NULL. -1 and err when memory is short or would be. */
 static int push(ge_samples *s, size_t *cap, double x, double y, const double *t, const double *w,
-                const char *path, ge_error *err)
+                const char *gv, const char *path, ge_error *err)
 {
+    if (gv && s->M == *cap) {
+        size_t *gr = realloc(s->group, (*cap ? *cap * 2 : 1024) * sizeof *gr);
+        if (!gr)
+            return ge_fail(err, "%s: out of memory after %zu samples", path, s->M);
+        s->group = gr;
+    }
+    size_t gi = 0;
+    if (gv && ge_samples_group_of(s, gv, &gi, err))
+        return -1;
     if (s->M == *cap) {
         size_t c = *cap ? *cap * 2 : 1024;
         char what[160]; /* a huge source must not take all memory before it fails */
@@ -82,11 +92,37 @@ static int push(ge_samples *s, size_t *cap, double x, double y, const double *t,
         memcpy(s->y + s->M * s->O, t, (size_t)s->O * sizeof *t);
     if (w)
         s->w[s->M] = *w;
+    if (gv)
+        s->group[s->M] = gi;
     s->M++;
     return 0;
 }
 
 static int numeric_field(OGRFieldDefnH fd);
+
+/* A feature's group (--group), malloc'ed: the field as text, dates as ISO 8601
+ * (OGR writes them 2024/01/31) so that they sort in time and name files
+ * alike from a CSV or a GeoPackage. */
+static char *group_value(OGRFeatureH f, int k)
+{
+    OGRFieldType t = OGR_Fld_GetType(OGR_F_GetFieldDefnRef(f, k));
+    int y, mo, d, h, mi, tz;
+    float sec;
+    if ((t == OFTDate || t == OFTDateTime) &&
+        OGR_F_GetFieldAsDateTimeEx(f, k, &y, &mo, &d, &h, &mi, &sec, &tz)) {
+        char buf[64];
+        if (t == OFTDate)
+            snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, mo, d);
+        else if (sec == floorf(sec))
+            snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d", y, mo, d, h, mi,
+                     (int)sec);
+        else /* milliseconds, as OGR keeps them */
+            snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%06.3f", y, mo, d, h, mi,
+                     (double)sec);
+        return strdup(buf);
+    }
+    return strdup(OGR_F_GetFieldAsString(f, k));
+}
 
 /* The fields of --covariates into cf[], and s->cov set up
  * (ge_covariates_setup): a text field holds classes. */
@@ -124,8 +160,6 @@ static GDALDatasetH open_source(const char *path, unsigned kinds)
 
 static int read_vector(GDALDatasetH ds, const char *path, const ge_sample_opts *o, ge_samples *s,
                        ge_error *err);
-static int read_raster(GDALDatasetH ds, const char *path, const ge_sample_opts *o, ge_samples *s,
-                       ge_error *err);
 
 int ge_samples_read_vector(const char *path, const ge_sample_opts *o, ge_samples *s, ge_error *err)
 {
@@ -134,7 +168,7 @@ int ge_samples_read_vector(const char *path, const ge_sample_opts *o, ge_samples
 
 int ge_samples_read_raster(const char *path, const ge_sample_opts *o, ge_samples *s, ge_error *err)
 {
-    return read_raster(open_source(path, GDAL_OF_RASTER), path, o, s, err);
+    return ge_raster_samples(open_source(path, GDAL_OF_RASTER), path, o, s, err);
 }
 
 /* The readers' common ending: close the source, restore error reporting, and
@@ -194,6 +228,12 @@ static int read_vector(GDALDatasetH ds, const char *path, const ge_sample_opts *
             goto done;
         }
     }
+    int gf = -1; /* the group field */
+    if (o->group && (gf = OGR_FD_GetFieldIndex(def, o->group)) < 0) {
+        ge_fail(err, "%s: no field '%s' (--group) in layer '%s'", path, o->group,
+                OGR_L_GetName(layer));
+        goto done;
+    }
     if (o->need_targets && o->targets) {
         char **names;
         int n;
@@ -235,7 +275,7 @@ static int read_vector(GDALDatasetH ds, const char *path, const ge_sample_opts *
             int is_cov = 0;
             for (int j = 0; j < s->cov.P; j++)
                 is_cov |= cf[j] == k;
-            if (numeric_field(fd) && k != wf && !is_cov && !ge_is_lon_name(nm) &&
+            if (numeric_field(fd) && k != wf && k != gf && !is_cov && !ge_is_lon_name(nm) &&
                 !ge_is_lat_name(nm) &&
                 strcasecmp(nm, "x") != 0 && strcasecmp(nm, "y") != 0) {
                 if (s->O < GE_MAX_OUTPUTS)
@@ -364,6 +404,23 @@ static int read_vector(GDALDatasetH ds, const char *path, const ge_sample_opts *
             else
                 present++;
         }
+        char *gv = NULL; /* the feature's group; a feature of none is refused */
+        if (gf >= 0) {
+            if (!OGR_F_IsFieldSetAndNotNull(f, gf) || !*OGR_F_GetFieldAsString(f, gf)) {
+                ge_fail(err, "%s: layer '%s' feature %lld: field '%s' (--group): no value; "
+                             "every sample needs a group (filter such features out with "
+                             "--where)",
+                        path, OGR_L_GetName(layer), (long long)OGR_F_GetFID(f), o->group);
+                OGR_F_Destroy(f);
+                OGR_G_DestroyGeometry(centroid);
+                goto done;
+            }
+            if (!(gv = group_value(f, gf))) {
+                OGR_F_Destroy(f);
+                OGR_G_DestroyGeometry(centroid);
+                goto oom;
+            }
+        }
         double x = NAN, y = NAN;
         if (!g || OGR_G_IsEmpty(g)) {
             s->skipped_geometry++;
@@ -378,18 +435,24 @@ static int read_vector(GDALDatasetH ds, const char *path, const ge_sample_opts *
             s->skipped_geometry++;
         }
         OGR_F_Destroy(f);
-        if (isnan(x))
+        if (isnan(x)) {
+            free(gv);
             continue;
+        }
         if (!isfinite(x) || !isfinite(y)) {
+            free(gv);
             OGR_G_DestroyGeometry(centroid);
             ge_fail(err, "%s: a feature has a non-finite coordinate", path);
             goto done;
         }
         if (s->O > 0 && present == 0) {
             s->skipped_missing++;
+            free(gv);
             continue;
         }
-        if (push(s, &cap, x, y, t, wf >= 0 ? &wv : NULL, path, err)) {
+        int bad = push(s, &cap, x, y, t, wf >= 0 ? &wv : NULL, gv, path, err);
+        free(gv);
+        if (bad) {
             OGR_G_DestroyGeometry(centroid);
             goto done;
         }
@@ -466,8 +529,8 @@ typedef struct {
     ge_rng rng;
 } reservoir;
 
-static int read_raster(GDALDatasetH ds, const char *path, const ge_sample_opts *o, ge_samples *s,
-                       ge_error *err)
+int ge_raster_samples(GDALDatasetH ds, const char *path, const ge_sample_opts *o, ge_samples *s,
+                      ge_error *err)
 {
     memset(s, 0, sizeof *s);
     CPLPushErrorHandler(CPLQuietErrorHandler);
@@ -639,7 +702,7 @@ static int read_raster(GDALDatasetH ds, const char *path, const ge_sample_opts *
                         }
                         continue;
                     }
-                    if (push(s, &cap, x, y, t, NULL, path, err))
+                    if (push(s, &cap, x, y, t, NULL, NULL, path, err))
                         goto done;
                 }
         }
@@ -664,7 +727,7 @@ int ge_samples_read(const char *path, const ge_sample_opts *o, ge_samples *s, ge
     /* Opened once: /vsistdin/ can be read only once. */
     GDALDatasetH ds = open_source(path, GDAL_OF_RASTER | GDAL_OF_VECTOR);
     if (ds && GDALGetRasterCount(ds) > 0)
-        return read_raster(ds, path, o, s, err);
+        return ge_raster_samples(ds, path, o, s, err);
     if (ds && GDALDatasetGetLayerCount(ds) > 0)
         return read_vector(ds, path, o, s, err);
     if (ds)

@@ -131,3 +131,69 @@ int ge_sample_weight(double v, int is_sigma, double *w, const char **why)
     *w = v;
     return v > 0;
 }
+
+void ge_target_sources_free(ge_target_source *t, int n)
+{
+    for (int k = 0; t && k < n; k++) {
+        free(t[k].name);
+        free(t[k].source);
+    }
+    free(t);
+}
+
+/* "SOURCE:DIGITS" -> band DIGITS, the source cut before the colon; 0, or -1
+ * with err for a band out of range. */
+static int band_suffix(char *source, int *band, ge_error *err)
+{
+    char *colon = strrchr(source, ':');
+    *band = 1;
+    if (!colon || !colon[1] || colon == source || colon[strspn(colon + 1, "0123456789") + 1])
+        return 0;
+    if (strlen(colon + 1) > 5 || atol(colon + 1) < 1 || atol(colon + 1) > 65535)
+        return ge_fail(err, "target source '%.200s': band '%s' is not from 1 to 65535", source,
+                       colon + 1);
+    *band = (int)atol(colon + 1);
+    *colon = 0;
+    return 0;
+}
+
+int ge_target_sources(const char *list, ge_target_source **out, int *n, ge_error *err)
+{
+    char **items;
+    int m;
+    *out = NULL;
+    *n = 0;
+    if (ge_target_list(list, &items, &m, err))
+        return -1;
+    ge_target_source *t = calloc((size_t)m, sizeof *t);
+    int rc = t ? 0 : ge_fail(err, "out of memory");
+    for (int k = 0; k < m && !rc; k++) {
+        char *eq = strchr(items[k], '=');
+        if (!eq || eq == items[k] || !eq[1]) {
+            rc = ge_fail(err, "target '%.200s': expected NAME=RASTER (a target and the raster "
+                              "it is read from)",
+                         items[k]);
+            break;
+        }
+        *eq = 0;
+        t[k].name = strdup(items[k]);
+        t[k].source = strdup(eq + 1);
+        if (!t[k].name || !t[k].source) {
+            rc = ge_fail(err, "out of memory");
+            break;
+        }
+        if ((rc = band_suffix(t[k].source, &t[k].band, err)))
+            break;
+        for (int j = 0; j < k && !rc; j++)
+            if (strcmp(t[j].name, t[k].name) == 0)
+                rc = ge_fail(err, "target '%.200s' is named twice", t[k].name);
+    }
+    ge_target_list_free(items, m);
+    if (rc) {
+        ge_target_sources_free(t, m);
+        return -1;
+    }
+    *out = t;
+    *n = m;
+    return 0;
+}

@@ -84,6 +84,13 @@ test_every_option_applies_or_is_refused() {
     row fit --target 0 '' fit r.tif --target b --epochs 1 --smooth 1 --size 4,4 -o o.bin
     ge info o.bin | grep -Eq 'targets: +b$' || fail "fit r.tif --target b: $(ge info o.bin | grep targets)"
     row fit --target 1 "no band named 'w' \(bands: a, b\)" fit r.tif --target w -o o.bin
+    # a raster per target: no INPUT, NAME=RASTER[:BAND]
+    row fit --target 0 'fit: wrote o\.bin' fit --target x=r.tif:1,y=r.tif:2 --epochs 1 --smooth 1 --size 4,4 -o o.bin
+    ge info o.bin | grep -Eq 'targets: +x, y$' || fail "fit --target x=r.tif:1,y=r.tif:2: $(ge info o.bin | grep targets)"
+    row fit --target 2 "target 'y': expected NAME=RASTER" fit --target x=r.tif,y -o o.bin
+    awk -F, -v OFS=, '{ print $0, (NR == 1 ? "g" : NR % 2 ? "odd" : "even") }' f.csv >fg.csv
+    row fit --group 0 'wrote og_even\.bin' fit fg.csv --group g --size 4,4 --smooth 1 -o og.bin
+    row fit --group 2 '--group does not apply to r\.tif' fit r.tif --group g -o o.bin
     row fit --band 0 'fit: 48 samples' fit r.tif --band 2 --epochs 1 --smooth 1 --size 4,4 -o o.bin
     row fit --band 2 '' fit f.csv --band 1 -o o.bin
     row fit --band 2 '' fit r.tif --band 1 --target a -o o.bin
@@ -187,6 +194,10 @@ test_every_option_applies_or_is_refused() {
     row cv --delimiter 0 '' cv en.csv --epochs 1 --smooth 1 --size 4,4 --folds 2 --x e --y n --delimiter ';'
     row cv --delimiter 2 '' cv r.tif --delimiter ';'
     row cv --target 0 ' v +[0-9]' cv "${F[@]}" "${C[@]}" --target v
+    row cv --target 0 ' y +[0-9]' cv --target x=r.tif:1,y=r.tif:2 --epochs 1 --smooth 1 --size 4,4 --folds 2
+    awk -F, -v OFS=, '{ print $0, (NR == 1 ? "g" : NR % 2 ? "odd" : "even") }' f.csv >fg.csv
+    row cv --group 0 '^odd ' cv fg.csv --group g --size 4,4 --smooth 1 --folds 2
+    row cv --group 1 "no column 'h' \(--group\)" cv fg.csv --group h --folds 2
     row cv --src-crs 0 '' cv en.csv --epochs 1 --smooth 1 --size 4,4 --folds 2 --x e --y n --src-crs EPSG:4326
     row cv --crs 0 '' cv "${F[@]}" "${C[@]}" --crs EPSG:3857
     row cv --layer 0 '' cv pts.geojson --epochs 1 --smooth 1 --size 4,4 --folds 2 --layer pts
