@@ -330,7 +330,7 @@ static int pdf_date(char *iso, size_t n)
 {
     const char *v = getenv("SOURCE_DATE_EPOCH");
     *iso = 0;
-    if (!v)
+    if (!v || !*v) /* empty is unset, as most tools take it */
         return 0;
     char *end;
     errno = 0;
