@@ -404,7 +404,7 @@ static void report_layout(const plot_spec *s, const plot_layout *L)
             say(3, "geoembed: plot: panel %d: %s, colours from %.6g to %.6g, at %.0f,%.0f %.0fx%.0f "
                    "pixels\n",
                 k + 1, p->name[0], L->lo[k], L->hi[k], r->x, r->y, r->w, r->h);
-        else if (p->kind == PANEL_STD && !p->name[1])
+        else if (p->kind == PANEL_STD && p->comp[1] < 0)
             say(3, "geoembed: plot: panel %d: %s std, colours from %.6g to %.6g, at %.0f,%.0f "
                    "%.0fx%.0f pixels\n",
                 k + 1, p->name[0], L->lo[k], L->hi[k], r->x, r->y, r->w, r->h);

@@ -76,7 +76,7 @@ static void panel_title(const plot_spec *s, int k, char *buf, size_t n)
 {
     const plot_panel *p = &s->panel[k];
     const char *std = p->kind == PANEL_STD ? " std" : "";
-    if (p->name[1])
+    if (p->kind == PANEL_ARROWS || (p->kind == PANEL_STD && p->comp[1] >= 0))
         snprintf(buf, n, "(%s, %s)%s", p->name[0], p->name[1], std);
     else
         snprintf(buf, n, "%s%s", p->name[0], std);
