@@ -55,7 +55,7 @@ _geoembed_arg()
         ;;
     plot)
         case $2 in
-            --help|-h|--quiet|-q|--verbose|-v|--log) ;;
+            --help|-h|--quiet|-q|--verbose|-v|--std|--log) ;;
             --output|-o|--samples|--overlay) _ge_n=1 _ge_k=file ;;
             --target|--size|--threads|--max-memory|--mask|--mask-layer|--mask-where|--vector|--vmin|--vmax|--contours|--units|--marker-size|--marker-alpha|--overlay-layer) _ge_n=1 _ge_k=none ;;
             --max-distance) _ge_n=1 _ge_k=choice _ge_c='auto none' ;;
@@ -101,7 +101,7 @@ _geoembed_options()
     predict) _ge_o='--help -h --quiet -q --verbose -v --output -o --x --y --delimiter --src-crs -s_srs --layer --where --size -ts --bbox -te --threads --max-memory --max-distance --mask --mask-layer --mask-where --covariate --std --exceed --grid --resolution -tr --exact-resolution --target-aligned-pixels --tap -tap --like --ot -ot --nodata -a_nodata --contours --contours-out --of -of --dst-crs -t_srs --co -co' ;;
     eval) _ge_o='--help -h --quiet -q --verbose -v --json --x --y --target --delimiter --src-crs -s_srs --layer --where --band --threads --max-memory --max-distance --mask --mask-layer --mask-where --pooled' ;;
     info) _ge_o='--help -h --quiet -q --verbose -v --json --max-memory' ;;
-    plot) _ge_o='--help -h --quiet -q --verbose -v --output -o --target --size --threads --max-memory --max-distance --mask --mask-layer --mask-where --of --samples --vector --cmap --vmin --vmax --log --contours --units --marker-size --marker-alpha --overlay --overlay-layer' ;;
+    plot) _ge_o='--help -h --quiet -q --verbose -v --output -o --target --size --threads --max-memory --max-distance --mask --mask-layer --mask-where --std --of --samples --vector --cmap --vmin --vmax --log --contours --units --marker-size --marker-alpha --overlay --overlay-layer' ;;
     fill) _ge_o='--help -h --quiet -q --verbose -v --output -o --band --max-samples --threads --max-memory --max-distance --of -of --co -co' ;;
     cv) _ge_o='--help -h --quiet -q --verbose -v --json --x --y --target --delimiter --src-crs -s_srs --crs --layer --where --band --max-samples --size --features --padding --bbox --exterior --wrap --readout --smooth --method --weight --sigma --covariates --categorical --group --draws --solver --transform --epochs --lr --loss --huber-delta --optimizer --momentum --batch-size --seed --threads --max-memory --standardize --no-standardize --progress --folds --pooled --block' ;;
     *) return 1 ;;

@@ -172,6 +172,7 @@ complete -c geoembed -n '__geoembed_command_is plot' -l max-distance -x -a 'auto
 complete -c geoembed -n '__geoembed_command_is plot' -l mask -x -d 'leave predictions outside these polygons empty (any OGR source, reprojected to the model\'s CRS)'
 complete -c geoembed -n '__geoembed_command_is plot' -l mask-layer -x -d 'the layer of --mask (default: the first)'
 complete -c geoembed -n '__geoembed_command_is plot' -l mask-where -x -d 'only the --mask features this OGR SQL attribute filter selects'
+complete -c geoembed -n '__geoembed_command_is plot' -l std -d 'also draw each target\'s predictive standard deviation, a panel beside its value (a vector pair: the length of its error vector)'
 complete -c geoembed -n '__geoembed_command_is plot' -l of -x -a 'png svg pdf' -d 'picture format: png, svg or pdf (default: from the extension of -o; png without one)'
 complete -c geoembed -n '__geoembed_command_is plot' -l samples -r -F -d 'draw these points as markers: a CSV (the model\'s coordinate columns, or lon/lat) or any OGR vector source, reprojected into the model\'s CRS'
 complete -c geoembed -n '__geoembed_command_is plot' -l vector -x -d 'draw these two targets as arrows, or none (default: a model of two targets named u,v, east,north or dx,dy; any others are colour maps)'

@@ -1,4 +1,4 @@
-/* geoembed fill INPUT -o OUTPUT: the holes of a raster (nodata or NaN pixels)
+/* geoembed fill INPUT -o OUTPUT: the holes of a raster (nodata, masked or NaN pixels)
  * filled from a model of its valid pixels, one model per band, fitted with
  * fit's defaults (the exact solve, the penalty chosen by validation). The job
  * of gdal_fillnodata, done with a learned surface. */
@@ -31,11 +31,13 @@ static int max_pixels(const cli_args *a, double *px)
     return arg_double(a, O_MAX_DISTANCE, DEFAULT_MAX_PIXELS, 1e-9, 1e12, px);
 }
 
-/* The bands to fill (1-based, marked in want[0..nb)): --band, else all. */
-static int chosen_bands(const cli_args *a, int nb, int *want)
+/* The bands to fill (1-based, marked in want[0..nb)): --band, else all
+ * but an alpha band. Bands under one mask are filled together: a pixel of
+ * the mask becomes valid only where every band has a value. */
+static int chosen_bands(const cli_args *a, int nb, const fill_mask *m, int *want)
 {
     for (int b = 0; b < nb; b++)
-        want[b] = !a->val[O_BAND];
+        want[b] = !a->val[O_BAND] && b + 1 != m->alpha;
     if (!a->val[O_BAND])
         return 0;
     double v[GE_MAX_OUTPUTS];
@@ -48,8 +50,19 @@ static int chosen_bands(const cli_args *a, int nb, int *want)
                                a->val[O_BAND]);
         if (v[k] > nb)
             return runtime_error("%s: no band %.0f (the raster has %d)", a->pos[0], v[k], nb);
+        if (v[k] == m->alpha)
+            return usage_error(a->cmd_name, "--band %.0f: band %.0f of %s is its alpha band, the "
+                                            "mask of the others, which fill updates where they "
+                                            "are filled",
+                               v[k], v[k], a->pos[0]);
         want[(int)v[k] - 1] = 1;
     }
+    for (int b = 0; m->shared && b < nb; b++)
+        if (!want[b] && b + 1 != m->alpha)
+            return usage_error(a->cmd_name, "--band: the bands of %s share one %s, so they are "
+                                            "filled together; band %d is left out (give every "
+                                            "band, or no --band)",
+                               a->pos[0], m->alpha ? "alpha band" : "mask band", b + 1);
     return 0;
 }
 
@@ -149,10 +162,11 @@ int cmd_fill(cli_args *a)
     predictor *preds = calloc((size_t)nb, sizeof *preds);
     int rc = !want || !bands || !preds ? runtime_error("out of memory") : 0;
     const char *driver = NULL;
+    fill_mask m = {0};
     if (!rc)
-        rc = chosen_bands(a, nb, want);
+        rc = fill_raster_check(a, a->pos[0], &driver, &m);
     if (!rc)
-        rc = fill_raster_check(a, a->pos[0], &driver);
+        rc = chosen_bands(a, nb, &m, want);
     for (int b = 0; b < nb && !rc; b++) {
         int fitted = 0;
         if (want[b] && !(rc = fit_band(a, b + 1, max_px, max_samples, &preds[b], &fitted)) &&
@@ -160,7 +174,7 @@ int cmd_fill(cli_args *a)
             bands[b].p = &preds[b];
     }
     if (!rc)
-        rc = fill_raster_write(a, a->pos[0], driver, bands, nb);
+        rc = fill_raster_write(a, a->pos[0], driver, &m, bands, nb);
     for (int b = 0; b < nb && !rc; b++) {
         const fill_band *f = &bands[b];
         if (!f->p)

@@ -6,11 +6,14 @@
  * samples and outlines read and reprojected into the model's CRS, and the
  * output format, written under a temporary name and moved into place when
  * complete (outfile.c). */
+#include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
@@ -110,9 +113,21 @@ static int target_index(const cli_args *a, const ge_meta *m, opt_id id, const ch
     return -1;
 }
 
+/* With --std, panel k's standard deviation right after it (the predictor's
+ * outputs are the O values, then the O stds). */
+static void add_std(plot_spec *s, int O)
+{
+    const plot_panel *v = &s->panel[s->npanels - 1];
+    plot_panel p = {PANEL_STD, {O + v->comp[0], -1}, {v->name[0], v->name[1]}};
+    if (v->kind == PANEL_ARROWS)
+        p.comp[1] = O + v->comp[1];
+    s->panel[s->npanels++] = p;
+}
+
 /* The panels: --target NAME alone; else arrows for the vector pair (--vector
- * U,V, or components recognised by name) and a colour map per other target. */
-static int choose_panels(const cli_args *a, const ge_meta *m, plot_spec *s)
+ * U,V, or components recognised by name) and a colour map per other target;
+ * with --std each followed by its std, two panels to a row. */
+static int choose_panels(const cli_args *a, const ge_meta *m, int std, plot_spec *s)
 {
     int east = -1, north = -1, only = -1;
     const char *vec = a->val[O_VECTOR];
@@ -141,40 +156,49 @@ static int choose_panels(const cli_args *a, const ge_meta *m, plot_spec *s)
         east = north = -1;
     }
     s->npanels = 0;
+    s->cols = std ? 2 : 0;
     if (east >= 0) {
         s->panel[s->npanels++] = (plot_panel){PANEL_ARROWS, {east, north},
                                               {m->targets[east], m->targets[north]}};
+        if (std)
+            add_std(s, m->ntargets);
     }
     int skipped = 0;
     for (int k = 0; k < m->ntargets; k++) {
         if (k == east || k == north || (only >= 0 && k != only))
             continue;
-        if (s->npanels == PLOT_MAX_PANELS) {
+        if (s->npanels + 1 + std > PLOT_MAX_PANELS) {
             skipped++;
             continue;
         }
         s->panel[s->npanels++] = (plot_panel){PANEL_COLOUR, {k, k}, {m->targets[k], NULL}};
+        if (std)
+            add_std(s, m->ntargets);
     }
     if (skipped)
         say(2, "geoembed: plot: the model has %d targets; the first %d panels are drawn (choose "
                "one with --target)\n",
-            m->ntargets, PLOT_MAX_PANELS);
+            m->ntargets, s->npanels);
     return 0;
 }
 
-/* Colour options need a colour map, marker options samples, and so on. */
+/* Colour options need a colour map of values (--cmap: or of a std), marker
+ * options samples, and so on. */
 static int styling_options(const cli_args *a, plot_spec *s)
 {
-    int colour = 0;
-    for (int k = 0; k < s->npanels; k++)
+    int colour = 0, std = 0;
+    for (int k = 0; k < s->npanels; k++) {
         colour |= s->panel[k].kind == PANEL_COLOUR;
+        std |= s->panel[k].kind == PANEL_STD;
+    }
     static const opt_id colour_only[] = {O_CMAP, O_VMIN, O_VMAX, O_LOG, O_CONTOURS};
     for (size_t i = 0; !colour && i < sizeof colour_only / sizeof *colour_only; i++)
-        if (a->val[colour_only[i]])
-            return usage_error(a->cmd_name, "%s applies to colour maps, and this model is drawn "
-                                            "as arrows only (--vector none draws each target as "
-                                            "a colour map)",
-                               opt_long_name(colour_only[i]));
+        if (a->val[colour_only[i]] && !(std && colour_only[i] == O_CMAP))
+            return usage_error(a->cmd_name, "%s applies to colour maps%s, and this model is "
+                                            "drawn as arrows only (--vector none draws each "
+                                            "target as a colour map)",
+                               opt_long_name(colour_only[i]),
+                               std ? " of values (a std panel has a range of its own)" : "");
     if (!a->val[O_SAMPLES] && (a->val[O_MARKER_SIZE] || a->val[O_MARKER_ALPHA]))
         return usage_error(a->cmd_name, "%s applies to --samples",
                            a->val[O_MARKER_SIZE] ? "--marker-size" : "--marker-alpha");
@@ -191,6 +215,10 @@ static int styling_options(const cli_args *a, plot_spec *s)
         arg_double(a, O_MARKER_ALPHA, 0, 0.01, 1, &s->marker_alpha))
         return EXIT_USAGE;
     s->cmap = (plot_cmap)cmap;
+    if (!colour && s->cmap == CMAP_DIVERGING)
+        return usage_error(a->cmd_name, "--cmap diverging applies to colour maps of values, and "
+                                        "this model's are arrows only (a std is drawn on a "
+                                        "sequential map: viridis or cividis)");
     s->contours = (int)contours;
     s->log = a->val[O_LOG] != NULL;
     if (!isnan(s->vmin) && !isnan(s->vmax) && !(s->vmin < s->vmax))
@@ -293,9 +321,33 @@ static cairo_status_t write_bytes(void *closure, const unsigned char *data, unsi
     return fwrite(data, 1, len, closure) == len ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
 }
 
+/* The creation date a PDF carries, as ISO 8601: SOURCE_DATE_EPOCH (whole
+ * seconds since 1970, the reproducible-builds convention) when set, else
+ * none, so that the same command writes the same bytes: cairo stamps the
+ * clock's time only when it is not given one, and an empty date leaves the
+ * entry out. PNG and SVG carry no date. */
+static int pdf_date(char *iso, size_t n)
+{
+    const char *v = getenv("SOURCE_DATE_EPOCH");
+    *iso = 0;
+    if (!v || !*v) /* empty is unset, as most tools take it */
+        return 0;
+    char *end;
+    errno = 0;
+    long long t = strtoll(v, &end, 10);
+    struct tm tm;
+    /* up to the end of year 9999, the last a PDF date can hold */
+    if (!isdigit((unsigned char)*v) || *end || errno || t > 253402300799LL ||
+        !gmtime_r(&(time_t){(time_t)t}, &tm))
+        return runtime_error("SOURCE_DATE_EPOCH: expects whole seconds since 1970-01-01 UTC "
+                             "(from 0 to 253402300799), got '%s'", v);
+    strftime(iso, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return 0;
+}
+
 /* Draws onto the surface of the format, streamed into f. */
-static int render(FILE *f, picture_format fmt, const plot_spec *s, const plot_layout *L,
-                  const char *out)
+static int render(FILE *f, picture_format fmt, const char *date, const plot_spec *s,
+                  const plot_layout *L, const char *out)
 {
     cairo_surface_t *sf;
     if (fmt == FMT_SVG) {
@@ -304,6 +356,7 @@ static int render(FILE *f, picture_format fmt, const plot_spec *s, const plot_la
     } else if (fmt == FMT_PDF) { /* a pixel is 1/96 inch, as in SVG and CSS */
         sf = cairo_pdf_surface_create_for_stream(write_bytes, f, L->w * 0.75, L->h * 0.75);
         cairo_pdf_surface_set_metadata(sf, CAIRO_PDF_METADATA_CREATOR, "geoembed");
+        cairo_pdf_surface_set_metadata(sf, CAIRO_PDF_METADATA_CREATE_DATE, date);
     } else {
         sf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, L->w, L->h);
     }
@@ -328,14 +381,14 @@ static int render(FILE *f, picture_format fmt, const plot_spec *s, const plot_la
     return 0;
 }
 
-static int write_picture(const char *out, picture_format fmt, const plot_spec *s,
-                         const plot_layout *L)
+static int write_picture(const char *out, picture_format fmt, const char *date,
+                         const plot_spec *s, const plot_layout *L)
 {
     ge_outfile o;
     ge_error err;
     if (ge_outfile_open(&o, out, &err))
         return fail_with(&err);
-    int rc = render(o.f, fmt, s, L, out);
+    int rc = render(o.f, fmt, date, s, L, out);
     if (!rc && ge_outfile_commit(&o, &err))
         rc = fail_with(&err);
     ge_outfile_abort(&o);
@@ -351,6 +404,14 @@ static void report_layout(const plot_spec *s, const plot_layout *L)
             say(3, "geoembed: plot: panel %d: %s, colours from %.6g to %.6g, at %.0f,%.0f %.0fx%.0f "
                    "pixels\n",
                 k + 1, p->name[0], L->lo[k], L->hi[k], r->x, r->y, r->w, r->h);
+        else if (p->kind == PANEL_STD && p->comp[1] < 0)
+            say(3, "geoembed: plot: panel %d: %s std, colours from %.6g to %.6g, at %.0f,%.0f "
+                   "%.0fx%.0f pixels\n",
+                k + 1, p->name[0], L->lo[k], L->hi[k], r->x, r->y, r->w, r->h);
+        else if (p->kind == PANEL_STD)
+            say(3, "geoembed: plot: panel %d: (%s, %s) std, colours from %.6g to %.6g, at "
+                   "%.0f,%.0f %.0fx%.0f pixels\n",
+                k + 1, p->name[0], p->name[1], L->lo[k], L->hi[k], r->x, r->y, r->w, r->h);
         else
             say(3, "geoembed: plot: panel %d: (%s, %s), %d x %d arrows, the longest %.6g, key "
                    "%.6g, at %.0f,%.0f %.0fx%.0f pixels\n",
@@ -396,23 +457,25 @@ int cmd_plot(cli_args *a)
         if (ge_output_is_input(out, a->val[inputs[i]], &err))
             return usage_error(a->cmd_name, "%s", err.msg);
     picture_format fmt;
+    char date[40];
     int rc = format_option(a, out, &fmt);
-    if (rc || (rc = apply_threads(a)))
+    if (rc || (fmt == FMT_PDF && (rc = pdf_date(date, sizeof date))) || (rc = apply_threads(a)))
         return rc;
 
     predictor p;
     if ((rc = predictor_load(&p, a->pos[0])))
         return rc;
-    plot_spec s = {.field = field_at, .field_ctx = &p, .nout = p.m.s.O};
+    plot_spec s = {.field = field_at, .field_ctx = &p};
     ge_samples smp;
     ge_outlines ovl;
     memset(&smp, 0, sizeof smp);
     memset(&ovl, 0, sizeof ovl);
     plot_layout L;
-    if ((rc = predictor_rules(&p, a)) || (rc = choose_panels(a, &p.meta, &s)) ||
+    if ((rc = predictor_rules(&p, a)) || (rc = choose_panels(a, &p.meta, p.std, &s)) ||
         (rc = styling_options(a, &s)))
         goto done;
-    const int across = s.npanels <= 3 ? s.npanels : (int)ceil(sqrt(s.npanels));
+    s.nout = predictor_outputs(&p); /* at most PLOT_MAX_OUT: plot takes no --exceed */
+    const int across = s.cols ? s.cols : s.npanels <= 3 ? s.npanels : (int)ceil(sqrt(s.npanels));
     if ((rc = size_option(a, across, &s.width, &s.height)))
         goto done;
     frame(&p, &s);
@@ -442,7 +505,7 @@ int cmd_plot(cli_args *a)
         break;
     }
     report_layout(&s, &L);
-    if ((rc = write_picture(out, fmt, &s, &L)))
+    if ((rc = write_picture(out, fmt, fmt == FMT_PDF ? date : "", &s, &L)))
         goto done;
     say(3, "geoembed: plot: wrote %s (%d x %d pixels)\n", out, L.w, L.h);
 done:

@@ -1,9 +1,10 @@
 /* The writer of geoembed fill. It reads the input strip by strip in its own
  * data type (a valid pixel is never converted, so it is copied byte for
  * byte) and replaces only the holes: pixels that the band's mask marks
- * invalid (its nodata value, a mask band) and NaN. Drivers that cannot create
- * a raster pixel by pixel (COG, AAIGrid, PNG, ...) get a GeoTIFF staged
- * beside the output and copied. */
+ * invalid (its nodata value, a mask band, an alpha band) and NaN. A mask or
+ * alpha band shared by every band is written after them, valid where each
+ * got a value. Drivers that cannot create a raster pixel by pixel (COG,
+ * AAIGrid, PNG, ...) get a GeoTIFF staged beside the output and copied. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,8 +50,11 @@ static void copy_band_description(GDALRasterBandH from, GDALRasterBandH to)
 }
 
 /* An empty raster shaped like in: size, bands, data type, georeferencing,
- * metadata, per band nodata, description, scale, unit, colours. */
-static GDALDatasetH create_like(GDALDriverH drv, const char *path, GDALDatasetH in, char **co)
+ * metadata, per band nodata, description, scale, unit, colours; a mask band
+ * when mask_band (inside the GeoTIFF: a sidecar .msk would keep the
+ * temporary name). */
+static GDALDatasetH create_like(GDALDriverH drv, const char *path, GDALDatasetH in, char **co,
+                                int mask_band)
 {
     const int nb = GDALGetRasterCount(in);
     GDALDataType dt = GDALGetRasterDataType(GDALGetRasterBand(in, 1));
@@ -69,6 +73,15 @@ static GDALDatasetH create_like(GDALDriverH drv, const char *path, GDALDatasetH 
         GDALSetMetadata(ds, md, NULL);
     for (int b = 1; b <= nb; b++)
         copy_band_description(GDALGetRasterBand(in, b), GDALGetRasterBand(ds, b));
+    if (mask_band) {
+        CPLSetThreadLocalConfigOption("GDAL_TIFF_INTERNAL_MASK", "YES");
+        CPLErr e = GDALCreateDatasetMaskBand(ds, GMF_PER_DATASET);
+        CPLSetThreadLocalConfigOption("GDAL_TIFF_INTERNAL_MASK", NULL);
+        if (e != CE_None) {
+            GDALClose(ds);
+            return NULL;
+        }
+    }
     return ds;
 }
 
@@ -108,9 +121,11 @@ static int pick_driver(const cli_args *a, GDALDatasetH in, const char *in_path, 
     return 0;
 }
 
-/* Rows [r0, r0+nr) of band b: copied, holes filled. */
+/* Rows [r0, r0+nr) of band b: copied, holes filled. newly (NULL: no shared
+ * mask) keeps 1 only at the pixels the mask marks invalid that got a value. */
 static int fill_strip(GDALDatasetH in, GDALDatasetH ds, int b, fill_band *fb, int r0, int nr,
-                      unsigned char *buf, unsigned char *mask, double *val, const char *out)
+                      unsigned char *buf, unsigned char *mask, double *val,
+                      unsigned char *newly, const char *out)
 {
     GDALRasterBandH ib = GDALGetRasterBand(in, b + 1);
     const int W = GDALGetRasterXSize(in);
@@ -118,6 +133,8 @@ static int fill_strip(GDALDatasetH in, GDALDatasetH ds, int b, fill_band *fb, in
     const int sz = GDALGetDataTypeSizeBytes(dt);
     if (GDALRasterIO(ib, GF_Read, 0, r0, W, nr, buf, W, nr, dt, 0, 0) != CE_None)
         return runtime_error("%s: read error: %s", GDALGetDescription(in), gdal_failure_msg());
+    if (!fb->p && newly) /* a band without a model: no hole of the mask becomes valid */
+        memset(newly, 0, (size_t)W * nr);
     if (fb->p) {
         if (GDALRasterIO(GDALGetMaskBand(ib), GF_Read, 0, r0, W, nr, mask, W, nr, GDT_Byte, 0,
                          0) != CE_None ||
@@ -134,16 +151,24 @@ static int fill_strip(GDALDatasetH in, GDALDatasetH ds, int b, fill_band *fb, in
             pixel_counts counts = {0};
             for (int c = 0; c < W; c++) {
                 size_t i = (size_t)r * W + c;
-                if (mask[i] && isfinite(val[i]))
+                if (mask[i] && isfinite(val[i])) {
+                    if (newly)
+                        newly[i] = 0;
                     continue;
+                }
                 holes++;
                 double px = c + 0.5, py = r0 + r + 0.5, v;
                 double x = gt[0] + px * gt[1] + py * gt[2], y = gt[3] + px * gt[4] + py * gt[5];
-                if (predictor_at(fb->p, x, y, &v))
+                if (predictor_at(fb->p, x, y, &v)) {
+                    if (newly)
+                        newly[i] = 0;
                     continue;
+                }
                 v = pixel_value(&pt, v, &counts);
                 GDALCopyWords(&v, GDT_Float64, 0, buf + i * sz, dt, 0, 1);
                 filled++;
+                if (newly && mask[i]) /* valid already, only its value was NaN */
+                    newly[i] = 0;
             }
             clamped += counts.clamped;
             moved += counts.moved;
@@ -159,74 +184,127 @@ static int fill_strip(GDALDatasetH in, GDALDatasetH ds, int b, fill_band *fb, in
     return 0;
 }
 
-static int fill_all(GDALDatasetH in, GDALDatasetH ds, fill_band *bands, int nbands,
-                    const char *out)
+/* Rows [r0, r0+nr) of the shared mask: the input's, valid (opaque: the
+ * largest value of a Byte or UInt16 alpha band, 255 in a mask band) where
+ * newly says. */
+static int mask_strip(GDALDatasetH in, GDALDatasetH ds, const fill_mask *m, int r0, int nr,
+                      const unsigned char *newly, unsigned char *buf, const char *out)
+{
+    const int W = GDALGetRasterXSize(in);
+    GDALRasterBandH ib, ob;
+    if (m->alpha) {
+        ib = GDALGetRasterBand(in, m->alpha);
+        ob = GDALGetRasterBand(ds, m->alpha);
+    } else {
+        ib = GDALGetMaskBand(GDALGetRasterBand(in, 1));
+        ob = GDALGetMaskBand(GDALGetRasterBand(ds, 1));
+    }
+    const GDALDataType dt = m->alpha ? GDALGetRasterDataType(ib) : GDT_Byte;
+    const int sz = GDALGetDataTypeSizeBytes(dt);
+    const double opaque = dt == GDT_UInt16 ? 65535 : 255;
+    if (GDALRasterIO(ib, GF_Read, 0, r0, W, nr, buf, W, nr, dt, 0, 0) != CE_None)
+        return runtime_error("%s: read error: %s", GDALGetDescription(in), gdal_failure_msg());
+    for (size_t i = 0; i < (size_t)W * nr; i++)
+        if (newly[i])
+            GDALCopyWords(&opaque, GDT_Float64, 0, buf + i * sz, dt, 0, 1);
+    if (GDALRasterIO(ob, GF_Write, 0, r0, W, nr, buf, W, nr, dt, 0, 0) != CE_None)
+        return runtime_error("%s: write failed: %s", out, gdal_failure_msg());
+    return 0;
+}
+
+static int fill_all(GDALDatasetH in, GDALDatasetH ds, const fill_mask *m, fill_band *bands,
+                    int nbands, const char *out)
 {
     const int W = GDALGetRasterXSize(in), H = GDALGetRasterYSize(in);
     const size_t n = (size_t)W * STRIP;
-    unsigned char *buf = malloc(n * 8), *mask = malloc(n);
+    unsigned char *buf = malloc(n * 8), *mask = malloc(n), *newly = malloc(n);
     double *val = malloc(n * sizeof *val);
     int rc = 0;
-    if (!buf || !mask || !val)
+    if (!buf || !mask || !val || !newly)
         rc = runtime_error("%s: out of memory for a strip of %d pixels", out, W);
     counter cnt; /* a live count of rows on a terminal */
     counter_init(&cnt, "geoembed: fill: writing", "rows");
     for (int r0 = 0; r0 < H && !rc; r0 += STRIP) {
         int nr = H - r0 < STRIP ? H - r0 : STRIP;
+        if (m->shared)
+            memset(newly, 1, (size_t)W * nr);
         for (int b = 0; b < nbands && !rc; b++)
-            rc = fill_strip(in, ds, b, &bands[b], r0, nr, buf, mask, val, out);
+            if (b + 1 != m->alpha)
+                rc = fill_strip(in, ds, b, &bands[b], r0, nr, buf, mask, val,
+                                m->shared ? newly : NULL, out);
+        if (!rc && m->shared)
+            rc = mask_strip(in, ds, m, r0, nr, newly, buf, out);
         counter_update(&cnt, r0 + nr, H);
     }
     counter_done(&cnt);
     free(buf);
     free(mask);
+    free(newly);
     free(val);
     return rc;
 }
 
 /* The input's bands must share one data type (a raster is created with one)
- * and hold real numbers. */
-static int check_input(GDALDatasetH in, const char *path)
+ * and hold real numbers; a mask or alpha band must be every band's. */
+static int check_input(GDALDatasetH in, const char *path, fill_mask *m)
 {
     GDALDataType dt = GDALGetRasterDataType(GDALGetRasterBand(in, 1));
-    for (int b = 1; b <= GDALGetRasterCount(in); b++) {
+    const int nb = GDALGetRasterCount(in);
+    m->shared = m->alpha = 0;
+    for (int b = 1; b <= nb; b++) {
         GDALRasterBandH h = GDALGetRasterBand(in, b);
         if (GDALGetRasterDataType(h) != dt)
             return runtime_error("%s: expected bands of one data type, band %d is %s and band 1 "
                                  "%s",
                                  path, b, GDALGetDataTypeName(GDALGetRasterDataType(h)),
                                  GDALGetDataTypeName(dt));
-        if (GDALGetMaskFlags(h) & GMF_ALPHA)
-            return runtime_error("%s: band %d is masked by an alpha band; fill works with nodata "
-                                 "values and mask bands (gdal_translate -b to drop the alpha)",
-                                 path, b);
         if (GDALGetMaskFlags(h) & GMF_PER_DATASET)
-            return runtime_error("%s: band %d is masked by a mask band; fill works with nodata "
-                                 "values (gdal_translate -a_nodata, or -mask none and a nodata "
-                                 "value)",
-                                 path, b);
+            m->shared = 1;
+        if ((GDALGetMaskFlags(h) & GMF_ALPHA) && !m->alpha)
+            for (int k = 1; k <= nb; k++) /* the band that is the alpha */
+                if (GDALGetRasterColorInterpretation(GDALGetRasterBand(in, k)) == GCI_AlphaBand)
+                    m->alpha = k;
     }
+    /* what GDAL reads as the mask must be what fill writes: every band's
+     * (the alpha's own mask is all valid) */
+    for (int b = 1; m->shared && b <= nb; b++) {
+        int f = GDALGetMaskFlags(GDALGetRasterBand(in, b));
+        if (b != m->alpha && !(f & GMF_PER_DATASET))
+            return runtime_error("%s: band %d is not under the mask of the others (flags %d); "
+                                 "fill takes one mask band or alpha band for every band",
+                                 path, b, f);
+    }
+    if (m->shared && (GDALGetMaskFlags(GDALGetRasterBand(in, 1)) & GMF_ALPHA) && !m->alpha)
+        return runtime_error("%s: an alpha mask without an alpha band", path);
     return 0;
 }
 
-int fill_raster_check(const cli_args *a, const char *in_path, const char **driver)
+int fill_raster_check(const cli_args *a, const char *in_path, const char **driver, fill_mask *m)
 {
     GDALAllRegister();
     GDALDatasetH in = GDALOpenEx(in_path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
     if (!in)
         return runtime_error("%s: cannot open as a raster: %s", in_path, gdal_failure_msg());
     GDALDriverH drv;
-    int rc = check_input(in, in_path);
+    int rc = check_input(in, in_path, m);
     if (!rc)
         rc = pick_driver(a, in, in_path, &drv);
     if (!rc)
         *driver = GDALGetDriverShortName(drv);
+    /* a mask band lives inside a GeoTIFF or a COG; other formats would drop
+     * it, or keep it beside the file under the temporary name */
+    if (!rc && m->shared && !m->alpha && strcasecmp(*driver, "GTiff") != 0 &&
+        strcasecmp(*driver, "COG") != 0)
+        rc = usage_error(a->cmd_name, "%s: the holes are marked by a mask band, which a %s "
+                                      "output cannot hold; write GTiff or COG (or give the "
+                                      "input a nodata value: gdal_translate -a_nodata)",
+                         in_path, *driver);
     GDALClose(in);
     return rc;
 }
 
 int fill_raster_write(const cli_args *a, const char *in_path, const char *driver,
-                      fill_band *bands, int nbands)
+                      const fill_mask *m, fill_band *bands, int nbands)
 {
     const char *out = a->val[O_OUTPUT];
     if (!CPLGetConfigOption("GDAL_CACHEMAX", NULL))
@@ -248,12 +326,12 @@ int fill_raster_write(const cli_args *a, const char *in_path, const char *driver
     }
     gdal_write_alias(st.target, out);
     if (direct) {
-        ds = create_like(drv, st.target, in, co);
+        ds = create_like(drv, st.target, in, co, m->shared && !m->alpha);
         if (!ds) {
             rc = runtime_error("%s: cannot create %s raster: %s", out, driver, gdal_failure_msg());
             goto done;
         }
-        rc = fill_all(in, ds, bands, nbands, out);
+        rc = fill_all(in, ds, m, bands, nbands, out);
     } else {
         /* staged beside the output: its file system has room for it */
         const char *slash = st.dest ? strrchr(st.dest, '/') : NULL, *tmp = getenv("TMPDIR");
@@ -269,13 +347,14 @@ int fill_raster_write(const cli_args *a, const char *in_path, const char *driver
         }
         char **sco = CSLSetNameValue(NULL, "TILED", "YES");
         sco = CSLSetNameValue(sco, "BIGTIFF", "IF_SAFER");
-        GDALDatasetH sds = create_like(GDALGetDriverByName("GTiff"), stage.target, in, sco);
+        GDALDatasetH sds = create_like(GDALGetDriverByName("GTiff"), stage.target, in, sco,
+                                       m->shared && !m->alpha);
         CSLDestroy(sco);
         if (!sds) {
             rc = runtime_error("%s: cannot stage the raster: %s", out, gdal_failure_msg());
             goto done;
         }
-        rc = fill_all(in, sds, bands, nbands, out);
+        rc = fill_all(in, sds, m, bands, nbands, out);
         if (!rc && !(ds = GDALCreateCopy(drv, st.target, sds, FALSE, co, NULL, NULL)))
             rc = runtime_error("%s: cannot write %s raster: %s", out, driver, gdal_failure_msg());
         GDALClose(sds);

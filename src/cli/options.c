@@ -169,6 +169,9 @@ const opt_spec opt_table[] = {
      "bilinearly to the grid; repeat for each covariate)"},
     {O_STD, "--std", 0, NULL, C_PREDICT, NULL,
      "also write each target's predictive standard deviation (NAME_std)"},
+    {O_STD, "--std", 0, NULL, C_PLOT, NULL,
+     "also draw each target's predictive standard deviation, a panel beside its value (a "
+     "vector pair: the length of its error vector)"},
     {O_EXCEED, "--exceed", 1, "VALUE", C_PREDICT, NULL,
      "also write the probability that each target exceeds VALUE (NAME=VALUE,... for some "
      "targets) (NAME_p_exceed)"},

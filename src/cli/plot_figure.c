@@ -71,23 +71,26 @@ static double widest(cairo_t *cr, const plot_ticks *t)
     return w;
 }
 
+/* "lead", "(u, v)", "lead std", "(u, v) std" */
 static void panel_title(const plot_spec *s, int k, char *buf, size_t n)
 {
     const plot_panel *p = &s->panel[k];
-    if (p->kind == PANEL_ARROWS)
-        snprintf(buf, n, "(%s, %s)", p->name[0], p->name[1]);
+    const char *std = p->kind == PANEL_STD ? " std" : "";
+    if (p->kind == PANEL_ARROWS || (p->kind == PANEL_STD && p->comp[1] >= 0))
+        snprintf(buf, n, "(%s, %s)%s", p->name[0], p->name[1], std);
     else
-        snprintf(buf, n, "%s", p->name[0]);
+        snprintf(buf, n, "%s%s", p->name[0], std);
 }
 
 static void bar_caption(const plot_spec *s, int k, char *buf, size_t n)
 {
-    const plot_panel *p = &s->panel[k];
-    const char *name = p->kind == PANEL_ARROWS ? "length" : p->name[0];
-    if (s->units && *s->units)
-        snprintf(buf, n, "%s (%s)", name, s->units);
+    if (s->panel[k].kind == PANEL_ARROWS)
+        snprintf(buf, n, "length");
     else
-        snprintf(buf, n, "%s", name);
+        panel_title(s, k, buf, n);
+    size_t len = strlen(buf);
+    if (s->units && *s->units && len < n)
+        snprintf(buf + len, n - len, " (%s)", s->units);
 }
 
 static void key_label(const plot_spec *s, double key, char *buf, size_t n)
@@ -104,6 +107,30 @@ void plot_release_fonts(void)
 {
     cairo_debug_reset_static_data();
     FcFini();
+}
+
+/* ---- what a panel shows ------------------------------------------------ */
+
+/* The number a colour or std panel maps to a colour; an arrow panel's length. */
+static double panel_value(const plot_panel *p, const double *out)
+{
+    if (p->kind == PANEL_COLOUR || (p->kind == PANEL_STD && p->comp[1] < 0))
+        return out[p->comp[0]];
+    return hypot(out[p->comp[0]], out[p->comp[1]]);
+}
+
+/* A std is a magnitude, never signed: a sequential map (viridis in place of
+ * the diverging one), on a linear bar of its own range. */
+static plot_cmap panel_cmap(const plot_spec *s, int k)
+{
+    if (s->panel[k].kind == PANEL_STD && s->cmap == CMAP_DIVERGING)
+        return CMAP_VIRIDIS;
+    return s->cmap;
+}
+
+static int panel_log(const plot_spec *s, int k)
+{
+    return s->panel[k].kind == PANEL_COLOUR && s->log;
 }
 
 /* ---- coordinates ------------------------------------------------------- */
@@ -134,7 +161,7 @@ static void field_ranges(const plot_spec *s, double *lo, double *hi)
         lo[k] = INFINITY, hi[k] = -INFINITY;
 #pragma omp parallel for schedule(static)
     for (int j = 0; j < RANGE_GRID; j++) {
-        double mn[PLOT_MAX_PANELS], mx[PLOT_MAX_PANELS], out[GE_MAX_OUTPUTS], x, y;
+        double mn[PLOT_MAX_PANELS], mx[PLOT_MAX_PANELS], out[PLOT_MAX_OUT], x, y;
         for (int k = 0; k < s->npanels; k++)
             mn[k] = INFINITY, mx[k] = -INFINITY;
         for (int i = 0; i < RANGE_GRID; i++) {
@@ -142,9 +169,7 @@ static void field_ranges(const plot_spec *s, double *lo, double *hi)
             if (s->field(s->field_ctx, x, y, out))
                 continue;
             for (int k = 0; k < s->npanels; k++) {
-                const plot_panel *p = &s->panel[k];
-                double v = p->kind == PANEL_ARROWS ? hypot(out[p->comp[0]], out[p->comp[1]])
-                                                   : out[p->comp[0]];
+                double v = panel_value(&s->panel[k], out);
                 if (isfinite(v))
                     mn[k] = fmin(mn[k], v), mx[k] = fmax(mx[k], v);
             }
@@ -155,50 +180,55 @@ static void field_ranges(const plot_spec *s, double *lo, double *hi)
     }
 }
 
-/* The bar of colour panel k: range, ticks, contour levels. */
+/* The bar of colour or std panel k: range, ticks, contour levels. --vmin,
+ * --vmax, --log and --contours are about values: a std panel has none of
+ * them, its bar spans its own range. */
 static plot_status colour_range(const plot_spec *s, plot_layout *L, int k, double lo, double hi,
                                 char *why, size_t n)
 {
-    const char *name = s->panel[k].name[0];
+    const int value = s->panel[k].kind == PANEL_COLOUR, log = panel_log(s, k);
+    const double vmin = value ? s->vmin : NAN, vmax = value ? s->vmax : NAN;
+    char name[300];
+    panel_title(s, k, name, sizeof name);
     if (!(lo <= hi)) {
         snprintf(why, n, "%s has no value to draw anywhere", name);
         return PLOT_NO_DATA;
     }
-    if (s->cmap == CMAP_DIVERGING && isnan(s->vmin) && isnan(s->vmax)) {
+    if (panel_cmap(s, k) == CMAP_DIVERGING && isnan(vmin) && isnan(vmax)) {
         double m = fmax(fabs(lo), fabs(hi)); /* centred on zero */
         lo = -m, hi = m;
     }
-    if (!isnan(s->vmin))
-        lo = s->vmin;
-    if (!isnan(s->vmax))
-        hi = s->vmax;
-    if (s->log && !(lo > 0)) {
+    if (!isnan(vmin))
+        lo = vmin;
+    if (!isnan(vmax))
+        hi = vmax;
+    if (log && !(lo > 0)) {
         snprintf(why, n, "--log: %s has values down to %g; a logarithmic scale needs them above "
                          "0 (give --vmin)", name, lo);
         return PLOT_BAD_USAGE;
     }
-    if (!(lo < hi) && !isnan(s->vmin)) {
+    if (!(lo < hi) && !isnan(vmin)) {
         snprintf(why, n, "--vmin %g is not below the largest value %g of %s", lo, hi, name);
         return PLOT_BAD_USAGE;
     }
-    if (!(lo < hi) && !isnan(s->vmax)) {
+    if (!(lo < hi) && !isnan(vmax)) {
         snprintf(why, n, "--vmax %g is not above the smallest value %g of %s", hi, lo, name);
         return PLOT_BAD_USAGE;
     }
     if (!(lo < hi)) { /* a constant field: a bar around its value */
         double d = lo != 0 ? fabs(lo) * 0.5 : 0.5;
-        lo = s->log ? lo / 2 : lo - d;
-        hi = s->log ? hi * 2 : hi + d;
+        lo = log ? lo / 2 : lo - d;
+        hi = log ? hi * 2 : hi + d;
     }
     L->lo[k] = lo, L->hi[k] = hi;
-    if (s->log)
+    if (log)
         plot_ticks_log(lo, hi, &L->bar[k]);
     else
         plot_ticks_linear(lo, hi, 5, TICK_PLAIN, &L->bar[k]);
     L->levels[k].n = 0;
-    if (s->contours > 0) {
+    if (value && s->contours > 0) {
         plot_ticks t;
-        if (s->log)
+        if (log)
             plot_ticks_log(lo, hi, &t);
         else
             plot_ticks_linear(lo, hi, s->contours, TICK_PLAIN, &t);
@@ -218,7 +248,7 @@ static void arrow_scale(const plot_spec *s, plot_layout *L, int k)
     double longest = 0, sx = r->w / L->nx, sy = r->h / L->ny;
     for (int j = 0; j < L->ny; j++)
         for (int i = 0; i < L->nx; i++) {
-            double out[GE_MAX_OUTPUTS], x, y;
+            double out[PLOT_MAX_OUT], x, y;
             model_at(s, r->w, r->h, (i + 0.5) * sx, (j + 0.5) * sy, &x, &y);
             if (s->field(s->field_ctx, x, y, out))
                 continue;
@@ -248,7 +278,7 @@ plot_status plot_layout_make(const plot_spec *s, plot_layout *L, char *why, size
 {
     memset(L, 0, sizeof *L);
     const int np = s->npanels;
-    L->cols = np <= 3 ? np : (int)ceil(sqrt(np));
+    L->cols = s->cols > 0 ? s->cols : np <= 3 ? np : (int)ceil(sqrt(np));
     const int rows = (np + L->cols - 1) / L->cols;
     const double cw = floor((double)s->width / L->cols);
     /* text grows with the panel; a short picture gets smaller text */
@@ -262,7 +292,7 @@ plot_status plot_layout_make(const plot_spec *s, plot_layout *L, char *why, size
     int any = 0, colour = 0, arrows = 0;
     for (int k = 0; k < np; k++) {
         any |= lo[k] <= hi[k];
-        colour |= s->panel[k].kind == PANEL_COLOUR;
+        colour |= s->panel[k].kind != PANEL_ARROWS;
         arrows |= s->panel[k].kind == PANEL_ARROWS;
     }
     if (!any) {
@@ -271,7 +301,7 @@ plot_status plot_layout_make(const plot_spec *s, plot_layout *L, char *why, size
     }
     for (int k = 0; k < np; k++) {
         plot_status st;
-        if (s->panel[k].kind == PANEL_COLOUR && (st = colour_range(s, L, k, lo[k], hi[k], why, n)))
+        if (s->panel[k].kind != PANEL_ARROWS && (st = colour_range(s, L, k, lo[k], hi[k], why, n)))
             return st;
     }
 
@@ -282,7 +312,7 @@ plot_status plot_layout_make(const plot_spec *s, plot_layout *L, char *why, size
     double barlab = 0, caption = 0;
     for (int k = 0; k < np; k++) {
         char buf[256];
-        if (s->panel[k].kind == PANEL_COLOUR) {
+        if (s->panel[k].kind != PANEL_ARROWS) {
             barlab = fmax(barlab, widest(cr, &L->bar[k]));
             caption = fs * 1.2;
         } else {
@@ -371,7 +401,9 @@ static int draw_colour(cairo_t *cr, const plot_spec *s, const plot_layout *L, in
     const plot_rect *r = &L->area[k];
     const double step = s->raster_step > 1 ? s->raster_step : 1;
     const int iw = (int)ceil(r->w / step), ih = (int)ceil(r->h / step);
-    const int comp = s->panel[k].comp[0];
+    const plot_panel *p = &s->panel[k];
+    const plot_cmap cmap = panel_cmap(s, k);
+    const int log = panel_log(s, k);
     cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, iw, ih);
     if (cairo_surface_status(img) != CAIRO_STATUS_SUCCESS) {
         cairo_surface_destroy(img);
@@ -384,14 +416,15 @@ static int draw_colour(cairo_t *cr, const plot_spec *s, const plot_layout *L, in
 #pragma omp parallel for schedule(static)
     for (int j = 0; j < ih; j++) {
         uint32_t *row = (uint32_t *)(void *)(data + (size_t)j * stride);
-        double out[GE_MAX_OUTPUTS], x, y;
+        double out[PLOT_MAX_OUT], x, y;
         for (int i = 0; i < iw; i++) {
             model_at(s, iwd, ihd, fmin(i + 0.5, iwd), fmin(j + 0.5, ihd), &x, &y);
-            if (s->field(s->field_ctx, x, y, out) || isnan(out[comp])) {
+            double v = s->field(s->field_ctx, x, y, out) ? NAN : panel_value(p, out);
+            if (isnan(v)) {
                 row[i] = 0;
                 continue;
             }
-            row[i] = argb(s->cmap, plot_bar_place(out[comp], L->lo[k], L->hi[k], s->log));
+            row[i] = argb(cmap, plot_bar_place(v, L->lo[k], L->hi[k], log));
         }
     }
     cairo_surface_mark_dirty(img);
@@ -444,7 +477,7 @@ static int draw_contours(cairo_t *cr, const plot_spec *s, const plot_layout *L, 
     const double sx = r->w / (nx - 1), sy = r->h / (ny - 1);
 #pragma omp parallel for schedule(static)
     for (int j = 0; j < ny; j++) {
-        double out[GE_MAX_OUTPUTS], x, y;
+        double out[PLOT_MAX_OUT], x, y;
         for (int i = 0; i < nx; i++) {
             model_at(s, r->w, r->h, i * sx, j * sy, &x, &y);
             v[(size_t)j * nx + i] = s->field(s->field_ctx, x, y, out) ? NAN : out[comp];
@@ -586,7 +619,7 @@ static void draw_arrows(cairo_t *cr, const plot_spec *s, const plot_layout *L, i
         cairo_new_path(cr);
         for (int j = 0; j < L->ny; j++)
             for (int i = 0; i < L->nx; i++) {
-                double out[GE_MAX_OUTPUTS], x, y, u = (i + 0.5) * sx, v = (j + 0.5) * sy;
+                double out[PLOT_MAX_OUT], x, y, u = (i + 0.5) * sx, v = (j + 0.5) * sy;
                 model_at(s, r->w, r->h, u, v, &x, &y);
                 if (s->field(s->field_ctx, x, y, out))
                     continue;
@@ -672,7 +705,7 @@ static void draw_bar(cairo_t *cr, const plot_spec *s, const plot_layout *L, int 
     cairo_pattern_t *g = cairo_pattern_create_linear(0, r->y + r->h, 0, r->y);
     for (int i = 0; i <= BAR_STOPS; i++) {
         double c[3], t = (double)i / BAR_STOPS;
-        plot_colour(s->cmap, t, c);
+        plot_colour(panel_cmap(s, k), t, c);
         cairo_pattern_add_color_stop_rgb(g, t, c[0], c[1], c[2]);
     }
     cairo_save(cr);
@@ -685,14 +718,15 @@ static void draw_bar(cairo_t *cr, const plot_spec *s, const plot_layout *L, int 
     cairo_rectangle(cr, bx - 0.5, r->y - 0.5, bw + 1, r->h + 1);
     const plot_ticks *t = &L->bar[k];
     for (int i = 0; i < t->n; i++) {
-        double y = r->y + r->h * (1 - plot_bar_place(t->v[i], L->lo[k], L->hi[k], s->log));
+        double y = r->y + r->h * (1 - plot_bar_place(t->v[i], L->lo[k], L->hi[k], panel_log(s, k)));
         cairo_move_to(cr, bx + bw + 0.5, y);
         cairo_line_to(cr, bx + bw + 0.5 + 0.3 * fs, y);
         text_at(cr, bx + bw + 0.6 * fs, y, t->label[i], 0, 0.5);
     }
     cairo_stroke(cr);
     for (int i = 0; i < L->levels[k].n; i++) { /* the contour levels, across the bar */
-        double y = r->y + r->h * (1 - plot_bar_place(L->levels[k].v[i], L->lo[k], L->hi[k], s->log));
+        double y = r->y + r->h * (1 - plot_bar_place(L->levels[k].v[i], L->lo[k], L->hi[k],
+                                                     panel_log(s, k)));
         cairo_move_to(cr, bx, y);
         cairo_line_to(cr, bx + bw, y);
     }
@@ -732,7 +766,7 @@ int plot_draw(cairo_t *cr, const plot_spec *s, const plot_layout *L)
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_paint(cr);
     for (int k = 0; k < s->npanels; k++) {
-        if (s->panel[k].kind == PANEL_COLOUR) {
+        if (s->panel[k].kind != PANEL_ARROWS) {
             if (draw_colour(cr, s, L, k) || (L->levels[k].n && draw_contours(cr, s, L, k)))
                 return -1;
             draw_overlay(cr, s, L, k);

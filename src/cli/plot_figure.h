@@ -1,6 +1,7 @@
 /* The figure of `geoembed plot`, drawn with cairo: one panel per scalar
  * target (a colour map with a colour bar, optional contour lines) or per
- * vector pair (arrows with a scale key), laid out in a grid; axes in the
+ * vector pair (arrows with a scale key), and optionally beside each the
+ * predictive standard deviation (a colour map), laid out in a grid; axes in the
  * model's coordinates (degrees as 30°E, 10°S), samples as markers, outlines
  * on top. It asks a callback for the field, so it knows nothing of model
  * files; the command chooses the surface (PNG, SVG, PDF).
@@ -13,22 +14,30 @@
 #include <cairo.h>
 #include <stddef.h>
 
+#include "geoembed/model.h"
 #include "geoembed/outlines.h"
 #include "plot_colour.h"
 #include "plot_ticks.h"
 
 enum { PLOT_MAX_PANELS = 16, PLOT_MIN_AREA = 32 };
 
+/* Outputs of the field per place at most: each target's value and std. */
+#define PLOT_MAX_OUT (2 * GE_MAX_OUTPUTS)
+
 /* out[nout] at (x, y) in the model's CRS: 0, or -1 where the field is
  * empty (out NaN). Called from several threads at once. */
 typedef int (*plot_field_fn)(const void *ctx, double x, double y, double *out);
 
-typedef enum { PANEL_COLOUR, PANEL_ARROWS } plot_panel_kind;
+/* PANEL_STD: the predictive standard deviation of a colour panel's target
+ * (comp[0] its std output, comp[1] -1), or of an arrow panel's pair as the
+ * length of its error vector, sqrt(std_east^2 + std_north^2) (comp[] the
+ * two std outputs); a colour map on a sequential map and a range of its own. */
+typedef enum { PANEL_COLOUR, PANEL_ARROWS, PANEL_STD } plot_panel_kind;
 
 typedef struct {
     plot_panel_kind kind;
     int comp[2];         /* the output drawn (colour), or the (east, north) pair */
-    const char *name[2]; /* their target names */
+    const char *name[2]; /* their target names (name[1] NULL for one) */
 } plot_panel;
 
 typedef struct {
@@ -42,6 +51,7 @@ typedef struct {
     int nout;
     plot_panel panel[PLOT_MAX_PANELS];
     int npanels;
+    int cols; /* panels per row; 0: up to three, else a square grid */
     /* colour maps */
     plot_cmap cmap;
     double vmin, vmax; /* NaN: the field's own range */
@@ -69,7 +79,7 @@ typedef struct {
     double font; /* text size, pixels */
     plot_rect area[PLOT_MAX_PANELS]; /* where each panel's field is drawn */
     plot_ticks xt, yt;
-    /* colour panels: the bar's range and ticks, the contour levels */
+    /* colour and std panels: the bar's range and ticks, the contour levels */
     double lo[PLOT_MAX_PANELS], hi[PLOT_MAX_PANELS];
     plot_ticks bar[PLOT_MAX_PANELS], levels[PLOT_MAX_PANELS];
     /* arrow panels: the grid of arrows and pixels per unit of length */

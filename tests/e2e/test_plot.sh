@@ -148,6 +148,31 @@ exterior() {
     ge info "$1" --json | json_get '" ".join(str(v) for v in d["exterior"])'
 }
 
+# model_of PX PY AREA EXTERIOR: the model point "X Y" at the centre of pixel
+# (PX, PY) of a plot area (the inverse of pixel_of).
+model_of() {
+    awk -v px="$1" -v py="$2" -v a="$3" -v e="$4" 'BEGIN {
+        split(a, r, " "); split(e, b, " ")
+        printf "%.9g %.9g\n", b[1] + (px + 0.5 - r[1]) / r[3] * b[3], b[2] + b[4] - (py + 0.5 - r[2]) / r[4] * b[4] }'
+}
+
+# bar_range N: "LO HI" of the colour bar of panel N, from the -v messages in $ERR.
+bar_range() {
+    sed -n "s/.*plot: panel $1: .*, colours from \([^ ]*\) to \([^ ]*\), at .*/\1 \2/p" "$ERR"
+}
+
+# viridis_at V LO HI: "R G B" of V on a viridis bar from LO to HI (the stops
+# of plot_colour.c, linearly interpolated).
+viridis_at() {
+    awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN {
+        split("68 71 59 44 33 39 92 170 253", R, " "); split("1 44 81 113 144 173 200 220 231", G, " ")
+        split("84 122 139 142 141 129 99 50 37", B, " ")
+        t = (v - lo) / (hi - lo); t = t < 0 ? 0 : t > 1 ? 1 : t
+        p = t * 8; i = int(p); if (i > 7) i = 7; f = p - i
+        printf "%d %d %d\n", R[i + 1] + (R[i + 2] - R[i + 1]) * f + 0.5,
+            G[i + 1] + (G[i + 2] - G[i + 1]) * f + 0.5, B[i + 1] + (B[i + 2] - B[i + 1]) * f + 0.5 }'
+}
+
 # A small planar data set of three targets:
 #   a = 1 + small gradient, b = small (so (a, b) points east), c = x/100
 write_flow() {
@@ -399,6 +424,159 @@ test_plot_empty_places_blank() {
     expect_num "$(png_probe masked.png "white $x $y $((px - 2)) $((y + h - 1))")" '==' 0
 }
 
+# ---- the predictive standard deviation ---------------------------------
+
+# t = x/10 + sin(y/15): a dense block of samples at x 0..30, two far ones
+write_clustered() {
+    awk 'BEGIN { print "x,y,t"
+        for (i = 0; i <= 10; i++) for (j = 0; j <= 20; j++) { x = 3 * i; y = 5 * j
+            printf "%g,%g,%.9g\n", x, y, x / 10 + sin(y / 15) }
+        printf "60,20,%.9g\n95,40,%.9g\n", 6 + sin(20 / 15), 9.5 + sin(40 / 15) }' >"$1"
+}
+
+# std_at MODEL X Y COLUMNS...: those columns of predict --std at (X, Y).
+std_at() {
+    local m=$1 x=$2 y=$3
+    shift 3
+    printf 'x,y\n%s,%s\n' "$x" "$y" >at.csv
+    ge predict "$m" at.csv --std --max-distance none >at.out 2>at.err ||
+        fail "predict --std: $(head -n 1 at.err)"
+    python3 - "$@" <<'PY' || fail "predict --std wrote: $(head -c 300 at.out)"
+import csv, sys
+row = next(csv.DictReader(open("at.out")))
+print(" ".join(row[c] for c in sys.argv[1:]))
+PY
+}
+
+# The std panel beside the value panel: its colour at a place is the colour
+# of predict --std there on its own bar, low among the samples, high far away.
+test_plot_std_panel() {
+    need python3
+    write_clustered clu.csv
+    ge fit clu.csv -o clu.bin -q || fail "fit clu.csv"
+    run ge plot clu.bin -o v.png -v --max-distance none
+    expect_rc 0
+    local plain
+    plain=$(bar_range 1)
+    run ge plot clu.bin -o s.png -v --max-distance none --std
+    expect_rc 0
+    expect_err 'panel 1: t, colours from'
+    expect_err 'panel 2: t std, colours from'
+    grep -q 'panel 3' "$ERR" && fail "one target with --std drew more than two panels"
+    [ "$(bar_range 1)" = "$plain" ] || fail "the value bar changed with --std: $(bar_range 1), was $plain"
+    local a1 a2 x1 y1 w1 h1 x2 y2 w2 h2
+    a1=$(panel_area 1)
+    a2=$(panel_area 2)
+    read -r x1 y1 w1 h1 <<<"$a1"
+    read -r x2 y2 w2 h2 <<<"$a2"
+    [ "$y2 $w2 $h2" = "$y1 $w1 $h1" ] || fail "std panel at $a2, value panel at $a1: not side by side"
+    expect_num "$x2" '>' "$((x1 + w1 + 40))"
+    [ "$(png_probe s.png size | cut -d' ' -f1)" = 1200 ] || fail "size $(png_probe s.png size), expected 1200 wide"
+    local ext lo hi place px py mx my sd sds=()
+    ext=$(exterior clu.bin)
+    read -r lo hi <<<"$(bar_range 2)"
+    expect_num "$lo" '>' 0
+    for place in "16 52" "85 90"; do
+        # shellcheck disable=SC2086
+        read -r px py <<<"$(pixel_of $place "$a2" "$ext")"
+        read -r mx my <<<"$(model_of "$px" "$py" "$a2" "$ext")"
+        sd=$(std_at clu.bin "$mx" "$my" t_std)
+        expect_rgb "$(png_probe s.png "px $px $py")" "$(viridis_at "$sd" "$lo" "$hi")" 12 \
+            "std panel at ($place), std $sd on a bar from $lo to $hi"
+        sds+=("$sd")
+    done
+    # among the samples the std is near the bottom of its bar; far from them
+    # many times larger
+    expect_num "${sds[0]}" '<' "$(awk -v l="$lo" -v h="$hi" 'BEGIN { print l + 0.1 * (h - l) }')"
+    expect_num "${sds[1]}" '>' "$(awk -v s="${sds[0]}" 'BEGIN { print 5 * s }')"
+    # a diverging map is for values: the std stays on viridis
+    run ge plot clu.bin -o d.png -v --max-distance none --std --cmap diverging
+    expect_rc 0
+    read -r lo hi <<<"$(bar_range 2)"
+    read -r px py <<<"$(pixel_of 85 90 "$(panel_area 2)" "$ext")"
+    expect_rgb "$(png_probe d.png "px $px $py")" "$(viridis_at "${sds[1]}" "$lo" "$hi")" 12 \
+        "std panel with --cmap diverging"
+}
+
+# A vector pair's std is the length of its error vector, sqrt(u_std^2 + v_std^2).
+test_plot_std_vector() {
+    need python3
+    fixture_model
+    run ge plot field.bin -o uv.png -v --std
+    expect_rc 0
+    expect_err 'panel 1: \(u, v\), [0-9]+ x [0-9]+ arrows'
+    expect_err 'panel 2: \(u, v\) std, colours from'
+    grep -q 'panel 3' "$ERR" && fail "u, v with --std drew more than two panels"
+    local a ext lo hi place px py mx my us vs len
+    a=$(panel_area 2)
+    ext=$(exterior field.bin)
+    read -r lo hi <<<"$(bar_range 2)"
+    for place in "30 10" "-120 -50"; do
+        # shellcheck disable=SC2086
+        read -r px py <<<"$(pixel_of $place "$a" "$ext")"
+        read -r mx my <<<"$(model_of "$px" "$py" "$a" "$ext")"
+        printf 'lon,lat\n%s,%s\n' "$mx" "$my" >lonlat.csv
+        ge predict field.bin lonlat.csv --std >at.out 2>at.err || fail "predict --std: $(head -n 1 at.err)"
+        read -r us vs <<<"$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i }
+            NR == 2 { print $c["u_std"], $c["v_std"] }' at.out)"
+        len=$(awk -v u="$us" -v v="$vs" 'BEGIN { print sqrt(u * u + v * v) }')
+        expect_rgb "$(png_probe uv.png "px $px $py")" "$(viridis_at "$len" "$lo" "$hi")" 12 \
+            "(u, v) std at ($place): u_std $us, v_std $vs on a bar from $lo to $hi"
+    done
+    # the value options are about values; --cmap picks the std's map
+    run ge plot field.bin -o x.png --std --vmin 0
+    expect_rc 2
+    expect_error_line '--vmin applies to colour maps of values'
+    run ge plot field.bin -o x.png --std --cmap diverging
+    expect_rc 2
+    expect_error_line '--cmap diverging applies to colour maps of values'
+    expect_no_file x.png
+    run ge plot field.bin -o c.png --std --cmap cividis
+    expect_rc 0
+    expect_file c.png
+}
+
+# No uncertainty in the model, no std panel: an error, not a picture without it.
+test_plot_std_needs_uncertainty() {
+    write_clustered clu.csv
+    ge fit clu.csv -o d0.bin --draws 0 --smooth 1 -q || fail "fit --draws 0"
+    ge fit clu.csv -o g.bin --method gradient --epochs 3 --smooth 1 -q || fail "fit gradient"
+    local m
+    for m in d0.bin g.bin; do
+        run ge plot "$m" -o s.png --std
+        expect_rc 2
+        expect_error_line '^geoembed: plot: --std needs a model that knows its uncertainty'
+        expect_no_file s.png
+    done
+    expect_no_tmp
+}
+
+test_plot_std_svg() {
+    need python3
+    write_clustered clu.csv
+    ge fit clu.csv -o clu.bin -q || fail "fit clu.csv"
+    run ge plot clu.bin -o s.svg --std --samples clu.csv --contours 4
+    expect_rc 0
+    python3 - s.svg 2>py.err <<'PY' || fail "s.svg: $(tail -n 1 py.err)"
+import re, sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+ns, href = "{http://www.w3.org/2000/svg}", "{http://www.w3.org/1999/xlink}href"
+assert root.get("width") == "1200px", root.get("width")
+images = {"#" + i.get("id"): i for i in root.iter(ns + "image")}
+assert len(images) == 2, "%d images (the value and the std maps)" % len(images)
+# where each map is put: matrix(scale, 0, 0, scale, x, y)
+placed = []
+for u in root.iter(ns + "use"):
+    if u.get(href) in images:
+        m = [float(v) for v in re.findall(r"[-0-9.e]+", u.get("transform"))]
+        placed.append((m[4], m[5], m[0] * float(images[u.get(href)].get("width"))))
+assert len(placed) == 2, placed
+(x1, y1, w1), (x2, y2, w2) = sorted(placed)
+assert y1 == y2 and w1 == w2, placed
+assert x2 > x1 + w1, "the std map is not right of the value map: %r" % placed
+PY
+}
+
 # ---- samples and outlines ----------------------------------------------
 
 test_plot_samples_any_source() {
@@ -544,6 +722,41 @@ test_plot_stdout_and_determinism() {
     run ge plot field.bin -o b.svg --size 500 --threads 1
     expect_rc 0
     expect_same a.svg b.svg
+}
+
+# The same command writes the same bytes, in every format: PDF carries no
+# clock time (cairo would stamp one), the runs straddle a second to show it;
+# SOURCE_DATE_EPOCH gives it a creation date of its own.
+test_plot_repeatable_bytes() {
+    write_clustered clu.csv
+    ge fit clu.csv -o clu.bin -q || fail "fit clu.csv"
+    local f run
+    for run in 1 2; do
+        for f in png svg pdf; do
+            ge plot clu.bin -o "$run.$f" --std --contours 4 --samples clu.csv --units mg/kg 2>err.txt ||
+                fail "plot -o $run.$f: $(head -n 1 err.txt)"
+        done
+        [ "$run" = 1 ] && sleep 1.1
+    done
+    for f in png svg pdf; do
+        cmp -s "1.$f" "2.$f" || fail "two runs of plot -o x.$f differ: $(cmp "1.$f" "2.$f" 2>&1)"
+    done
+    grep -aq '/CreationDate' 1.pdf && fail "1.pdf has a creation date: $(grep -a '/CreationDate' 1.pdf)"
+    # 1700000000 is 2023-11-14 22:13:20 UTC
+    SOURCE_DATE_EPOCH=1700000000 ge plot clu.bin -o e.pdf 2>err.txt || fail "plot: $(head -n 1 err.txt)"
+    grep -aq '/CreationDate (20231114221320Z)' e.pdf ||
+        fail "e.pdf: $(grep -a '/CreationDate' e.pdf || echo no creation date)"
+    local bad
+    for bad in 17e8 -5 ' 1' 99999999999999999999; do
+        SOURCE_DATE_EPOCH=$bad run ge plot clu.bin -o bad.pdf
+        expect_rc 1
+        expect_error_line "SOURCE_DATE_EPOCH: expects whole seconds since 1970"
+        expect_no_file bad.pdf
+    done
+    # PNG and SVG carry no date: the variable does not matter to them
+    SOURCE_DATE_EPOCH=junk ge plot clu.bin -o j.png --std --contours 4 --samples clu.csv \
+        --units mg/kg 2>err.txt || fail "plot -o j.png: $(head -n 1 err.txt)"
+    expect_same 1.png j.png
 }
 
 test_plot_replaces_existing_file() {

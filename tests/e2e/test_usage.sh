@@ -174,6 +174,8 @@ test_every_option_applies_or_is_refused() {
         row fit --solver 2 '--solver expects one of: auto cholesky multigrid' \
             fit f.csv --size 4,4 --smooth 1 --solver lu -o o.bin
         row predict --std 0 'u_std' predict o.bin f.csv --std
+        row plot --std 0 'panel 2: \(u, v\) std, colours' plot o.bin -o p.png --std -v
+        row plot --std 2 'needs a model that knows its uncertainty' plot m.bin -o p.png --std
         row predict --exceed 0 'v_p_exceed' predict o.bin f.csv --exceed v=0.5
         row predict --exceed 2 '--exceed expects VALUE' predict o.bin f.csv --exceed u=x
         awk -F, -v OFS=, '{ print $0, (NR == 1 ? "c,k" : NR % 5 "," NR % 2) }' f.csv >fc.csv

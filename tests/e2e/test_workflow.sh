@@ -313,6 +313,116 @@ test_fill_max_distance_and_bands() {
     cmp -s a.raw b.raw || fail "a band without holes changed"
 }
 
+# A Byte band V and its validity A (0: a hole, 255 valid, 128 half
+# transparent), 40 x 30 pixels of 10 m in EPSG:32633, in an alpha band
+# (alpha.tif) and in a mask band (mask.tif): value 60 + 2c + r; a 6 x 5 hole,
+# a 20-pixel-wide gap at columns 20-39 of rows 0-2 (its far end beyond
+# --max-distance 3), and a half-transparent pixel at (5, 5).
+write_masked() {
+    awk 'BEGIN { for (k = 0; k < 2; k++) {
+        f = k ? "a.asc" : "v.asc"
+        print "ncols 40\nnrows 30\nxllcorner 500000\nyllcorner 4000000\ncellsize 10" >f
+        for (r = 0; r < 30; r++) { line = ""
+            for (c = 0; c < 40; c++) {
+                hole = (c >= 10 && c <= 15 && r >= 8 && r <= 12) || (c >= 20 && r <= 2)
+                a = hole ? 0 : (c == 5 && r == 5 ? 128 : 255)
+                line = line sprintf("%s%d", c ? " " : "", k ? a : (hole ? 7 : 60 + 2 * c + r)) }
+            print line >f } } }'
+    gdalbuildvrt -q -separate va.vrt v.asc a.asc || fail "gdalbuildvrt"
+    gdal_translate -q -ot Byte -a_srs EPSG:32633 -colorinterp_2 alpha va.vrt alpha.tif ||
+        fail "gdal_translate alpha.tif"
+    gdal_translate -q -ot Byte -a_srs EPSG:32633 -b 1 -mask 2 va.vrt mask.tif ||
+        fail "gdal_translate mask.tif"
+    gdalinfo alpha.tif | grep -q 'Mask Flags: PER_DATASET ALPHA' || fail "alpha.tif has no alpha mask"
+    gdalinfo mask.tif | grep -q 'Mask Flags: PER_DATASET $' || fail "mask.tif has no mask band"
+}
+
+# compare_masked IN_VALUES IN_MASK OUT_VALUES OUT_MASK: Byte dumps; prints
+# "changed_valid filled left", where a pixel is valid when its mask is not 0
+# (changed: its value, or it is no longer valid), filled when the output's
+# mask is 255 and left when it stays 0 with the input's bytes.
+compare_masked() {
+    python3 - "$@" <<'PY'
+import sys
+v, m, ov, om = (open(f, "rb").read() for f in sys.argv[1:5])
+assert len(v) == len(m) == len(ov) == len(om), [len(x) for x in (v, m, ov, om)]
+changed = filled = left = 0
+for i in range(len(v)):
+    if m[i]:
+        changed += v[i] != ov[i] or om[i] == 0
+    elif om[i] == 255:
+        filled += 1
+    elif om[i] == 0 and ov[i] == v[i]:
+        left += 1
+print(changed, filled, left)
+PY
+}
+
+# fill treats an alpha band or a mask band as gdal_fillnodata treats its
+# mask: the holes to fill; valid pixels (half transparent ones too) keep
+# their bytes, the mask becomes valid where a value was written.
+test_fill_mask_and_alpha_bands() {
+    need gdalinfo
+    need python3
+    write_masked
+    local f
+    for f in alpha mask; do
+        run ge fill "$f.tif" -o "${f}_out.tif" --max-distance 3
+        expect_rc 0
+        # 30 + 60 holes, the gap's pixels beyond 3 pixels of a valid one left
+        expect_err "fill: band 1: filled [0-9]+ of 90 empty pixels \([0-9]+ farther than 3 pixels"
+        grep -q 'band 2' "$ERR" && fail "$f: the alpha band was filled as a band: $(err1)"
+        expect_no_tmp
+    done
+    # the alpha: band 2 of the dumps; the mask band: gdal_translate -b mask
+    gdal_translate -q -of ENVI -b 1 alpha.tif av.raw && gdal_translate -q -of ENVI -b 2 alpha.tif am.raw &&
+        gdal_translate -q -of ENVI -b 1 alpha_out.tif aov.raw && gdal_translate -q -of ENVI -b 2 alpha_out.tif aom.raw &&
+        gdal_translate -q -of ENVI -b 1 mask.tif mv.raw && gdal_translate -q -of ENVI -b mask mask.tif mm.raw &&
+        gdal_translate -q -of ENVI -b 1 mask_out.tif mov.raw && gdal_translate -q -of ENVI -b mask mask_out.tif mom.raw ||
+        fail "gdal_translate -of ENVI"
+    local a m
+    a=$(compare_masked av.raw am.raw aov.raw aom.raw)
+    m=$(compare_masked mv.raw mm.raw mov.raw mom.raw)
+    # every hole either filled (opaque) or left (transparent, unchanged), the
+    # same in both
+    [ "$a" = "$m" ] || fail "alpha: $a, mask band: $m"
+    local changed filled left
+    read -r changed filled left <<<"$a"
+    [ "$changed" = 0 ] || fail "$changed valid pixels changed"
+    expect_num "$filled" '>=' 30
+    expect_num "$left" '>=' 10
+    [ "$((filled + left))" = 90 ] || fail "filled $filled + left $left, expected 90 holes"
+    # the half-transparent pixel is valid, its alpha kept (a mask band holds
+    # validity only: 1 bit in a GeoTIFF); the filled values follow the
+    # surface (60 + 2c + r at the hole's centre, column 12, row 10)
+    [ "$(gdallocationinfo -valonly -b 2 alpha_out.tif 5 5)" = 128 ] || fail "half-transparent alpha changed"
+    local v
+    for f in alpha_out mask_out; do
+        v=$(gdallocationinfo -valonly -b 1 "$f.tif" 12 10)
+        expect_num "$v" '>=' 93
+        expect_num "$v" '<=' 95
+    done
+    # the same structure: an alpha band, a mask band inside the GeoTIFF
+    gdalinfo alpha_out.tif | grep -q 'ColorInterp=Alpha' || fail "alpha_out.tif: no alpha band"
+    gdalinfo alpha_out.tif | grep -q 'Mask Flags: PER_DATASET ALPHA' || fail "alpha_out.tif: no alpha mask"
+    gdalinfo mask_out.tif | grep -q 'Mask Flags: PER_DATASET $' || fail "mask_out.tif: no mask band"
+    expect_no_file mask_out.tif.msk
+    # the alpha is the mask, not a band to fill; bands under one mask are
+    # filled together; a mask band needs a format that holds it
+    run ge fill alpha.tif -o x.tif --band 2
+    expect_rc 2
+    expect_error_line '--band 2: band 2 of alpha\.tif is its alpha band'
+    gdal_translate -q -b 1 -b 1 -mask 2 va.vrt two.tif || fail "gdal_translate two.tif"
+    run ge fill two.tif -o x.tif --band 1
+    expect_rc 2
+    expect_error_line '--band: the bands of two\.tif share one mask band'
+    run ge fill mask.tif -o x.img
+    expect_rc 2
+    expect_error_line 'mask\.tif: the holes are marked by a mask band, which a HFA output cannot hold'
+    expect_no_file x.tif
+    expect_no_file x.img
+}
+
 test_fill_refusals() {
     need gdal_translate
     write_holes in.tif Float32 -9999 'c + r' 'c == 3 && r == 3'

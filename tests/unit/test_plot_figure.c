@@ -50,6 +50,17 @@ static plot_spec spec(plot_field_fn f, const void *ctx, plot_panel_kind kind)
     return s;
 }
 
+/* a vector (1, 0) whose components have the stds 0.03 x and 0.04 x: the
+ * error vector's length 0.05 x; empty where x > 80 */
+static int spread_x(const void *ctx, double x, double y, double *out)
+{
+    (void)ctx, (void)y;
+    out[0] = 1, out[1] = 0, out[2] = 0.03 * x, out[3] = 0.04 * x;
+    if (x > 80)
+        out[0] = out[1] = out[2] = out[3] = NAN;
+    return x > 80 ? -1 : 0;
+}
+
 /* ---- drawing and reading back ------------------------------------------ */
 
 typedef struct {
@@ -186,6 +197,33 @@ Test(plot_figure, range_and_log)
     s.log = 0, s.vmin = 90;
     cr_assert_eq(plot_layout_make(&s, &L, why, sizeof why), PLOT_BAD_USAGE);
     cr_assert(strstr(why, "--vmin 90") != NULL, "%s", why);
+}
+
+/* The std of a vector pair, alone in its picture: the length of the error
+ * vector on viridis, on its own range whatever the values' options say. */
+Test(plot_figure, std_of_a_vector_pair)
+{
+    plot_spec s = spec(spread_x, NULL, PANEL_STD);
+    s.nout = 4;
+    s.panel[0].comp[0] = 2, s.panel[0].comp[1] = 3;
+    s.cmap = CMAP_DIVERGING, s.vmin = 100, s.vmax = 200, s.log = 1, s.contours = 5;
+    plot_layout L;
+    picture p = draw(&s, &L);
+    cr_assert(L.lo[0] >= 0 && L.lo[0] < 0.05, "lo %g", L.lo[0]);
+    cr_assert(L.hi[0] > 3.95 && L.hi[0] <= 4, "hi %g", L.hi[0]);
+    cr_assert_eq(L.levels[0].n, 0, "contour lines on a std panel");
+    const plot_rect *r = &L.area[0];
+    for (int i = 5; i < (int)(0.75 * r->w); i += 20) {
+        double x = (i + 0.5) / r->w * 100, want[3];
+        plot_colour(CMAP_VIRIDIS, plot_bar_place(0.05 * x, L.lo[0], L.hi[0], 0), want);
+        int got[3];
+        pixel(&p, r->x + i + 0.5, r->y + r->h / 2, got);
+        for (int k = 0; k < 3; k++)
+            cr_assert(abs(got[k] - (int)lround(want[k] * 255)) <= 1,
+                      "column %d (x %g): (%d, %d, %d), expected (%g, %g, %g)", i, x, got[0],
+                      got[1], got[2], want[0] * 255, want[1] * 255, want[2] * 255);
+    }
+    cairo_surface_destroy(p.img);
 }
 
 Test(plot_figure, too_small)
