@@ -161,6 +161,23 @@ static void print_text(const ge_samples *s, const fold_result *fr, int K, int po
                100 * within[0], n, 100 * within[1]);
 }
 
+/* The mean of the folds' metrics per target (and pooled) as JSON members. */
+static void print_mean_json(const ge_samples *s, const fold_result *fr, int K, int pooled)
+{
+    for (int o = 0; o < s->O + pooled; o++) {
+        metric m = fold_mean(s, fr, K, o);
+        printf("%s", o ? ", " : "");
+        json_string(stdout, o < s->O ? s->targets[o] : "(all)");
+        printf(": {\"mae\": ");
+        json_number(stdout, m.mae);
+        printf(", \"rmse\": ");
+        json_number(stdout, m.rmse);
+        printf(", \"r2\": ");
+        json_number(stdout, m.r2);
+        printf("}");
+    }
+}
+
 static void print_json(const ge_samples *s, const fold_result *fr, int K, double block,
                        int pooled)
 {
@@ -175,18 +192,7 @@ static void print_json(const ge_samples *s, const fold_result *fr, int K, double
         printf("}");
     }
     printf("], \"mean\": {");
-    for (int o = 0; o < s->O + pooled; o++) {
-        metric m = fold_mean(s, fr, K, o);
-        printf("%s", o ? ", " : "");
-        json_string(stdout, o < s->O ? s->targets[o] : "(all)");
-        printf(": {\"mae\": ");
-        json_number(stdout, m.mae);
-        printf(", \"rmse\": ");
-        json_number(stdout, m.rmse);
-        printf(", \"r2\": ");
-        json_number(stdout, m.r2);
-        printf("}");
-    }
+    print_mean_json(s, fr, K, pooled);
     double within[2], n = coverage(fr, K, within);
     printf("}");
     if (n > 0)
@@ -277,18 +283,7 @@ static void print_group_json(const ge_samples *s, const char *group, size_t n,
     printf("%s{\"group\": ", first ? "" : ", ");
     json_string(stdout, group);
     printf(", \"samples\": %zu, \"mean\": {", n);
-    for (int o = 0; o < s->O + pooled; o++) {
-        metric m = fold_mean(s, fr, K, o);
-        printf("%s", o ? ", " : "");
-        json_string(stdout, o < s->O ? s->targets[o] : "(all)");
-        printf(": {\"mae\": ");
-        json_number(stdout, m.mae);
-        printf(", \"rmse\": ");
-        json_number(stdout, m.rmse);
-        printf(", \"r2\": ");
-        json_number(stdout, m.r2);
-        printf("}");
-    }
+    print_mean_json(s, fr, K, pooled);
     printf("}}");
 }
 
