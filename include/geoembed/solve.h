@@ -37,10 +37,10 @@ ge_solver *ge_solver_new(const ge_model *m, const double *xy, size_t M, ge_error
 /* The way of solving: by the grid's size (auto), or either one. */
 typedef enum { GE_SOLVER_AUTO, GE_SOLVER_CHOLESKY, GE_SOLVER_MULTIGRID } ge_solver_kind;
 /* Cells above which auto takes multigrid: below, a Cholesky factorisation
- * is faster (measured on 1024x713 cells and 10^6 samples: 25 CPU-s and
- * 2.3 GB against 115 CPU-s and 0.8 GB for 164 multigrid iterations); above,
- * its factor outgrows a machine's memory (about 9 GB at 2000x2000 cells,
- * 43 GB at 4000x4000). */
+ * is as fast or faster (measured on 1024x713 cells and 10^6 samples, one
+ * solve: 25 CPU-s and 2.3 GB against 28 CPU-s and 0.8 GB for multigrid);
+ * above, its factor outgrows a machine's memory (about 9 GB at 2000x2000
+ * cells, 43 GB at 4000x4000). */
 #define GE_MULTIGRID_CELLS 4000000
 ge_solver *ge_solver_new_kind(const ge_model *m, const double *xy, size_t M, ge_solver_kind kind,
                               ge_error *err);
