@@ -92,7 +92,7 @@ test_method_choice_and_conflicts() {
     # robust losses by reweighting
     run ge fit field.csv -o l1.bin --loss l1 --smooth 1
     expect_rc 0
-    expect_err 'exact solve \(reweighted least squares\)'
+    expect_err 'exact solve \(sparse Cholesky, reweighted least squares\)'
 }
 
 test_exact_fit_is_deterministic_across_threads() {
