@@ -14,11 +14,11 @@ holes" of FILE.
 import argparse
 import os
 import shutil
-import subprocess
 import sys
-import time
 
 import numpy as np
+
+from bench import run  # noqa: E402  (the same command runner, timed)
 
 SECTION = "## Filling holes: geoembed fill vs gdal_fillnodata"
 N, PIXEL, NODATA = 256, 30.0, -9999.0
@@ -48,17 +48,6 @@ def holes(seed=13):
         m |= (r - cy) ** 2 + (c - cx) ** 2 < rad * rad
     m |= rng.random((N, N)) < 0.01
     return m
-
-
-def run(cmd, cwd):
-    t = time.perf_counter()
-    p = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    dt = time.perf_counter() - t
-    if p.returncode != 0:
-        sys.stderr.write("bench-accuracy: command failed (%d): %s\n%s%s"
-                         % (p.returncode, " ".join(cmd), p.stdout, p.stderr))
-        sys.exit(1)
-    return dt, p
 
 
 def write_tif(path, a, cwd):

@@ -45,9 +45,6 @@ typedef enum { GE_SOLVER_AUTO, GE_SOLVER_CHOLESKY, GE_SOLVER_MULTIGRID } ge_solv
 ge_solver *ge_solver_new_kind(const ge_model *m, const double *xy, size_t M, ge_solver_kind kind,
                               ge_error *err);
 int ge_solver_uses_multigrid(ge_solver_kind kind, int W, int H);
-/* Conjugate gradient iterations of the last multigrid solve (its slowest
- * column; 0 for Cholesky). */
-int ge_solver_iterations(const ge_solver *s);
 void ge_solver_free(ge_solver *s);
 
 /* The data term of samples idx[0..n) (all when idx is NULL) with weights

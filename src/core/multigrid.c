@@ -1,15 +1,17 @@
 /* Conjugate gradients with a geometric multigrid V-cycle (see multigrid.h).
  *
  * Levels halve each axis that is long enough (vertex-centred: fine cell 2I
- * is coarse cell I, fine 2I+1 the mean of I and I+1); the coarse operators
- * are Galerkin products P'AP, which stay within the 5x5 box and keep the
- * V-cycle a symmetric positive definite preconditioner whatever the
- * boundaries. The smoother is Gauss-Seidel in colours (cells of one colour
- * are three apart on each axis, so never coupled: they relax in parallel
- * with the same result on any thread count), forward before the coarse
- * correction and backward after it. The coarsest level is factorised with
- * CHOLMOD. Sums are taken per column, then over the columns in order, so
- * that the results do not depend on the thread count either. */
+ * is coarse cell I). A coarse level's operator is its data term, the
+ * Galerkin product P'DP with linear P (which stays within the 5x5 box), plus
+ * the curvature penalty rediscretised on its cells; the V-cycle moves
+ * residuals and corrections with cubic transfers. With a symmetric smoother
+ * it stays a symmetric positive definite preconditioner. The smoother is
+ * Gauss-Seidel along each column, the columns in colours (columns of one
+ * colour are three apart, so never coupled: they relax in parallel with the
+ * same result on any thread count), forward before the coarse correction
+ * and backward after it. The coarsest level is factorised with CHOLMOD.
+ * Sums are taken per column, then over the columns in order, so that the
+ * results do not depend on the thread count either. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,8 +209,6 @@ typedef struct {
     double *x, *b, *r;
     int *cols[5];    /* the columns of each w colour */
     int ncols[5];
-    int *rows[5];    /* the rows of each h colour */
-    int nrows[5];
 } level;
 
 struct ge_mg {
@@ -237,17 +237,14 @@ static int level_init(level *l, int W, int H, int wx, int wy, double hw, double 
     l->r = malloc(l->n * sizeof *l->r);
     if (!l->d || !l->a || !l->x || !l->b || !l->r)
         return -1;
-    for (int k = 0; k < 2; k++) {
-        const axis *x = &l->ax[k];
-        int **list = k ? l->rows : l->cols, *count = k ? l->nrows : l->ncols;
-        for (int c = 0; c < x->ncolour; c++) {
-            list[c] = malloc((size_t)x->n * sizeof *list[c]);
-            if (!list[c])
-                return -1;
-            for (int i = 0; i < x->n; i++)
-                if (x->colour[i] == c)
-                    list[c][count[c]++] = i;
-        }
+    const axis *aw = &l->ax[0];
+    for (int c = 0; c < aw->ncolour; c++) {
+        l->cols[c] = malloc((size_t)W * sizeof *l->cols[c]);
+        if (!l->cols[c])
+            return -1;
+        for (int w = 0; w < W; w++)
+            if (aw->colour[w] == c)
+                l->cols[c][l->ncols[c]++] = w;
     }
     return 0;
 }
@@ -261,10 +258,8 @@ static void level_free(level *l)
     free(l->x);
     free(l->b);
     free(l->r);
-    for (int c = 0; c < 5; c++) {
+    for (int c = 0; c < 5; c++)
         free(l->cols[c]);
-        free(l->rows[c]);
-    }
 }
 
 void ge_mg_free(ge_mg *g)

@@ -46,7 +46,6 @@ struct ge_solver {
      * (warm starts) */
     ge_mg *mg;
     double *warm[WARM_COLUMNS];
-    int cg_iters; /* conjugate gradient iterations of the last solve (most of a column) */
 };
 
 int ge_solver_uses_multigrid(ge_solver_kind kind, int W, int H)
@@ -464,7 +463,6 @@ static int solve_multigrid(ge_solver *s, const double *rhs, int nrhs, double *f,
     if (!b)
         return ge_fail(err, "out of memory");
     int rc = 0;
-    s->cg_iters = 0;
     for (int k = 0; k < nrhs && !rc; k++) {
         double *x = f + (size_t)k * s->ncell, **last = k < WARM_COLUMNS ? &s->warm[k] : NULL;
         memcpy(b, rhs + (size_t)k * s->ncell, s->ncell * sizeof *b);
@@ -474,7 +472,6 @@ static int solve_multigrid(ge_solver *s, const double *rhs, int nrhs, double *f,
             memset(x, 0, s->ncell * sizeof *x);
         int it = 0;
         rc = ge_mg_solve(s->mg, b, x, tol, &it, err);
-        s->cg_iters = it > s->cg_iters ? it : s->cg_iters;
         if (!rc && warm && last && (*last || (*last = malloc(s->ncell * sizeof **last))))
             memcpy(*last, x, s->ncell * sizeof *x);
     }
@@ -685,8 +682,6 @@ double ge_solver_energy(const ge_solver *s, const double *f)
     penalty_terms(s, add_energy, &e);
     return e.e;
 }
-
-int ge_solver_iterations(const ge_solver *s) { return s->cg_iters; }
 
 int ge_model_set_field(ge_model *m, const double *F, ge_error *err)
 {
