@@ -577,8 +577,10 @@ int ge_choose_smooth(const ge_model *m, const double *xy, const double *ys, size
         }
     search S = {.m = m, .xy = xy, .ys = ys, .w = o->weights, .M = M, .O = m->s.O, .K = K, .fold = fold, .o = o,
                 .nte = nte};
+    /* the dual form factorises the grid's penalty by Cholesky: not where
+     * the fit solves by multigrid (a grid too large for a factor) */
     if (o->train.loss.kind == GE_LOSS_MSE && M <= DUAL_MAX_SAMPLES && !missing && !o->weights &&
-        !o->z && !o->backend) {
+        !o->z && !o->backend && !ge_solver_uses_multigrid(o->solver, m->s.W, m->s.H)) {
         /* few samples: every fold and a fine grid of candidates at once */
         ge_error why;
         ge_dual *d = ge_dual_new(m, xy, ys, M, fold, K, &why);
