@@ -76,6 +76,10 @@ void ge_solver_rhs(const ge_solver *s, const size_t *idx, size_t n, const double
  * the fields go to f[nrhs][W*H]. Returns 0 or -1 with err. */
 int ge_solver_solve(ge_solver *s, const double *rhs, int nrhs, double *f, ge_error *err);
 
+/* The relative residual the multigrid path solves fields to (rtol <= 0:
+ * the default, 1e-10); the Cholesky path solves exactly whatever it is. */
+void ge_solver_set_tolerance(ge_solver *s, double rtol);
+
 /* The read-out of sample i (0 <= i < M) from a field f[W*H]. */
 double ge_solver_predict(const ge_solver *s, size_t i, const double *f);
 

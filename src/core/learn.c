@@ -27,6 +27,11 @@
  * one solve per sample and dense algebra of the samples' count cubed. */
 #define DUAL_MAX_SAMPLES 1000
 #define DUAL_CANDIDATES 41
+/* The multigrid's relative residual for the search's candidates: far
+ * below the held-out errors' differences between candidates, at a third of
+ * the iterations of the field's own 1e-10 (warm-started from the last
+ * candidate of the fold). */
+#define SEARCH_TOL 1e-6
 /* Predictions farther than this many median sample spacings from every
  * sample are left empty by default: past the largest gaps inside uniformly
  * scattered data (about 4.5 spacings at a million samples), short of
@@ -436,6 +441,8 @@ static int run_round(const search *S, const double *lg, int nc, double *sums, lo
         /* a backend's solves are collective: one job at a time, in order */
         ge_solver *s =
             S->o->backend ? NULL : ge_solver_new_kind(S->m, S->xy, S->M, S->o->solver, &e);
+        if (s)
+            ge_solver_set_tolerance(s, SEARCH_TOL);
         size_t *tr = malloc(S->M * sizeof *tr), *te = malloc(S->M * sizeof *te);
         double *f = malloc(ncell * (size_t)S->O * sizeof *f);
         double *d = malloc((S->M ? S->M : 1) * sizeof *d), *rhs = malloc(ncell * sizeof *rhs);

@@ -206,7 +206,7 @@ typedef struct {
     double hw, hh;   /* cell size in finest cells */
     double *d;       /* the data term's rows [n][GE_MG_BOX] */
     double *a;       /* the operator's rows: d + penalty (+ ridge) */
-    double *x, *b, *r;
+    double *x, *b, *r; /* [n][cap]: the right-hand sides of a block interleaved */
     int *cols[5];    /* the columns of each w colour */
     int ncols[5];
 } level;
@@ -215,8 +215,10 @@ struct ge_mg {
     int nl;
     level *L;
     int dirty;             /* the finest data rows changed since the last setup */
-    double *r, *z, *p, *q; /* conjugate gradient vectors */
-    double *colsum;        /* per-column partial sums */
+    int cap;               /* right-hand sides the vectors hold (1 until a block solve) */
+    double *r, *z, *p, *q; /* conjugate gradient vectors [n][cap] */
+    double *colsum;        /* per-column partial sums [W][cap] */
+    double *coarse;        /* one right-hand side of the coarsest level */
     cholmod_common c;
     cholmod_sparse *S;     /* the coarsest level, upper triangle */
     cholmod_factor *F;
@@ -274,6 +276,7 @@ void ge_mg_free(ge_mg *g)
     free(g->p);
     free(g->q);
     free(g->colsum);
+    free(g->coarse);
     if (g->F)
         cholmod_free_factor(&g->F, &g->c);
     if (g->S)
@@ -316,7 +319,9 @@ ge_mg *ge_mg_new(int W, int H, int wx, int wy)
     g->p = malloc(n * sizeof *g->p);
     g->q = malloc(n * sizeof *g->q);
     g->colsum = malloc((size_t)g->L[0].ax[0].n * sizeof *g->colsum);
-    if (!g->r || !g->z || !g->p || !g->q || !g->colsum)
+    g->coarse = malloc(g->L[g->nl - 1].n * sizeof *g->coarse);
+    g->cap = 1;
+    if (!g->r || !g->z || !g->p || !g->q || !g->colsum || !g->coarse)
         goto fail;
     g->dirty = 1;
     return g;
@@ -345,113 +350,190 @@ void ge_mg_add(const ge_mg *g, double *a, size_t i, size_t j, double v)
     level_add(&g->L[0], a, i, j, v);
 }
 
+int ge_mg_block_width(int W, int H)
+{
+    /* a block's vectors cost about 85 bytes a cell per right-hand side */
+    double n = (double)W * H;
+    return n <= 500000 ? GE_MG_BLOCK : (n <= 4000000 ? 4 : 1);
+}
+
 double ge_mg_bytes(int W, int H)
 {
     /* data and operator rows and 3 vectors a level (4/3 of the finest over
-     * all levels), 4 more vectors for the conjugate gradients */
+     * all levels), 4 more vectors for the conjugate gradients, each vector
+     * for a block of right-hand sides, and the caller's block (2 more) */
     double n = (double)W * H;
-    return n * 8 * (2 * GE_MG_BOX + 3) * 4.0 / 3.0 + n * 8 * 4;
+    const int nr = ge_mg_block_width(W, H);
+    return n * 8 * (2 * GE_MG_BOX + 3 * nr) * 4.0 / 3.0 + n * 8 * 6 * nr;
 }
 
 /* ---- the level operations, each parallel over the columns ---- */
 
-/* (A x)_i for cell (w, h) of level l. */
-static inline double row_times(const level *l, int w, int h, const double *x)
+/* The operations below take nr right-hand sides interleaved (entry q of
+ * cell i at i * nr + q). Each is one always-inlined body instantiated for
+ * nr = 1 and nr = GE_MG_BLOCK, whose arithmetic for each right-hand side is
+ * that of nr = 1: a block solve gives every column bit for bit what solving
+ * it alone gives. */
+#define INLINE static inline __attribute__((always_inline))
+
+/* out[q] = (A x_q)_i for cell (w, h) of level l. */
+INLINE void row_times(const level *l, int w, int h, const double *x, int nr, double *out)
 {
     const int W = l->ax[0].n, H = l->ax[1].n;
     const double *a = l->a + ((size_t)w * H + h) * GE_MG_BOX;
-    double s = 0;
     if (w >= 2 && w < W - 2 && h >= 2 && h < H - 2) { /* inside: no wrap, no edge */
-        const double *xc = x + (size_t)(w - 2) * H + (h - 2);
-        double t[5] = {0}; /* five sums, not one chain of 25 */
-        for (int dw = 0; dw < 5; dw++, xc += H)
+        const double *xc = x + ((size_t)(w - 2) * H + (h - 2)) * nr;
+        double t[5][GE_MG_BLOCK] = {{0}}; /* five sums, not one chain of 25 */
+        for (int dw = 0; dw < 5; dw++, xc += (size_t)H * nr)
             for (int dh = 0; dh < 5; dh++)
-                t[dh] += a[dw * 5 + dh] * xc[dh];
-        return (t[0] + t[1]) + (t[2] + t[3]) + t[4];
+                for (int q = 0; q < nr; q++)
+                    t[dh][q] += a[dw * 5 + dh] * xc[dh * nr + q];
+        for (int q = 0; q < nr; q++)
+            out[q] = (t[0][q] + t[1][q]) + (t[2][q] + t[3][q]) + t[4][q];
+        return;
     }
+    for (int q = 0; q < nr; q++)
+        out[q] = 0;
     const int *nw = l->ax[0].nb[w], *nh = l->ax[1].nb[h];
     for (int dw = 0; dw < 5; dw++) {
         if (nw[dw] < 0)
             continue;
-        const double *xc = x + (size_t)nw[dw] * H;
+        const double *xc = x + (size_t)nw[dw] * H * nr;
         for (int dh = 0; dh < 5; dh++)
             if (nh[dh] >= 0)
-                s += a[dw * 5 + dh] * xc[nh[dh]];
+                for (int q = 0; q < nr; q++)
+                    out[q] += a[dw * 5 + dh] * xc[(size_t)nh[dh] * nr + q];
     }
-    return s;
 }
+
+/* Column w of a Gauss-Seidel sweep, in order along h (or backward). */
+INLINE void sweep_column(level *l, double *x, const double *b, int backward, int w, int nr)
+{
+    const int H = l->ax[1].n;
+    double ax[GE_MG_BLOCK];
+    for (int u = 0; u < H; u++) {
+        int h = backward ? H - 1 - u : u;
+        size_t i = (size_t)w * H + h;
+        row_times(l, w, h, x, nr, ax);
+        for (int q = 0; q < nr; q++)
+            x[i * nr + q] += (b[i * nr + q] - ax[q]) / l->a[i * GE_MG_BOX + CENTRE];
+    }
+}
+
+/* Column w of r = b - A x (y = A x without b). */
+INLINE void residual_column(const level *l, const double *x, const double *b, double *r, int w,
+                            int nr)
+{
+    const int H = l->ax[1].n;
+    double ax[GE_MG_BLOCK];
+    for (int h = 0; h < H; h++) {
+        size_t i = (size_t)w * H + h;
+        row_times(l, w, h, x, nr, ax);
+        for (int q = 0; q < nr; q++)
+            r[i * nr + q] = b ? b[i * nr + q] - ax[q] : ax[q];
+    }
+}
+
+/* Column I of bc = P' r: level l's residual onto level l + 1 (cubic). */
+INLINE void restrict_column(const level *l, const double *r, level *c, int I, int nr)
+{
+    const axis *aw = &l->ax[0], *ah = &l->ax[1];
+    const int H = ah->n, Hc = ah->nc;
+    for (int J = 0; J < Hc; J++) {
+        double s[GE_MG_BLOCK] = {0};
+        for (int u = 0; u < CFROM && aw->from[I][u] >= 0; u++) {
+            double t[GE_MG_BLOCK] = {0};
+            const double *rc = r + (size_t)aw->from[I][u] * H * nr;
+            for (int v = 0; v < CFROM && ah->from[J][v] >= 0; v++)
+                for (int q = 0; q < nr; q++)
+                    t[q] += ah->fw[J][v] * rc[(size_t)ah->from[J][v] * nr + q];
+            for (int q = 0; q < nr; q++)
+                s[q] += aw->fw[I][u] * t[q];
+        }
+        for (int q = 0; q < nr; q++)
+            c->b[((size_t)I * Hc + J) * nr + q] = s[q];
+    }
+}
+
+/* Column w of x += P xc. */
+INLINE void prolong_column(const level *l, const double *xc, double *x, int w, int nr)
+{
+    const axis *aw = &l->ax[0], *ah = &l->ax[1];
+    const int H = ah->n, Hc = ah->nc;
+    for (int h = 0; h < H; h++) {
+        double s[GE_MG_BLOCK] = {0};
+        for (int u = 0; u < 4 && aw->to[w][u] >= 0; u++) {
+            double t[GE_MG_BLOCK] = {0};
+            const double *xr = xc + (size_t)aw->to[w][u] * Hc * nr;
+            for (int v = 0; v < 4 && ah->to[h][v] >= 0; v++)
+                for (int q = 0; q < nr; q++)
+                    t[q] += ah->tw[h][v] * xr[(size_t)ah->to[h][v] * nr + q];
+            for (int q = 0; q < nr; q++)
+                s[q] += aw->tw[w][u] * t[q];
+        }
+        for (int q = 0; q < nr; q++)
+            x[((size_t)w * H + h) * nr + q] += s[q];
+    }
+}
+
+/* A column kernel instantiated for one right-hand side, for blocks of 4
+ * and 8, and for any other count (the last block of a solve). The choice is made
+ * inside each parallel loop: OpenMP outlines a loop's body before inlining,
+ * so a width chosen outside would reach the kernel as a variable. */
+#define WIDTHS(call)                                                                           \
+    do {                                                                                       \
+        if (nr == 1) {                                                                         \
+            enum { nr = 1 };                                                                   \
+            call;                                                                              \
+        } else if (nr == 4) {                                                                  \
+            enum { nr = 4 };                                                                   \
+            call;                                                                              \
+        } else if (nr == GE_MG_BLOCK) {                                                        \
+            enum { nr = GE_MG_BLOCK };                                                         \
+            call;                                                                              \
+        } else {                                                                               \
+            call;                                                                              \
+        }                                                                                      \
+    } while (0)
 
 /* One Gauss-Seidel sweep, forward or backward: the columns in colours
  * (columns of one colour are three apart, so never coupled: they relax in
- * parallel), each column in order along h. */
-static void sweep(level *l, double *x, const double *b, int backward)
+ * parallel). */
+static void sweep(level *l, double *x, const double *b, int backward, int nr)
 {
-    const int H = l->ax[1].n, ncw = l->ax[0].ncolour;
+    const int ncw = l->ax[0].ncolour;
     for (int k = 0; k < ncw; k++) {
         int c = backward ? ncw - 1 - k : k;
         const int *cols = l->cols[c], nc = l->ncols[c];
 #pragma omp parallel for schedule(static) if (l->n > PARALLEL_CELLS)
-        for (int t = 0; t < nc; t++) {
-            int w = cols[t];
-            for (int u = 0; u < H; u++) {
-                int h = backward ? H - 1 - u : u;
-                size_t i = (size_t)w * H + h;
-                x[i] += (b[i] - row_times(l, w, h, x)) / l->a[i * GE_MG_BOX + CENTRE];
-            }
-        }
+        for (int t = 0; t < nc; t++)
+            WIDTHS(sweep_column(l, x, b, backward, cols[t], nr));
     }
 }
 
-/* r = b - A x */
-static void residual(const level *l, const double *x, const double *b, double *r)
+/* r = b - A x, or r = A x when b is NULL */
+static void residual(const level *l, const double *x, const double *b, double *r, int nr)
 {
-    const int W = l->ax[0].n, H = l->ax[1].n;
+    const int W = l->ax[0].n;
 #pragma omp parallel for schedule(static) if (l->n > PARALLEL_CELLS)
     for (int w = 0; w < W; w++)
-        for (int h = 0; h < H; h++) {
-            size_t i = (size_t)w * H + h;
-            r[i] = b[i] - row_times(l, w, h, x);
-        }
+        WIDTHS(residual_column(l, x, b, r, w, nr));
 }
 
-/* bc = P' r: level l's residual onto level l + 1 (cubic transfers). */
-static void restrict_to(const level *l, const double *r, level *c)
+static void restrict_to(const level *l, const double *r, level *c, int nr)
 {
-    const axis *aw = &l->ax[0], *ah = &l->ax[1];
-    const int H = ah->n, Wc = aw->nc, Hc = ah->nc;
+    const int Wc = l->ax[0].nc;
 #pragma omp parallel for schedule(static) if (l->n > PARALLEL_CELLS)
     for (int I = 0; I < Wc; I++)
-        for (int J = 0; J < Hc; J++) {
-            double s = 0;
-            for (int u = 0; u < CFROM && aw->from[I][u] >= 0; u++) {
-                double t = 0;
-                const double *rc = r + (size_t)aw->from[I][u] * H;
-                for (int v = 0; v < CFROM && ah->from[J][v] >= 0; v++)
-                    t += ah->fw[J][v] * rc[ah->from[J][v]];
-                s += aw->fw[I][u] * t;
-            }
-            c->b[(size_t)I * Hc + J] = s;
-        }
+        WIDTHS(restrict_column(l, r, c, I, nr));
 }
 
-/* x += P xc */
-static void prolong_add(const level *l, const double *xc, double *x)
+static void prolong_add(const level *l, const double *xc, double *x, int nr)
 {
-    const axis *aw = &l->ax[0], *ah = &l->ax[1];
-    const int W = aw->n, H = ah->n, Hc = ah->nc;
+    const int W = l->ax[0].n;
 #pragma omp parallel for schedule(static) if (l->n > PARALLEL_CELLS)
     for (int w = 0; w < W; w++)
-        for (int h = 0; h < H; h++) {
-            double s = 0;
-            for (int u = 0; u < 4 && aw->to[w][u] >= 0; u++) {
-                double t = 0;
-                const double *xr = xc + (size_t)aw->to[w][u] * Hc;
-                for (int v = 0; v < 4 && ah->to[h][v] >= 0; v++)
-                    t += ah->tw[h][v] * xr[ah->to[h][v]];
-                s += aw->tw[w][u] * t;
-            }
-            x[(size_t)w * H + h] += s;
-        }
+        WIDTHS(prolong_column(l, xc, x, w, nr));
 }
 
 /* The data rows of level l + 1: P' D P with linear P, each coarse row
@@ -609,114 +691,193 @@ double ge_mg_diagonal_max(const ge_mg *g)
     return m;
 }
 
-static int coarse_solve(ge_mg *g)
+/* The coarsest level's solve, one right-hand side at a time (as a lone
+ * solve does it: a block's columns stay bit for bit their own). */
+static int coarse_solve(ge_mg *g, int nr)
 {
     level *l = &g->L[g->nl - 1];
-    cholmod_dense B = {.nrow = l->n, .ncol = 1, .nzmax = l->n, .d = l->n, .x = l->b,
-                       .xtype = CHOLMOD_REAL, .dtype = CHOLMOD_DOUBLE};
-    cholmod_dense *X = cholmod_solve(CHOLMOD_A, g->F, &B, &g->c);
-    if (!X)
-        return -1;
-    memcpy(l->x, X->x, l->n * sizeof *l->x);
-    cholmod_free_dense(&X, &g->c);
+    double *col = g->coarse;
+    for (int q = 0; q < nr; q++) {
+        for (size_t i = 0; i < l->n; i++)
+            col[i] = l->b[i * nr + q];
+        cholmod_dense B = {.nrow = l->n, .ncol = 1, .nzmax = l->n, .d = l->n, .x = col,
+                           .xtype = CHOLMOD_REAL, .dtype = CHOLMOD_DOUBLE};
+        cholmod_dense *X = cholmod_solve(CHOLMOD_A, g->F, &B, &g->c);
+        if (!X)
+            return -1;
+        const double *xs = X->x;
+        for (size_t i = 0; i < l->n; i++)
+            l->x[i * nr + q] = xs[i];
+        cholmod_free_dense(&X, &g->c);
+    }
     return 0;
 }
 
 /* x = V(b) on level k from a zero guess: the preconditioner. */
-static int vcycle(ge_mg *g, int k, const double *b, double *x)
+static int vcycle(ge_mg *g, int k, const double *b, double *x, int nr)
 {
     level *l = &g->L[k];
+    const size_t len = l->n * (size_t)nr;
     if (k == g->nl - 1) {
         if (b != l->b)
-            memcpy(l->b, b, l->n * sizeof *b);
-        if (coarse_solve(g))
+            memcpy(l->b, b, len * sizeof *b);
+        if (coarse_solve(g, nr))
             return -1;
         if (x != l->x)
-            memcpy(x, l->x, l->n * sizeof *x);
+            memcpy(x, l->x, len * sizeof *x);
         return 0;
     }
-    memset(x, 0, l->n * sizeof *x);
+    memset(x, 0, len * sizeof *x);
     for (int s = 0; s < SWEEPS; s++)
-        sweep(l, x, b, 0);
-    residual(l, x, b, l->r);
+        sweep(l, x, b, 0, nr);
+    residual(l, x, b, l->r, nr);
     level *c = &g->L[k + 1];
-    restrict_to(l, l->r, c);
-    if (vcycle(g, k + 1, c->b, c->x))
+    restrict_to(l, l->r, c, nr);
+    if (vcycle(g, k + 1, c->b, c->x, nr))
         return -1;
-    prolong_add(l, c->x, x);
+    prolong_add(l, c->x, x, nr);
     for (int s = 0; s < SWEEPS; s++)
-        sweep(l, x, b, 1);
+        sweep(l, x, b, 1, nr);
     return 0;
 }
 
-/* Sums per column in order, then over the columns in order. */
-static double dot(ge_mg *g, const double *u, const double *v)
+/* out[q] = u_q . v_q: sums per column in order, then over the columns in
+ * order. */
+static void dot(ge_mg *g, const double *u, const double *v, int nr, double *out)
 {
     const int W = g->L[0].ax[0].n, H = g->L[0].ax[1].n;
 #pragma omp parallel for schedule(static) if (g->L[0].n > PARALLEL_CELLS)
     for (int w = 0; w < W; w++) {
-        double s = 0;
+        double s[GE_MG_BLOCK] = {0};
         for (int h = 0; h < H; h++)
-            s += u[(size_t)w * H + h] * v[(size_t)w * H + h];
-        g->colsum[w] = s;
+            for (int q = 0; q < nr; q++) {
+                size_t i = ((size_t)w * H + h) * nr + q;
+                s[q] += u[i] * v[i];
+            }
+        for (int q = 0; q < nr; q++)
+            g->colsum[(size_t)w * nr + q] = s[q];
     }
-    double s = 0;
-    for (int w = 0; w < W; w++)
-        s += g->colsum[w];
-    return s;
+    for (int q = 0; q < nr; q++) {
+        double s = 0;
+        for (int w = 0; w < W; w++)
+            s += g->colsum[(size_t)w * nr + q];
+        out[q] = s;
+    }
 }
 
-static void times(const level *l, const double *x, double *y)
+/* Room for nr right-hand sides in every vector. */
+static int reserve(ge_mg *g, int nr)
 {
-    const int W = l->ax[0].n, H = l->ax[1].n;
-#pragma omp parallel for schedule(static) if (l->n > PARALLEL_CELLS)
-    for (int w = 0; w < W; w++)
-        for (int h = 0; h < H; h++)
-            y[(size_t)w * H + h] = row_times(l, w, h, x);
+    if (nr <= g->cap)
+        return 0;
+    for (int k = 0; k < g->nl; k++) {
+        level *l = &g->L[k];
+        double **v[3] = {&l->x, &l->b, &l->r};
+        for (int j = 0; j < 3; j++) {
+            double *t = realloc(*v[j], l->n * (size_t)nr * sizeof *t);
+            if (!t)
+                return -1;
+            *v[j] = t;
+        }
+    }
+    double **v[5] = {&g->r, &g->z, &g->p, &g->q, &g->colsum};
+    size_t len[5] = {g->L[0].n, g->L[0].n, g->L[0].n, g->L[0].n, (size_t)g->L[0].ax[0].n};
+    for (int j = 0; j < 5; j++) {
+        double *t = realloc(*v[j], len[j] * (size_t)nr * sizeof *t);
+        if (!t)
+            return -1;
+        *v[j] = t;
+    }
+    g->cap = nr;
+    return 0;
 }
 
 int ge_mg_solve(ge_mg *g, const double *b, double *x, double rtol, int *iters, ge_error *err)
 {
+    return ge_mg_solve_block(g, 1, b, x, rtol, iters, err);
+}
+
+/* Conjugate gradients on the nr systems side by side, each with its own
+ * scalars; a column that has converged is left as it is while the others
+ * go on. */
+int ge_mg_solve_block(ge_mg *g, int nr, const double *b, double *x, double rtol, int *iters,
+                      ge_error *err)
+{
+    if (nr < 1 || nr > GE_MG_BLOCK)
+        return ge_fail(err, "a block of %d right-hand sides (1 to %d)", nr, GE_MG_BLOCK);
+    if (reserve(g, nr))
+        return ge_fail(err, "out of memory for the multigrid vectors");
     level *l = &g->L[0];
     const size_t n = l->n;
     double *r = g->r, *z = g->z, *p = g->p, *q = g->q;
+    double bb[GE_MG_BLOCK], rr[GE_MG_BLOCK], rz[GE_MG_BLOCK], pq[GE_MG_BLOCK];
+    double alpha[GE_MG_BLOCK], beta[GE_MG_BLOCK];
+    int done[GE_MG_BLOCK], left = nr;
     *iters = 0;
-    double bb = sqrt(dot(g, b, b));
-    if (!(bb > 0)) {
-        memset(x, 0, n * sizeof *x);
-        return isnan(bb) ? ge_fail(err, "the right-hand side is not a number") : 0;
-    }
-    residual(l, x, b, r);
-    double rr = sqrt(dot(g, r, r));
-    if (rr <= rtol * bb)
-        return 0;
-    if (vcycle(g, 0, r, z))
-        return ge_fail(err, "the coarsest multigrid level failed to solve");
-    memcpy(p, z, n * sizeof *p);
-    double rz = dot(g, r, z);
-    for (int it = 1; it <= MAX_ITERS; it++) {
-        times(l, p, q);
-        double pq = dot(g, p, q);
-        if (!(pq > 0))
-            return ge_fail(err, "the multigrid system is not positive definite (p'Ap = %g)", pq);
-        double alpha = rz / pq;
-#pragma omp parallel for schedule(static) if (n > PARALLEL_CELLS)
-        for (size_t i = 0; i < n; i++) {
-            x[i] += alpha * p[i];
-            r[i] -= alpha * q[i];
+    dot(g, b, b, nr, bb);
+    for (int c = 0; c < nr; c++) {
+        bb[c] = sqrt(bb[c]);
+        done[c] = !(bb[c] > 0);
+        if (isnan(bb[c]))
+            return ge_fail(err, "the right-hand side is not a number");
+        if (done[c]) {
+            for (size_t i = 0; i < n; i++)
+                x[i * nr + c] = 0;
+            left--;
         }
-        rr = sqrt(dot(g, r, r));
-        *iters = it;
-        if (rr <= rtol * bb)
-            return 0;
-        if (vcycle(g, 0, r, z))
-            return ge_fail(err, "the coarsest multigrid level failed to solve");
-        double rz1 = dot(g, r, z), beta = rz1 / rz;
-        rz = rz1;
+    }
+    residual(l, x, b, r, nr);
+    dot(g, r, r, nr, rr);
+    for (int c = 0; c < nr; c++)
+        if (!done[c] && sqrt(rr[c]) <= rtol * bb[c])
+            done[c] = 1, left--;
+    if (left == 0)
+        return 0;
+    if (vcycle(g, 0, r, z, nr))
+        return ge_fail(err, "the coarsest multigrid level failed to solve");
+    memcpy(p, z, n * (size_t)nr * sizeof *p);
+    dot(g, r, z, nr, rz);
+    for (int it = 1; it <= MAX_ITERS; it++) {
+        residual(l, p, NULL, q, nr); /* q = A p */
+        dot(g, p, q, nr, pq);
+        for (int c = 0; c < nr; c++) {
+            if (!done[c] && !(pq[c] > 0))
+                return ge_fail(err, "the multigrid system is not positive definite (p'Ap = %g)",
+                               pq[c]);
+            alpha[c] = done[c] ? 0 : rz[c] / pq[c];
+        }
 #pragma omp parallel for schedule(static) if (n > PARALLEL_CELLS)
         for (size_t i = 0; i < n; i++)
-            p[i] = z[i] + beta * p[i];
+            for (int c = 0; c < nr; c++)
+                if (!done[c]) {
+                    x[i * nr + c] += alpha[c] * p[i * nr + c];
+                    r[i * nr + c] -= alpha[c] * q[i * nr + c];
+                }
+        dot(g, r, r, nr, rr);
+        *iters = it;
+        for (int c = 0; c < nr; c++)
+            if (!done[c] && sqrt(rr[c]) <= rtol * bb[c])
+                done[c] = 1, left--;
+        if (left == 0)
+            return 0;
+        if (vcycle(g, 0, r, z, nr))
+            return ge_fail(err, "the coarsest multigrid level failed to solve");
+        double rz1[GE_MG_BLOCK];
+        dot(g, r, z, nr, rz1);
+        for (int c = 0; c < nr; c++) {
+            beta[c] = done[c] ? 0 : rz1[c] / rz[c];
+            rz[c] = rz1[c];
+        }
+#pragma omp parallel for schedule(static) if (n > PARALLEL_CELLS)
+        for (size_t i = 0; i < n; i++)
+            for (int c = 0; c < nr; c++)
+                if (!done[c])
+                    p[i * nr + c] = z[i * nr + c] + beta[c] * p[i * nr + c];
     }
+    double worst = 0;
+    for (int c = 0; c < nr; c++)
+        if (!done[c])
+            worst = fmax(worst, sqrt(rr[c]) / bb[c]);
     return ge_fail(err, "conjugate gradients did not converge in %d iterations (relative "
-                        "residual %.3g, asked %.3g)", MAX_ITERS, rr / bb, rtol);
+                        "residual %.3g, asked %.3g)", MAX_ITERS, worst, rtol);
 }

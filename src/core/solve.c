@@ -46,6 +46,13 @@ struct ge_solver {
      * (warm starts) */
     ge_mg *mg;
     double *warm[WARM_COLUMNS];
+    double tol; /* the field's relative residual (CG_TOL unless set) */
+    /* the multigrid's data term as last set (samples and weights): setting
+     * the same again keeps the levels' data rows (their Galerkin products
+     * are most of a setup; the penalty search sets one fold per candidate) */
+    size_t *last_idx, last_n;
+    double *last_d, last_norm;
+    int have_last;
 };
 
 int ge_solver_uses_multigrid(ge_solver_kind kind, int W, int H)
@@ -258,6 +265,7 @@ ge_solver *ge_solver_new_kind(const ge_model *m, const double *xy, size_t M, ge_
     s->ncell = (size_t)s->W * s->H;
     s->scale = ge_curvature_scale(m) / (double)s->ncell;
     s->M = M;
+    s->tol = CG_TOL;
     cholmod_start(&s->c);
     s->c.print = 0;      /* the library never prints: failures come back as status */
     s->c.error_handler = NULL;
@@ -313,8 +321,12 @@ void ge_solver_free(ge_solver *s)
     ge_mg_free(s->mg);
     for (int k = 0; k < WARM_COLUMNS; k++)
         free(s->warm[k]);
+    free(s->last_idx);
+    free(s->last_d);
     free(s);
 }
+
+void ge_solver_set_tolerance(ge_solver *s, double rtol) { s->tol = rtol > 0 ? rtol : CG_TOL; }
 
 /* Adds c * (sum_k v_k f_{idx_k})^2 to multigrid rows a. */
 static void add_square_rows(const ge_solver *s, double *a, const size_t *idx, const double *v,
@@ -325,9 +337,40 @@ static void add_square_rows(const ge_solver *s, double *a, const size_t *idx, co
             ge_mg_add(s->mg, a, idx[k], idx[l], c * v[k] * v[l]);
 }
 
+/* Whether samples idx[0..n) with weights d and norm are the multigrid's
+ * data term already; else remembers them (when memory allows). */
+static int same_data(ge_solver *s, const size_t *idx, size_t n, const double *d, double norm)
+{
+    if (!idx)
+        n = s->M;
+    int same = s->have_last && n == s->last_n && norm == s->last_norm;
+    for (size_t k = 0; same && k < n; k++)
+        same = (idx ? idx[k] : k) == s->last_idx[k] &&
+               !memcmp(d ? &d[k] : &(double){1.0}, &s->last_d[k], sizeof *d);
+    if (same)
+        return 1;
+    s->have_last = 0;
+    if (!s->last_idx) {
+        s->last_idx = malloc((s->M ? s->M : 1) * sizeof *s->last_idx);
+        s->last_d = malloc((s->M ? s->M : 1) * sizeof *s->last_d);
+    }
+    if (s->last_idx && s->last_d && n <= s->M) {
+        for (size_t k = 0; k < n; k++) {
+            s->last_idx[k] = idx ? idx[k] : k;
+            s->last_d[k] = d ? d[k] : 1.0;
+        }
+        s->last_n = n;
+        s->last_norm = norm;
+        s->have_last = 1;
+    }
+    return 0;
+}
+
 void ge_solver_set_data(ge_solver *s, const size_t *idx, size_t n, const double *d,
                         double norm)
 {
+    if (s->mg && same_data(s, idx, n, d, norm))
+        return;
     double *rows = s->mg ? ge_mg_data(s->mg) : NULL;
     if (rows)
         memset(rows, 0, s->ncell * GE_MG_BOX * sizeof *rows);
@@ -454,35 +497,46 @@ void ge_solver_rhs(const ge_solver *s, const size_t *idx, size_t n, const double
     }
 }
 
-/* Conjugate gradients column by column; warm: start each column from its
- * last solution (else from 0) and keep the new one. */
+/* Conjugate gradients on blocks of columns (solved as each alone would
+ * be, see multigrid.h); warm: start each column from its last solution
+ * (else from 0) and keep the new one. */
 static int solve_multigrid(ge_solver *s, const double *rhs, int nrhs, double *f, int warm,
                            double tol, ge_error *err)
 {
-    double *b = malloc(s->ncell * sizeof *b);
-    if (!b)
-        return ge_fail(err, "out of memory");
-    int rc = 0;
-    for (int k = 0; k < nrhs && !rc; k++) {
-        double *x = f + (size_t)k * s->ncell, **last = k < WARM_COLUMNS ? &s->warm[k] : NULL;
-        memcpy(b, rhs + (size_t)k * s->ncell, s->ncell * sizeof *b);
-        if (warm && last && *last)
-            memcpy(x, *last, s->ncell * sizeof *x);
-        else
-            memset(x, 0, s->ncell * sizeof *x);
+    const size_t n = s->ncell;
+    const int width = ge_mg_block_width(s->W, s->H);
+    double *b = malloc(n * (size_t)width * sizeof *b), *x = malloc(n * (size_t)width * sizeof *x);
+    int rc = b && x ? 0 : ge_fail(err, "out of memory");
+    for (int k0 = 0; k0 < nrhs && !rc; k0 += width) {
+        const int nr = nrhs - k0 < width ? nrhs - k0 : width;
+        for (int q = 0; q < nr; q++) {
+            const int k = k0 + q;
+            const double *from = warm && k < WARM_COLUMNS ? s->warm[k] : NULL;
+            for (size_t i = 0; i < n; i++) {
+                b[i * nr + q] = rhs[(size_t)k * n + i];
+                x[i * nr + q] = from ? from[i] : 0;
+            }
+        }
         int it = 0;
-        rc = ge_mg_solve(s->mg, b, x, tol, &it, err);
-        if (!rc && warm && last && (*last || (*last = malloc(s->ncell * sizeof **last))))
-            memcpy(*last, x, s->ncell * sizeof *x);
+        rc = ge_mg_solve_block(s->mg, nr, b, x, tol, &it, err);
+        for (int q = 0; q < nr && !rc; q++) {
+            const int k = k0 + q;
+            double *to = f + (size_t)k * n, **last = warm && k < WARM_COLUMNS ? &s->warm[k] : NULL;
+            for (size_t i = 0; i < n; i++)
+                to[i] = x[i * nr + q];
+            if (last && (*last || (*last = malloc(n * sizeof **last))))
+                memcpy(*last, to, n * sizeof *to);
+        }
     }
     free(b);
+    free(x);
     return rc;
 }
 
 int ge_solver_solve(ge_solver *s, const double *rhs, int nrhs, double *f, ge_error *err)
 {
     if (s->mg)
-        return solve_multigrid(s, rhs, nrhs, f, 1, CG_TOL, err);
+        return solve_multigrid(s, rhs, nrhs, f, 1, s->tol, err);
     cholmod_dense B = {.nrow = s->ncell, .ncol = (size_t)nrhs, .nzmax = s->ncell * nrhs,
                        .d = s->ncell, .x = (void *)rhs, .xtype = CHOLMOD_REAL,
                        .dtype = CHOLMOD_DOUBLE};
@@ -546,10 +600,13 @@ int ge_solver_variances(ge_solver *s, const size_t *idx, size_t n, const double 
                         uint64_t seed, double *cell_var, const size_t *at, size_t nat,
                         double *at_var, ge_error *err)
 {
-    enum { BATCH = 16 };
+    /* draws solved together: a multigrid block (its memory is counted), or
+     * 16 for the factor */
+    const int BATCH = s->mg ? ge_mg_block_width(s->W, s->H) : 16;
     if (!idx)
         n = s->M;
-    double *rhs = malloc(s->ncell * BATCH * sizeof *rhs), *f = malloc(s->ncell * BATCH * sizeof *f);
+    double *rhs = malloc(s->ncell * (size_t)BATCH * sizeof *rhs);
+    double *f = malloc(s->ncell * (size_t)BATCH * sizeof *f);
     if (!rhs || !f) {
         free(rhs);
         free(f);
