@@ -36,12 +36,14 @@ ge_solver *ge_solver_new(const ge_model *m, const double *xy, size_t M, ge_error
 
 /* The way of solving: by the grid's size (auto), or either one. */
 typedef enum { GE_SOLVER_AUTO, GE_SOLVER_CHOLESKY, GE_SOLVER_MULTIGRID } ge_solver_kind;
-/* Cells above which auto takes multigrid: below, a Cholesky factorisation
- * is as fast or faster (measured on 1024x713 cells and 10^6 samples, one
- * solve: 25 CPU-s and 2.3 GB against 28 CPU-s and 0.8 GB for multigrid);
- * above, its factor outgrows a machine's memory (about 9 GB at 2000x2000
- * cells, 43 GB at 4000x4000). */
-#define GE_MULTIGRID_CELLS 4000000
+/* Cells above which auto takes multigrid: there the whole default fit
+ * (search, draws) costs no more CPU time than by a Cholesky factor, in
+ * about half the memory (measured on one thread, bench/fit/make_data.py's
+ * uniform field: 341x341 cells, 17.1 CPU-s and 0.50 GB by Cholesky against
+ * 16.8 CPU-s and 0.29 GB; 516x516 cells, 49 CPU-s and 1.16 GB against 42
+ * and 0.61 GB). Below, the factor is faster; above about 4,000,000 cells it
+ * outgrows a machine's memory (9 GB at 2000x2000 cells, 43 GB at 4000x4000). */
+#define GE_MULTIGRID_CELLS 200000
 ge_solver *ge_solver_new_kind(const ge_model *m, const double *xy, size_t M, ge_solver_kind kind,
                               ge_error *err);
 int ge_solver_uses_multigrid(ge_solver_kind kind, int W, int H);

@@ -118,7 +118,7 @@ const opt_spec opt_table[] = {
      "up to 300000 cells, else 20; 0: none; the std of a cell is within about 10% at 50)"},
     {O_SOLVER, "--solver", 1, "S", TRAIN, "auto cholesky multigrid",
      "how the exact solve solves: cholesky (sparse factorisation), multigrid (conjugate "
-     "gradients, memory linear in the cells) or auto: multigrid above 4000000 cells (default)"},
+     "gradients, memory linear in the cells) or auto: multigrid above 200000 cells (default)"},
     {O_TRANSFORM, "--transform", 1, "T", TRAIN, "none log",
      "log: fit the targets' logarithms and predict back with exp, so that predictions of a "
      "positive, skewed target (a concentration) stay positive; log:NAME,... for some targets "
