@@ -276,6 +276,14 @@ ge_solver *ge_solver_new_kind(const ge_model *m, const double *xy, size_t M, ge_
     s->c.nmethods = 1;
     s->c.method[0].ordering = CHOLMOD_GIVEN;
     s->c.postorder = 1;
+    /* Larger supernodes than CHOLMOD's default (4, 16, 48 columns): each
+     * supernode costs a few OpenMP regions of its own even on one thread,
+     * and fewer of them made a factorisation 10-22% faster (one thread, the
+     * default fit's grids: 202x101 cells 53 -> 41 ms, 162x163 82 -> 65 ms,
+     * 341x341 550 -> 480 ms). */
+    s->c.nrelax[0] = 32;
+    s->c.nrelax[1] = 64;
+    s->c.nrelax[2] = 128;
     s->cell = malloc((M ? M : 1) * sizeof *s->cell);
     s->wgt = malloc((M ? M : 1) * sizeof *s->wgt);
     int ok = s->cell && s->wgt;
