@@ -21,9 +21,10 @@
 /* The conjugate gradients' relative residual: the field's solve (about the
  * Cholesky solve's own rounding, relative to the data), and a draw of the
  * posterior spread (a variance estimate from a few dozen draws is good to
- * 15% at best). */
+ * 15% at best; 1e-3 moved the variances of 16 draws on 400x400 cells by
+ * 0.11% against 1e-4, in 20% less time). */
 #define CG_TOL 1e-10
-#define CG_TOL_DRAW 1e-4
+#define CG_TOL_DRAW 1e-3
 /* Columns whose last solution starts the next solve of the same column. */
 #define WARM_COLUMNS 64
 
