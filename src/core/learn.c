@@ -703,13 +703,12 @@ static double read_sd(const double *var, const size_t cell[4], const double w[4]
  * samples gg[k] (read out as predict reads them), their count nn[k], and for
  * the calibration (calibrate.h) every stride-th sample's residual and
  * features in cal[k]. reach: the scale of the features' data offset. */
-static int held_out(const ge_model *m, const double *xy, const double *ys, size_t M,
-                    const ge_learn_opts *o, double reach, size_t stride, double *rr,
+static int held_out(const ge_model *m, ge_solver *s, const double *xy, const double *ys,
+                    size_t M, const ge_learn_opts *o, double reach, size_t stride, double *rr,
                     double *gg, double *nn, ge_cal_data *cal, ge_error *err)
 {
     const int O = m->s.O, K = o->folds > 0 ? o->folds : ge_learn_folds(M);
     const size_t ncell = (size_t)m->s.W * m->s.H;
-    ge_solver *s = ge_solver_new_kind(m, xy, M, o->solver, err);
     int *fold = malloc((M ? M : 1) * sizeof *fold);
     size_t *tr = malloc((M ? M : 1) * sizeof *tr), *te = malloc((M ? M : 1) * sizeof *te);
     double *f = malloc(ncell * (size_t)O * sizeof *f), *rhs = malloc(ncell * sizeof *rhs);
@@ -719,8 +718,6 @@ static int held_out(const ge_model *m, const double *xy, const double *ys, size_
     int rc = -1;
     for (int t = 0; t < O; t++)
         rr[t] = gg[t] = nn[t] = 0;
-    if (!s)
-        goto done;
     if (!fold || !tr || !te || !f || !rhs || !d || !cv || !feat || !X.beta) {
         ge_fail(err, "out of memory for the uncertainty");
         goto done;
@@ -769,7 +766,6 @@ static int held_out(const ge_model *m, const double *xy, const double *ys, size_
     }
     rc = 0;
 done:
-    ge_solver_free(s);
     free(fold);
     free(tr);
     free(te);
@@ -854,7 +850,9 @@ static int spread(ge_model *m, ge_solver *s, const double *xy, const double *ys,
     /* the held-out evidence needs sums over many samples only: few draws */
     ge_learn_opts few = *o;
     few.draws = o->draws < HELD_OUT_DRAWS ? o->draws : HELD_OUT_DRAWS;
-    if (held_out(m, xy, ys, M, &few, reach, stride, rr, gg, nn, cal, err))
+    /* the fit's own solver (a second one would double a large grid's
+     * memory): the folds' data replace the fit's, set again below */
+    if (held_out(m, s, xy, ys, M, &few, reach, stride, rr, gg, nn, cal, err))
         goto done;
     for (int k = 0; k < O; k++) {
         if (unit_variances(s, NULL, M, ys, o, O, k, d, &shared, cv, all, M, sv, err))
