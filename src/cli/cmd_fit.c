@@ -553,6 +553,9 @@ int cmd_fit(cli_args *a)
     phase_progress_init(&pp, "geoembed: fit", "solves", a->val[O_PROGRESS] != NULL);
     if ((rc = samples_design(&s, &z, &nz)))
         goto done;
+    /* under mpirun: every process is ready to solve, or none starts (cluster.h) */
+    if ((rc = cluster_agree(0)))
+        goto done;
     train_job j = {.fs = &fs, .init = a->val[O_INIT] ? &init : NULL, .validation = fs.validation,
                    .z = z, .nz = nz,
                    .fo = {.epochs = fs.epochs, .patience = fs.patience,

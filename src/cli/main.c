@@ -131,9 +131,9 @@ static int run(int argc, char **argv)
     const command *c = find_command(cmd);
     if (!c)
         return unknown_command(cmd);
-    if (cluster_size() > 1 && c->bit != C_FIT)
-        return runtime_error("%s runs on one process; under mpirun only fit spreads over the "
-                             "processes",
+    if (cluster_size() > 1 && c->bit != C_FIT && c->bit != C_PREDICT)
+        return runtime_error("%s runs on one process; under mpirun only fit and predict --grid "
+                             "spread over the processes",
                              c->name);
     gdal_messages_init();
     cli_args a;

@@ -2,7 +2,10 @@
  * distributed solver as the fit's backend. PETSc reads its options from the
  * PETSC_OPTIONS environment variable only, never from geoembed's command
  * line (whose -o would be PETSc's too). */
+#include <stdlib.h>
 #include <stdio.h>
+#include <string.h>
+#include <time.h>
 
 #include <petscsys.h>
 
@@ -13,6 +16,9 @@
 static ge_dfit g_fit;
 static ge_backend g_backend;
 static int g_rank, g_size = 1, g_started;
+static MPI_Comm g_agree = MPI_COMM_NULL; /* the agreements' own: never matched by a solver's */
+static int g_failed;                     /* the status of an agreed failure */
+static int *g_counts, *g_displs;         /* cluster_gather's, one per process */
 
 int cluster_start(void)
 {
@@ -23,6 +29,11 @@ int cluster_start(void)
     PetscPushErrorHandler(PetscReturnErrorHandler, NULL);
     MPI_Comm_rank(PETSC_COMM_WORLD, &g_rank);
     MPI_Comm_size(PETSC_COMM_WORLD, &g_size);
+    MPI_Comm_dup(PETSC_COMM_WORLD, &g_agree);
+    g_counts = malloc((size_t)g_size * sizeof *g_counts);
+    g_displs = malloc((size_t)g_size * sizeof *g_displs);
+    if (!g_counts || !g_displs)
+        return runtime_error("out of memory");
     g_backend = ge_dfit_backend(&g_fit, PETSC_COMM_WORLD);
     /* rank 0 speaks for all: the others' data output and messages go nowhere */
     if (g_rank > 0 && !freopen("/dev/null", "w", stdout))
@@ -33,10 +44,80 @@ int cluster_start(void)
 int cluster_finish(int rc)
 {
     if (g_started) {
+        rc = cluster_agree(rc);
         ge_dfit_free(&g_fit);
+        MPI_Comm_free(&g_agree);
+        free(g_counts);
+        free(g_displs);
         PetscFinalize();
     }
     return rc;
+}
+
+/* One nonblocking reduction (the maximum of the statuses and of -rank of
+ * the failed), polled with naps: an oversubscribed process that waits gives
+ * its core away, and one that failed can give up. */
+int cluster_agree(int rc)
+{
+    if (g_failed)
+        return rc ? rc : g_failed;
+    if (g_size == 1)
+        return rc;
+    int mine[2] = {rc, rc ? -g_rank : -g_size}, all[2];
+    MPI_Request req;
+    MPI_Iallreduce(mine, all, 2, MPI_INT, MPI_MAX, g_agree, &req);
+    const double t0 = MPI_Wtime();
+    const struct timespec nap = {0, 2000000};
+    int done = 0;
+    while (MPI_Test(&req, &done, MPI_STATUS_IGNORE) == MPI_SUCCESS && !done) {
+        if (rc && MPI_Wtime() - t0 > CLUSTER_GIVE_UP) {
+            /* the others are stuck where this process left them */
+            display_release();
+            MPI_Abort(MPI_COMM_WORLD, rc);
+        }
+        nanosleep(&nap, NULL);
+    }
+    if (all[0] == 0)
+        return 0;
+    g_failed = all[0];
+    if (-all[1] == g_rank)
+        display_release();
+    return rc ? rc : g_failed;
+}
+
+void cluster_share(long n, long *first, long *count)
+{
+    long r = g_rank, R = g_size;
+    *first = n * r / R;
+    *count = n * (r + 1) / R - *first;
+}
+
+void cluster_gather(double *all, const double *mine, long n, long unit)
+{
+    if (g_size == 1) {
+        if (all != mine)
+            memcpy(all, mine, (size_t)n * (size_t)unit * sizeof *all);
+        return;
+    }
+    for (int r = 0; r < g_size; r++) {
+        long first = n * r / g_size, count = n * (r + 1) / g_size - first;
+        g_counts[r] = (int)(count * unit); /* a chunk: far below INT_MAX (grid_chunks.h) */
+        g_displs[r] = (int)(first * unit);
+    }
+    (void)MPI_Gatherv(mine, g_counts[g_rank], MPI_DOUBLE, all, g_counts, g_displs, MPI_DOUBLE,
+                      0, PETSC_COMM_WORLD);
+}
+
+void cluster_bcast(long *v, int n)
+{
+    if (g_size > 1)
+        (void)MPI_Bcast(v, n, MPI_LONG, 0, PETSC_COMM_WORLD);
+}
+
+void cluster_sum(unsigned long *v, int n)
+{
+    if (g_size > 1)
+        MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_UNSIGNED_LONG, MPI_SUM, PETSC_COMM_WORLD);
 }
 
 int cluster_rank(void) { return g_rank; }
