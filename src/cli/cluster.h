@@ -19,6 +19,7 @@
 #define CLUSTER_GIVE_UP 10
 
 #include "geoembed/learn.h"
+#include "geoembed/modelfile.h"
 
 /* Before anything else: 0, or an exit status after an error message. */
 int cluster_start(void);
@@ -40,6 +41,10 @@ void cluster_gather(double *all, const double *mine, long n, long unit);
 void cluster_sum(unsigned long *v, int n);
 /* Rank 0's v[n] on every process (collective). */
 void cluster_bcast(long *v, int n);
+/* Writes the model file (collective): one process writes it whole; under
+ * mpirun every process writes its stripe of the embedding (src/petsc/dmodel.c,
+ * model_stripes.h). Returns 0 or an exit status (printed). */
+int cluster_model_save(const char *path, const ge_model *m, const ge_meta *meta);
 /* The exact fit's distributed solver, or NULL for the local one. */
 const ge_backend *cluster_backend(void);
 /* What the distributed solves took ("" without them), for fit's report. */

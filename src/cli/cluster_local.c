@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "cluster.h"
+#include "display.h"
 
 int cluster_start(void) { return 0; }
 int cluster_finish(int rc) { return rc; }
@@ -31,6 +32,12 @@ void cluster_bcast(long *v, int n)
 {
     (void)v;
     (void)n;
+}
+
+int cluster_model_save(const char *path, const ge_model *m, const ge_meta *meta)
+{
+    ge_error err;
+    return ge_model_save(path, m, meta, &err) ? fail_with(&err) : 0;
 }
 
 const ge_backend *cluster_backend(void) { return 0; }

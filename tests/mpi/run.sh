@@ -8,7 +8,8 @@
 # samples with the local solver and with mpirun -n 1, 2 and 4, then predicts
 # at 300 places with the local build: every prediction must equal the local
 # model's within TOL (default 1e-6, in the targets' units: CG stops at a
-# relative residual of 1e-10, and the fits here agree to about 1e-9). Then
+# relative residual of 1e-10, and the fits here agree to about 1e-9; the
+# models of several processes are written by stripes, model_stripes.h). Then
 # predict --grid under mpirun against one process (the same bytes), the
 # refusals (other commands, unsupported fits and outputs) and failures of
 # one process or all (one message, an exit status, nothing left, no hang).
