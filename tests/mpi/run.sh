@@ -114,6 +114,7 @@ same_grid() { # name, predict options...
 same_grid grid-tiles-std --size 300,701 --std
 same_grid grid-strips --size 123,517 --co TILED=NO --co BLOCKYSIZE=16
 same_grid grid-cog --size 200,300 --of COG --std
+same_grid grid-exceed --size 64,48 --exceed v=0.5
 # the --std bands are really there (targets v and u, then v_std and u_std),
 # with positive deviations
 "$local_bin" predict "$dir/std.gem" --grid "$dir/serial.tif" -q --size 30,20 --std
