@@ -25,6 +25,9 @@
 int cluster_start(void);
 /* At the end: returns the exit status rc (the MPI run is over). */
 int cluster_finish(int rc);
+/* 0 when every process runs the same command line (argv), else a usage
+ * error's status: their collective steps would not match (collective). */
+int cluster_same_command(int argc, char **argv);
 int cluster_rank(void);
 int cluster_size(void);
 /* Every process's status rc, once all of them have one: 0, or the worst

@@ -161,5 +161,7 @@ int main(int argc, char **argv)
         return cluster_finish(rc);
     if (cluster_rank() > 0)
         g_level = 0;
+    if ((rc = cluster_same_command(argc, argv)))
+        return cluster_finish(rc);
     return cluster_finish(run(argc, argv));
 }

@@ -2,6 +2,7 @@
  * distributed solver as the fit's backend. PETSc reads its options from the
  * PETSC_OPTIONS environment variable only, never from geoembed's command
  * line (whose -o would be PETSc's too). */
+#include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -118,6 +119,26 @@ void cluster_sum(unsigned long *v, int n)
 {
     if (g_size > 1)
         MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_UNSIGNED_LONG, MPI_SUM, PETSC_COMM_WORLD);
+}
+
+int cluster_same_command(int argc, char **argv)
+{
+    if (g_size == 1)
+        return 0;
+    uint64_t h = 1469598103934665603u; /* FNV-1a over the arguments and their ends */
+    for (int i = 0; i < argc; i++)
+        for (const unsigned char *c = (const unsigned char *)argv[i];; c++) {
+            h = (h ^ *c) * 1099511628211u;
+            if (!*c)
+                break;
+        }
+    uint64_t lo, hi;
+    (void)MPI_Allreduce(&h, &lo, 1, MPI_UINT64_T, MPI_MIN, PETSC_COMM_WORLD);
+    (void)MPI_Allreduce(&h, &hi, 1, MPI_UINT64_T, MPI_MAX, PETSC_COMM_WORLD);
+    if (lo == hi)
+        return 0;
+    return usage_error(NULL, "the processes of this MPI run were started with different "
+                             "command lines: every process runs the same geoembed command");
 }
 
 int cluster_rank(void) { return g_rank; }

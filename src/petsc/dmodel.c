@@ -5,6 +5,7 @@
  * has written, so a failure anywhere leaves nothing behind. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <petscsys.h>
 
@@ -100,6 +101,18 @@ static int write_parts(const char *path, const char *tmp, const ge_model_part *h
     return rc;
 }
 
+/* path from the root (a copy): the processes may not share a directory. */
+static char *absolute(const char *path)
+{
+    char cwd[4096];
+    if (path[0] == '/' || !getcwd(cwd, sizeof cwd))
+        return strdup(path);
+    char *p = malloc(strlen(cwd) + strlen(path) + 2);
+    if (p)
+        sprintf(p, "%s/%s", cwd, path);
+    return p;
+}
+
 int cluster_model_save(const char *path, const ge_model *m, const ge_meta *meta)
 {
     ge_error err;
@@ -125,10 +138,12 @@ int cluster_model_save(const char *path, const ge_model *m, const ge_meta *meta)
                                     (size_t)(w1 - w0) * row, &err))
         rc = fail_with(&err);
     if (!(rc = cluster_agree(rc))) {
-        /* rank 0's temporary name, for every process to open */
-        long len = rank == 0 ? (long)strlen(out.tmp) + 1 : 0;
+        /* rank 0's temporary name, absolute, for every process to open */
+        char *tmp = rank == 0 ? absolute(out.tmp) : NULL;
+        long len = tmp ? (long)strlen(tmp) + 1 : 0;
         cluster_bcast(&len, 1);
-        char *tmp = rank == 0 ? out.tmp : malloc((size_t)len);
+        if (rank > 0 && len > 0)
+            tmp = malloc((size_t)len);
         if (!tmp)
             rc = runtime_error("out of memory");
         rc = cluster_agree(rc);
@@ -136,8 +151,7 @@ int cluster_model_save(const char *path, const ge_model *m, const ge_meta *meta)
             (void)MPI_Bcast(tmp, (int)len, MPI_CHAR, 0, PETSC_COMM_WORLD);
             rc = cluster_agree(write_parts(path, tmp, &head, &mine, &rest));
         }
-        if (rank > 0)
-            free(tmp);
+        free(tmp);
     }
     if (rank == 0) {
         if (!rc && ge_outfile_commit(&out, &err))

@@ -17,6 +17,8 @@
 set -u
 mpi_bin=${1:?usage: tests/mpi/run.sh MPI-GEOEMBED LOCAL-GEOEMBED}
 local_bin=${2:?usage: tests/mpi/run.sh MPI-GEOEMBED LOCAL-GEOEMBED}
+# from the root: some processes start in other working directories
+mpi_bin=$(cd "$(dirname "$mpi_bin")" && pwd)/$(basename "$mpi_bin")
 TOL=${TOL:-1e-6}
 export LC_ALL=C OMP_NUM_THREADS=1
 # mpirun as root (containers, CI) and on fewer cores than processes
@@ -167,15 +169,23 @@ fails refuses-csv-grid 2 "CSV grid is written by one process" \
     -n 2 "$mpi_bin" predict "$dir/m.gem" --grid "$dir/none/g.csv" -q
 fails fit-output-dir-missing 1 "nowhere/m.gem: cannot write" \
     -n 2 "$mpi_bin" fit "$dir/plain.csv" -o "$dir/nowhere/m.gem" -q --smooth 1
-# rank 1 alone fails (mpirun's colon: each process its own command line)
-fails fit-rank1-input-missing 1 "missing-input.csv: cannot open" \
-    -n 1 "$mpi_bin" fit "$dir/plain.csv" -o "$dir/none/m.gem" -q --smooth 1 : \
-    -n 1 "$mpi_bin" fit "$dir/missing-input.csv" -o "$dir/none/m.gem" -q --smooth 1
+# One process alone fails: mpirun's colon starts processes in other working
+# directories (as on nodes whose local files differ), the same command line;
+# only the first directory holds the input.
+mkdir -p "$dir/here" "$dir/there"
+cp "$dir/plain.csv" "$dir/m.gem" "$dir/here/"
+fails fit-rank1-input-missing 1 "plain.csv: cannot open" \
+    -n 1 --wdir "$dir/here" "$mpi_bin" fit plain.csv -o "$dir/none/m.gem" -q --smooth 1 : \
+    -n 1 --wdir "$dir/there" "$mpi_bin" fit plain.csv -o "$dir/none/m.gem" -q --smooth 1
 fails grid-output-dir-missing 1 "nowhere/g.tif: cannot write" \
     -n 2 "$mpi_bin" predict "$dir/m.gem" --grid "$dir/nowhere/g.tif" -q --size 30,20
-fails grid-rank2-model-missing 1 "missing.gem: cannot open model" \
-    -n 2 "$mpi_bin" predict "$dir/m.gem" --grid "$dir/none/g.tif" -q --size 30,20 : \
-    -n 2 "$mpi_bin" predict "$dir/missing.gem" --grid "$dir/none/g.tif" -q --size 30,20
+fails grid-rank2-model-missing 1 "m.gem: cannot open model" \
+    -n 2 --wdir "$dir/here" "$mpi_bin" predict m.gem --grid "$dir/none/g.tif" -q --size 30,20 : \
+    -n 2 --wdir "$dir/there" "$mpi_bin" predict m.gem --grid "$dir/none/g.tif" -q --size 30,20
+# processes with different command lines would not meet in the same steps
+fails different-commands 2 "different command lines" \
+    -n 1 "$mpi_bin" fit "$dir/plain.csv" -o "$dir/none/m.gem" -q --smooth 1 : \
+    -n 1 "$mpi_bin" fit "$dir/plain.csv" -o "$dir/none/m.gem" -q --smooth 10
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
