@@ -1,7 +1,9 @@
 /* The PETSc build's cluster.h: MPI and PETSc started once for the run, the
- * distributed solver as the fit's backend. PETSc reads its options from the
- * PETSC_OPTIONS environment variable only, never from geoembed's command
- * line (whose -o would be PETSc's too). */
+ * distributed solver as the fit's backend, the agreements on failures (on a
+ * communicator of their own, so that one never meets a solver's collective
+ * operation) and the shares and gathers of predict --grid. PETSc reads its
+ * options from the PETSC_OPTIONS environment variable only, never from
+ * geoembed's command line (whose -o would be PETSc's too). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
