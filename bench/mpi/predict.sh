@@ -16,7 +16,7 @@ local_bin=${2:?usage: bench/mpi/predict.sh MPI-GEOEMBED LOCAL-GEOEMBED}
 GRID=${GRID:-3000 3000}
 RANKS=${RANKS:-1 2 4}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1 LC_ALL=C
-mpi="mpirun --oversubscribe --mca mpi_yield_when_idle 1"
+mpi="mpirun --oversubscribe --bind-to none --mca mpi_yield_when_idle 1"
 dir=$(mktemp -d "${TMPDIR:-/tmp}/geoembed-bench-mpi.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 set -- $GRID

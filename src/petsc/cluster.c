@@ -4,9 +4,10 @@
  * operation) and the shares and gathers of predict --grid. PETSc reads its
  * options from the PETSC_OPTIONS environment variable only, never from
  * geoembed's command line (whose -o would be PETSc's too). */
+#include <sched.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -57,9 +58,31 @@ int cluster_finish(int rc)
     return rc;
 }
 
-/* One nonblocking reduction (the maximum of the statuses and of -rank of
- * the failed), polled with naps: an oversubscribed process that waits gives
- * its core away, and one that failed can give up. */
+/* Waits for req, not spinning as MPI's blocking calls do: a process that
+ * waits long (for rank 0 to write, or for the others to compute) gives its
+ * core away on a shared or oversubscribed machine. The first 20 ms only
+ * yield, so that a message in many pieces (each moved by MPI_Test) is not
+ * slowed by naps; then naps of 1 ms. Returns 0 when give_up seconds pass
+ * first (never when negative). */
+static int wait_napping(MPI_Request *req, double give_up)
+{
+    const double t0 = MPI_Wtime();
+    const struct timespec nap = {0, 1000000};
+    int done = 0;
+    while (MPI_Test(req, &done, MPI_STATUS_IGNORE) == MPI_SUCCESS && !done) {
+        double waited = MPI_Wtime() - t0;
+        if (give_up >= 0 && waited > give_up)
+            return 0;
+        if (waited < 0.02)
+            sched_yield();
+        else
+            nanosleep(&nap, NULL);
+    }
+    return 1;
+}
+
+/* One nonblocking reduction: the maximum of the statuses and of -rank of
+ * the failed (the first of them); a process that failed can give up. */
 int cluster_agree(int rc)
 {
     if (g_failed)
@@ -69,16 +92,10 @@ int cluster_agree(int rc)
     int mine[2] = {rc, rc ? -g_rank : -g_size}, all[2];
     MPI_Request req;
     MPI_Iallreduce(mine, all, 2, MPI_INT, MPI_MAX, g_agree, &req);
-    const double t0 = MPI_Wtime();
-    const struct timespec nap = {0, 2000000};
-    int done = 0;
-    while (MPI_Test(&req, &done, MPI_STATUS_IGNORE) == MPI_SUCCESS && !done) {
-        if (rc && MPI_Wtime() - t0 > CLUSTER_GIVE_UP) {
-            /* the others are stuck where this process left them */
-            display_release();
-            MPI_Abort(MPI_COMM_WORLD, rc);
-        }
-        nanosleep(&nap, NULL);
+    if (!wait_napping(&req, rc ? CLUSTER_GIVE_UP : -1)) {
+        /* the others are stuck where this process left them */
+        display_release();
+        MPI_Abort(MPI_COMM_WORLD, rc);
     }
     if (all[0] == 0)
         return 0;
@@ -107,8 +124,10 @@ void cluster_gather(double *all, const double *mine, long n, long unit)
         g_counts[r] = (int)(count * unit); /* a chunk: far below INT_MAX (grid_chunks.h) */
         g_displs[r] = (int)(first * unit);
     }
-    (void)MPI_Gatherv(mine, g_counts[g_rank], MPI_DOUBLE, all, g_counts, g_displs, MPI_DOUBLE,
-                      0, PETSC_COMM_WORLD);
+    MPI_Request req;
+    (void)MPI_Igatherv(mine, g_counts[g_rank], MPI_DOUBLE, all, g_counts, g_displs, MPI_DOUBLE,
+                       0, PETSC_COMM_WORLD, &req);
+    wait_napping(&req, -1);
 }
 
 void cluster_bcast(long *v, int n)
