@@ -101,7 +101,7 @@ static int write_parts(const char *path, const char *tmp, const ge_model_part *h
     return rc;
 }
 
-/* path from the root (a copy): the processes may not share a directory. */
+/* path from the root (a copy): the processes may start in other directories. */
 static char *absolute(const char *path)
 {
     char cwd[4096];
