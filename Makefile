@@ -135,10 +135,11 @@ else
 	@echo "test-mpi: skipped: PETSc is not installed (apt-get install petsc-dev)"
 endif
 
-bench-mpi:
+bench-mpi: $(BUILD)/geoembed
 ifeq ($(HAVE_PETSC),1)
-	$(MAKE) PETSC=1 build/petsc/geoembed-scaling
+	$(MAKE) PETSC=1 build/petsc/geoembed-scaling build/petsc/geoembed
 	bench/mpi/run.sh build/petsc/geoembed-scaling
+	bench/mpi/predict.sh build/petsc/geoembed $(BUILD)/geoembed
 else
 	@echo "bench-mpi: skipped: PETSc is not installed (apt-get install petsc-dev)"
 endif

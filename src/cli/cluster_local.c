@@ -1,10 +1,52 @@
 /* One process, the local solver: the default build's cluster.h. */
+#include <string.h>
+
 #include "cluster.h"
+#include "display.h"
 
 int cluster_start(void) { return 0; }
 int cluster_finish(int rc) { return rc; }
 int cluster_rank(void) { return 0; }
+
+int cluster_same_command(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    return 0;
+}
 int cluster_size(void) { return 1; }
+int cluster_agree(int rc) { return rc; }
+
+void cluster_share(long n, long *first, long *count)
+{
+    *first = 0;
+    *count = n;
+}
+
+void cluster_gather(double *all, const double *mine, long n, long unit)
+{
+    if (all != mine)
+        memcpy(all, mine, (size_t)n * (size_t)unit * sizeof *all);
+}
+
+void cluster_sum(unsigned long *v, int n)
+{
+    (void)v;
+    (void)n;
+}
+
+void cluster_bcast(long *v, int n)
+{
+    (void)v;
+    (void)n;
+}
+
+int cluster_model_save(const char *path, const ge_model *m, const ge_meta *meta)
+{
+    ge_error err;
+    return ge_model_save(path, m, meta, &err) ? fail_with(&err) : 0;
+}
+
 const ge_backend *cluster_backend(void) { return 0; }
 
 void cluster_describe(char *buf, size_t n)

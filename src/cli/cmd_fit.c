@@ -388,8 +388,8 @@ static int fit_groups(const cli_args *a, const ge_samples *s, const fit_settings
             if (fill_meta(meta, a, &one, fs, &res, outside_g[g]))
                 rc = runtime_error("out of memory");
         }
-        if (!rc && ge_model_save(path, &m, meta, &err))
-            rc = fail_with(&err);
+        if (!rc)
+            rc = cluster_model_save(path, &m, meta);
         if (!rc)
             say(2, "geoembed: fit: wrote %s: group '%s', %zu samples, training loss %.6g%s, "
                    "%.1fs\n",
@@ -553,6 +553,9 @@ int cmd_fit(cli_args *a)
     phase_progress_init(&pp, "geoembed: fit", "solves", a->val[O_PROGRESS] != NULL);
     if ((rc = samples_design(&s, &z, &nz)))
         goto done;
+    /* under mpirun: every process is ready to solve, or none starts (cluster.h) */
+    if ((rc = cluster_agree(0)))
+        goto done;
     train_job j = {.fs = &fs, .init = a->val[O_INIT] ? &init : NULL, .validation = fs.validation,
                    .z = z, .nz = nz,
                    .fo = {.epochs = fs.epochs, .patience = fs.patience,
@@ -607,12 +610,10 @@ int cmd_fit(cli_args *a)
         rc = runtime_error("out of memory");
         goto done;
     }
-    rc = cluster_rank() == 0 ? ge_model_save(a->val[O_OUTPUT], &m, &meta, &err) : 0;
+    rc = cluster_model_save(a->val[O_OUTPUT], &m, &meta);
     catch_signals(0);
-    if (rc) {
-        rc = fail_with(&err);
+    if (rc)
         goto done;
-    }
     /* losses on standardised targets are not in the targets' units */
     const char *units = fs.standardize ? " (standardised units)" : "";
     if (fs.method == GE_METHOD_EXACT)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cluster.h"
 #include "commands.h"
 #include "contours.h"
 #include "display.h"
@@ -32,6 +33,9 @@ int cmd_predict(cli_args *a)
             return usage_error("predict", "%s", err.msg);
     if (a->val[O_LIKE] && ge_output_is_input(out, a->val[O_LIKE], &err))
         return usage_error("predict", "%s", err.msg);
+    if (cluster_size() > 1 && !grid)
+        return runtime_error("predict at points runs on one process; under mpirun only fit and "
+                             "predict --grid spread over the processes");
     if (apply_threads(a))
         return EXIT_USAGE;
     grid_spec gs = {0};
@@ -47,6 +51,9 @@ int cmd_predict(cli_args *a)
         rc = grid_spec_resolve(a, &p, &gs);
         if (!rc)
             rc = predictor_covariate_grid(&p, a, &gs);
+        if (!rc && gs.csv && cluster_size() > 1)
+            rc = usage_error("predict", "a CSV grid is written by one process: under mpirun "
+                                        "give --grid a raster (.tif)");
         if (!rc)
             rc = contours_check(a, &p, gs.csv);
         if (!rc)

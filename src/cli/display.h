@@ -18,5 +18,9 @@ int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(pri
 int runtime_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The library's message, as a runtime error. */
 int fail_with(const ge_error *e);
+/* A silent process (the ranks after the first of an MPI run) keeps its first
+ * error instead of printing it; this prints and forgets it (cluster.h: the
+ * first process to fail speaks for the run). */
+void display_release(void);
 
 #endif

@@ -21,6 +21,7 @@
 #include <cpl_string.h>
 #include <gdal.h>
 
+#include "cluster.h"
 #include "display.h"
 #include "gdal_messages.h"
 #include "geoembed/loss.h"
@@ -121,34 +122,57 @@ static void predict_chunk(const predictor *p, const grid_spec *g, long r0, long 
 
 /* Fills a dataset of the grid's size with predictions, chunk by chunk (whole
  * blocks of the format, grid_chunks.h), every band of a chunk in one write,
- * so that a block is finished when GDAL's cache lets it go. */
+ * so that a block is finished when GDAL's cache lets it go. Under mpirun
+ * every process computes its share of each chunk's rows and rank 0, the
+ * only one with the dataset (ds NULL elsewhere), gathers and writes them:
+ * the same chunks in the same order as one process, so the same file. */
 static int fill(GDALDatasetH ds, const predictor *p, const grid_spec *g, const char *name)
 {
+    int rc = cluster_agree(0); /* rank 0 has its dataset */
+    if (rc)
+        return rc;
     const int O = predictor_outputs(p);
-    int bx, by;
-    GDALGetBlockSize(GDALGetRasterBand(ds, 1), &bx, &by);
-    grid_chunks ch = grid_chunks_plan(g->cols, g->rows, bx, by, (O + 2) * (long)sizeof(double),
-                                      GRID_CHUNK_BYTES);
+    long block[2] = {0, 0};
+    if (ds) {
+        int bx, by;
+        GDALGetBlockSize(GDALGetRasterBand(ds, 1), &bx, &by);
+        block[0] = bx, block[1] = by;
+    }
+    cluster_bcast(block, 2);
+    grid_chunks ch = grid_chunks_plan(g->cols, g->rows, block[0], block[1],
+                                      (O + 2) * (long)sizeof(double), GRID_CHUNK_BYTES);
     size_t cells = (size_t)ch.rows * (size_t)ch.cols;
-    double *buf = malloc(cells * O * sizeof *buf), *xy = malloc(cells * 2 * sizeof *xy);
-    int rc = 0;
-    if (!buf || !xy)
+    double *mine = malloc(cells * O * sizeof *mine), *xy = malloc(cells * 2 * sizeof *xy);
+    double *buf = ds && cluster_size() > 1 ? malloc(cells * O * sizeof *buf) : mine;
+    if (!mine || !xy || !buf)
         rc = runtime_error("%s: out of memory for a chunk of %ld x %ld pixels", name, ch.cols,
                            ch.rows);
+    rc = cluster_agree(rc);
     for (long r0 = 0; r0 < g->rows && !rc; r0 += ch.rows) {
         long nr = g->rows - r0 < ch.rows ? g->rows - r0 : ch.rows;
         for (long c0 = 0; c0 < g->cols && !rc; c0 += ch.cols) {
-            long nc = g->cols - c0 < ch.cols ? g->cols - c0 : ch.cols;
-            grid_centres_block(g, r0, nr, c0, nc, xy);
-            predict_chunk(p, g, r0, nr, c0, nc, xy, buf, &type_counts);
-            if (GDALDatasetRasterIO(ds, GF_Write, (int)c0, (int)r0, (int)nc, (int)nr, buf,
-                                    (int)nc, (int)nr, GDT_Float64, O, NULL, 0, 0,
-                                    (GSpacing)nr * nc * sizeof *buf) != CE_None)
+            long nc = g->cols - c0 < ch.cols ? g->cols - c0 : ch.cols, first, count;
+            cluster_share(nr, &first, &count);
+            grid_centres_block(g, r0 + first, count, c0, nc, xy);
+            predict_chunk(p, g, r0 + first, count, c0, nc, xy, mine, &type_counts);
+            for (int o = 0; o < O; o++)
+                cluster_gather(buf + (size_t)o * nr * nc, mine + (size_t)o * count * nc, nr, nc);
+            if (ds && GDALDatasetRasterIO(ds, GF_Write, (int)c0, (int)r0, (int)nc, (int)nr, buf,
+                                          (int)nc, (int)nr, GDT_Float64, O, NULL, 0, 0,
+                                          (GSpacing)nr * nc * sizeof *buf) != CE_None)
                 rc = runtime_error("%s: write failed: %s", name, gdal_failure_msg());
+            rc = cluster_agree(rc);
         }
         grid_progress(g, r0 + nr);
     }
-    free(buf);
+    if (!rc) { /* rank 0 reports the values changed to fit the band type */
+        unsigned long n[2] = {type_counts.clamped, type_counts.moved};
+        cluster_sum(n, 2);
+        type_counts.clamped = n[0], type_counts.moved = n[1];
+    }
+    if (buf != mine)
+        free(buf);
+    free(mine);
     free(xy);
     return rc;
 }
@@ -377,6 +401,8 @@ int grid_write_gdal(const cli_args *a, const predictor *p, const grid_spec *g)
         return usage_error(a->cmd_name, "GDAL's %s driver cannot write %s rasters", g->driver,
                            GDALGetDataTypeName((GDALDataType)g->type));
     type_counts = (pixel_counts){0};
+    if (cluster_rank() > 0) /* rank 0 writes; the others compute their shares */
+        return fill(NULL, p, g, out);
 
     gdal_write_begin();
     ge_staged st = {0}, stage = {0};

@@ -131,9 +131,9 @@ static int run(int argc, char **argv)
     const command *c = find_command(cmd);
     if (!c)
         return unknown_command(cmd);
-    if (cluster_size() > 1 && c->bit != C_FIT)
-        return runtime_error("%s runs on one process; under mpirun only fit spreads over the "
-                             "processes",
+    if (cluster_size() > 1 && c->bit != C_FIT && c->bit != C_PREDICT)
+        return runtime_error("%s runs on one process; under mpirun only fit and predict --grid "
+                             "spread over the processes",
                              c->name);
     gdal_messages_init();
     cli_args a;
@@ -161,5 +161,7 @@ int main(int argc, char **argv)
         return cluster_finish(rc);
     if (cluster_rank() > 0)
         g_level = 0;
+    if ((rc = cluster_same_command(argc, argv)))
+        return cluster_finish(rc);
     return cluster_finish(run(argc, argv));
 }

@@ -12,13 +12,15 @@
 #include "geoembed/modelfile.h"
 #include "geoembed/outfile.h"
 #include "bytes.h"
+#include "model_payload.h"
 
 static const char MAGIC[8] = {'G', 'E', 'O', 'E', 'M', 'B', 'E', 'D'};
-enum { HEADER = 32 };
+enum { HEADER = GE_MODEL_HEADER };
 
 /* ---- payload ---- */
 
-static void encode_payload(wbuf *b, const ge_model *m, const ge_meta *meta)
+/* The payload up to the parameter count: what precedes the embedding. */
+void ge_model_encode_head(wbuf *b, const ge_model *m, const ge_meta *meta)
 {
     const ge_shape *s = &m->s;
     put_i32(b, s->W);
@@ -58,7 +60,13 @@ static void encode_payload(wbuf *b, const ge_model *m, const ge_meta *meta)
     for (int o = 0; o < s->O; o++)
         put_f64(b, m->y_std[o]);
     put_u64(b, m->n_params);
-    for (size_t i = 0; i < m->n_params; i++)
+}
+
+/* The payload after the embedding: the kernel and bias, then the rest. */
+void ge_model_encode_rest(wbuf *b, const ge_model *m, const ge_meta *meta)
+{
+    const ge_shape *s = &m->s;
+    for (size_t i = m->n_emb; i < m->n_params; i++)
         put_f64(b, m->params[i]);
     put_f64(b, m->mask_distance);
     put_u32(b, m->coverage != NULL);
@@ -98,6 +106,14 @@ static void encode_payload(wbuf *b, const ge_model *m, const ge_meta *meta)
         put_u64(b, meta->grid_cols);
         put_u64(b, meta->grid_rows);
     }
+}
+
+static void encode_payload(wbuf *b, const ge_model *m, const ge_meta *meta)
+{
+    ge_model_encode_head(b, m, meta);
+    for (size_t i = 0; i < m->n_emb; i++)
+        put_f64(b, m->params[i]);
+    ge_model_encode_rest(b, m, meta);
 }
 
 /* The covariates block of version 3 (see modelfile.h); sets r->bad. */
@@ -140,6 +156,16 @@ static void decode_covariates(rbuf *r, ge_model *m)
             r->bad = 1;
 }
 
+void ge_model_header(unsigned char out[GE_MODEL_HEADER], uint64_t raw, uint64_t zlen)
+{
+    wbuf b = {.p = out, .cap = GE_MODEL_HEADER};
+    put(&b, MAGIC, 8);
+    put_u32(&b, GE_MODELFILE_VERSION);
+    put_u32(&b, 0); /* flags */
+    put_u64(&b, raw);
+    put_u64(&b, zlen);
+}
+
 int ge_model_encode(const ge_model *m, const ge_meta *meta, unsigned char **out, size_t *len,
                     ge_error *err)
 {
@@ -148,19 +174,12 @@ int ge_model_encode(const ge_model *m, const ge_meta *meta, unsigned char **out,
     uLongf zlen = compressBound(payload.len);
     if (payload.oom)
         goto oom;
-    put(&file, MAGIC, 8);
-    put_u32(&file, GE_MODELFILE_VERSION);
-    put_u32(&file, 0);
-    put_u64(&file, payload.len);
-    put_u64(&file, 0); /* compressed size, patched below */
-    if (file.oom || !(file.p = realloc(file.p, HEADER + zlen + 4)))
+    if (!(file.p = malloc(HEADER + zlen + 4)))
         goto oom;
     file.cap = HEADER + zlen + 4;
     if (compress2(file.p + HEADER, &zlen, payload.p, payload.len, 6) != Z_OK)
         goto oom;
-    file.len = HEADER;
-    wbuf patch = {.p = file.p + 24, .cap = 8};
-    put_u64(&patch, zlen);
+    ge_model_header(file.p, payload.len, zlen);
     file.len = HEADER + zlen;
     put_u32(&file, (uint32_t)crc32(0L, file.p, (uInt)file.len));
     free(payload.p);

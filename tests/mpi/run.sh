@@ -8,12 +8,17 @@
 # samples with the local solver and with mpirun -n 1, 2 and 4, then predicts
 # at 300 places with the local build: every prediction must equal the local
 # model's within TOL (default 1e-6, in the targets' units: CG stops at a
-# relative residual of 1e-10, and the fits here agree to about 1e-9). Then
-# the refusals: other commands and unsupported fits under several processes.
+# relative residual of 1e-10, and the fits here agree to about 1e-9; the
+# models of several processes are written by stripes, model_stripes.h). Then
+# predict --grid under mpirun against one process (the same bytes), the
+# refusals (other commands, unsupported fits and outputs) and failures of
+# one process or all (one message, an exit status, nothing left, no hang).
 # Prints "ok NAME" / "FAIL NAME: why" and "N passed, N failed".
 set -u
 mpi_bin=${1:?usage: tests/mpi/run.sh MPI-GEOEMBED LOCAL-GEOEMBED}
 local_bin=${2:?usage: tests/mpi/run.sh MPI-GEOEMBED LOCAL-GEOEMBED}
+# from the root: some processes start in other working directories
+mpi_bin=$(cd "$(dirname "$mpi_bin")" && pwd)/$(basename "$mpi_bin")
 TOL=${TOL:-1e-6}
 export LC_ALL=C OMP_NUM_THREADS=1
 # mpirun as root (containers, CI) and on fewer cores than processes
@@ -84,26 +89,103 @@ same_fit missing-values "$dir/missing.csv" "$dir/at.csv" --smooth 1
 same_fit wrap-xy "$dir/plain.csv" "$dir/at.csv" --smooth 1 --wrap xy
 same_fit wrap-x "$dir/plain.csv" "$dir/at.csv" --smooth 10 --wrap x
 
-# Refusals: one "geoembed: " line on stderr from rank 0, exit 1, no model.
-refused() { # name, expected words, command...
-    local name=$1 words=$2
-    shift 2
-    rm -f "$dir/no.gem"
-    $MPIRUN -n 2 "$mpi_bin" "$@" >"$dir/out" 2>"$dir/err"
-    local lines
+# Distributed predict --grid: the raster of R processes is the file one
+# process writes, byte for byte (values, the --std band, tiles, metadata).
+# Shapes: rows that do not divide among 4 processes, tiles (the default
+# GeoTIFF), strips (TILED=NO: chunks of several blocks) and COG (staged).
+"$local_bin" fit "$dir/plain.csv" -o "$dir/std.gem" -q --smooth 1 --draws 8 --size 40,20
+same_grid() { # name, predict options...
+    local name=$1
+    shift
+    if ! "$local_bin" predict "$dir/std.gem" --grid "$dir/serial.tif" -q "$@" 2>"$dir/err"; then
+        fail "$name" "serial predict: $(head -1 "$dir/err")"
+        return
+    fi
+    for n in 1 2 4; do
+        rm -f "$dir/mpi.tif"
+        if ! timeout 120 $MPIRUN -n "$n" "$mpi_bin" predict "$dir/std.gem" --grid "$dir/mpi.tif" -q \
+            "$@" >"$dir/out" 2>"$dir/err"; then
+            fail "$name -n $n" "$(grep -m1 geoembed "$dir/err")"
+        elif ! cmp -s "$dir/serial.tif" "$dir/mpi.tif"; then
+            fail "$name -n $n" "the raster differs from one process's"
+        else
+            ok "$name -n $n (identical, $(wc -c <"$dir/mpi.tif") bytes)"
+        fi
+    done
+}
+same_grid grid-tiles-std --size 300,701 --std
+same_grid grid-strips --size 123,517 --co TILED=NO --co BLOCKYSIZE=16
+same_grid grid-cog --size 200,300 --of COG --std
+same_grid grid-exceed --size 64,48 --exceed v=0.5
+# the --std bands are really there (targets v and u, then v_std and u_std),
+# with positive deviations
+"$local_bin" predict "$dir/std.gem" --grid "$dir/serial.tif" -q --size 30,20 --std
+timeout 60 $MPIRUN -n 2 "$mpi_bin" predict "$dir/std.gem" --grid "$dir/mpi.tif" -q --size 30,20 --std
+bands=$(gdalinfo -stats "$dir/mpi.tif" 2>/dev/null | awk '
+    /^Band / { b = $2 } /Description = / { name[b] = $3 }
+    /STATISTICS_MINIMUM=/ { split($0, f, "="); low[b] = f[2] }
+    END { for (k = 1; k <= b; k++) printf "%s:%s ", name[k], (k > 2 ? (low[k] > 0 ? "pos" : "NOT") : "") }')
+if [ "$bands" = "v: u: v_std:pos u_std:pos " ]; then
+    ok "grid-std-bands ($bands)"
+else
+    fail grid-std-bands "expected v, u and positive v_std, u_std bands, got '$bands'"
+fi
+
+# Failures: one "geoembed: " line on stderr (from the first process that
+# failed, whichever it is), the exit status, no output left behind, and no
+# process left waiting (a hang fails by the timeout).
+# Outputs go to $dir/none, which must stay empty (no temporary file either).
+fails() { # name, status, expected words, mpirun arguments...
+    local name=$1 status=$2 words=$3
+    shift 3
+    rm -rf "$dir/none" && mkdir "$dir/none"
+    local t0=$SECONDS
+    timeout 60 $MPIRUN "$@" >"$dir/out" 2>"$dir/err"
+    local rc=$? lines
     lines=$(grep -c '^geoembed: ' "$dir/err")
-    if [ -e "$dir/no.gem" ]; then
-        fail "$name" "a model was written"
+    if [ "$rc" = 124 ]; then
+        fail "$name" "hung (stopped after 60 s)"
+    elif [ "$rc" != "$status" ]; then
+        fail "$name" "exit $rc, expected $status: $(grep -m1 geoembed "$dir/err")"
+    elif [ -n "$(ls -A "$dir/none")" ]; then
+        fail "$name" "an output was left: $(ls -A "$dir/none")"
     elif [ "$lines" != 1 ] || ! grep -q "$words" "$dir/err"; then
         fail "$name" "expected one 'geoembed: ...$words...' line, got: $(head -c 300 "$dir/err")"
     else
-        ok "$name"
+        ok "$name (exit $rc after $((SECONDS - t0)) s)"
     fi
 }
-refused refuses-robust-loss "exact squared error" fit "$dir/plain.csv" -o "$dir/no.gem" -q --smooth 1 --loss l1
-refused refuses-draws "exact squared error" fit "$dir/plain.csv" -o "$dir/no.gem" -q --smooth 1 --draws 5
+refused() { # name, expected words, command... (two processes, exit 1)
+    local name=$1 words=$2
+    shift 2
+    fails "$name" 1 "$words" -n 2 "$mpi_bin" "$@"
+}
+refused refuses-robust-loss "exact squared error" fit "$dir/plain.csv" -o "$dir/none/m.gem" -q --smooth 1 --loss l1
+refused refuses-draws "exact squared error" fit "$dir/plain.csv" -o "$dir/none/m.gem" -q --smooth 1 --draws 5
 "$local_bin" fit "$dir/plain.csv" -o "$dir/m.gem" -q --smooth 1
-refused refuses-predict "only fit spreads" predict "$dir/m.gem" "$dir/at.csv" -o "$dir/no.gem"
+refused refuses-predict-points "only fit and predict --grid" predict "$dir/m.gem" "$dir/at.csv" -o "$dir/none/m.gem"
+refused refuses-eval "only fit and predict --grid" eval "$dir/m.gem" "$dir/plain.csv"
+fails refuses-csv-grid 2 "CSV grid is written by one process" \
+    -n 2 "$mpi_bin" predict "$dir/m.gem" --grid "$dir/none/g.csv" -q
+fails fit-output-dir-missing 1 "nowhere/m.gem: cannot write" \
+    -n 2 "$mpi_bin" fit "$dir/plain.csv" -o "$dir/nowhere/m.gem" -q --smooth 1
+# One process alone fails: mpirun's colon starts processes in other working
+# directories (as on nodes whose local files differ), the same command line;
+# only the first directory holds the input.
+mkdir -p "$dir/here" "$dir/there"
+cp "$dir/plain.csv" "$dir/m.gem" "$dir/here/"
+fails fit-rank1-input-missing 1 "plain.csv: cannot open" \
+    -n 1 --wdir "$dir/here" "$mpi_bin" fit plain.csv -o "$dir/none/m.gem" -q --smooth 1 : \
+    -n 1 --wdir "$dir/there" "$mpi_bin" fit plain.csv -o "$dir/none/m.gem" -q --smooth 1
+fails grid-output-dir-missing 1 "nowhere/g.tif: cannot write" \
+    -n 2 "$mpi_bin" predict "$dir/m.gem" --grid "$dir/nowhere/g.tif" -q --size 30,20
+fails grid-rank2-model-missing 1 "m.gem: cannot open model" \
+    -n 2 --wdir "$dir/here" "$mpi_bin" predict m.gem --grid "$dir/none/g.tif" -q --size 30,20 : \
+    -n 2 --wdir "$dir/there" "$mpi_bin" predict m.gem --grid "$dir/none/g.tif" -q --size 30,20
+# processes with different command lines would not meet in the same steps
+fails different-commands 2 "different command lines" \
+    -n 1 "$mpi_bin" fit "$dir/plain.csv" -o "$dir/none/m.gem" -q --smooth 1 : \
+    -n 1 "$mpi_bin" fit "$dir/plain.csv" -o "$dir/none/m.gem" -q --smooth 10
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
