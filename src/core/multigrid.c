@@ -20,6 +20,7 @@
 
 #include "geoembed/curvature.h"
 #include "multigrid.h"
+#include "serial.h"
 
 #define CENTRE 12
 #define SWEEPS 2            /* Gauss-Seidel sweeps before and after the coarse correction */
@@ -675,7 +676,10 @@ int ge_mg_setup(ge_mg *g, double mu, double ridge, ge_error *err)
         if (!g->F)
             return ge_fail(err, "analysis of the coarsest multigrid level failed");
     }
-    if (!cholmod_factorize(g->S, g->F, &g->c))
+    serial_state st = serial_begin();
+    int ok = cholmod_factorize(g->S, g->F, &g->c);
+    serial_end(st);
+    if (!ok)
         return ge_fail(err, "factorisation of the coarsest multigrid level failed");
     if (g->c.status == CHOLMOD_NOT_POSDEF || !(cholmod_rcond(g->F, &g->c) > 1e-14))
         return 1;
@@ -702,7 +706,9 @@ static int coarse_solve(ge_mg *g, int nr)
             col[i] = l->b[i * nr + q];
         cholmod_dense B = {.nrow = l->n, .ncol = 1, .nzmax = l->n, .d = l->n, .x = col,
                            .xtype = CHOLMOD_REAL, .dtype = CHOLMOD_DOUBLE};
+        serial_state st = serial_begin();
         cholmod_dense *X = cholmod_solve(CHOLMOD_A, g->F, &B, &g->c);
+        serial_end(st);
         if (!X)
             return -1;
         const double *xs = X->x;

@@ -17,6 +17,7 @@
 #include "geoembed/rng.h"
 #include "geoembed/solve.h"
 #include "multigrid.h"
+#include "serial.h"
 
 /* The conjugate gradients' relative residual: the field's solve (about the
  * Cholesky solve's own rounding, relative to the data), and a draw of the
@@ -60,43 +61,6 @@ int ge_solver_uses_multigrid(ge_solver_kind kind, int W, int H)
 {
     return kind == GE_SOLVER_MULTIGRID ||
            (kind == GE_SOLVER_AUTO && (double)W * H > GE_MULTIGRID_CELLS);
-}
-
-/* CHOLMOD opens OpenMP teams of its own (of 4 threads, fixed when it was
- * built), and an OpenMP BLAS follows the thread count of the caller; on a busy
- * 2-core machine their waiting made a factorisation 30x slower. Each solver
- * call runs on one thread (no active teams, one thread for the BLAS: an
- * OpenMP OpenBLAS expects every thread it asks for, so inactive teams alone
- * would leave it waiting for itself), and learn.c spreads independent solves
- * over the threads instead. Inside a team nested teams are inactive already. */
-typedef struct {
-    int levels, threads;
-} serial_state;
-
-static serial_state serial_begin(void)
-{
-    serial_state st = {-1, -1};
-#ifdef _OPENMP
-    if (!omp_in_parallel()) {
-        st.levels = omp_get_max_active_levels();
-        st.threads = omp_get_max_threads();
-        omp_set_max_active_levels(0);
-        omp_set_num_threads(1);
-    }
-#endif
-    return st;
-}
-
-static void serial_end(serial_state st)
-{
-#ifdef _OPENMP
-    if (st.levels >= 0) {
-        omp_set_max_active_levels(st.levels);
-        omp_set_num_threads(st.threads);
-    }
-#else
-    (void)st;
-#endif
 }
 
 /* Position of entry (i, j), i <= j, in the upper-triangular pattern. */
@@ -418,6 +382,10 @@ static cholmod_factor *analyse(ge_solver *s)
 
 int ge_solver_factor(ge_solver *s, double lambda, ge_error *err)
 {
+    /* the multigrid's setup is parallel over the columns (its coarsest
+     * factor has at most 4096 cells) */
+    if (s->mg)
+        return factor(s, lambda, err);
     serial_state st = serial_begin();
     int rc = factor(s, lambda, err);
     serial_end(st);
