@@ -1,0 +1,272 @@
+/* The convolution engine of training (conv.h): planar padded copies, the
+ * threading, and the fold of the halo; the inner loops are conv_impl.h's,
+ * compiled per vector unit. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "conv_kernels.h"
+#include "geoembed/cell.h"
+#include "geoembed/conv.h"
+
+/* Rows of the field a thread takes at a time: a multiple of every tile
+ * height of conv_impl.h (1, 2, 3, 4, 6). */
+#define CHUNK_ROWS 12
+
+struct ge_conv {
+    const ge_conv_kernels *k;
+    ge_isa isa;
+    int W, H, N, O, KW, KH;
+    int fcols;   /* columns of the field planes: H rounded up to the tile width */
+    int xcols;   /* columns of the padded embedding gradient: H+KH-1 rounded up */
+    int KB, KHp; /* kh block of the kernel gradient; KH rounded up to it */
+    int rb, nb;  /* the kernel gradient is summed per block of rb rows, nb blocks */
+    size_t es, gs;         /* row strides of Ep and Gp */
+    size_t ep, fp, gp, xp; /* plane sizes of Ep, Fp, Gp, X */
+    double *Ep; /* [N][W+KW-1][es] padded embedding */
+    double *Fp; /* [O][W][fcols] field */
+    double *Gp; /* [O][W+2KW-2][gs] field gradient, zero outside the grid */
+    double *X;  /* [N][W+KW-1][xcols] gradient of the padded embedding */
+    double *Kf; /* [N][O][KW][KH] flipped kernel */
+    double *part; /* [nb][O][N][KW][KHp] kernel gradient per row block */
+    int *ri, *rj; /* grid row / column each padded row / column copies */
+    /* The padded rows that copy grid row w: row_src[row_at[w] .. row_at[w+1]),
+     * ascending; the same for columns. */
+    int *row_at, *row_src, *col_at, *col_src;
+};
+
+static size_t round_up(size_t v, size_t m) { return (v + m - 1) / m * m; }
+
+static const ge_conv_kernels *kernels_of(ge_isa isa)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (isa == GE_ISA_AVX512)
+        return &ge_conv_avx512;
+    if (isa == GE_ISA_AVX2)
+        return &ge_conv_avx2;
+#endif
+    (void)isa;
+    return &ge_conv_generic;
+}
+
+/* Layout of a workspace (no allocation): what ge_conv_new and ge_conv_bytes share. */
+static void layout(ge_conv *c, const ge_shape *s, const ge_conv_kernels *k)
+{
+    c->k = k;
+    c->W = s->W, c->H = s->H, c->N = s->N, c->O = s->O;
+    c->KW = 2 * s->p0 + 1, c->KH = 2 * s->p1 + 1;
+    c->fcols = (int)round_up((size_t)c->H, (size_t)k->cols);
+    c->xcols = (int)round_up((size_t)c->H + c->KH - 1, (size_t)k->cols);
+    int nkb = (c->KH + k->kb_max - 1) / k->kb_max;
+    c->KB = (c->KH + nkb - 1) / nkb;
+    c->KHp = nkb * c->KB;
+    c->rb = c->W / 64 > 4 ? (c->W + 63) / 64 : 4;
+    c->nb = (c->W + c->rb - 1) / c->rb;
+    c->es = round_up((size_t)c->fcols + c->KHp - 1, 8);
+    c->gs = round_up((size_t)c->xcols + c->KH - 1, 8);
+    c->ep = (size_t)(c->W + c->KW - 1) * c->es;
+    c->fp = (size_t)c->W * c->fcols;
+    c->gp = (size_t)(c->W + 2 * c->KW - 2) * c->gs;
+    c->xp = (size_t)(c->W + c->KW - 1) * c->xcols;
+}
+
+static size_t part_size(const ge_conv *c)
+{
+    return (size_t)c->O * c->N * c->KW * c->KHp;
+}
+
+double ge_conv_bytes(const ge_shape *s)
+{
+    ge_conv c;
+    layout(&c, s, &ge_conv_generic);
+    return 8.0 * ((double)c.N * c.ep + (double)c.O * c.fp + (double)c.O * c.gp +
+                  (double)c.N * c.xp + (double)c.nb * part_size(&c) +
+                  (double)c.N * c.O * c.KW * c.KH);
+}
+
+/* Counting sort of the padded indices 0..n-1 by what they copy, map[i] in
+ * [0, base): at[b]..at[b+1] of src are those of b, ascending. */
+static void bucket(const int *map, int n, int base, int *at, int *src)
+{
+    memset(at, 0, (size_t)(base + 1) * sizeof *at);
+    for (int i = 0; i < n; i++)
+        at[map[i] + 1]++;
+    for (int b = 0; b < base; b++)
+        at[b + 1] += at[b];
+    int *fill = malloc((size_t)base * sizeof *fill);
+    if (fill) {
+        memcpy(fill, at, (size_t)base * sizeof *fill);
+        for (int i = 0; i < n; i++)
+            src[fill[map[i]]++] = i;
+    }
+    free(fill);
+}
+
+ge_conv *ge_conv_new(const ge_shape *s, ge_isa isa, ge_error *err)
+{
+    if (!ge_isa_supported(isa)) {
+        ge_fail(err, "this CPU has no %s", ge_isa_name(isa));
+        return NULL;
+    }
+    ge_conv *c = calloc(1, sizeof *c);
+    if (!c) {
+        ge_fail(err, "out of memory");
+        return NULL;
+    }
+    layout(c, s, kernels_of(isa));
+    c->isa = isa;
+    const int PW = c->W + c->KW - 1, PH = c->H + c->KH - 1;
+    /* calloc: the halos of Gp and the columns past the data stay zero */
+    c->Ep = calloc((size_t)c->N * c->ep, sizeof(double));
+    c->Fp = calloc((size_t)c->O * c->fp, sizeof(double));
+    c->Gp = calloc((size_t)c->O * c->gp, sizeof(double));
+    c->X = calloc((size_t)c->N * c->xp, sizeof(double));
+    c->Kf = calloc((size_t)c->N * c->O * c->KW * c->KH, sizeof(double));
+    c->part = calloc((size_t)c->nb * part_size(c), sizeof(double));
+    c->ri = malloc((size_t)PW * sizeof *c->ri);
+    c->rj = malloc((size_t)PH * sizeof *c->rj);
+    c->row_at = malloc((size_t)(c->W + 1) * sizeof *c->row_at);
+    c->col_at = malloc((size_t)(c->H + 1) * sizeof *c->col_at);
+    c->row_src = malloc((size_t)PW * sizeof *c->row_src);
+    c->col_src = malloc((size_t)PH * sizeof *c->col_src);
+    if (!c->Ep || !c->Fp || !c->Gp || !c->X || !c->Kf || !c->part || !c->ri || !c->rj ||
+        !c->row_at || !c->col_at || !c->row_src || !c->col_src) {
+        ge_conv_free(c);
+        ge_fail(err, "out of memory for the convolution workspace (%.0f MB)",
+                ge_conv_bytes(s) / 1e6);
+        return NULL;
+    }
+    for (int i = 0; i < PW; i++)
+        c->ri[i] = ge_resolve(i - s->p0, c->W, (s->wrap & GE_WRAP_X) != 0);
+    for (int j = 0; j < PH; j++)
+        c->rj[j] = ge_resolve(j - s->p1, c->H, (s->wrap & GE_WRAP_Y) != 0);
+    bucket(c->ri, PW, c->W, c->row_at, c->row_src);
+    bucket(c->rj, PH, c->H, c->col_at, c->col_src);
+    return c;
+}
+
+void ge_conv_free(ge_conv *c)
+{
+    if (!c)
+        return;
+    free(c->Ep), free(c->Fp), free(c->Gp), free(c->X), free(c->Kf), free(c->part);
+    free(c->ri), free(c->rj), free(c->row_at), free(c->col_at), free(c->row_src),
+        free(c->col_src);
+    free(c);
+}
+
+ge_isa ge_conv_isa(const ge_conv *c) { return c->isa; }
+
+/* Enough multiply-adds to pay for waking threads (model.h). */
+static int big(const ge_conv *c, const ge_model *m)
+{
+    return (double)c->W * c->H * m->n_kernel > GE_PARALLEL_WORK;
+}
+
+void ge_conv_forward(double *F, ge_conv *c, const ge_model *m)
+{
+    const int W = c->W, H = c->H, N = c->N, O = c->O, PW = W + c->KW - 1, PH = H + c->KH - 1;
+    const ge_corr_args a = {.in = c->Ep, .in_plane = c->ep, .in_stride = c->es, .Ci = N,
+                            .out = c->Fp, .out_plane = c->fp, .out_stride = (size_t)c->fcols,
+                            .Co = O, .K = m->K, .bias = m->b, .KW = c->KW, .KH = c->KH,
+                            .cols = c->fcols};
+    const int chunks = (W + CHUNK_ROWS - 1) / CHUNK_ROWS;
+#pragma omp parallel if (big(c, m))
+    {
+#pragma omp for schedule(static)
+        for (int i = 0; i < PW; i++) {
+            const double *e = m->E + (size_t)c->ri[i] * H * N;
+            double *dst = c->Ep + (size_t)i * c->es;
+            for (int j = 0; j < PH; j++)
+                for (int n = 0; n < N; n++)
+                    dst[(size_t)n * c->ep + j] = e[(size_t)c->rj[j] * N + n];
+        }
+        /* dynamic: a thread that another process holds up takes fewer chunks */
+#pragma omp for schedule(dynamic, 1)
+        for (int q = 0; q < chunks; q++) {
+            int r1 = (q + 1) * CHUNK_ROWS < W ? (q + 1) * CHUNK_ROWS : W;
+            c->k->corr(&a, q * CHUNK_ROWS, r1);
+        }
+#pragma omp for schedule(static)
+        for (int w = 0; w < W; w++)
+            for (int o = 0; o < O; o++) {
+                const double *src = c->Fp + (size_t)o * c->fp + (size_t)w * c->fcols;
+                double *dst = F + (size_t)w * H * O + o;
+                for (int h = 0; h < H; h++)
+                    dst[(size_t)h * O] = src[h];
+            }
+    }
+}
+
+void ge_conv_backward(double *dE, double *dK, double *db, ge_conv *c, const ge_model *m,
+                      const double *dF)
+{
+    const int W = c->W, H = c->H, N = c->N, O = c->O, KW = c->KW, KH = c->KH;
+    const int PW = W + KW - 1;
+    const size_t pk = part_size(c);
+    const ge_corr_args a = {.in = c->Gp, .in_plane = c->gp, .in_stride = c->gs, .Ci = O,
+                            .out = c->X, .out_plane = c->xp, .out_stride = (size_t)c->xcols,
+                            .Co = N, .K = c->Kf, .bias = NULL, .KW = KW, .KH = KH,
+                            .cols = c->xcols};
+    const ge_wgrad_args g = {.g = c->Gp + (size_t)(KW - 1) * c->gs + (size_t)(KH - 1),
+                             .g_plane = c->gp, .g_stride = c->gs, .O = O, .in = c->Ep,
+                             .in_plane = c->ep, .in_stride = c->es, .N = N, .KW = KW,
+                             .KB = c->KB, .KHp = c->KHp, .cols = c->fcols};
+    const int chunks = (PW + CHUNK_ROWS - 1) / CHUNK_ROWS;
+    for (int o = 0; o < O; o++) {
+        double s = 0;
+        for (size_t u = 0; u < (size_t)W * H; u++)
+            s += dF[u * O + o];
+        db[o] += s;
+    }
+    /* Kf[n][o][kw][kh] = K[o][n][KW-1-kw][KH-1-kh] */
+    for (int o = 0; o < O; o++)
+        for (int n = 0; n < N; n++)
+            for (int kw = 0; kw < KW; kw++)
+                for (int kh = 0; kh < KH; kh++)
+                    c->Kf[(((size_t)n * O + o) * KW + kw) * KH + kh] =
+                        m->K[(((size_t)o * N + n) * KW + (KW - 1 - kw)) * KH + (KH - 1 - kh)];
+#pragma omp parallel if (big(c, m))
+    {
+#pragma omp for schedule(static)
+        for (int w = 0; w < W; w++)
+            for (int o = 0; o < O; o++) {
+                const double *src = dF + (size_t)w * H * O + o;
+                double *dst = c->Gp + (size_t)o * c->gp + (size_t)(KW - 1 + w) * c->gs + (KH - 1);
+                for (int h = 0; h < H; h++)
+                    dst[h] = src[(size_t)h * O];
+            }
+#pragma omp for schedule(dynamic, 1) nowait
+        for (int q = 0; q < chunks; q++) {
+            int r1 = (q + 1) * CHUNK_ROWS < PW ? (q + 1) * CHUNK_ROWS : PW;
+            c->k->corr(&a, q * CHUNK_ROWS, r1);
+        }
+#pragma omp for schedule(dynamic, 1)
+        for (int b = 0; b < c->nb; b++) {
+            int r1 = (b + 1) * c->rb < W ? (b + 1) * c->rb : W;
+            c->k->wgrad(&g, b * c->rb, r1, c->part + (size_t)b * pk);
+        }
+        /* the halo folded back onto the cells it copies, in ascending order */
+#pragma omp for schedule(static) nowait
+        for (int w = 0; w < W; w++)
+            for (int n = 0; n < N; n++) {
+                const double *x = c->X + (size_t)n * c->xp;
+                double *de = dE + (size_t)w * H * N + n;
+                for (int h = 0; h < H; h++) {
+                    double s = 0;
+                    for (int ii = c->row_at[w]; ii < c->row_at[w + 1]; ii++)
+                        for (int jj = c->col_at[h]; jj < c->col_at[h + 1]; jj++)
+                            s += x[(size_t)c->row_src[ii] * c->xcols + c->col_src[jj]];
+                    de[(size_t)h * N] += s;
+                }
+            }
+#pragma omp for schedule(static)
+        for (long e = 0; e < (long)((size_t)O * N * KW * KH); e++) {
+            const size_t kh = (size_t)e % KH, rest = (size_t)e / KH;
+            const double *p = c->part + rest * c->KHp + kh;
+            double s = 0;
+            for (int b = 0; b < c->nb; b++)
+                s += p[(size_t)b * pk];
+            dK[e] += s;
+        }
+    }
+}
