@@ -6,9 +6,15 @@
  * by cell: each occupied cell's forward and backward runs once per step, not
  * once per sample. This is exact, not an approximation.
  *
- * Threads (OpenMP) split the cells in fixed contiguous chunks and reduce their
- * partial gradients in thread order: the same thread count gives byte-identical
- * results. No allocation happens per step. */
+ * A step that touches a quarter of the cells or more (a full batch of many
+ * samples, or any step with the penalty) runs the whole grid through the
+ * convolution engine (conv.h): its results are the same on any thread count,
+ * so the trainer times such steps on one thread and on all and runs the
+ * faster (on a machine that other processes share, one thread can be).
+ * Sparser steps go cell by cell: threads (OpenMP) split the cells in fixed
+ * contiguous chunks and reduce their partial gradients in thread order, and
+ * the same thread count gives byte-identical results. No allocation happens
+ * per step. */
 #ifndef GEOEMBED_TRAIN_H
 #define GEOEMBED_TRAIN_H
 

@@ -45,7 +45,9 @@ static void adam_step(ge_optim *opt, double *p, const double *g)
     double step = opt->o.lr / bc1;
     double bc2_sqrt = sqrt(bc2);
     const long n = (long)opt->n;
-#pragma omp parallel for schedule(static) if (n > GE_PARALLEL_WORK)
+    /* Each value on its own: any split gives the same bits; dynamic chunks,
+     * so that a thread another process holds up takes fewer. */
+#pragma omp parallel for schedule(dynamic, 8192) if (n > GE_PARALLEL_WORK / 20)
     for (long i = 0; i < n; i++) {
         mom[i] = mom[i] * b1 + g[i] * (1 - b1);
         vel[i] = vel[i] * b2 + (1 - b2) * (g[i] * g[i]);

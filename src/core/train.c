@@ -7,6 +7,7 @@
 #include <omp.h>
 #endif
 
+#include "geoembed/conv.h"
 #include "geoembed/curvature.h"
 #include "geoembed/rng.h"
 #include "geoembed/train.h"
@@ -35,7 +36,27 @@ struct ge_trainer {
     double *grad;        /* [n_params] slab layout */
     double *tbuf;        /* per-thread partial gradients (threads 1..T-1) */
     size_t tbuf_stride;  /* n_emb + n_kernel + O */
+    /* The whole-grid engine (conv.h), for steps that touch at least a quarter
+     * of the cells; NULL when no step can (too few samples). dKt: the kernel
+     * gradient of the extra units beside it [KW][KH][N][O]. */
+    ge_conv *conv;
+    double *dKt;
+    /* Cell read-out: the samples grouped by unit, in sample order within a
+     * unit; group[group_at[u] .. group_at[u+1]) are those of unit u, and
+     * ygroup[k][O] the targets of sample group[k] (read in order). */
+    size_t *group, *group_at;
+    double *ygroup;
+    /* Threads of dense steps (see pick_threads): seconds per unit of work of
+     * a step on one thread [0] and on all [1] (0: not yet timed), dense steps
+     * taken, and the count the last step ran on. */
+    double pace[2];
+    unsigned dense_steps, next_probe, probe_gap;
+    int best, step_threads;
 };
+
+/* Blocks of units the full-batch loss is summed over, then the blocks in
+ * order: fixed, so that the sum does not depend on the thread count. */
+#define LOSS_BLOCKS 64
 
 static int raw_cmp(const void *a, const void *b)
 {
@@ -98,6 +119,32 @@ static int map_samples(ge_trainer *t, ge_error *err)
     return 0;
 }
 
+/* A stable counting sort of the samples by their unit (cell read-out). */
+static int group_samples(ge_trainer *t)
+{
+    const size_t M = t->d->M, nu = t->nunits;
+    t->group = malloc((M ? M : 1) * sizeof *t->group);
+    t->group_at = calloc(nu + 1, sizeof *t->group_at);
+    t->ygroup = malloc((M ? M : 1) * (size_t)t->d->O * sizeof *t->ygroup);
+    size_t *fill = malloc((nu ? nu : 1) * sizeof *fill);
+    if (!t->group || !t->group_at || !t->ygroup || !fill) {
+        free(fill);
+        return -1;
+    }
+    for (size_t i = 0; i < M; i++)
+        t->group_at[t->unit[i] + 1]++;
+    for (size_t u = 0; u < nu; u++)
+        t->group_at[u + 1] += t->group_at[u];
+    memcpy(fill, t->group_at, nu * sizeof *fill);
+    for (size_t i = 0; i < M; i++)
+        t->group[fill[t->unit[i]]++] = i;
+    for (size_t k = 0; k < M; k++)
+        memcpy(t->ygroup + k * t->d->O, t->d->y + t->group[k] * t->d->O,
+               (size_t)t->d->O * sizeof *t->ygroup);
+    free(fill);
+    return 0;
+}
+
 ge_trainer *ge_trainer_new(ge_model *m, const ge_data *d, const ge_train_opts *o, ge_error *err)
 {
     ge_trainer *t = calloc(1, sizeof *t);
@@ -114,6 +161,10 @@ ge_trainer *ge_trainer_new(ge_model *m, const ge_data *d, const ge_train_opts *o
 #ifdef _OPENMP
     t->threads = omp_get_max_threads();
 #endif
+    t->step_threads = t->threads;
+    t->next_probe = 7;
+    t->probe_gap = 8;
+    t->best = 1;
     ge_rng_seed(&t->rng, o->seed);
     const size_t M = d->M, O = (size_t)m->s.O;
     t->unit = malloc((M ? M : 1) * t->P * sizeof *t->unit);
@@ -139,6 +190,18 @@ ge_trainer *ge_trainer_new(ge_model *m, const ge_data *d, const ge_train_opts *o
         ge_fail(err, "out of memory for training workspace (%zu cells, %d threads)", t->nunits,
                 t->threads);
         goto fail;
+    }
+    if (t->P == 1 && group_samples(t)) {
+        ge_fail(err, "out of memory for training workspace");
+        goto fail;
+    }
+    if (o->smooth > 0 || M * (size_t)t->P * 4 >= t->ncells) {
+        if (!(t->conv = ge_conv_new(&m->s, ge_isa_default(), err)))
+            goto fail;
+        if (!(t->dKt = malloc(m->n_kernel * sizeof *t->dKt))) {
+            ge_fail(err, "out of memory for training workspace");
+            goto fail;
+        }
     }
     if (ge_optim_init(&t->opt, &o->optim, m->n_params)) {
         ge_fail(err, "out of memory for optimiser state");
@@ -166,6 +229,11 @@ void ge_trainer_free(ge_trainer *t)
     free(t->dF);
     free(t->grad);
     free(t->tbuf);
+    ge_conv_free(t->conv);
+    free(t->dKt);
+    free(t->group);
+    free(t->group_at);
+    free(t->ygroup);
     free(t);
 }
 
@@ -297,18 +365,158 @@ static void untranspose_kernel_grad(ge_trainer *t)
                         t->Kt[(((size_t)kw * KH + kh) * N + n) * O + o];
 }
 
+/* Threads of a dense step. Its results do not depend on the thread count
+ * (conv.h, loss_grouped, the optimisers), so the count may follow the
+ * machine: where other processes hold the cores, a thread waits at every
+ * barrier for a partner the kernel has descheduled, and a step on all threads
+ * can take several times as long as on one. The trainer times dense steps on
+ * one thread and on all, runs the faster, and tries the other again after a
+ * gap that doubles (4 to 64 steps) while the choice holds. Returns 0 (one
+ * thread) or 1 (all). */
+static int pick_threads(ge_trainer *t)
+{
+    const unsigned s = t->dense_steps++;
+    if (s < 3) /* the first step (page faults, cold caches) is not timed */
+        return s != 1;
+    const int best = t->pace[0] <= t->pace[1] ? 0 : 1;
+    if (best != t->best) { /* the last probe won: look again soon */
+        t->best = best;
+        t->probe_gap = 4;
+    }
+    if (s >= t->next_probe) {
+        t->next_probe = s + t->probe_gap;
+        if (t->probe_gap < 64)
+            t->probe_gap *= 2;
+        return !best;
+    }
+    return best;
+}
+
+static void set_threads(int n)
+{
+#ifdef _OPENMP
+    omp_set_num_threads(n);
+#else
+    (void)n;
+#endif
+}
+
+static double wall_now(void)
+{
+#ifdef _OPENMP
+    return omp_get_wtime();
+#else
+    return 0;
+#endif
+}
+
+/* The whole grid through the engine: worth it when a quarter of the cells
+ * or more are touched (it computes every cell, several to a vector). */
+static int dense_step(const ge_trainer *t, size_t ntc)
+{
+    return t->conv && ntc * 4 >= t->ncells;
+}
+
+/* Forward of the extra units touched[ntc..nt) (blocks that are no grid cell). */
+static void forward_extra(ge_trainer *t, size_t ntc, size_t nt)
+{
+    for (size_t j = ntc; j < nt; j++) {
+        int64_t w, h;
+        size_t u = t->touched[j];
+        unit_cell(t, u, &w, &h);
+        ge_block_forward(t->m, t->Kt, w, h, t->F + u * t->m->s.O);
+    }
+}
+
+/* Backward of a dense step: the engine for the grid cells (dF is zero on
+ * the untouched ones), the block path for the extra units, in order. */
+static void backward_dense(ge_trainer *t, size_t ntc, size_t nt)
+{
+    const ge_model *m = t->m;
+    const int O = m->s.O, N = m->s.N, KW = m->KW, KH = m->KH;
+    double *dE = t->grad, *dK = dE + m->n_emb, *db = dK + m->n_kernel;
+    ge_conv_backward(dE, dK, db, t->conv, m, t->dF);
+    if (ntc == nt)
+        return;
+    memset(t->dKt, 0, m->n_kernel * sizeof *t->dKt);
+    for (size_t j = ntc; j < nt; j++) {
+        int64_t w, h;
+        size_t u = t->touched[j];
+        unit_cell(t, u, &w, &h);
+        ge_block_backward(m, t->Kt, w, h, t->dF + u * O, dE, t->dKt, db);
+    }
+    for (int o = 0; o < O; o++)
+        for (int n = 0; n < N; n++)
+            for (int kw = 0; kw < KW; kw++)
+                for (int kh = 0; kh < KH; kh++)
+                    dK[(((size_t)o * N + n) * KW + kw) * KH + kh] +=
+                        t->dKt[(((size_t)kw * KH + kh) * N + n) * O + o];
+}
+
+/* Sum of the losses of every sample (cell read-out, full batch), and with
+ * want_grad their gradients (times inv) into dF: unit by unit, so that each
+ * thread owns the dF of its blocks and reads the field in order. */
+static double loss_grouped(ge_trainer *t, double inv, int want_grad)
+{
+    const int O = t->m->s.O;
+    const size_t nu = t->nunits;
+    const ge_loss *l = &t->o.loss;
+    const double *F = t->F, *y = t->ygroup;
+    double *dF = t->dF, part[LOSS_BLOCKS];
+    const int big = (double)t->d->M * O > GE_PARALLEL_WORK / 20;
+#pragma omp parallel for schedule(dynamic, 1) if (big)
+    for (int b = 0; b < LOSS_BLOCKS; b++) {
+        double s = 0;
+        for (size_t u = nu * b / LOSS_BLOCKS; u < nu * (b + 1) / LOSS_BLOCKS; u++)
+            for (size_t k = t->group_at[u]; k < t->group_at[u + 1]; k++)
+                for (int o = 0; o < O; o++) {
+                    double r = F[u * O + o] - y[k * O + o];
+                    if (isnan(r))
+                        continue;
+                    s += ge_loss_value(l, r);
+                    if (want_grad)
+                        dF[u * O + o] += ge_loss_grad(l, r) * inv;
+                }
+        part[b] = s;
+    }
+    double sum = 0;
+    for (int b = 0; b < LOSS_BLOCKS; b++)
+        sum += part[b];
+    return sum;
+}
+
 double ge_trainer_loss(ge_trainer *t, const size_t *idx, size_t n, int want_grad)
 {
     const ge_model *m = t->m;
     const int O = m->s.O, P = t->P;
     if (!idx)
         n = t->d->M;
-    size_t nt = touch_units(t, idx, n);
+    size_t nt = touch_units(t, idx, n), ntc = nt; /* touched[ntc..nt): the extra units */
+    while (ntc > 0 && t->touched[ntc - 1] >= t->ncells)
+        ntc--;
+    const int dense = dense_step(t, ntc);
+    int timed = -1; /* which pace this step measures */
+    double t0 = 0;
+    t->step_threads = t->threads;
+    if (dense && t->threads > 1) {
+        timed = pick_threads(t);
+        t->step_threads = timed ? t->threads : 1;
+        set_threads(t->step_threads);
+        t0 = wall_now();
+    }
     ge_kernel_transpose(m, t->Kt);
-    forward_units(t, nt);
-    if (want_grad)
-        for (size_t j = 0; j < nt; j++)
+    if (dense) {
+        ge_conv_forward(t->F, t->conv, m);
+        forward_extra(t, ntc, nt);
+    } else {
+        forward_units(t, nt);
+    }
+    if (want_grad) {
+        if (dense)
+            memset(t->dF, 0, t->ncells * O * sizeof *t->dF);
+        for (size_t j = dense ? ntc : 0; j < nt; j++)
             memset(t->dF + t->touched[j] * O, 0, (size_t)O * sizeof *t->dF);
+    }
 
     /* the mean over the values present (all of them, as torch's mean, unless
      * some are missing) */
@@ -318,7 +526,9 @@ double ge_trainer_loss(ge_trainer *t, const size_t *idx, size_t n, int want_grad
             values -= isnan(t->d->y[(idx ? idx[j] : j) * O + o]);
     const double inv = values ? 1.0 / (double)values : 0;
     double sum = 0;
-    for (size_t j = 0; j < n; j++) {
+    if (!idx && P == 1)
+        sum = loss_grouped(t, inv, want_grad);
+    for (size_t j = 0; (idx || P > 1) && j < n; j++) {
         size_t i = idx ? idx[j] : j;
         const size_t *u = t->unit + i * P;
         const double *w = t->wgt + i * P;
@@ -343,8 +553,18 @@ double ge_trainer_loss(ge_trainer *t, const size_t *idx, size_t n, int want_grad
                              want_grad ? t->dF : NULL);
     if (want_grad) {
         memset(t->grad, 0, m->n_params * sizeof *t->grad);
-        backward_units(t, nt);
-        untranspose_kernel_grad(t);
+        if (dense) {
+            backward_dense(t, ntc, nt);
+        } else {
+            backward_units(t, nt);
+            untranspose_kernel_grad(t);
+        }
+    }
+    if (timed >= 0) {
+        set_threads(t->threads);
+        double pace = (wall_now() - t0) / (double)(t->ncells + n);
+        if (t->dense_steps > 1)
+            t->pace[timed] = t->pace[timed] > 0 ? 0.5 * (t->pace[timed] + pace) : pace;
     }
     return loss;
 }
@@ -359,7 +579,7 @@ double ge_train_memory(const ge_shape *s, size_t M, int threads, int adam)
     double slabs = params * (3 + (adam ? 2 : 1) + (threads > 1 ? threads - 1 : 0));
     double field = cells * s->O * 8 * 2 + cells * 12;
     double samples = (double)M * (P * 16 + 8 + 16 + s->O * 8.0 * 2);
-    return slabs + field + samples;
+    return slabs + field + samples + ge_conv_bytes(s);
 }
 
 const double *ge_trainer_grad(const ge_trainer *t) { return t->grad; }
@@ -371,7 +591,9 @@ ge_rng *ge_trainer_rng(ge_trainer *t) { return &t->rng; }
 double ge_trainer_step(ge_trainer *t, const size_t *idx, size_t n)
 {
     double loss = ge_trainer_loss(t, idx, n, 1);
+    set_threads(t->step_threads); /* elementwise: any count gives the same bits */
     ge_optim_step(&t->opt, t->m->params, t->grad);
+    set_threads(t->threads);
     return loss;
 }
 

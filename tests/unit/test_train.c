@@ -399,6 +399,30 @@ Test(train, one_thread_agrees_with_two_adam)
     free_data(&fd);
 }
 
+/* Steps that touch a quarter of the cells or more go through the whole-grid
+ * engine (conv.h), whose results do not depend on the thread count: 1 and 2
+ * threads give the same bytes, over enough steps for the trainer to run
+ * some on one thread and some on all. Full batch with the reference's cell
+ * read-out and L1, and mini-batches with the penalty. */
+Test(train, dense_steps_same_bytes_on_any_thread_count)
+{
+    field_data fd;
+    make_data(&fd, BIG_M, 7);
+    for (int k = 0; k < 2; k++) {
+        ge_shape s = big_shape(k ? GE_READOUT_BILINEAR : GE_READOUT_CELL);
+        ge_train_opts o = default_opts(k ? GE_LOSS_MSE : GE_LOSS_L1, k ? 0.1 : 0, k ? 3000 : 0, 8);
+        assert_threaded(&s, &fd, o.smooth);
+        ge_model a, b;
+        double la = train(&a, &s, &fd, &o, 1, k ? 6 : 12, NULL);
+        double lb = train(&b, &s, &fd, &o, 2, k ? 6 : 12, NULL);
+        cr_assert_eq(la, lb, "case %d: loss %.17g on 1 thread, %.17g on 2", k, la, lb);
+        cr_assert(same_bytes(&a, &b), "case %d: 1 and 2 threads differ", k);
+        ge_model_free(&a);
+        ge_model_free(&b);
+    }
+    free_data(&fd);
+}
+
 /* ---- training works ---------------------------------------------------- */
 
 /* Mean squared error of the trained model at fresh points of the field. */
