@@ -13,11 +13,19 @@
  *       grid    wall time to evaluate a 1024x512 raster of cell centres over
  *               the exterior: kernel transpose + field once, then one
  *               ge_predict_point per point; one warm-up, then R timed runs
+ *   geoembed-bench peak
+ *               the machine's multiply-add peak per core (fma_peak.c) on every
+ *               vector unit the CPU has: `peak_gflops_UNIT G` lines, then
+ *               `peak_gflops G` (the best) and `peak_isa UNIT`
  *
  * Prints one `step_seconds S` or `grid_seconds S` line per timed run (and
  * `step_cpu_seconds` / `grid_cpu_seconds`: CPU time of all threads), check
  * values (`loss_first`, `loss_last` or `grid_checksum`) that must agree with
- * the PyTorch side, and `peak_rss_kb N` at the end.
+ * the PyTorch side, and `peak_rss_kb N` at the end. A step also prints
+ * `isa UNIT` (the vector unit of the engine, isa.h) and `step_flop F`: the
+ * arithmetic a step needs, 2 flops x 3 passes (forward, the embedding's and
+ * the kernel's gradient) x N*KW*KH*O multiply-adds x the cells that hold a
+ * sample.
  *
  * --dump FILE writes the measurement's exact inputs (shape, samples, targets,
  * initial parameters) for torch_bench.py and exits, so both sides train on
@@ -35,6 +43,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "fma_peak.h"
+#include "geoembed/isa.h"
 #include "geoembed/model.h"
 #include "geoembed/rng.h"
 #include "geoembed/train.h"
@@ -62,7 +72,8 @@ static double cpu_now(void) { return clock_s(CLOCK_PROCESS_CPUTIME_ID); }
 static void usage(FILE *f)
 {
     fprintf(f, "usage: geoembed-bench guide|large step|grid [--runs R] [--case-file PATH]\n"
-               "       geoembed-bench guide|large step|grid --dump FILE [--case-file PATH]\n");
+               "       geoembed-bench guide|large step|grid --dump FILE [--case-file PATH]\n"
+               "       geoembed-bench peak\n");
 }
 
 /* Reads array NAME of exactly COUNT numbers from a conformance case file. */
@@ -181,6 +192,47 @@ static int dump(const char *path, const bench_case *c, const ge_model *m)
     return 0;
 }
 
+/* Cells that hold at least one sample: the cells a full-batch step must
+ * evaluate and differentiate. */
+static size_t occupied_cells(const ge_model *m, const bench_case *c)
+{
+    const size_t ncells = (size_t)m->s.W * m->s.H;
+    unsigned char *seen = calloc(ncells, 1);
+    size_t n = 0;
+    if (!seen)
+        return 0;
+    for (size_t i = 0; i < c->M; i++) {
+        size_t cell[4];
+        double w[4];
+        if (ge_readout_weights(m, c->xy[2 * i], c->xy[2 * i + 1], cell, w) == 1 && !seen[cell[0]]) {
+            seen[cell[0]] = 1;
+            n++;
+        }
+    }
+    free(seen);
+    return n;
+}
+
+static int bench_peak(void)
+{
+    double best = 0, sink = 0;
+    ge_isa best_isa = GE_ISA_GENERIC;
+    for (int isa = 0; isa < GE_ISA_COUNT; isa++) {
+        if (!ge_isa_supported((ge_isa)isa))
+            continue;
+        double g = 0;
+        for (int r = 0; r < 3; r++) { /* the best of three: others may share the core */
+            double v = fma_peak_gflops((ge_isa)isa, 50000000L, &sink);
+            g = v > g ? v : g;
+        }
+        printf("peak_gflops_%s %.2f\n", ge_isa_name((ge_isa)isa), g);
+        if (g > best)
+            best = g, best_isa = (ge_isa)isa;
+    }
+    printf("peak_gflops %.2f\npeak_isa %s\n", best, ge_isa_name(best_isa));
+    return sink == 12345.0; /* never: keeps the loops' results alive */
+}
+
 static int bench_step(ge_model *m, const bench_case *c, int runs)
 {
     ge_error err;
@@ -194,6 +246,8 @@ static int bench_step(ge_model *m, const bench_case *c, int runs)
     }
     double loss = ge_trainer_step(t, NULL, c->M); /* warm-up */
     printf("loss_first %.17g\n", loss);
+    printf("isa %s\n", ge_isa_name(ge_isa_default()));
+    printf("step_flop %.0f\n", 2.0 * 3 * (double)occupied_cells(m, c) * (double)m->n_kernel);
     for (int r = 0; r < runs; r++) {
         double c0 = cpu_now(), t0 = now();
         loss = ge_trainer_step(t, NULL, c->M);
@@ -251,6 +305,8 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
+    if (argc == 2 && !strcmp(argv[1], "peak"))
+        return bench_peak();
     if (argc < 3) {
         usage(stderr);
         return 2;

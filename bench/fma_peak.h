@@ -1,0 +1,12 @@
+/* The machine's multiply-add peak (fma_peak.c). */
+#ifndef GEOEMBED_BENCH_FMA_PEAK_H
+#define GEOEMBED_BENCH_FMA_PEAK_H
+
+#include "geoembed/isa.h"
+
+/* GFLOP per second of thread CPU time (a multiply-add is two flops) of iters
+ * rounds of independent multiply-adds on isa, which the CPU must support.
+ * The loop's result is added to *sink so that it is not optimised away. */
+double fma_peak_gflops(ge_isa isa, long iters, double *sink);
+
+#endif
