@@ -69,6 +69,9 @@ $(BUILD)/%.o: %.c $(wildcard include/geoembed/*.h src/*/*.h tests/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
+# Adam's square root as a vector instruction (src/core/optim.c).
+$(BUILD)/src/core/optim.o: CFLAGS += -fno-math-errno
+
 $(LIB): $(CORE_OBJ) $(IO_OBJ)
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^

@@ -21,10 +21,11 @@ struct ge_conv {
     int KB, KHp; /* kh block of the kernel gradient; KH rounded up to it */
     int rb, nb;  /* the kernel gradient is summed per block of rb rows, nb blocks */
     size_t es, gs;         /* row strides of Ep and Gp */
+    size_t lp;             /* columns of Gp before its halo: its data starts on a 64-byte line */
     size_t ep, fp, gp, xp; /* plane sizes of Ep, Fp, Gp, X */
     double *Ep; /* [N][W+KW-1][es] padded embedding */
     double *Fp; /* [O][W][fcols] field */
-    double *Gp; /* [O][W+2KW-2][gs] field gradient, zero outside the grid */
+    double *Gp; /* [O][W+2KW-2][gs] field gradient from column lp, zero outside the grid */
     double *X;  /* [N][W+KW-1][xcols] gradient of the padded embedding */
     double *Kf; /* [N][O][KW][KH] flipped kernel */
     double *part; /* [nb][O][N][KW][KHp] kernel gradient per row block */
@@ -62,7 +63,8 @@ static void layout(ge_conv *c, const ge_shape *s, const ge_conv_kernels *k)
     c->rb = c->W / 64 > 4 ? (c->W + 63) / 64 : 4;
     c->nb = (c->W + c->rb - 1) / c->rb;
     c->es = round_up((size_t)c->fcols + c->KHp - 1, 8);
-    c->gs = round_up((size_t)c->xcols + c->KH - 1, 8);
+    c->lp = (8 - (size_t)(c->KH - 1) % 8) % 8;
+    c->gs = round_up(c->lp + (size_t)c->xcols + c->KH - 1, 8);
     c->ep = (size_t)(c->W + c->KW - 1) * c->es;
     c->fp = (size_t)c->W * c->fcols;
     c->gp = (size_t)(c->W + 2 * c->KW - 2) * c->gs;
@@ -81,6 +83,17 @@ double ge_conv_bytes(const ge_shape *s)
     return 8.0 * ((double)c.N * c.ep + (double)c.O * c.fp + (double)c.O * c.gp +
                   (double)c.N * c.xp + (double)c.nb * part_size(&c) +
                   (double)c.N * c.O * c.KW * c.KH);
+}
+
+/* n doubles, zero, each row of the planes (strides are multiples of 8) on a
+ * 64-byte line: aligned vector loads never straddle two lines. */
+static double *zalloc(size_t n)
+{
+    size_t bytes = round_up((n ? n : 1) * sizeof(double), 64);
+    double *p = aligned_alloc(64, bytes);
+    if (p)
+        memset(p, 0, bytes);
+    return p;
 }
 
 /* Counting sort of the padded indices 0..n-1 by what they copy, map[i] in
@@ -115,11 +128,11 @@ ge_conv *ge_conv_new(const ge_shape *s, ge_isa isa, ge_error *err)
     layout(c, s, kernels_of(isa));
     c->isa = isa;
     const int PW = c->W + c->KW - 1, PH = c->H + c->KH - 1;
-    /* calloc: the halos of Gp and the columns past the data stay zero */
-    c->Ep = calloc((size_t)c->N * c->ep, sizeof(double));
-    c->Fp = calloc((size_t)c->O * c->fp, sizeof(double));
-    c->Gp = calloc((size_t)c->O * c->gp, sizeof(double));
-    c->X = calloc((size_t)c->N * c->xp, sizeof(double));
+    /* zeroed: the halos of Gp and the columns past the data stay zero */
+    c->Ep = zalloc((size_t)c->N * c->ep);
+    c->Fp = zalloc((size_t)c->O * c->fp);
+    c->Gp = zalloc((size_t)c->O * c->gp);
+    c->X = zalloc((size_t)c->N * c->xp);
     c->Kf = calloc((size_t)c->N * c->O * c->KW * c->KH, sizeof(double));
     c->part = calloc((size_t)c->nb * part_size(c), sizeof(double));
     c->ri = malloc((size_t)PW * sizeof *c->ri);
@@ -203,11 +216,11 @@ void ge_conv_backward(double *dE, double *dK, double *db, ge_conv *c, const ge_m
     const int W = c->W, H = c->H, N = c->N, O = c->O, KW = c->KW, KH = c->KH;
     const int PW = W + KW - 1;
     const size_t pk = part_size(c);
-    const ge_corr_args a = {.in = c->Gp, .in_plane = c->gp, .in_stride = c->gs, .Ci = O,
+    const ge_corr_args a = {.in = c->Gp + c->lp, .in_plane = c->gp, .in_stride = c->gs, .Ci = O,
                             .out = c->X, .out_plane = c->xp, .out_stride = (size_t)c->xcols,
                             .Co = N, .K = c->Kf, .bias = NULL, .KW = KW, .KH = KH,
                             .cols = c->xcols};
-    const ge_wgrad_args g = {.g = c->Gp + (size_t)(KW - 1) * c->gs + (size_t)(KH - 1),
+    const ge_wgrad_args g = {.g = c->Gp + (size_t)(KW - 1) * c->gs + c->lp + (size_t)(KH - 1),
                              .g_plane = c->gp, .g_stride = c->gs, .O = O, .in = c->Ep,
                              .in_plane = c->ep, .in_stride = c->es, .N = N, .KW = KW,
                              .KB = c->KB, .KHp = c->KHp, .cols = c->fcols};
@@ -231,7 +244,8 @@ void ge_conv_backward(double *dE, double *dK, double *db, ge_conv *c, const ge_m
         for (int w = 0; w < W; w++)
             for (int o = 0; o < O; o++) {
                 const double *src = dF + (size_t)w * H * O + o;
-                double *dst = c->Gp + (size_t)o * c->gp + (size_t)(KW - 1 + w) * c->gs + (KH - 1);
+                double *dst = c->Gp + (size_t)o * c->gp + (size_t)(KW - 1 + w) * c->gs + c->lp +
+                              (size_t)(KH - 1);
                 for (int h = 0; h < H; h++)
                     dst[h] = src[(size_t)h * O];
             }
@@ -250,11 +264,18 @@ void ge_conv_backward(double *dE, double *dK, double *db, ge_conv *c, const ge_m
         for (int w = 0; w < W; w++)
             for (int n = 0; n < N; n++) {
                 const double *x = c->X + (size_t)n * c->xp;
+                const double *x1 = x + (size_t)c->row_src[c->row_at[w]] * c->xcols;
+                const int one_row = c->row_at[w + 1] - c->row_at[w] == 1;
                 double *de = dE + (size_t)w * H * N + n;
                 for (int h = 0; h < H; h++) {
+                    const int j0 = c->col_at[h], j1 = c->col_at[h + 1];
+                    if (one_row && j1 - j0 == 1) { /* a cell no halo copies */
+                        de[(size_t)h * N] += x1[c->col_src[j0]];
+                        continue;
+                    }
                     double s = 0;
                     for (int ii = c->row_at[w]; ii < c->row_at[w + 1]; ii++)
-                        for (int jj = c->col_at[h]; jj < c->col_at[h + 1]; jj++)
+                        for (int jj = j0; jj < j1; jj++)
                             s += x[(size_t)c->row_src[ii] * c->xcols + c->col_src[jj]];
                     de[(size_t)h * N] += s;
                 }

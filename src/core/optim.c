@@ -36,6 +36,27 @@ void ge_optim_free(ge_optim *opt)
     opt->state = NULL;
 }
 
+/* Adam's update of p[lo..hi): each value on its own, so the vector clones
+ * give the scalar loop's bits (ISO C contracts no multiply-add, and
+ * division and square root round exactly). x86-64 builds carry AVX-512 and
+ * AVX2 clones beside the generic one, picked by the loader for the CPU. The
+ * Makefile builds this file with -fno-math-errno (v is never negative, so
+ * sqrt never sets errno): sqrt can then be a vector instruction. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+static void adam_range(long lo, long hi, double *p, const double *g, double *mom, double *vel,
+                       double b1, double b2, double eps, double step, double bc2_sqrt)
+{
+#pragma omp simd
+    for (long i = lo; i < hi; i++) {
+        mom[i] = mom[i] * b1 + g[i] * (1 - b1);
+        vel[i] = vel[i] * b2 + (1 - b2) * (g[i] * g[i]);
+        double denom = sqrt(vel[i]) / bc2_sqrt + eps;
+        p[i] += -step * (mom[i] / denom);
+    }
+}
+
 static void adam_step(ge_optim *opt, double *p, const double *g)
 {
     const double b1 = opt->o.beta1, b2 = opt->o.beta2, eps = opt->o.eps;
@@ -44,16 +65,12 @@ static void adam_step(ge_optim *opt, double *p, const double *g)
     double bc2 = 1 - pow(b2, (double)opt->t);
     double step = opt->o.lr / bc1;
     double bc2_sqrt = sqrt(bc2);
-    const long n = (long)opt->n;
-    /* Each value on its own: any split gives the same bits; dynamic chunks,
-     * so that a thread another process holds up takes fewer. */
-#pragma omp parallel for schedule(dynamic, 8192) if (n > GE_PARALLEL_WORK / 20)
-    for (long i = 0; i < n; i++) {
-        mom[i] = mom[i] * b1 + g[i] * (1 - b1);
-        vel[i] = vel[i] * b2 + (1 - b2) * (g[i] * g[i]);
-        double denom = sqrt(vel[i]) / bc2_sqrt + eps;
-        p[i] += -step * (mom[i] / denom);
-    }
+    const long n = (long)opt->n, chunk = 8192;
+    /* dynamic chunks, so that a thread another process holds up takes fewer */
+#pragma omp parallel for schedule(dynamic, 1) if (n > GE_PARALLEL_WORK / 20)
+    for (long c = 0; c < (n + chunk - 1) / chunk; c++)
+        adam_range(c * chunk, (c + 1) * chunk < n ? (c + 1) * chunk : n, p, g, mom, vel, b1, b2,
+                   eps, step, bc2_sqrt);
 }
 
 static void sgd_step(ge_optim *opt, double *p, const double *g)
