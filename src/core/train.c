@@ -454,8 +454,9 @@ static void backward_dense(ge_trainer *t, size_t ntc, size_t nt)
 }
 
 /* Sum of the losses of every sample (cell read-out, full batch), and with
- * want_grad their gradients (times inv) into dF: unit by unit, so that each
- * thread owns the dF of its blocks and reads the field in order. */
+ * want_grad their gradients (times inv) as dF (every unit's, zero where no
+ * sample is): unit by unit, so that each thread owns the dF of its blocks and
+ * reads the field in order. */
 static double loss_grouped(ge_trainer *t, double inv, int want_grad)
 {
     const int O = t->m->s.O;
@@ -467,16 +468,21 @@ static double loss_grouped(ge_trainer *t, double inv, int want_grad)
 #pragma omp parallel for schedule(dynamic, 1) if (big)
     for (int b = 0; b < LOSS_BLOCKS; b++) {
         double s = 0;
-        for (size_t u = nu * b / LOSS_BLOCKS; u < nu * (b + 1) / LOSS_BLOCKS; u++)
+        for (size_t u = nu * b / LOSS_BLOCKS; u < nu * (b + 1) / LOSS_BLOCKS; u++) {
+            double g[GE_MAX_OUTPUTS];
+            for (int o = 0; o < O; o++)
+                g[o] = 0;
             for (size_t k = t->group_at[u]; k < t->group_at[u + 1]; k++)
                 for (int o = 0; o < O; o++) {
                     double r = F[u * O + o] - y[k * O + o];
                     if (isnan(r))
                         continue;
                     s += ge_loss_value(l, r);
-                    if (want_grad)
-                        dF[u * O + o] += ge_loss_grad(l, r) * inv;
+                    g[o] += ge_loss_grad(l, r) * inv;
                 }
+            for (int o = 0; want_grad && o < O; o++)
+                dF[u * O + o] = g[o];
+        }
         part[b] = s;
     }
     double sum = 0;
@@ -511,7 +517,8 @@ double ge_trainer_loss(ge_trainer *t, const size_t *idx, size_t n, int want_grad
     } else {
         forward_units(t, nt);
     }
-    if (want_grad) {
+    const int grouped = !idx && P == 1; /* loss_grouped sets all of dF */
+    if (want_grad && !grouped) {
         if (dense)
             memset(t->dF, 0, t->ncells * O * sizeof *t->dF);
         for (size_t j = dense ? ntc : 0; j < nt; j++)
@@ -526,9 +533,9 @@ double ge_trainer_loss(ge_trainer *t, const size_t *idx, size_t n, int want_grad
             values -= isnan(t->d->y[(idx ? idx[j] : j) * O + o]);
     const double inv = values ? 1.0 / (double)values : 0;
     double sum = 0;
-    if (!idx && P == 1)
+    if (grouped)
         sum = loss_grouped(t, inv, want_grad);
-    for (size_t j = 0; (idx || P > 1) && j < n; j++) {
+    for (size_t j = 0; !grouped && j < n; j++) {
         size_t i = idx ? idx[j] : j;
         const size_t *u = t->unit + i * P;
         const double *w = t->wgt + i * P;
