@@ -166,7 +166,7 @@ bench: $(BUILD)/geoembed-bench $(BUILD)/geoembed
 	bench/run.sh $(BUILD)/geoembed-bench
 	bench/grid/run.sh $(BUILD)/geoembed
 
-$(BUILD)/geoembed-bench: $(BUILD)/bench/engine_bench.o $(BUILD)/bench/fma_peak.o $(LIB)
+$(BUILD)/geoembed-bench: $(BUILD)/bench/engine_bench.o $(BUILD)/bench/fma_peak.o $(BUILD)/src/cli/wait_policy.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 install: $(BUILD)/geoembed

@@ -8,6 +8,10 @@
 # per measurement. Prints medians, ratios and a check that both sides computed
 # the same numbers. Exit 0, or 1 when a measurement failed or disagreed.
 #
+# It also measures the machine's multiply-add peak per core and prints, for
+# every step, the GFLOP/s achieved against it; then the large step on 1
+# thread against BENCH_THREADS.
+#
 # Environment: TORCH_PYTHON (default /usr/bin/python3), BENCH_RUNS (timed runs
 # of every measurement on both sides; default per measurement, never below 5),
 # BENCH_CASES (default "guide large"), BENCH_THREADS (default 2).
@@ -84,6 +88,12 @@ if awk -v l="$load0" 'BEGIN { exit !(l + 0 > 0.5) }'; then
 fi
 echo
 
+# The machine's multiply-add peak per core (geoembed-bench peak).
+"$BIN" peak >"$TMP/peak.out"
+PEAK=$(value peak_gflops "$TMP/peak.out")
+echo "multiply-add peak: $PEAK GFLOP/s per core ($(value peak_isa "$TMP/peak.out"); $(awk '$1 ~ /^peak_gflops_/ { sub("peak_gflops_", "", $1); printf "%s%s %s", s, $1, $2; s = ", " }' "$TMP/peak.out"))"
+echo
+
 status=0
 ROWS=$TMP/rows
 : >"$ROWS"
@@ -119,7 +129,9 @@ for c in $CASES; do
                 status=1
             fi
         done
-        echo "$c $w $(median "${w}_seconds" "$TMP/c.out") $(median "${w}_seconds" "$TMP/p.out") $(value peak_rss_kb "$TMP/c.out") $(value peak_rss_kb "$TMP/p.out") $rc_ $rp_ $(median "${w}_cpu_seconds" "$TMP/c.out") $(median "${w}_cpu_seconds" "$TMP/p.out") $check" >>"$ROWS"
+        flop=$(value step_flop "$TMP/c.out")
+        [ "$flop" = nan ] && flop=0
+        echo "$c $w $(median "${w}_seconds" "$TMP/c.out") $(median "${w}_seconds" "$TMP/p.out") $(value peak_rss_kb "$TMP/c.out") $(value peak_rss_kb "$TMP/p.out") $rc_ $rp_ $(median "${w}_cpu_seconds" "$TMP/c.out") $(median "${w}_cpu_seconds" "$TMP/p.out") $check $flop $PEAK" >>"$ROWS"
         rm -f "$data"
     done
 done
@@ -138,12 +150,35 @@ BEGIN {
     speed = ($3 > 0) ? sprintf("%.1fx faster", $4 / $3) : "?"
     mem = ($5 > 0) ? sprintf("1/%.0f", $6 / $5) : "?"
     printf fmt, $1, metric, t($3), t($4), speed, mb($5), mb($6), mem, $11
-    cpu[NR] = sprintf("%-6s %-27s %11s %11s %14s", $1, metric, t($9), t($10), ($9 > 0) ? sprintf("%.1fx less", $10 / $9) : "?")
+    hw = ($12 > 0 && $9 > 0) ? sprintf("%8.1f GFLOP/s per core, %3.0f%% of peak", $12 / $9 / 1e9, 100 * $12 / $9 / 1e9 / $13) : ""
+    cpu[NR] = sprintf("%-6s %-27s %11s %11s %14s  %s", $1, metric, t($9), t($10), ($9 > 0) ? sprintf("%.1fx less", $10 / $9) : "?", hw)
 }
 END {
-    printf "\nCPU time (user + system, all threads), medians:\n"
+    printf "\nCPU time (user + system, all threads), medians; a step'"'"'s arithmetic per CPU-second of geoembed:\n"
     for (i = 1; i <= NR; i++) print cpu[i]
 }' "$ROWS"
+
+# Threads against one thread: the large step (or the last case) on 1 and on
+# $THREADS threads, in alternating rounds so that both see the same load.
+sc=large
+case " $CASES " in *" large "*) ;; *) sc=${CASES##* } ;; esac
+: >"$TMP/s1.out"
+: >"$TMP/sN.out"
+printf '  %s step: 1 against %s threads, 3 rounds ...\n' "$sc" "$THREADS" >&2
+for round in 1 2 3; do
+    OMP_NUM_THREADS=1 "$BIN" "$sc" step --runs 7 >>"$TMP/s1.out"
+    OMP_NUM_THREADS=$THREADS "$BIN" "$sc" step --runs 7 >>"$TMP/sN.out"
+done
+flop=$(value step_flop "$TMP/s1.out")
+w1=$(median step_seconds "$TMP/s1.out") c1=$(median step_cpu_seconds "$TMP/s1.out")
+wN=$(median step_seconds "$TMP/sN.out") cN=$(median step_cpu_seconds "$TMP/sN.out")
+awk -v f="$flop" -v p="$PEAK" -v w1="$w1" -v c1="$c1" -v wN="$wN" -v cN="$cN" -v T="$THREADS" \
+    -v isa="$(value isa "$TMP/s1.out")" -v sc="$sc" 'BEGIN {
+    printf "\n%s step on the hardware (engine on %s): %.0f MFLOP a step; at the peak, %.2f ms on one core\n", sc, isa, f / 1e6, f / p / 1e6
+    printf "  1 thread : median %6.2f ms wall, %6.2f ms CPU: %5.1f GFLOP/s per core, %.2fx the bound\n", w1 * 1e3, c1 * 1e3, f / c1 / 1e9, c1 / (f / p / 1e9)
+    printf "  %d threads: median %6.2f ms wall, %6.2f ms CPU: %.2fx faster than 1 thread (wall)\n", T, wN * 1e3, cN * 1e3, w1 / wN
+}'
+echo "(the trainer times dense steps on one thread and on all and keeps the faster: bench/README.md)"
 echo
 echo "load average at end: $(load)"
 echo "speed = PyTorch median / geoembed median; memory = peak RSS of geoembed / peak RSS of PyTorch"

@@ -31,6 +31,7 @@ struct ge_trainer {
     uint32_t *stamp;   /* [nunits] last step that touched a unit */
     uint32_t clock;
     size_t *touched;   /* [nunits] units of this step, ascending */
+    size_t full_nt;    /* touched holds the full batch's units, this many (0: not) */
     size_t *order;     /* [M] sample permutation for mini-batches */
     double *Kt, *F, *dF; /* kernel [KW][KH][N][O]; field and its gradient [nunits][O] */
     double *grad;        /* [n_params] slab layout */
@@ -251,6 +252,9 @@ static void unit_cell(const ge_trainer *t, size_t u, int64_t *w, int64_t *h)
 /* Marks the units this step reads and lists them in ascending order. */
 static size_t touch_units(ge_trainer *t, const size_t *idx, size_t n)
 {
+    if (!idx && t->full_nt) /* the full batch's units, listed by an earlier step */
+        return t->full_nt;
+    t->full_nt = 0;
     if (++t->clock == 0) { /* wrapped after 2^32 steps: start the stamps again */
         memset(t->stamp, 0, t->nunits * sizeof *t->stamp);
         t->clock = 1;
@@ -265,6 +269,8 @@ static size_t touch_units(ge_trainer *t, const size_t *idx, size_t n)
     for (size_t u = 0; u < t->nunits; u++)
         if (t->stamp[u] == t->clock || (all_cells && u < t->ncells))
             t->touched[nt++] = u;
+    if (!idx)
+        t->full_nt = nt;
     return nt;
 }
 

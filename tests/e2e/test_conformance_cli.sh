@@ -82,3 +82,12 @@ test_conformance_cli_upstream_unit() {
 test_conformance_cli_seed_force_field() {
     conformance_case seed_force_field
 }
+
+# The guide's case trains through the whole-grid engine (1008 samples on 2016
+# cells); each vector unit it can run on must reproduce the reference.
+test_conformance_cli_every_vector_unit() {
+    local unit
+    for unit in generic avx2 avx512; do
+        GEOEMBED_SIMD=$unit conformance_case seed_force_field
+    done
+}
