@@ -9,7 +9,9 @@
 #include "geoembed/conv.h"
 
 /* Rows of the field a thread takes at a time: a multiple of every tile
- * height of conv_impl.h (1, 2, 3, 4, 6). */
+ * height of conv_impl.h (1, 2, 3, 4, 6). Every loop hands out its work in
+ * chunks as threads ask (schedule dynamic): a thread that another process
+ * holds up takes fewer, and no value depends on which thread computed it. */
 #define CHUNK_ROWS 12
 
 struct ge_conv {
@@ -185,7 +187,7 @@ void ge_conv_forward(double *F, ge_conv *c, const ge_model *m)
     const int chunks = (W + CHUNK_ROWS - 1) / CHUNK_ROWS;
 #pragma omp parallel if (big(c, m))
     {
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 8)
         for (int i = 0; i < PW; i++) {
             const double *e = m->E + (size_t)c->ri[i] * H * N;
             double *dst = c->Ep + (size_t)i * c->es;
@@ -193,13 +195,12 @@ void ge_conv_forward(double *F, ge_conv *c, const ge_model *m)
                 for (int n = 0; n < N; n++)
                     dst[(size_t)n * c->ep + j] = e[(size_t)c->rj[j] * N + n];
         }
-        /* dynamic: a thread that another process holds up takes fewer chunks */
 #pragma omp for schedule(dynamic, 1)
         for (int q = 0; q < chunks; q++) {
             int r1 = (q + 1) * CHUNK_ROWS < W ? (q + 1) * CHUNK_ROWS : W;
             c->k->corr(&a, q * CHUNK_ROWS, r1);
         }
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 8)
         for (int w = 0; w < W; w++)
             for (int o = 0; o < O; o++) {
                 const double *src = c->Fp + (size_t)o * c->fp + (size_t)w * c->fcols;
@@ -240,7 +241,7 @@ void ge_conv_backward(double *dE, double *dK, double *db, ge_conv *c, const ge_m
                         m->K[(((size_t)o * N + n) * KW + (KW - 1 - kw)) * KH + (KH - 1 - kh)];
 #pragma omp parallel if (big(c, m))
     {
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 8)
         for (int w = 0; w < W; w++)
             for (int o = 0; o < O; o++) {
                 const double *src = dF + (size_t)w * H * O + o;
@@ -260,7 +261,7 @@ void ge_conv_backward(double *dE, double *dK, double *db, ge_conv *c, const ge_m
             c->k->wgrad(&g, b * c->rb, r1, c->part + (size_t)b * pk);
         }
         /* the halo folded back onto the cells it copies, in ascending order */
-#pragma omp for schedule(static) nowait
+#pragma omp for schedule(dynamic, 8) nowait
         for (int w = 0; w < W; w++)
             for (int n = 0; n < N; n++) {
                 const double *x = c->X + (size_t)n * c->xp;
@@ -280,7 +281,7 @@ void ge_conv_backward(double *dE, double *dK, double *db, ge_conv *c, const ge_m
                     de[(size_t)h * N] += s;
                 }
             }
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 256)
         for (long e = 0; e < (long)((size_t)O * N * KW * KH); e++) {
             const size_t kh = (size_t)e % KH, rest = (size_t)e / KH;
             const double *p = c->part + rest * c->KHp + kh;
