@@ -20,7 +20,7 @@ struct ge_conv {
     int W, H, N, O, KW, KH;
     int fcols;   /* columns of the field planes: H rounded up to the tile width */
     int xcols;   /* columns of the padded embedding gradient: H+KH-1 rounded up */
-    int KB, KHp; /* kh block of the kernel gradient; KH rounded up to it */
+    int wcols;   /* columns the kernel gradient sums over: H+KH-1 rounded up to a vector */
     int rb, nb;  /* the kernel gradient is summed per block of rb rows, nb blocks */
     size_t es, gs;         /* row strides of Ep and Gp */
     size_t lp;             /* columns of Gp before its halo: its data starts on a 64-byte line */
@@ -30,7 +30,7 @@ struct ge_conv {
     double *Gp; /* [O][W+2KW-2][gs] field gradient from column lp, zero outside the grid */
     double *X;  /* [N][W+KW-1][xcols] gradient of the padded embedding */
     double *Kf; /* [N][O][KW][KH] flipped kernel */
-    double *part; /* [nb][O][N][KW][KHp] kernel gradient per row block */
+    double *part; /* [nb][O][N][KW][KH] kernel gradient per row block */
     int *ri, *rj; /* grid row / column each padded row / column copies */
     /* The padded rows that copy grid row w: row_src[row_at[w] .. row_at[w+1]),
      * ascending; the same for columns. */
@@ -59,12 +59,10 @@ static void layout(ge_conv *c, const ge_shape *s, const ge_conv_kernels *k)
     c->KW = 2 * s->p0 + 1, c->KH = 2 * s->p1 + 1;
     c->fcols = (int)round_up((size_t)c->H, (size_t)k->cols);
     c->xcols = (int)round_up((size_t)c->H + c->KH - 1, (size_t)k->cols);
-    int nkb = (c->KH + k->kb_max - 1) / k->kb_max;
-    c->KB = (c->KH + nkb - 1) / nkb;
-    c->KHp = nkb * c->KB;
+    c->wcols = (int)round_up((size_t)c->H + c->KH - 1, (size_t)k->lanes);
     c->rb = c->W / 64 > 4 ? (c->W + 63) / 64 : 4;
     c->nb = (c->W + c->rb - 1) / c->rb;
-    c->es = round_up((size_t)c->fcols + c->KHp - 1, 8);
+    c->es = round_up((size_t)c->fcols + c->KH - 1, 8); /* >= wcols */
     c->lp = (8 - (size_t)(c->KH - 1) % 8) % 8;
     c->gs = round_up(c->lp + (size_t)c->xcols + c->KH - 1, 8);
     c->ep = (size_t)(c->W + c->KW - 1) * c->es;
@@ -75,7 +73,7 @@ static void layout(ge_conv *c, const ge_shape *s, const ge_conv_kernels *k)
 
 static size_t part_size(const ge_conv *c)
 {
-    return (size_t)c->O * c->N * c->KW * c->KHp;
+    return (size_t)c->O * c->N * c->KW * c->KH;
 }
 
 double ge_conv_bytes(const ge_shape *s)
@@ -224,7 +222,7 @@ void ge_conv_backward(double *dE, double *dK, double *db, ge_conv *c, const ge_m
     const ge_wgrad_args g = {.g = c->Gp + (size_t)(KW - 1) * c->gs + c->lp + (size_t)(KH - 1),
                              .g_plane = c->gp, .g_stride = c->gs, .O = O, .in = c->Ep,
                              .in_plane = c->ep, .in_stride = c->es, .N = N, .KW = KW,
-                             .KB = c->KB, .KHp = c->KHp, .cols = c->fcols};
+                             .KH = KH, .cols = c->wcols};
     const int chunks = (PW + CHUNK_ROWS - 1) / CHUNK_ROWS;
     for (int o = 0; o < O; o++) {
         double s = 0;
@@ -282,9 +280,8 @@ void ge_conv_backward(double *dE, double *dK, double *db, ge_conv *c, const ge_m
                 }
             }
 #pragma omp for schedule(dynamic, 256)
-        for (long e = 0; e < (long)((size_t)O * N * KW * KH); e++) {
-            const size_t kh = (size_t)e % KH, rest = (size_t)e / KH;
-            const double *p = c->part + rest * c->KHp + kh;
+        for (long e = 0; e < (long)pk; e++) {
+            const double *p = c->part + e;
             double s = 0;
             for (int b = 0; b < c->nb; b++)
                 s += p[(size_t)b * pk];

@@ -16,7 +16,8 @@ typedef __m256d vd;
 #define VFMA(a, b, c) _mm256_fmadd_pd((a), (b), (c))
 #define CORR_NV 2
 #define CORR_ACC 12
-#define WG_KB 6
+#define WG_NB 4
+#define WG_KB 1
 #define KTABLE ge_conv_avx2
 
 #include "conv_impl.h"

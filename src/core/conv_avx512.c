@@ -17,7 +17,8 @@ typedef __m512d vd;
 #define VFMA(a, b, c) _mm512_fmadd_pd((a), (b), (c))
 #define CORR_NV 2
 #define CORR_ACC 16
-#define WG_KB 12
+#define WG_NB 4
+#define WG_KB 3
 #define KTABLE ge_conv_avx512
 
 #include "conv_impl.h"

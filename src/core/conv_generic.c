@@ -14,7 +14,8 @@ typedef double vdu __attribute__((vector_size(16), aligned(8), may_alias));
 #define VFMA(a, b, c) ((a) * (b) + (c))
 #define CORR_NV 2
 #define CORR_ACC 12
-#define WG_KB 6
+#define WG_NB 4
+#define WG_KB 1
 #define KTABLE ge_conv_generic
 
 #include "conv_impl.h"

@@ -6,14 +6,14 @@
  *   VFMA(a, b, c)  a*b + c
  *   CORR_NV        vectors across a corr tile (CORR_NV*VL cells wide)
  *   CORR_ACC       accumulators a corr tile may hold
- *   WG_KB          widest kh block of wgrad (2*WG_KB accumulators)
+ *   WG_NB, WG_KB   embedding channels (at most 4) and kh shifts (at most 3) of a
+ *                  wgrad tile: 2*WG_NB*WG_KB accumulators
  *   KTABLE         the name of the table to define
  * A tile keeps its accumulators in registers: the loops over them have
  * constant bounds and are unrolled. */
 
 #define CORR_CB 4 /* output channels of a tile, at most */
 #define CORR_RW 6 /* rows of a tile, at most: conv.c's 12-row chunks hold whole tiles */
-#define WG_KB_ALL 12
 
 /* Rows a tile of CB channels holds: as many as the accumulators allow. */
 #define RW_OF(CB)                                                                                  \
@@ -91,71 +91,83 @@ static void corr(const ge_corr_args *a, int r0, int r1)
     }
 }
 
-/* Outputs o0..o0+OB-1 of kernel entries (n, kw, kh0..kh0+KB-1) over rows
- * r0..r1-1: a vector of partial sums each, added across lanes at the end. */
+/* Kernel entries (n0..n0+NB-1, kw, kh0..kh0+KB-1) of outputs o0..o0+OB-1
+ * over rows r0..r1-1, the sum of conv_kernels.h with the column shifted:
+ *   part[o][n][kw][kh] = sum_{r,c} g[o][r][c-kh] in[n][r+kw][c]
+ * so that each vector of the N planes of in is loaded once, on a line, for
+ * all KB shifts of the O planes of g. A vector of partial sums per entry,
+ * added across lanes at the end. */
 static inline __attribute__((always_inline)) void
-wgrad_tile(const ge_wgrad_args *a, int r0, int r1, int o0, int n, int kw, int kh0, double *part,
-           const int OB, const int KB)
+wgrad_tile(const ge_wgrad_args *a, int r0, int r1, int o0, int n0, int kw, int kh0, double *part,
+           const int OB, const int NB, const int KB)
 {
-    vd acc[2][WG_KB_ALL];
+    vd acc[2][4][3];
 #pragma GCC unroll 2
     for (int ob = 0; ob < OB; ob++)
-#pragma GCC unroll 12
-        for (int kb = 0; kb < KB; kb++)
-            acc[ob][kb] = VZERO;
+#pragma GCC unroll 4
+        for (int nb = 0; nb < NB; nb++)
+#pragma GCC unroll 3
+            for (int kb = 0; kb < KB; kb++)
+                acc[ob][nb][kb] = VZERO;
     for (int r = r0; r < r1; r++) {
-        const double *gp = a->g + (size_t)o0 * a->g_plane + (size_t)r * a->g_stride;
-        const double *ip = a->in + (size_t)n * a->in_plane + (size_t)(r + kw) * a->in_stride + kh0;
+        const double *gp = a->g + (size_t)o0 * a->g_plane + (size_t)r * a->g_stride - kh0;
+        const double *ip = a->in + (size_t)n0 * a->in_plane + (size_t)(r + kw) * a->in_stride;
         for (int c = 0; c < a->cols; c += VL) {
-            vd g[2];
+            vd e[4];
+#pragma GCC unroll 4
+            for (int nb = 0; nb < NB; nb++)
+                e[nb] = VLOAD(ip + nb * a->in_plane + c);
+#pragma GCC unroll 3
+            for (int kb = 0; kb < KB; kb++)
 #pragma GCC unroll 2
-            for (int ob = 0; ob < OB; ob++)
-                g[ob] = VLOAD(gp + ob * a->g_plane + c);
-#pragma GCC unroll 12
-            for (int kb = 0; kb < KB; kb++) {
-                vd e = VLOAD(ip + c + kb);
-#pragma GCC unroll 2
-                for (int ob = 0; ob < OB; ob++)
-                    acc[ob][kb] = VFMA(g[ob], e, acc[ob][kb]);
-            }
+                for (int ob = 0; ob < OB; ob++) {
+                    vd g = VLOAD(gp + ob * a->g_plane + c - kb);
+#pragma GCC unroll 4
+                    for (int nb = 0; nb < NB; nb++)
+                        acc[ob][nb][kb] = VFMA(g, e[nb], acc[ob][nb][kb]);
+                }
         }
     }
 #pragma GCC unroll 2
     for (int ob = 0; ob < OB; ob++)
-#pragma GCC unroll 12
-        for (int kb = 0; kb < KB; kb++) {
-            double l[VL], s = 0;
-            VSTORE(l, acc[ob][kb]);
-            for (int i = 0; i < VL; i++)
-                s += l[i];
-            part[(((size_t)(o0 + ob) * a->N + n) * a->KW + kw) * a->KHp + kh0 + kb] = s;
-        }
+#pragma GCC unroll 4
+        for (int nb = 0; nb < NB; nb++)
+#pragma GCC unroll 3
+            for (int kb = 0; kb < KB; kb++) {
+                double l[VL], s = 0;
+                VSTORE(l, acc[ob][nb][kb]);
+                for (int i = 0; i < VL; i++)
+                    s += l[i];
+                part[(((size_t)(o0 + ob) * a->N + n0 + nb) * a->KW + kw) * a->KH + kh0 + kb] = s;
+            }
 }
 
-#define WG_CASE(KB)                                                                                \
+#define WG_K(OB, NB, KB)                                                                           \
     case KB:                                                                                       \
-        if (ob == 2)                                                                               \
-            wgrad_tile(a, r0, r1, o0, n, kw, kh0, part, 2, KB);                                    \
-        else                                                                                       \
-            wgrad_tile(a, r0, r1, o0, n, kw, kh0, part, 1, KB);                                    \
+        wgrad_tile(a, r0, r1, o0, n0, kw, kh0, part, OB, NB, KB);                                  \
         break;
+#define WG_N(OB, NB)                                                                               \
+    case NB:                                                                                       \
+        switch (kb) { WG_K(OB, NB, 1) WG_K(OB, NB, 2) default: WG_K(OB, NB, 3) }                  \
+        break;
+#define WG_O(OB)                                                                                   \
+    switch (nb) { WG_N(OB, 1) WG_N(OB, 2) WG_N(OB, 3) default: WG_N(OB, 4) }
 
 static void wgrad(const ge_wgrad_args *a, int r0, int r1, double *part)
 {
-    for (int n = 0; n < a->N; n++)
-        for (int kw = 0; kw < a->KW; kw++)
-            for (int kh0 = 0; kh0 < a->KHp; kh0 += a->KB)
+    for (int kw = 0; kw < a->KW; kw++)
+        for (int kh0 = 0; kh0 < a->KH; kh0 += WG_KB)
+            for (int n0 = 0; n0 < a->N; n0 += WG_NB)
                 for (int o0 = 0; o0 < a->O; o0 += 2) {
-                    const int ob = a->O - o0 >= 2 ? 2 : 1;
-                    switch (a->KB) {
-                        WG_CASE(1) WG_CASE(2) WG_CASE(3) WG_CASE(4) WG_CASE(5) WG_CASE(6)
-#if WG_KB > 6
-                        WG_CASE(7) WG_CASE(8) WG_CASE(9) WG_CASE(10) WG_CASE(11) WG_CASE(12)
-#endif
-                    default: break;
+                    const int kb = a->KH - kh0 < WG_KB ? a->KH - kh0 : WG_KB;
+                    const int nb = a->N - n0 < WG_NB ? a->N - n0 : WG_NB;
+                    if (a->O - o0 >= 2) {
+                        WG_O(2)
+                    } else {
+                        WG_O(1)
                     }
                 }
 }
 
 const ge_conv_kernels KTABLE = {
-    .corr = corr, .wgrad = wgrad, .lanes = VL, .cols = CORR_NV * VL, .kb_max = WG_KB};
+    .corr = corr, .wgrad = wgrad, .lanes = VL, .cols = CORR_NV * VL};

@@ -28,10 +28,10 @@ typedef struct {
 } ge_corr_args;
 
 /* The kernel's gradient over rows r0 <= r < r1:
- *   part[o][n][kw][kh] = sum_{r, 0 <= c < cols} g[o][r][c] in[n][r+kw][c+kh]
- * for kh < KHp, a multiple of KB (values past KH are junk the caller drops:
- * in must have KHp-1 columns of halo). cols is a multiple of the table's
- * lanes and g is zero past the data. */
+ *   part[o][n][kw][kh] = sum_{r, c} g[o][r][c] in[n][r+kw][c+kh]
+ * g must be zero for KH-1 columns before its data and past it, for cols
+ * columns (a multiple of the table's lanes, at least H+KH-1); rows of in
+ * start on 64-byte lines and are zero past the data. */
 typedef struct {
     const double *g;
     size_t g_plane, g_stride;
@@ -39,7 +39,7 @@ typedef struct {
     const double *in;
     size_t in_plane, in_stride;
     int N;
-    int KW, KB, KHp, cols;
+    int KW, KH, cols;
 } ge_wgrad_args;
 
 typedef struct {
@@ -47,7 +47,6 @@ typedef struct {
     void (*wgrad)(const ge_wgrad_args *a, int r0, int r1, double *part);
     int lanes;   /* doubles a vector */
     int cols;    /* corr computes columns in tiles of this many cells */
-    int kb_max;  /* widest kh block of wgrad */
 } ge_conv_kernels;
 
 extern const ge_conv_kernels ge_conv_generic;
