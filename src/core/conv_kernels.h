@@ -4,8 +4,8 @@
  *
  * Arrays are channel-planar: a[c][row][col], each row a run of cells along
  * y, so a vector holds consecutive cells of one channel. Both loops read a
- * halo of (KW-1) rows and (KH-1) columns (or more, see wgrad) beyond what
- * they compute, which the caller provides: they have no border cases. */
+ * halo of (KW-1) rows and (KH-1) columns (wgrad: before the data too) beyond
+ * what they compute, which the caller provides: they have no border cases. */
 #ifndef GEOEMBED_CONV_KERNELS_H
 #define GEOEMBED_CONV_KERNELS_H
 
