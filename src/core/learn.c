@@ -912,6 +912,16 @@ done:
     return rc;
 }
 
+/* Fields f[O][cells] stored as the model, through scratch F[cells][O]. */
+static int store_fields(ge_model *m, const double *f, double *F, ge_error *err)
+{
+    const size_t ncell = (size_t)m->s.W * m->s.H;
+    for (size_t c = 0; c < ncell; c++)
+        for (int k = 0; k < m->s.O; k++)
+            F[c * m->s.O + k] = f[(size_t)k * ncell + c];
+    return ge_model_set_field(m, F, err);
+}
+
 /* The exact fit through a backend (learn.h): its fields, stored as the model. */
 static int backend_fit(ge_model *m, const double *xy, const double *ys, size_t M,
                        const ge_learn_opts *o, ge_error *err)
@@ -929,10 +939,7 @@ static int backend_fit(ge_model *m, const double *xy, const double *ys, size_t M
     if (o->backend->fields(o->backend->ctx, m, xy, ys, o->weights, M, NULL, M, o->train.smooth,
                            f, err))
         goto done;
-    for (size_t c = 0; c < ncell; c++)
-        for (int k = 0; k < O; k++)
-            F[c * O + k] = f[(size_t)k * ncell + c];
-    if (ge_model_set_field(m, F, err))
+    if (store_fields(m, f, F, err))
         goto done;
     if (o->progress)
         o->progress(o->ctx, "solving", 1, 1);
@@ -966,11 +973,8 @@ static int exact_fit(ge_model *m, const double *xy, const double *ys, size_t M,
     if (solve_fields(s, NULL, M, ys, o->weights, &X, O, &o->train.loss, o->train.smooth, ncell,
                      f, d, rhs, &r->irls, err))
         goto done;
-    for (size_t c = 0; c < ncell; c++)
-        for (int k = 0; k < O; k++)
-            F[c * O + k] = f[(size_t)k * ncell + c];
     r->ridge = ge_solver_ridge(s);
-    if (ge_model_set_field(m, F, err))
+    if (store_fields(m, f, F, err))
         goto done;
     if (o->draws > 0) {
         if (o->progress)

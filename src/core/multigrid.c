@@ -798,11 +798,6 @@ static int reserve(ge_mg *g, int nr)
     return 0;
 }
 
-int ge_mg_solve(ge_mg *g, const double *b, double *x, double rtol, int *iters, ge_error *err)
-{
-    return ge_mg_solve_block(g, 1, b, x, rtol, iters, err);
-}
-
 /* Conjugate gradients on the nr systems side by side, each with its own
  * scalars; a column that has converged is left as it is while the others
  * go on. */

@@ -39,9 +39,6 @@ int ge_mg_setup(ge_mg *g, double mu, double ridge, ge_error *err);
 /* The largest diagonal entry of the finest operator (after a setup). */
 double ge_mg_diagonal_max(const ge_mg *g);
 
-/* Solves A x = b to a relative residual rtol, starting from x. */
-int ge_mg_solve(ge_mg *g, const double *b, double *x, double rtol, int *iters, ge_error *err);
-
 /* Right-hand sides solved side by side: each V-cycle reads the operator's
  * rows once for all of them (the solve is bound by memory traffic). At
  * most GE_MG_BLOCK; ge_mg_block_width tells how many a W x H grid takes
@@ -51,9 +48,10 @@ int ge_mg_solve(ge_mg *g, const double *b, double *x, double rtol, int *iters, g
 #define GE_MG_BLOCK 8
 int ge_mg_block_width(int W, int H);
 
-/* The same for nr (1 to GE_MG_BLOCK) systems A x_q = b_q at once, b and x
- * interleaved (entry q of cell i at i * nr + q); each column is solved
- * bit for bit as ge_mg_solve solves it alone. *iters: the most any took. */
+/* Solves nr (1 to GE_MG_BLOCK) systems A x_q = b_q at once to a relative
+ * residual rtol, starting from x; b and x interleaved (entry q of cell i at
+ * i * nr + q). Each column comes out bit for bit as it does solved alone
+ * (nr = 1). *iters: the most any took. */
 int ge_mg_solve_block(ge_mg *g, int nr, const double *b, double *x, double rtol, int *iters,
                       ge_error *err);
 

@@ -579,11 +579,11 @@ int ge_solver_variances(ge_solver *s, const size_t *idx, size_t n, const double 
 {
     /* draws solved together: a multigrid block (its memory is counted), or
      * 16 for the factor */
-    const int BATCH = s->mg ? ge_mg_block_width(s->W, s->H) : 16;
+    const int batch = s->mg ? ge_mg_block_width(s->W, s->H) : 16;
     if (!idx)
         n = s->M;
-    double *rhs = malloc(s->ncell * (size_t)BATCH * sizeof *rhs);
-    double *f = malloc(s->ncell * (size_t)BATCH * sizeof *f);
+    double *rhs = malloc(s->ncell * (size_t)batch * sizeof *rhs);
+    double *f = malloc(s->ncell * (size_t)batch * sizeof *f);
     if (!rhs || !f) {
         free(rhs);
         free(f);
@@ -596,8 +596,8 @@ int ge_solver_variances(ge_solver *s, const size_t *idx, size_t n, const double 
     if (at_var)
         memset(at_var, 0, nat * sizeof *at_var);
     int rc = 0;
-    for (int done = 0; done < draws && !rc; done += BATCH) {
-        int b = draws - done < BATCH ? draws - done : BATCH;
+    for (int done = 0; done < draws && !rc; done += batch) {
+        int b = draws - done < batch ? draws - done : batch;
         for (int k = 0; k < b; k++)
             draw_rhs(s, idx, n, d, &g, rhs + (size_t)k * s->ncell);
         if ((rc = s->mg ? solve_multigrid(s, rhs, b, f, 0, CG_TOL_DRAW, err)
