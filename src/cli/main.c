@@ -3,10 +3,12 @@
  * This file only dispatches: each command lives in cmd_<name>.c, the option
  * table in options.c, messages in display.c. */
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cluster.h"
+#include "geoembed/isa.h"
 #include "commands.h"
 #include "display.h"
 #include "gdal_messages.h"
@@ -131,6 +133,10 @@ static int run(int argc, char **argv)
     const command *c = find_command(cmd);
     if (!c)
         return unknown_command(cmd);
+    /* a cap on the vector unit that names none is a mistake, not a default */
+    const char *simd = getenv("GEOEMBED_SIMD");
+    if (simd && *simd && ge_isa_parse(simd) < 0)
+        return usage_error(NULL, "GEOEMBED_SIMD: expected generic, avx2 or avx512, got '%s'", simd);
     if (cluster_size() > 1 && c->bit != C_FIT && c->bit != C_PREDICT)
         return runtime_error("%s runs on one process; under mpirun only fit and predict --grid "
                              "spread over the processes",

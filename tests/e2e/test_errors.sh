@@ -335,3 +335,11 @@ test_err_eval_missing_targets() {
     run ge eval field.bin p.csv
     expect_failure 1 "^geoembed: p\.csv: .*'?u'?"
 }
+
+test_simd_cap_that_names_no_unit_is_refused() {
+    # a misspelt cap must not quietly run on the default unit
+    printf 'x,y,z\n0,0,1\n1,1,2\n2,0,3\n' >f.csv
+    GEOEMBED_SIMD=avx3 run ge fit f.csv -o m.bin --smooth 1
+    expect_failure 2 '^geoembed: GEOEMBED_SIMD: expected generic, avx2 or avx512, got .avx3.'
+    expect_no_file m.bin
+}
