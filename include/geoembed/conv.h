@@ -38,9 +38,9 @@ double ge_conv_bytes(const ge_shape *s);
 /* F[W*H][O] = b + K * (embedding block) at every grid cell. */
 void ge_conv_forward(double *F, ge_conv *c, const ge_model *m);
 
-/* Given the field's gradient dF[W*H][O], accumulates (+=) the gradient of
- * the embedding dE[W][H][N], of the kernel dK[O][N][KW][KH] (torch layout)
- * and of the bias db[O]. Reads the embedding as the last ge_conv_forward
+/* Given the field's gradient dF[W*H][O], sets (=) the gradient of the
+ * embedding dE[W][H][N], of the kernel dK[O][N][KW][KH] (torch layout) and
+ * of the bias db[O]: no caller has to clear them first. Reads the embedding as the last ge_conv_forward
  * packed it: call it after the forward of the same parameters. */
 void ge_conv_backward(double *dE, double *dK, double *db, ge_conv *c, const ge_model *m,
                       const double *dF);

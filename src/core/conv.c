@@ -228,7 +228,7 @@ void ge_conv_backward(double *dE, double *dK, double *db, ge_conv *c, const ge_m
         double s = 0;
         for (size_t u = 0; u < (size_t)W * H; u++)
             s += dF[u * O + o];
-        db[o] += s;
+        db[o] = s;
     }
     /* Kf[n][o][kw][kh] = K[o][n][KW-1-kw][KH-1-kh] */
     for (int o = 0; o < O; o++)
@@ -269,14 +269,14 @@ void ge_conv_backward(double *dE, double *dK, double *db, ge_conv *c, const ge_m
                 for (int h = 0; h < H; h++) {
                     const int j0 = c->col_at[h], j1 = c->col_at[h + 1];
                     if (one_row && j1 - j0 == 1) { /* a cell no halo copies */
-                        de[(size_t)h * N] += x1[c->col_src[j0]];
+                        de[(size_t)h * N] = x1[c->col_src[j0]];
                         continue;
                     }
                     double s = 0;
                     for (int ii = c->row_at[w]; ii < c->row_at[w + 1]; ii++)
                         for (int jj = j0; jj < j1; jj++)
                             s += x[(size_t)c->row_src[ii] * c->xcols + c->col_src[jj]];
-                    de[(size_t)h * N] += s;
+                    de[(size_t)h * N] = s;
                 }
             }
 #pragma omp for schedule(dynamic, 256)
@@ -285,7 +285,7 @@ void ge_conv_backward(double *dE, double *dK, double *db, ge_conv *c, const ge_m
             double s = 0;
             for (int b = 0; b < c->nb; b++)
                 s += p[(size_t)b * pk];
-            dK[e] += s;
+            dK[e] = s;
         }
     }
 }
