@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "display.h"
 #include "gdal_messages.h"
+#include "heap_policy.h"
 #include "options.h"
 
 #ifndef GEOEMBED_VERSION
@@ -162,6 +163,7 @@ static int run(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    heap_policy();
     int rc = cluster_start();
     if (rc)
         return cluster_finish(rc);

@@ -49,12 +49,15 @@ struct ge_solver {
     ge_mg *mg;
     double *warm[WARM_COLUMNS];
     double tol; /* the field's relative residual (CG_TOL unless set) */
-    /* the multigrid's data term as last set (samples and weights): setting
-     * the same again keeps the levels' data rows (their Galerkin products
-     * are most of a setup; the penalty search sets one fold per candidate) */
+    /* the data term as last set (samples and weights): setting the same
+     * again keeps it, the multigrid's levels' data rows (their Galerkin
+     * products are most of a setup; the penalty search sets one fold per
+     * candidate) and a factorisation at the same penalty (the fit's fields
+     * and then their variances factorise the same system) */
     size_t *last_idx, last_n;
     double *last_d, last_norm;
     int have_last;
+    int factored; /* the factor (or the levels) is that of the data term and mu */
 };
 
 int ge_solver_uses_multigrid(ge_solver_kind kind, int W, int H)
@@ -185,9 +188,10 @@ static int *grid_ordering(int W, int H, int wx, int wy)
 double ge_solver_base_bytes(int W, int H, size_t M)
 {
     /* pattern (7 entries a column: index + 3 value arrays), columns, diagonal
-     * positions, the read-out of each sample, and a few vectors of cells */
+     * positions, the read-out of each sample and its last data weight, and a
+     * few vectors of cells */
     double n = (double)W * H;
-    return n * 7 * (4 + 3 * 8) + n * (4 + 8 + 4 * 8) + (double)M * 4 * 16;
+    return n * 7 * (4 + 3 * 8) + n * (4 + 8 + 4 * 8) + (double)M * (4 * 16 + 16);
 }
 
 void ge_exact_readout(const ge_model *m, double x, double y, size_t cell[4], double wgt[4])
@@ -342,8 +346,9 @@ static int same_data(ge_solver *s, const size_t *idx, size_t n, const double *d,
 void ge_solver_set_data(ge_solver *s, const size_t *idx, size_t n, const double *d,
                         double norm)
 {
-    if (s->mg && same_data(s, idx, n, d, norm))
+    if (same_data(s, idx, n, d, norm))
         return;
+    s->factored = 0;
     double *rows = s->mg ? ge_mg_data(s->mg) : NULL;
     if (rows)
         memset(rows, 0, s->ncell * GE_MG_BOX * sizeof *rows);
@@ -411,16 +416,23 @@ static int factor_multigrid(ge_solver *s, double mu, ge_error *err)
     }
 }
 
+static int factor_cholesky(ge_solver *s, double mu, ge_error *err);
+
 static int factor(ge_solver *s, double lambda, ge_error *err)
 {
-    if (s->mg) {
-        s->mu = lambda * s->scale * s->dsum;
-        return factor_multigrid(s, s->mu, err);
-    }
+    const double mu = lambda * s->scale * s->dsum;
+    if (s->factored && mu == s->mu)
+        return 0;
+    s->mu = mu;
+    int rc = s->mg ? factor_multigrid(s, mu, err) : factor_cholesky(s, mu, err);
+    s->factored = rc == 0;
+    return rc;
+}
+
+static int factor_cholesky(ge_solver *s, double mu, ge_error *err)
+{
     size_t nz = (size_t)((int *)s->S->p)[s->ncell];
     double *x = s->S->x;
-    const double mu = lambda * s->scale * s->dsum;
-    s->mu = mu;
     double dmax = 0;
     for (size_t k = 0; k < nz; k++)
         x[k] = s->a[k] + mu * s->q[k];
@@ -530,14 +542,40 @@ int ge_solver_solve(ge_solver *s, const double *rhs, int nrhs, double *f, ge_err
 
 /* ---- posterior variances by draws ---- */
 
-static double normal(ge_rng *g)
+/* Standard normal variates by Marsaglia's polar method: one logarithm and
+ * no trigonometry for two variates (the draws need millions of them). */
+typedef struct {
+    ge_rng rng;
+    double spare;
+    int has_spare;
+} normal_gen;
+
+static void normal_seed(normal_gen *g, uint64_t seed)
 {
-    double u = ge_rng_uniform(g), v = ge_rng_uniform(g);
-    return sqrt(-2.0 * log(1.0 - u)) * cos(6.283185307179586 * v);
+    ge_rng_seed(&g->rng, seed);
+    g->has_spare = 0;
+}
+
+static double normal(normal_gen *g)
+{
+    if (g->has_spare) {
+        g->has_spare = 0;
+        return g->spare;
+    }
+    double u, v, r2;
+    do {
+        u = 2.0 * ge_rng_uniform(&g->rng) - 1.0;
+        v = 2.0 * ge_rng_uniform(&g->rng) - 1.0;
+        r2 = u * u + v * v;
+    } while (r2 >= 1.0 || r2 == 0.0);
+    const double f = sqrt(-2.0 * log(r2) / r2);
+    g->spare = v * f;
+    g->has_spare = 1;
+    return u * f;
 }
 
 typedef struct {
-    ge_rng *g;
+    normal_gen *g;
     double *rhs, scale; /* sqrt(mu) */
 } prior_draw;
 
@@ -553,8 +591,8 @@ static void add_prior_term(void *ctx, const size_t *idx, const double *v, int n,
  * (+ ridge): then H^-1 rhs is a draw of the posterior's spread, covariance
  * H^-1 (the square roots of the data term, the penalty's terms and the
  * ridge, each with its own normal variate). */
-static void draw_rhs(const ge_solver *s, const size_t *idx, size_t n, const double *d, ge_rng *g,
-                     double *rhs)
+static void draw_rhs(const ge_solver *s, const size_t *idx, size_t n, const double *d,
+                     normal_gen *g, double *rhs)
 {
     memset(rhs, 0, s->ncell * sizeof *rhs);
     for (size_t k = 0; k < n; k++) {
@@ -589,8 +627,6 @@ int ge_solver_variances(ge_solver *s, const size_t *idx, size_t n, const double 
         free(f);
         return ge_fail(err, "out of memory for the uncertainty of a %dx%d grid", s->W, s->H);
     }
-    ge_rng g;
-    ge_rng_seed(&g, seed ^ 0x5d0a11ULL);
     if (cell_var)
         memset(cell_var, 0, s->ncell * sizeof *cell_var);
     if (at_var)
@@ -598,8 +634,14 @@ int ge_solver_variances(ge_solver *s, const size_t *idx, size_t n, const double 
     int rc = 0;
     for (int done = 0; done < draws && !rc; done += batch) {
         int b = draws - done < batch ? draws - done : batch;
-        for (int k = 0; k < b; k++)
+        /* each draw its own generator, seeded by its number: the right-hand
+         * sides are made on the threads with the same values on any count */
+#pragma omp parallel for schedule(dynamic, 1) if (b > 1 && (double)s->ncell * b > GE_PARALLEL_WORK)
+        for (int k = 0; k < b; k++) {
+            normal_gen g;
+            normal_seed(&g, (seed ^ 0x5d0a11ULL) ^ ((uint64_t)(done + k) * 0xd1342543de82ef95ULL));
             draw_rhs(s, idx, n, d, &g, rhs + (size_t)k * s->ncell);
+        }
         if ((rc = s->mg ? solve_multigrid(s, rhs, b, f, 0, CG_TOL_DRAW, err)
                         : ge_solver_solve(s, rhs, b, f, err)))
             break;
@@ -672,6 +714,7 @@ int ge_solver_factor_pinned(ge_solver *s, ge_error *err)
         return ge_fail(err, "a %dx%d grid is too small for the pinned penalty", s->W, s->H);
     size_t nz = (size_t)((int *)s->S->p)[s->ncell], pins[3];
     double *x = s->S->x, top = 0;
+    s->factored = 0; /* the factor becomes the penalty's alone */
     for (size_t k = 0; k < nz; k++)
         x[k] = s->q[k];
     for (size_t j = 0; j < s->ncell; j++)
