@@ -226,6 +226,17 @@ void ge_cal_add(ge_cal_data *d, double r2, const size_t cell[4], const double w[
     d->r2[d->n++] = r2;
 }
 
+void ge_cal_append(ge_cal_data *dst, const ge_cal_data *src)
+{
+    size_t n = src->n < dst->cap - dst->n ? src->n : dst->cap - dst->n;
+    if (n == 0)
+        return;
+    memcpy(dst->x + dst->n * 4 * GE_CAL_F, src->x, n * 4 * GE_CAL_F * sizeof *dst->x);
+    memcpy(dst->w + dst->n * 4, src->w, n * 4 * sizeof *dst->w);
+    memcpy(dst->r2 + dst->n, src->r2, n * sizeof *dst->r2);
+    dst->n += n;
+}
+
 /* ---- the fit ---- */
 
 /* Solves the small SPD system G x = b (n x n, both overwritten) by Cholesky. */

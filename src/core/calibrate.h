@@ -37,6 +37,10 @@ void ge_cal_data_free(ge_cal_data *d);
 void ge_cal_add(ge_cal_data *d, double r2, const size_t cell[4], const double w[4],
                 const double *feat);
 
+/* Appends the samples of src to dst (those past dst's capacity are
+ * dropped, as ge_cal_add drops them). */
+void ge_cal_append(ge_cal_data *dst, const ge_cal_data *src);
+
 /* The field's variance at a cell of features x: exp(log_scale + sum coef_f
  * (x_f - mean_f) / sd_f). within: the held-out coverage reached. */
 typedef struct {

@@ -697,85 +697,199 @@ static double read_sd(const double *var, const size_t cell[4], const double w[4]
     return sd;
 }
 
+/* The evidence of one fold fit of held_out, per target: sums of squared
+ * residuals rr, of variances per unit noise gg, counts nn, and the samples
+ * kept for the calibration (appended in job order afterwards). */
+typedef struct {
+    double *rr, *gg, *nn;
+    ge_cal_data *cal;
+} fold_evidence;
+
+/* Per-thread workspace of held_out. */
+typedef struct {
+    ge_solver *s;
+    int *fold, fold_draw; /* the folds of draw fold_draw (-1: none yet) */
+    size_t *tr, *te;
+    double *f, *rhs, *d, *cv, *feat;
+    design X;
+} held_out_work;
+
+static void held_out_work_free(held_out_work *w, const ge_solver *shared)
+{
+    if (w->s != shared)
+        ge_solver_free(w->s);
+    free(w->fold);
+    free(w->tr);
+    free(w->te);
+    free(w->f);
+    free(w->rhs);
+    free(w->d);
+    free(w->cv);
+    free(w->feat);
+    free(w->X.beta);
+}
+
+/* Fold k of the folds' draw q / K: the fit on the rest at the chosen
+ * penalty, its variances per unit noise, and the evidence of its held-out
+ * samples into ev. */
+static int held_out_fold(const ge_model *m, held_out_work *w, const double *xy,
+                         const double *ys, size_t M, const ge_learn_opts *o, int K, int q,
+                         double reach, size_t stride, fold_evidence *ev, ge_error *err)
+{
+    const int O = m->s.O, k = q % K, draw = q / K;
+    const size_t ncell = (size_t)m->s.W * m->s.H;
+    if (w->fold_draw != draw) {
+        ge_assign_folds(xy, M, K > 1 ? K : 4, 0, o->train.seed + (uint64_t)draw, w->fold);
+        w->fold_draw = draw;
+    }
+    size_t ntr = 0, nte = 0;
+    for (size_t i = 0; i < M; i++) {
+        if (w->fold[i] == k)
+            w->te[nte++] = i;
+        else
+            w->tr[ntr++] = i;
+    }
+    int iters, shared = 0;
+    if (nte == 0 || ntr == 0)
+        return 0;
+    if (solve_fields(w->s, w->tr, ntr, ys, o->weights, &w->X, O, &o->train.loss,
+                     o->train.smooth, ncell, w->f, w->d, w->rhs, &iters, err))
+        return -1;
+    for (int t = 0; t < O; t++) {
+        /* a target sharing the factor keeps the variances of the last */
+        const double *ft = w->f + (size_t)t * ncell;
+        if (unit_variances(w->s, w->tr, ntr, ys, o, O, t, w->d, &shared, w->cv, NULL, 0, NULL,
+                           err) ||
+            ge_cal_features(m, w->s, w->tr, ntr, w->cv, ft, reach, w->feat, err))
+            return -1;
+        if (!ev->cal[t].x) {
+            size_t kept = 0;
+            for (size_t j = 0; j < nte; j++)
+                kept += w->te[j] % stride == 0;
+            if (ge_cal_data_init(&ev->cal[t], kept, err))
+                return -1;
+        }
+        for (size_t j = 0; j < nte; j++) {
+            size_t i = w->te[j];
+            double r = fitted(w->s, i, ft, &w->X, t) - ys[i * O + t];
+            if (isnan(r))
+                continue;
+            size_t cell[4];
+            double wt[4];
+            ge_solver_readout(w->s, i, cell, wt);
+            double sd = read_sd(w->cv, cell, wt);
+            ev->rr[t] += r * r;
+            ev->gg[t] += sd * sd;
+            ev->nn[t]++;
+            if (i % stride == 0 && !(o->weights && o->weights[i] == 0))
+                ge_cal_add(&ev->cal[t], r * r, cell, wt, w->feat);
+        }
+    }
+    return 0;
+}
+
 /* Held-out evidence for the spread (the folds of the penalty search, at the
  * chosen penalty): for each target the sum of squared held-out residuals
  * rr[k], of the fold fits' posterior variances per unit noise at those
  * samples gg[k] (read out as predict reads them), their count nn[k], and for
  * the calibration (calibrate.h) every stride-th sample's residual and
- * features in cal[k]. reach: the scale of the features' data offset. */
+ * features in cal[k]. reach: the scale of the features' data offset.
+ * The fold fits run on the threads where the grid is small enough for a
+ * factor per thread (as the penalty search's), each into its own evidence,
+ * summed in fold order: the outcome does not depend on the thread count. */
 static int held_out(const ge_model *m, ge_solver *s, const double *xy, const double *ys,
                     size_t M, const ge_learn_opts *o, double reach, size_t stride, double *rr,
                     double *gg, double *nn, ge_cal_data *cal, ge_error *err)
 {
-    const int O = m->s.O, K = o->folds > 0 ? o->folds : ge_learn_folds(M);
+    const int O = m->s.O, K0 = o->folds > 0 ? o->folds : ge_learn_folds(M);
+    const int K = K0 > 1 ? K0 : 1;
     const size_t ncell = (size_t)m->s.W * m->s.H;
-    int *fold = malloc((M ? M : 1) * sizeof *fold);
-    size_t *tr = malloc((M ? M : 1) * sizeof *tr), *te = malloc((M ? M : 1) * sizeof *te);
-    double *f = malloc(ncell * (size_t)O * sizeof *f), *rhs = malloc(ncell * sizeof *rhs);
-    double *d = malloc((M ? M : 1) * sizeof *d), *cv = malloc(ncell * sizeof *cv);
-    double *feat = malloc(ncell * GE_CAL_F * sizeof *feat);
-    design X = {o->z, o->z ? o->nz : 0, malloc(((size_t)O * (o->z ? o->nz : 0) + 1) * sizeof(double))};
-    int rc = -1;
-    for (int t = 0; t < O; t++)
-        rr[t] = gg[t] = nn[t] = 0;
-    if (!fold || !tr || !te || !f || !rhs || !d || !cv || !feat || !X.beta) {
-        ge_fail(err, "out of memory for the uncertainty");
-        goto done;
-    }
     /* few samples: more draws of the folds, for more evidence (each draw
      * holds every sample out once) */
-    const int repeats = held_out_repeats(M);
-    for (int q = 0; q < repeats * (K > 1 ? K : 1); q++) {
-        const int k = q % (K > 1 ? K : 1);
-        if (k == 0)
-            ge_assign_folds(xy, M, K > 1 ? K : 4, 0,
-                            o->train.seed + (uint64_t)(q / (K > 1 ? K : 1)), fold);
-        size_t ntr = 0, nte = 0;
-        for (size_t i = 0; i < M; i++) {
-            if (fold[i] == k)
-                te[nte++] = i;
-            else
-                tr[ntr++] = i;
+    const int jobs = held_out_repeats(M) * K;
+    int threads = 1;
+#ifdef _OPENMP
+    threads = ncell <= 300000 && !ge_solver_uses_multigrid(o->solver, m->s.W, m->s.H)
+                  ? omp_get_max_threads()
+                  : 1;
+    if (threads > jobs)
+        threads = jobs;
+#endif
+    fold_evidence *ev = calloc((size_t)jobs, sizeof *ev);
+    double *sums = calloc((size_t)jobs * O * 3, sizeof *sums);
+    ge_cal_data *cals = calloc((size_t)jobs * O, sizeof *cals);
+    int failed = 0;
+    ge_error first = {{0}};
+    for (int t = 0; t < O; t++)
+        rr[t] = gg[t] = nn[t] = 0;
+    if (!ev || !sums || !cals) {
+        free(ev), free(sums), free(cals);
+        return ge_fail(err, "out of memory for the uncertainty");
+    }
+    for (int q = 0; q < jobs; q++) {
+        ev[q].rr = sums + (size_t)q * O * 3;
+        ev[q].gg = ev[q].rr + O;
+        ev[q].nn = ev[q].gg + O;
+        ev[q].cal = cals + (size_t)q * O;
+    }
+#pragma omp parallel num_threads(threads) if (threads > 1)
+    {
+        ge_error e = {{0}};
+        held_out_work w = {.fold_draw = -1};
+#ifdef _OPENMP
+        const int own = omp_get_thread_num() > 0; /* thread 0 borrows the fit's solver */
+#else
+        const int own = 0;
+#endif
+        w.s = own ? ge_solver_new_kind(m, xy, M, o->solver, &e) : s;
+        w.fold = malloc((M ? M : 1) * sizeof *w.fold);
+        w.tr = malloc((M ? M : 1) * sizeof *w.tr);
+        w.te = malloc((M ? M : 1) * sizeof *w.te);
+        w.f = malloc(ncell * (size_t)O * sizeof *w.f);
+        w.rhs = malloc(ncell * sizeof *w.rhs);
+        w.d = malloc((M ? M : 1) * sizeof *w.d);
+        w.cv = malloc(ncell * sizeof *w.cv);
+        w.feat = malloc(ncell * GE_CAL_F * sizeof *w.feat);
+        w.X = (design){o->z, o->z ? o->nz : 0,
+                       malloc(((size_t)O * (o->z ? o->nz : 0) + 1) * sizeof(double))};
+        int ok = w.s && w.fold && w.tr && w.te && w.f && w.rhs && w.d && w.cv && w.feat &&
+                 w.X.beta;
+        if (w.s && !ok)
+            ge_fail(&e, "out of memory for the uncertainty");
+#pragma omp for schedule(dynamic, 1)
+        for (int q = 0; q < jobs; q++) {
+            int gone;
+#pragma omp atomic read
+            gone = failed;
+            if (ok && !gone &&
+                held_out_fold(m, &w, xy, ys, M, o, K, q, reach, stride, &ev[q], &e))
+                ok = 0;
         }
-        int iters, shared = 0;
-        if (nte == 0 || ntr == 0)
-            continue;
-        if (solve_fields(s, tr, ntr, ys, o->weights, &X, O, &o->train.loss, o->train.smooth,
-                         ncell, f, d, rhs, &iters, err))
-            goto done;
-        for (int t = 0; t < O; t++) {
-            /* a target sharing the factor keeps the variances of the last */
-            if (unit_variances(s, tr, ntr, ys, o, O, t, d, &shared, cv, NULL, 0, NULL, err) ||
-                ge_cal_features(m, s, tr, ntr, cv, f + (size_t)t * ncell, reach, feat, err))
-                goto done;
-            for (size_t j = 0; j < nte; j++) {
-                double r = fitted(s, te[j], f + (size_t)t * ncell, &X, t) - ys[te[j] * O + t];
-                if (isnan(r))
-                    continue;
-                size_t cell[4];
-                double w[4];
-                ge_solver_readout(s, te[j], cell, w);
-                double sd = read_sd(cv, cell, w);
-                rr[t] += r * r;
-                gg[t] += sd * sd;
-                nn[t]++;
-                if (te[j] % stride == 0 && !(o->weights && o->weights[te[j]] == 0))
-                    ge_cal_add(&cal[t], r * r, cell, w, feat);
+        if (!ok) {
+#pragma omp critical(held_out_failure)
+            {
+                if (!failed)
+                    first = e;
+#pragma omp atomic write
+                failed = 1;
             }
         }
+        held_out_work_free(&w, s);
     }
-    rc = 0;
-done:
-    free(fold);
-    free(tr);
-    free(te);
-    free(f);
-    free(rhs);
-    free(d);
-    free(cv);
-    free(feat);
-    free(X.beta);
-    return rc;
+    for (int q = 0; q < jobs; q++)
+        for (int t = 0; t < O; t++) {
+            rr[t] += ev[q].rr[t];
+            gg[t] += ev[q].gg[t];
+            nn[t] += ev[q].nn[t];
+            ge_cal_append(&cal[t], &ev[q].cal[t]);
+            ge_cal_data_free(&ev[q].cal[t]);
+        }
+    free(ev), free(sums), free(cals);
+    if (failed) {
+        *err = first;
+        return -1;
+    }
+    return 0;
 }
 
 static int cmp_double(const void *a, const void *b)
