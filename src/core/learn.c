@@ -55,6 +55,17 @@
  * reaches a few spacings in. */
 #define OFFSET_SPACINGS 3.0
 
+/* The spread's buffers (spread, held_out): the fit's variances per target
+ * at the cells and samples, the calibration's features per thread and its
+ * held-out samples (72 bytes each, at most CAL_SAMPLES or CAL_MIN_SAMPLES a
+ * target per repeat). */
+static double spread_bytes(const ge_shape *s, size_t M, int threads)
+{
+    double n = (double)s->W * s->H, per = fmax(CAL_SAMPLES / (double)s->O, CAL_MIN_SAMPLES);
+    double kept = fmin((double)M, per) * s->O * HELD_OUT_REPEATS;
+    return (n + (double)M) * s->O * 8 + n * GE_CAL_F * 8 * (threads + 1) + kept * 72 * 2;
+}
+
 double ge_solve_memory(const ge_shape *s, size_t M, int threads, ge_solver_kind kind)
 {
     if (ge_solver_uses_multigrid(kind, s->W, s->H)) {
@@ -62,14 +73,15 @@ double ge_solve_memory(const ge_shape *s, size_t M, int threads, ge_solver_kind 
          * rows, and the fields (+ warm starts) */
         double n = (double)s->W * s->H;
         return ge_mg_bytes(s->W, s->H) + (double)M * 4 * 16 + n * s->O * 8 * 5 +
-               (double)M * (2 + s->O) * 8 * 2;
+               (double)M * (2 + s->O) * 8 * 2 + spread_bytes(s, M, 1);
     }
     /* the factor of a nested-dissection ordered grid: about 170 entries a
      * cell at 1e5 cells, growing with log(cells) (measured) */
     double n = (double)s->W * s->H;
     double factor = n * 12.0 * (60 + 10 * log2(fmax(n, 2)) / 1.7);
     double one = ge_solver_base_bytes(s->W, s->H, M) + factor + n * s->O * 8 * 3;
-    return one * (threads > 1 && n <= 300000 ? threads : 1) + (double)M * (2 + s->O) * 8 * 2;
+    return one * (threads > 1 && n <= 300000 ? threads : 1) + (double)M * (2 + s->O) * 8 * 2 +
+           spread_bytes(s, M, threads);
 }
 
 int ge_learn_folds(size_t M) { return M <= 2000 ? 5 : (M <= 5000 ? 3 : 1); }
@@ -794,6 +806,37 @@ static int held_out_fold(const ge_model *m, held_out_work *w, const double *xy,
     return 0;
 }
 
+/* The posterior variances per unit noise of the fit on every sample, per
+ * target k: at the cells cv[k * cells ..] and at the samples sv[k * M ..]
+ * (the draws of o). s holds the fit's factor (the same data and penalty:
+ * no new factorisation); targets with every value share one set. */
+typedef struct {
+    double *cv, *sv, *d;
+    const size_t *all;
+} full_spread;
+
+static int full_variances(const ge_model *m, ge_solver *s, const double *ys, size_t M,
+                          const ge_learn_opts *o, full_spread *fs, ge_error *err)
+{
+    const size_t ncell = (size_t)m->s.W * m->s.H;
+    int shared = 0, from = -1;
+    for (int k = 0; k < m->s.O; k++) {
+        double *cv = fs->cv + (size_t)k * ncell, *sv = fs->sv + (size_t)k * M;
+        int full;
+        data_weights(ys, o->weights, m->s.O, k, NULL, M, fs->d, &full);
+        if (full && shared) { /* the factor of the last: its variances */
+            memcpy(cv, fs->cv + (size_t)from * ncell, ncell * sizeof *cv);
+            memcpy(sv, fs->sv + (size_t)from * M, M * sizeof *sv);
+            continue;
+        }
+        if (unit_variances(s, NULL, M, ys, o, m->s.O, k, fs->d, &shared, cv, fs->all, M, sv,
+                           err))
+            return -1;
+        from = k;
+    }
+    return 0;
+}
+
 /* Held-out evidence for the spread (the folds of the penalty search, at the
  * chosen penalty): for each target the sum of squared held-out residuals
  * rr[k], of the fold fits' posterior variances per unit noise at those
@@ -802,10 +845,13 @@ static int held_out_fold(const ge_model *m, held_out_work *w, const double *xy,
  * features in cal[k]. reach: the scale of the features' data offset.
  * The fold fits run on the threads where the grid is small enough for a
  * factor per thread (as the penalty search's), each into its own evidence,
- * summed in fold order: the outcome does not depend on the thread count. */
+ * summed in fold order: the outcome does not depend on the thread count.
+ * Thread 0 first makes the fit's own variances into fs (full_variances,
+ * with the draws of o_full) on the fit's solver, then takes folds on it. */
 static int held_out(const ge_model *m, ge_solver *s, const double *xy, const double *ys,
-                    size_t M, const ge_learn_opts *o, double reach, size_t stride, double *rr,
-                    double *gg, double *nn, ge_cal_data *cal, ge_error *err)
+                    size_t M, const ge_learn_opts *o, const ge_learn_opts *o_full,
+                    full_spread *fs, double reach, size_t stride, double *rr, double *gg,
+                    double *nn, ge_cal_data *cal, ge_error *err)
 {
     const int O = m->s.O, K0 = o->folds > 0 ? o->folds : ge_learn_folds(M);
     const int K = K0 > 1 ? K0 : 1;
@@ -862,6 +908,9 @@ static int held_out(const ge_model *m, ge_solver *s, const double *xy, const dou
                  w.X.beta;
         if (w.s && !ok)
             ge_fail(&e, "out of memory for the uncertainty");
+        /* the fit's own variances first, while its solver holds its factor */
+        if (ok && !own && full_variances(m, s, ys, M, o_full, fs, &e))
+            ok = 0;
 #pragma omp for schedule(dynamic, 1)
         for (int q = 0; q < jobs; q++) {
             int gone;
@@ -942,7 +991,8 @@ static int spread(ge_model *m, ge_solver *s, const double *xy, const double *ys,
 {
     const size_t ncell = (size_t)m->s.W * m->s.H;
     const int O = m->s.O;
-    double *cv = malloc(ncell * sizeof *cv), *sv = malloc((M ? M : 1) * sizeof *sv);
+    double *cv = malloc(ncell * (size_t)O * sizeof *cv);
+    double *sv = malloc((M ? M : 1) * (size_t)O * sizeof *sv);
     double *res = malloc((M ? M : 1) * sizeof *res), *tmp = malloc((M ? M : 1) * sizeof *tmp);
     double *feat = malloc(ncell * GE_CAL_F * sizeof *feat);
     size_t *all = malloc((M ? M : 1) * sizeof *all);
@@ -950,7 +1000,7 @@ static int spread(ge_model *m, ge_solver *s, const double *xy, const double *ys,
     double rr[GE_MAX_OUTPUTS], gg[GE_MAX_OUTPUTS], nn[GE_MAX_OUTPUTS];
     m->noise_sd = malloc((size_t)O * sizeof *m->noise_sd);
     m->field_sd = malloc(ncell * (size_t)O * sizeof *m->field_sd);
-    int rc = -1, shared = 0;
+    int rc = -1;
     if (!cv || !sv || !res || !tmp || !feat || !all || !cal || !m->noise_sd || !m->field_sd) {
         ge_fail(err, "out of memory for the uncertainty of a %dx%d grid", m->s.W, m->s.H);
         goto done;
@@ -971,29 +1021,31 @@ static int spread(ge_model *m, ge_solver *s, const double *xy, const double *ys,
     ge_learn_opts few = *o;
     few.draws = o->draws < HELD_OUT_DRAWS ? o->draws : HELD_OUT_DRAWS;
     /* the fit's own solver (a second one would double a large grid's
-     * memory): the folds' data replace the fit's, set again below */
-    if (held_out(m, s, xy, ys, M, &few, reach, stride, rr, gg, nn, cal, err))
+     * memory): its variances first, then the folds' data replace the fit's */
+    full_spread fs = {cv, sv, d, all};
+    if (held_out(m, s, xy, ys, M, &few, o, &fs, reach, stride, rr, gg, nn, cal, err))
         goto done;
     for (int k = 0; k < O; k++) {
-        if (unit_variances(s, NULL, M, ys, o, O, k, d, &shared, cv, all, M, sv, err))
-            goto done;
+        const double *cvk = cv + (size_t)k * ncell, *svk = sv + (size_t)k * M;
+        int full;
+        data_weights(ys, o->weights, O, k, NULL, M, d, &full);
         double rss = 0, trace = 0, wsum = 0;
         for (size_t i = 0; i < M; i++) {
             res[i] = d[i] == 0 ? NAN : fitted(s, i, f + (size_t)k * ncell, X, k) - ys[i * O + k];
             if (d[i] == 0)
                 continue;
             rss += d[i] * res[i] * res[i];
-            trace += d[i] * sv[i];
+            trace += d[i] * svk[i];
             wsum += d[i];
         }
         /* an interpolating fit leaves few degrees of freedom */
         double s2 = rss / fmax(wsum - trace, 0.05 * wsum);
-        double n2 = robust_noise(res, d, sv, M, tmp);
+        double n2 = robust_noise(res, d, svk, M, tmp);
         ge_cal c;
         int calibrated = nn[k] > 0 && n2 * nn[k] < NOISE_SHARE * rr[k];
         if (calibrated) {
             int r = ge_cal_solve(&cal[k], n2, &c, err);
-            if (r < 0 || (r == 0 && ge_cal_features(m, s, NULL, M, cv, f + (size_t)k * ncell,
+            if (r < 0 || (r == 0 && ge_cal_features(m, s, NULL, M, cvk, f + (size_t)k * ncell,
                                                     reach, feat, err)))
                 goto done;
             calibrated = r == 0;
@@ -1010,7 +1062,7 @@ static int spread(ge_model *m, ge_solver *s, const double *xy, const double *ys,
             c2 = s2;
         m->noise_sd[k] = sqrt(s2);
         for (size_t c0 = 0; c0 < ncell; c0++)
-            m->field_sd[(size_t)k * ncell + c0] = (float)sqrt(c2 * cv[c0]);
+            m->field_sd[(size_t)k * ncell + c0] = (float)sqrt(c2 * cvk[c0]);
     }
     rc = 0;
 done:
