@@ -424,6 +424,19 @@ static int fold_loss(const search *S, ge_solver *s, const design *X, int k, doub
     return 0;
 }
 
+/* A job on the threads failed with e: the first failure is the one told
+ * (*first), and *failed stops the jobs not yet started. */
+static void keep_first_failure(int *failed, ge_error *first, const ge_error *e)
+{
+#pragma omp critical(learn_failure)
+    {
+        if (!*failed)
+            *first = *e;
+#pragma omp atomic write
+        *failed = 1;
+    }
+}
+
 /* Evaluates candidates lg[0..nc) (log10 lambda) on every fold: sums[c][k]
  * (NaN where not evaluated because of a stop). Jobs (fold, candidate) run on
  * the threads, each with its own solver; results land in fixed places, so
@@ -495,15 +508,8 @@ static int run_round(const search *S, const double *lg, int nc, double *sums, lo
                 S->o->progress(S->o->ctx, "choosing --smooth", now, total);
             }
         }
-        if (!ok) {
-#pragma omp critical(learn_failure)
-            {
-                if (!failed)
-                    first = e;
-#pragma omp atomic write
-                failed = 1;
-            }
-        }
+        if (!ok)
+            keep_first_failure(&failed, &first, &e);
         free(X.beta);
         ge_solver_free(s);
         free(tr);
@@ -920,15 +926,8 @@ static int held_out(const ge_model *m, ge_solver *s, const double *xy, const dou
                 held_out_fold(m, &w, xy, ys, M, o, K, q, reach, stride, &ev[q], &e))
                 ok = 0;
         }
-        if (!ok) {
-#pragma omp critical(held_out_failure)
-            {
-                if (!failed)
-                    first = e;
-#pragma omp atomic write
-                failed = 1;
-            }
-        }
+        if (!ok)
+            keep_first_failure(&failed, &first, &e);
         held_out_work_free(&w, s);
     }
     for (int q = 0; q < jobs; q++)
