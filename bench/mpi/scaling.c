@@ -113,11 +113,11 @@ int main(int argc, char **argv)
     MPI_Allreduce(mine, sum, 3, MPI_DOUBLE, MPI_SUM, PETSC_COMM_WORLD);
     long its = st->iterations;
     if (!rank)
-        printf("ranks=%d grid=%dx%d cells=%.0f samples=%.0f iterations=%ld setup_s=%.2f "
+        printf("pc=%s ranks=%d grid=%dx%d cells=%.0f samples=%.0f iterations=%ld setup_s=%.2f "
                "solve_s=%.2f s_per_iteration=%.4f halo_bytes_per_matvec=%.0f "
                "halo_bytes_max_rank=%.0f sent_bytes_per_iteration=%.0f "
                "reductions_per_iteration=%.1f matrix_mb_max_rank=%.1f peak_rss_mb_max_rank=%.1f\n",
-               size, W, H, (double)W * H, M, its, st->setup_s, st->solve_s,
+               st->pc, size, W, H, (double)W * H, M, its, st->setup_s, st->solve_s,
                st->solve_s / (its ? its : 1), st->halo_bytes, st->halo_max,
                sum[2] / (its ? its : 1), st->reductions / (its ? its : 1), top[1] / 1e6,
                top[0] / 1e6);

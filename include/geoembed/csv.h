@@ -58,6 +58,17 @@ void ge_csv_column_list(const ge_csv *c, char *buf, size_t n);
  * quoting, unterminated quote at end of file, read errors. After an error
  * every later call fails with the same message. */
 int ge_csv_next(ge_csv *c, char *const **fields, long *line, ge_error *err);
+/* The file offset of the first byte not yet parsed: after the header, or
+ * after a row that ge_csv_next returned, where the next line starts. */
+long long ge_csv_offset(const ge_csv *c);
+/* The line of that byte (1-based). */
+long ge_csv_line(const ge_csv *c);
+/* From now on reads the rows in bytes [begin, end) of the file only (end
+ * -1: to the end), the one at begin on line `line`; both ends must start a
+ * line outside quotes (as ge_csv_offset after a row): one process's share
+ * of a file (src/petsc/csv_share.c). The header stays as read. Not for
+ * standard input. Returns 0 or -1 with err. */
+int ge_csv_range(ge_csv *c, long long begin, long long end, long line, ge_error *err);
 /* NULL is allowed. Standard input is not closed. */
 void ge_csv_close(ge_csv *c);
 

@@ -79,6 +79,18 @@ typedef struct {
     /* When set (by a signal handler), the reader stops and fails with
      * "interrupted"; NULL: never. */
     volatile sig_atomic_t *stop;
+    /* CSV file (not standard input): when set, this process reads one share
+     * of the rows. After the header and the first row (which settles the
+     * default targets on every process alike), the reader calls it with the
+     * offset and line of the first data row's line; it returns the share,
+     * the rows in bytes [*begin, *end) (both ends start a row; end -1: the
+     * file's end), the first on line *line,
+     * or -1 with err. The default targets' suspects are then not left out
+     * (ge_samples_leave_out_suspects needs every row: the caller's, once it
+     * holds them). NULL: every row. */
+    int (*share)(void *ctx, const char *path, long long data_begin, long data_line,
+                 long long *begin, long long *end, long *line, ge_error *err);
+    void *share_ctx;
 } ge_sample_opts;
 
 /* Any supported input: CSV/TSV (by extension or "-"), else any OGR vector

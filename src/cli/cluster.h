@@ -20,6 +20,7 @@
 
 #include "geoembed/learn.h"
 #include "geoembed/modelfile.h"
+#include "geoembed/samples.h"
 
 /* Before anything else: 0, or an exit status after an error message. */
 int cluster_start(void);
@@ -48,6 +49,19 @@ void cluster_bcast(long *v, int n);
  * mpirun every process writes its stripe of the embedding (src/petsc/dmodel.c,
  * model_stripes.h). Returns 0 or an exit status (printed). */
 int cluster_model_save(const char *path, const ge_model *m, const ge_meta *meta);
+/* Under mpirun (cluster_size() > 1), a CSV input is read by shares: this
+ * is its ge_sample_opts.share (samples.h), which gives each process its
+ * part of the rows (src/petsc/csv_share.c; collective). */
+int cluster_csv_share(void *ctx, const char *path, long long data_begin, long data_line,
+                      long long *begin, long long *end, long *line, ge_error *err);
+/* After a read of path by shares: the samples of every process, in the
+ * file's order, on every process (their lines, weights when `weights`, the
+ * counts of rows skipped summed), and the default targets' suspects left
+ * out (`suspects`) as one reader of the whole file would (collective): what
+ * follows is the fit of a whole read. Returns 0 or an exit status (printed). */
+int cluster_samples_join(const char *path, ge_samples *s, int weights, int suspects);
+/* The status of a failure already agreed on (its message printed), or 0. */
+int cluster_failed(void);
 /* The exact fit's distributed solver, or NULL for the local one. */
 const ge_backend *cluster_backend(void);
 /* What the distributed solves took ("" without them), for fit's report. */

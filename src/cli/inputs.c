@@ -14,6 +14,7 @@
 #include "geoembed/model.h"
 #include "geoembed/reproject.h"
 #include "geoembed/where.h"
+#include "cluster.h"
 #include "inputs.h"
 #include "progress.h"
 
@@ -284,6 +285,15 @@ int read_samples_for(const cli_args *a, const char *path, const char *xcol, cons
     o.progress = reading_progress;
     o.progress_ctx = &cnt;
     o.stop = g_stop;
+    /* under mpirun a CSV file's rows are parsed by shares, then joined
+     * (cluster.h); rows whose meaning depends on the rows before them
+     * (classes of covariates, groups in order seen) are read whole */
+    const int shared = cluster_size() > 1 && !rasters && strcmp(path, "-") != 0 &&
+                       ge_is_csv_path(path) && !o.covariates && !o.group;
+    if (shared) {
+        o.share = cluster_csv_share;
+        o.progress = NULL; /* rank 0's count would be its share's */
+    }
     ge_error err;
     int bad = rasters ? ge_samples_read_rasters(rasters, nrasters, path, &o, s, &err)
                       : ge_samples_read(path, &o, s, &err);
@@ -292,8 +302,15 @@ int read_samples_for(const cli_args *a, const char *path, const char *xcol, cons
     counter_done(&cnt);
     if (bad && g_stop && *g_stop)
         return EXIT_RUNTIME; /* the command says it was interrupted */
+    if (bad && shared && cluster_failed())
+        return cluster_failed(); /* agreed on while sharing, and said */
     if (bad)
         return kc.refused ? EXIT_USAGE : fail_with(&err);
+    int rc = shared ? cluster_samples_join(path, s, o.weight != NULL, o.need_targets && !o.targets) : 0;
+    if (rc) {
+        ge_samples_free(s);
+        return rc;
+    }
     if (s->M == 0) {
         int rc = runtime_error("%s: no samples%s", path,
                                s->skipped_missing ? " with a target value" : "");

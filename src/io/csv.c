@@ -46,6 +46,8 @@ struct ge_csv {
 
     unsigned char *buf; /* input bytes [pos, len) not yet parsed */
     size_t cap, len, pos;
+    long long base; /* the file offset of buf[0] */
+    long long stop; /* read no byte at or after this offset (ge_csv_range); -1: none */
     int eof;    /* no more input from f */
     int done;   /* csv_fini has run */
     int failed; /* msg holds the error; every later call repeats it */
@@ -294,6 +296,7 @@ static int fill(ge_csv *c)
     if (c->pos > 0) {
         memmove(c->buf, c->buf + c->pos, c->len - c->pos);
         c->len -= c->pos;
+        c->base += (long long)c->pos;
         c->pos = 0;
     }
     if (c->cap - c->len < CHUNK) {
@@ -308,6 +311,15 @@ static int fill(ge_csv *c)
     }
     errno = 0;
     size_t want = c->cap - c->len;
+    if (c->stop >= 0) { /* a range's end: what lies after it is another reader's */
+        long long left = c->stop - c->base - (long long)c->len;
+        if (left <= 0) {
+            c->eof = 1;
+            return 0;
+        }
+        if ((unsigned long long)left < want)
+            want = (size_t)left;
+    }
     size_t got = fread(c->buf + c->len, 1, want, c->f);
     int e = errno;
     c->len += got;
@@ -449,6 +461,22 @@ static int detect(ge_csv *c, char *out)
     }
 }
 
+/* libcsv set up for c->delim; 0 or -1. */
+static int parser_init(ge_csv *c)
+{
+    const char d = c->delim;
+    if (csv_init(&c->p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL | CSV_REPALL_NL) != 0) {
+        fail_oom(c);
+        return -1;
+    }
+    c->p_init = 1;
+    csv_set_delim(&c->p, (unsigned char)d);
+    csv_set_space_func(&c->p, d == '\t' ? space_no_tab : d == ' ' ? space_no_space : space_all);
+    csv_set_term_func(&c->p, term_lf);
+    csv_set_blk_size(&c->p, BLK);
+    return 0;
+}
+
 ge_csv *ge_csv_open(const char *path, const ge_csv_opts *o, ge_error *err)
 {
     char d = o ? o->delimiter : 0;
@@ -475,6 +503,7 @@ ge_csv *ge_csv_open(const char *path, const ge_csv_opts *o, ge_error *err)
     }
     c->line = 1;
     c->at_line_start = 1;
+    c->stop = -1;
     if (is_stdin) {
         c->f = stdin;
     } else {
@@ -501,15 +530,8 @@ ge_csv *ge_csv_open(const char *path, const ge_csv_opts *o, ge_error *err)
         goto fail;
     c->delim = d;
 
-    if (csv_init(&c->p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL | CSV_REPALL_NL) != 0) {
-        fail_oom(c);
+    if (parser_init(c) != 0)
         goto fail;
-    }
-    c->p_init = 1;
-    csv_set_delim(&c->p, (unsigned char)d);
-    csv_set_space_func(&c->p, d == '\t' ? space_no_tab : d == ' ' ? space_no_space : space_all);
-    csv_set_term_func(&c->p, term_lf);
-    csv_set_blk_size(&c->p, BLK);
 
     int r = pump(c);
     if (r < 0)
@@ -559,6 +581,41 @@ int ge_csv_next(ge_csv *c, char *const **fields, long *line, ge_error *err)
     *fields = c->ptrs;
     *line = c->row_line;
     return 1;
+}
+
+long long ge_csv_offset(const ge_csv *c) { return c->base + (long long)c->pos; }
+
+long ge_csv_line(const ge_csv *c) { return c->line; }
+
+int ge_csv_range(ge_csv *c, long long begin, long long end, long line, ge_error *err)
+{
+    if (c->failed) {
+        copy_err(c, err);
+        return -1;
+    }
+    if (!c->own_f || begin < 0 || (end >= 0 && end < begin) || fseeko(c->f, (off_t)begin, SEEK_SET) != 0) {
+        ge_fail(err, "%s: cannot read from byte %lld: %s", c->path, begin,
+                c->own_f ? strerror(errno) : "not a regular file");
+        return -1;
+    }
+    /* a fresh parser at the start of a row: the range starts at a line
+     * outside quotes */
+    csv_free(&c->p);
+    c->p_init = 0;
+    if (parser_init(c) != 0) {
+        copy_err(c, err);
+        return -1;
+    }
+    c->len = c->pos = 0;
+    c->base = begin;
+    c->stop = end;
+    c->eof = c->done = 0;
+    c->line = line;
+    c->line_len = 0;
+    c->at_line_start = 1;
+    c->in_row = c->row_ended = 0;
+    reset_row(c);
+    return 0;
 }
 
 void ge_csv_close(ge_csv *c)

@@ -137,6 +137,9 @@ int ge_samples_read_csv(const char *path, const ge_sample_opts *o, ge_samples *s
     char *const *f;
     long line;
     growth g = {.s = s, .path = path && strcmp(path, "-") ? path : "<stdin>"};
+    const int shared = o->share && path && strcmp(path, "-") != 0;
+    const long long data_begin = ge_csv_offset(c); /* after the header */
+    const long data_line = ge_csv_line(c);
 
     xc = o->x ? column(c, o->x, "--x", err) : -1;
     yc = o->y ? column(c, o->y, "--y", err) : -1;
@@ -261,6 +264,14 @@ int ge_samples_read_csv(const char *path, const ge_sample_opts *o, ge_samples *s
         goto done;
     }
 
+    if (shared) { /* this process's rows only, from the first of its share */
+        long long begin, end;
+        long from;
+        if (o->share(o->share_ctx, path, data_begin, data_line, &begin, &end, &from, err) ||
+            ge_csv_range(c, begin, end, from, err) ||
+            (have = ge_csv_next(c, &f, &line, err)) < 0)
+            goto done;
+    }
     size_t rows = 0;
     int first_row = 1; /* a text covariate in the first row holds classes */
     for (; have == 1; have = ge_csv_next(c, &f, &line, err)) {
@@ -347,7 +358,7 @@ int ge_samples_read_csv(const char *path, const ge_sample_opts *o, ge_samples *s
     }
     if (have < 0)
         goto done;
-    if (o->need_targets && !o->targets && ge_samples_leave_out_suspects(s, err))
+    if (o->need_targets && !o->targets && !shared && ge_samples_leave_out_suspects(s, err))
         goto done;
     rc = 0;
 done:

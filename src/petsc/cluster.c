@@ -163,6 +163,7 @@ int cluster_same_command(int argc, char **argv)
 }
 
 int cluster_rank(void) { return g_rank; }
+int cluster_failed(void) { return g_failed; }
 int cluster_size(void) { return g_size; }
 const ge_backend *cluster_backend(void) { return &g_backend; }
 
@@ -174,8 +175,8 @@ void cluster_describe(char *buf, size_t n)
         return;
     }
     snprintf(buf, n,
-             "distributed solve on %d process%s: %ld solve%s, %ld CG iterations, %.2fs "
-             "(relative residual %g)",
+             "distributed solve on %d process%s: %ld solve%s, %ld CG iterations (%s "
+             "preconditioner), %.2fs (relative residual %g)",
              g_size, g_size == 1 ? "" : "es", g_fit.solves, g_fit.solves == 1 ? "" : "s",
-             g_fit.iterations, g_fit.seconds, GE_DSOLVE_RTOL);
+             g_fit.iterations, g_fit.last.pc, g_fit.seconds, GE_DSOLVE_RTOL);
 }

@@ -1,4 +1,5 @@
 /* The default model's normal equations across MPI processes (see dsolve.h). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -6,10 +7,12 @@
 #include <petscksp.h>
 
 #include "geoembed/curvature.h"
+#include "geoembed/memory.h"
 #include "dsolve.h"
 
 struct ge_dsolver {
     MPI_Comm comm;
+    MPI_Comm node; /* the processes of comm that share this one's memory */
     int W, H, wx, wy;
     DM da;
     Mat A;
@@ -99,7 +102,10 @@ static int create_matrix(ge_dsolver *s, ge_error *err)
         }
     TRY(MatCreate(s->comm, &s->A));
     TRY(MatSetSizes(s->A, n, n, PETSC_DETERMINE, PETSC_DETERMINE));
-    TRY(MatSetType(s->A, MATMPIAIJ));
+    /* sequential on one process: the multigrid's interpolation (from the
+     * DMDA) is, and their products need the same kind */
+    TRY(MatSetType(s->A, MATAIJ));
+    TRY(MatSeqAIJSetPreallocation(s->A, 0, dn));
     TRY(MatMPIAIJSetPreallocation(s->A, 0, dn, 0, on));
     /* an entry outside the pattern is a bug, not a reason to reallocate */
     TRY(MatSetOption(s->A, MAT_NEW_NONZERO_ALLOCATION_ERR, PETSC_TRUE));
@@ -113,6 +119,61 @@ fail:
     return -1;
 }
 
+/* Cells of an axis of n cells one multigrid level down (the DMDA's
+ * coarsening: every other vertex, n - 1 even; n even when periodic), or -1
+ * when the levels would not nest. */
+static int coarser(int n, int periodic)
+{
+    if (periodic)
+        return n % 2 ? -1 : n / 2;
+    return (n - 1) % 2 ? -1 : (n - 1) / 2 + 1;
+}
+
+/* Fewest levels worth a geometric multigrid. */
+#define MIN_LEVELS 3
+
+/* The multigrid levels of s's grid: as many as nest while every process
+ * keeps a few cells of each (the coarsest is solved directly). */
+static int nested_levels(const ge_dsolver *s)
+{
+    int nx = s->H, ny = s->W, levels = 1;
+    for (;;) {
+        int cx = coarser(nx, s->wy), cy = coarser(ny, s->wx);
+        if (cx < 0 || cy < 0 || cx < 4 * s->px || cy < 4 * s->py || cx < 8 || cy < 8)
+            return levels;
+        nx = cx, ny = cy, levels++;
+    }
+}
+
+/* Geometric multigrid (-pc_type mg) on the DMDA's levels: nested_levels
+ * (unless -pc_mg_levels says), coarse operators by Galerkin products of the
+ * assembled one (unless -pc_mg_galerkin says: the penalty and the data term
+ * are not rediscretised). A grid whose levels do not nest (4000 cells: 3999
+ * intervals do not halve) falls back to BoomerAMG, which takes any grid. */
+static int geometric_levels(ge_dsolver *s, PC pc, ge_error *err)
+{
+    PetscBool mg, set;
+    TRY(PetscObjectTypeCompare((PetscObject)pc, PCMG, &mg));
+    if (!mg)
+        return 0;
+    TRY(PetscOptionsHasName(NULL, NULL, "-pc_mg_levels", &set));
+    if (!set) {
+        int levels = nested_levels(s);
+        if (levels < MIN_LEVELS) {
+            TRY(PCSetType(pc, PCHYPRE));
+            return 0;
+        }
+        TRY(PCMGSetLevels(pc, levels, NULL));
+    }
+    TRY(PetscOptionsHasName(NULL, NULL, "-pc_mg_galerkin", &set));
+    if (!set)
+        TRY(PCMGSetGalerkin(pc, PC_MG_GALERKIN_BOTH));
+    TRY(PCSetFromOptions(pc)); /* the levels' own options (-mg_levels_...) */
+    return 0;
+fail:
+    return -1;
+}
+
 ge_dsolver *ge_dsolver_new(MPI_Comm comm, int W, int H, int wx, int wy, ge_error *err)
 {
     ge_dsolver *s = calloc(1, sizeof *s);
@@ -121,6 +182,8 @@ ge_dsolver *ge_dsolver_new(MPI_Comm comm, int W, int H, int wx, int wy, ge_error
         return NULL;
     }
     s->comm = comm;
+    s->node = MPI_COMM_NULL;
+    MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &s->node);
     s->W = W;
     s->H = H;
     s->wx = wx;
@@ -161,13 +224,24 @@ ge_dsolver *ge_dsolver_new(MPI_Comm comm, int W, int H, int wx, int wy, ge_error
     TRY(DMCreateGlobalVector(s->da, &s->b));
     TRY(VecDuplicate(s->b, &s->x));
     TRY(KSPCreate(comm, &s->ksp));
+    /* the grid for a geometric multigrid (-pc_type mg): its levels and
+     * interpolation; the operator stays the one assembled here */
+    TRY(KSPSetDM(s->ksp, s->da));
+    TRY(KSPSetDMActive(s->ksp, PETSC_FALSE));
     TRY(KSPSetType(s->ksp, KSPCG));
     TRY(KSPGetPC(s->ksp, &pc));
-    /* BoomerAMG where PETSc has hypre: 33 CG iterations on a 500x500 grid
-     * where GAMG took 212 and, with its defaults, failed to set up on this
-     * fourth-order operator (bench/SCALING.md); GAMG with a coarsening that
-     * sets up otherwise. */
-    if (PCSetType(pc, PCHYPRE)) {
+    /* Geometric multigrid on the DMDA where the grid's levels nest (17 CG
+     * iterations on an 801 x 801 grid, 1.8x less CPU and 26% less memory
+     * than BoomerAMG's 42: bench/SCALING.md); else BoomerAMG where PETSc
+     * has hypre (33 iterations on 500 x 500 where GAMG took 212 and, with
+     * its defaults, failed to set up on this fourth-order operator); else
+     * GAMG with a coarsening that sets up. PETSC_OPTIONS="-pc_type ..."
+     * chooses otherwise. */
+    PetscBool chosen;
+    TRY(PetscOptionsHasName(NULL, NULL, "-pc_type", &chosen));
+    if (!chosen && nested_levels(s) >= MIN_LEVELS) {
+        TRY(PCSetType(pc, PCMG));
+    } else if (PCSetType(pc, PCHYPRE)) {
         PetscReal threshold = 0.02;
         TRY(PCSetType(pc, PCGAMG));
         TRY(PCGAMGSetThreshold(pc, &threshold, 1));
@@ -175,6 +249,11 @@ ge_dsolver *ge_dsolver_new(MPI_Comm comm, int W, int H, int wx, int wy, ge_error
     }
     TRY(KSPSetTolerances(s->ksp, GE_DSOLVE_RTOL, PETSC_DEFAULT, PETSC_DEFAULT, 100000));
     TRY(KSPSetFromOptions(s->ksp));
+    if (geometric_levels(s, pc, err))
+        goto fail;
+    PCType type;
+    TRY(PCGetType(pc, &type));
+    snprintf(s->st.pc, sizeof s->st.pc, "%s", type ? type : "?");
     return s;
 fail:
     ge_dsolver_free(s);
@@ -193,6 +272,8 @@ void ge_dsolver_free(ge_dsolver *s)
     VecDestroy(&s->all);
     VecScatterDestroy(&s->to_all);
     DMDestroy(&s->da);
+    if (s->node != MPI_COMM_NULL)
+        MPI_Comm_free(&s->node);
     free(s->hstart);
     free(s->wstart);
     free(s);
@@ -235,6 +316,48 @@ static void add_penalty_term(void *ctx, const size_t *idx, const double *v, int 
     add_square(a, idx, v, n, a->mu * c);
 }
 
+double ge_dsolve_cell_bytes(const char *pc)
+{
+    if (strcmp(pc, PCHYPRE) == 0 || strcmp(pc, PCGAMG) == 0)
+        return GE_DSOLVE_AMG_CELL_BYTES;
+    if (strcmp(pc, PCMG) == 0)
+        return GE_DSOLVE_MG_CELL_BYTES;
+    return GE_DSOLVE_CELL_BYTES;
+}
+
+/* The preconditioner's set-up takes most of the memory, and a process that
+ * runs out there (in hypre) is killed without a word: the estimate first,
+ * for the processes that share a node's memory together, refused by every
+ * process alike (collective). */
+static int check_memory(ge_dsolver *s, ge_error *err)
+{
+    PC pc;
+    PCType type = NULL;
+    if (KSPGetPC(s->ksp, &pc) || PCGetType(pc, &type) || !type)
+        return 0;
+    const double per_cell = ge_dsolve_cell_bytes(type);
+    double mine[2] = {(double)(s->xm * s->ym) * per_cell, ge_mem_available()}, node[2];
+    double cells = (double)(s->xm * s->ym), node_cells = 0;
+    int nprocs = 1;
+    MPI_Allreduce(&mine[0], &node[0], 1, MPI_DOUBLE, MPI_SUM, s->node);
+    MPI_Allreduce(&mine[1], &node[1], 1, MPI_DOUBLE, MPI_MIN, s->node);
+    MPI_Allreduce(&cells, &node_cells, 1, MPI_DOUBLE, MPI_SUM, s->node);
+    MPI_Comm_size(s->node, &nprocs);
+    int over = node[0] > node[1], any = 0;
+    MPI_Allreduce(&over, &any, 1, MPI_INT, MPI_MAX, s->comm);
+    if (!any)
+        return 0;
+    if (over)
+        return ge_fail(err,
+                       "the distributed solve needs about %.0f MB on this node (%.0f cells on "
+                       "%d process%s, about %.2f kB a cell for the %s preconditioner), more than "
+                       "the %.0f MB available: run on more nodes, or --max-memory SIZE to try "
+                       "anyway",
+                       node[0] / 1e6, node_cells, nprocs, nprocs == 1 ? "" : "es",
+                       per_cell / 1e3, type, node[1] / 1e6);
+    return ge_fail(err, "the distributed solve needs more memory than a node of this run has");
+}
+
 int ge_dsolver_assemble(ge_dsolver *s, size_t n, const size_t (*cell)[4],
                         const double (*wgt)[4], const double *d, double mu, ge_error *err)
 {
@@ -251,6 +374,8 @@ int ge_dsolver_assemble(ge_dsolver *s, size_t n, const size_t (*cell)[4],
     TRY(MatAssemblyBegin(s->A, MAT_FINAL_ASSEMBLY));
     TRY(MatAssemblyEnd(s->A, MAT_FINAL_ASSEMBLY));
     TRY(KSPSetOperators(s->ksp, s->A, s->A));
+    if (check_memory(s, err))
+        return -1;
     TRY(KSPSetUp(s->ksp));
     TRY(MatGetInfo(s->A, MAT_LOCAL, &info));
     s->st.matrix_bytes = info.nz_allocated * (sizeof(PetscScalar) + sizeof(PetscInt));

@@ -30,6 +30,17 @@
 /* Relative (preconditioned) residual at which CG stops. */
 #define GE_DSOLVE_RTOL 1e-10
 
+/* Bytes a cell of a process's block takes in the solve (matrix, vectors and
+ * the preconditioner's hierarchy), measured (bench/SCALING.md): algebraic
+ * multigrid (hypre's BoomerAMG; GAMG is taken alike), geometric multigrid
+ * on the DMDA, and any other preconditioner (the matrix and CG's vectors). */
+#define GE_DSOLVE_AMG_CELL_BYTES 760.0
+#define GE_DSOLVE_MG_CELL_BYTES 550.0
+#define GE_DSOLVE_CELL_BYTES 250.0
+
+/* The estimate of bytes a cell for a PETSc preconditioner type (PCHYPRE...). */
+double ge_dsolve_cell_bytes(const char *pc);
+
 typedef struct {
     long iterations;    /* CG iterations of the last solve */
     double setup_s;     /* seconds of the last assembly and preconditioner set-up */
@@ -39,6 +50,7 @@ typedef struct {
     double matrix_bytes; /* the matrix's values and indices on this process */
     double sent_bytes;  /* bytes this process sent in the last solve (PETSc's message log) */
     double reductions;  /* global reductions in the last solve */
+    char pc[16];        /* the preconditioner (PETSc's name: hypre, mg, gamg...) */
 } ge_dsolve_stats;
 
 typedef struct ge_dsolver ge_dsolver;
@@ -54,7 +66,10 @@ void ge_dsolver_owned(const ge_dsolver *s, int *w0, int *w1, int *h0, int *h1);
 /* Assembles A'DA + mu Q from n samples with read-out cells cell[n][4] and
  * weights wgt[n][4] (ge_exact_readout), data weights d[n] (the process
  * passes the samples it owns; any cell may be passed, it only travels), and
- * sets up the preconditioner (collective). Returns 0 or -1 with err. */
+ * sets up the preconditioner (collective). Before the set-up, the memory it
+ * will take (ge_dsolve_cell_bytes a cell) is checked against what each node
+ * has (ge_mem_available, for the node's processes together): every process
+ * fails when one node lacks it. Returns 0 or -1 with err. */
 int ge_dsolver_assemble(ge_dsolver *s, size_t n, const size_t (*cell)[4],
                         const double (*wgt)[4], const double *d, double mu, ge_error *err);
 

@@ -88,6 +88,21 @@ samples "$dir/missing.csv" 1000 100 50 1
 same_fit missing-values "$dir/missing.csv" "$dir/at.csv" --smooth 1
 same_fit wrap-xy "$dir/plain.csv" "$dir/at.csv" --smooth 1 --wrap xy
 same_fit wrap-x "$dir/plain.csv" "$dir/at.csv" --smooth 10 --wrap x
+# grids whose levels nest solve by geometric multigrid (dsolve.c), the
+# others above by BoomerAMG; the same answer
+same_fit multigrid "$dir/plain.csv" "$dir/at.csv" --smooth 1 --size 129,65
+same_fit multigrid-wrap-xy "$dir/plain.csv" "$dir/at.csv" --smooth 1 --size 128,64 --wrap xy
+pcs=""
+for size in 129,65 130,65; do
+    $MPIRUN -n 2 "$mpi_bin" fit "$dir/plain.csv" -o "$dir/mpi.gem" --smooth 1 --size $size \
+        2>"$dir/err" >/dev/null
+    pcs="$pcs$(sed -n 's/.*CG iterations (\([a-z]*\) preconditioner).*/\1/p' "$dir/err") "
+done
+if [ "$pcs" = "mg hypre " ]; then
+    ok "preconditioner-by-grid ($pcs)"
+else
+    fail preconditioner-by-grid "expected mg for 129x65 cells and hypre for 130x65, got '$pcs'"
+fi
 
 # Distributed predict --grid: the raster of R processes is the file one
 # process writes, byte for byte (values, the --std band, tiles, metadata).
@@ -186,6 +201,45 @@ fails grid-rank2-model-missing 1 "m.gem: cannot open model" \
 fails different-commands 2 "different command lines" \
     -n 1 "$mpi_bin" fit "$dir/plain.csv" -o "$dir/none/m.gem" -q --smooth 1 : \
     -n 1 "$mpi_bin" fit "$dir/plain.csv" -o "$dir/none/m.gem" -q --smooth 10
+
+# Each process parses its share of a CSV file (src/petsc/csv_share.c): the
+# cuts fall between rows, never inside a quoted field that spans lines; CRLF
+# line ends, weights and --where as in a whole read.
+awk 'BEGIN { srand(5); printf "x,y,note,v,wt\r\n"
+    for (i = 0; i < 1500; i++) {
+        x = rand() * 100; y = rand() * 50
+        note = (i % 5 == 0) ? "\"two\r\nlines, \"\"quoted\"\"\"" : "plain"
+        printf "%.5f,%.5f,%s,%.6f,%.3f\r\n", x, y, note, sin(x / 9) + cos(y / 6), 0.5 + rand()
+    } }' >"$dir/quoted.csv"
+same_fit shares-quoted-crlf "$dir/quoted.csv" "$dir/at.csv" --smooth 1 --target v --weight wt \
+    --where "v > -1.5"
+# the shares are real: four processes parse four parts that add up to all rows
+$MPIRUN -n 4 "$mpi_bin" fit "$dir/quoted.csv" -o "$dir/mpi.gem" -v --smooth 1 --target v \
+    2>"$dir/err" >/dev/null
+shares=$(sed -n 's/.*rows parsed by 4 processes: //p' "$dir/err")
+if echo "$shares" | awk -F', ' '{ for (k = 1; k <= NF; k++) { s += $k; if ($k < 300) bad = 1 } }
+        END { exit !(NF == 4 && s == 1500 && !bad) }'; then
+    ok "shares-parsed-apart ($shares)"
+else
+    fail shares-parsed-apart "expected 4 shares of about 375 rows adding up to 1500, got '$shares'"
+fi
+# A bad row near the end lies in the last process's share: its line number
+# (counted across the quoted fields' lines), one message, exit 1. With a
+# second bad row in the first share, that one is reported (the file's first).
+awk 'NR == 1 || NR < 1790 { print; next } NR == 1790 { print "1.5,oops,plain,0.1,1\r" } { print }' \
+    "$dir/quoted.csv" >"$dir/bad-end.csv"
+for n in 1 2 4; do
+    fails "shares-bad-row-last-share -n $n" 1 "bad-end.csv:1790: column 'y' (2): expected a finite number, got 'oops'" \
+        -n "$n" "$mpi_bin" fit "$dir/bad-end.csv" -o "$dir/none/m.gem" -q --smooth 1 --target v
+done
+awk 'NR == 2 { print "2.5,bad,plain,0.1,1\r" } { print }' "$dir/bad-end.csv" >"$dir/bad-two.csv"
+fails shares-first-bad-row-wins 1 "bad-two.csv:2: column 'y' (2): expected a finite number, got 'bad'" \
+    -n 4 "$mpi_bin" fit "$dir/bad-two.csv" -o "$dir/none/m.gem" -q --smooth 1 --target v
+
+# A solve whose preconditioner would not fit in memory is refused before its
+# set-up (hypre would be killed without a word): one message, exit 1.
+fails solve-memory-refused 1 "the distributed solve needs about .* MB on this node" \
+    -n 2 "$mpi_bin" fit "$dir/plain.csv" -o "$dir/none/m.gem" -q --smooth 1 --max-memory 2M
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

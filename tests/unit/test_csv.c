@@ -722,3 +722,56 @@ Test(csv, write_number_forms)
 {
     cr_assert_str_eq(written(write_specials), "0.1,-0,,inf,-inf,2.857142857142861");
 }
+
+/* ------------------------------------------------------------- ranges */
+
+/* One process's share of a file (src/petsc/csv_share.c): the rows in
+ * [begin, end), numbered from the line given, after the header. */
+Test(csv, range_reads_rows_between_offsets)
+{
+    const char *text = "\xEF\xBB\xBFid,text\r\n"
+                       "1,\"two\nlines\"\r\n"
+                       "2,b\r\n"
+                       "\n"
+                       "3,\"x\"\"y\"\r\n"
+                       "4,d";
+    const char *p = tmp_text(text);
+    ge_csv *c = must_open(p, 0);
+    long long data = ge_csv_offset(c);
+    cr_assert_eq(data, (long long)strlen("\xEF\xBB\xBFid,text\r\n"));
+    cr_assert_eq(ge_csv_line(c), 2);
+    expect_row(c, 2, 2, "1", "two\nlines");
+    long long second = ge_csv_offset(c); /* where row 2 starts, on line 4 */
+    cr_assert_eq(second, (long long)(strstr(text, "2,b") - text));
+    cr_assert_eq(ge_csv_line(c), 4);
+    ge_error err = {{0}};
+    long long fourth = (long long)(strstr(text, "4,d") - text);
+    /* the middle share: rows 2 and 3 (the blank line is no row) */
+    cr_assert_eq(ge_csv_range(c, second, fourth, 4, &err), 0, "%s", err.msg);
+    expect_row(c, 4, 2, "2", "b");
+    expect_row(c, 6, 2, "3", "x\"y");
+    expect_end(c);
+    /* the last share, to the end (-1), and the first again */
+    cr_assert_eq(ge_csv_range(c, fourth, -1, 7, &err), 0);
+    expect_row(c, 7, 2, "4", "d");
+    expect_end(c);
+    cr_assert_eq(ge_csv_range(c, data, second, 2, &err), 0);
+    expect_row(c, 2, 2, "1", "two\nlines");
+    expect_end(c);
+    /* an empty share */
+    cr_assert_eq(ge_csv_range(c, second, second, 4, &err), 0);
+    expect_end(c);
+    ge_csv_close(c);
+}
+
+Test(csv, range_error_names_the_files_line)
+{
+    const char *text = "a,b\n1,2\n3,4\n5\n";
+    const char *p = tmp_text(text);
+    ge_csv *c = must_open(p, 0);
+    ge_error err = {{0}};
+    cr_assert_eq(ge_csv_range(c, (long long)(strstr(text, "3,4") - text), -1, 3, &err), 0);
+    expect_row(c, 3, 2, "3", "4");
+    expect_next_error(c, p, ":4: expected 2 fields as in the header, got 1");
+    ge_csv_close(c);
+}
