@@ -35,7 +35,7 @@
  * multigrid (hypre's BoomerAMG; GAMG is taken alike), geometric multigrid
  * on the DMDA, and any other preconditioner (the matrix and CG's vectors). */
 #define GE_DSOLVE_AMG_CELL_BYTES 760.0
-#define GE_DSOLVE_MG_CELL_BYTES 550.0
+#define GE_DSOLVE_MG_CELL_BYTES 650.0
 #define GE_DSOLVE_CELL_BYTES 250.0
 
 /* The estimate of bytes a cell for a PETSc preconditioner type (PCHYPRE...). */

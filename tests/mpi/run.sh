@@ -223,6 +223,13 @@ if echo "$shares" | awk -F', ' '{ for (k = 1; k <= NF; k++) { s += $k; if ($k < 
 else
     fail shares-parsed-apart "expected 4 shares of about 375 rows adding up to 1500, got '$shares'"
 fi
+# the same data and options at the same process count: the same bytes
+$MPIRUN -n 4 "$mpi_bin" fit "$dir/quoted.csv" -o "$dir/again.gem" -q --smooth 1 --target v
+if cmp -s "$dir/mpi.gem" "$dir/again.gem"; then
+    ok "shares-deterministic (-n 4 twice: identical models)"
+else
+    fail shares-deterministic "two fits at -n 4 wrote different models"
+fi
 # A bad row near the end lies in the last process's share: its line number
 # (counted across the quoted fields' lines), one message, exit 1. With a
 # second bad row in the first share, that one is reported (the file's first).
