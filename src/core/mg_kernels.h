@@ -16,11 +16,12 @@
 #include "mg_level.h"
 
 typedef struct {
-    /* Gauss-Seidel along column w, forward (h ascending) or backward. */
+    /* Gauss-Seidel along column w, forward (h ascending) or backward, on l->s. */
     void (*sweep)(const level *l, double *x, const double *b, int backward, int w, int nr);
-    /* Column w of r = b - A x, or of r = A x when b is NULL. */
-    void (*residual)(const level *l, const double *x, const double *b, double *r, int w,
-                     int nr);
+    /* Column w of r = b - A x, or of r = A x when b is NULL; A is l->s
+     * (single 1) or l->a. */
+    void (*residual)(const level *l, int single, const double *x, const double *b, double *r,
+                     int w, int nr);
     /* Coarse column I of c->b = P' r (level l's residual onto c, cubic). */
     void (*restrict_to)(const level *l, const double *r, const level *c, int I, int nr);
     /* Column w of x += P xc. */

@@ -40,7 +40,17 @@ typedef struct {
     size_t n;
     double hw, hh;   /* cell size in finest cells */
     double *d;       /* the data term's rows [n][GE_MG_BOX] */
-    double *a;       /* the operator's rows: d + penalty (+ ridge) */
+    /* The operator, d + penalty (+ ridge), planar: entry k of row i at
+     * a[k * n + i], so that a vector holds one entry of consecutive cells
+     * of a column (mg_impl.h). */
+    double *a;
+    /* The V-cycle's operator: a in single precision, same layout. The
+     * V-cycle is only the preconditioner (the conjugate gradients multiply
+     * by a): its sweeps and residuals read half the bytes, and the solve
+     * is bound by reading the operator. */
+    float *s;
+    double *inv;     /* 1 / the diagonal of s [n] */
+    const double *zero; /* H * (block width) zeros: x of a column past a clamped edge */
     double *x, *b, *r; /* [n][cap]: the right-hand sides of a block interleaved */
     int *cols[5];    /* the columns of each w colour */
     int ncols[5];

@@ -188,6 +188,7 @@ struct ge_mg {
     double *r, *z, *p, *q; /* conjugate gradient vectors [n][cap] */
     double *colsum;        /* per-column partial sums [W][cap] */
     double *coarse;        /* one right-hand side of the coarsest level */
+    double *zero;          /* [H][cap] zeros: the levels' zero column */
     cholmod_common c;
     cholmod_sparse *S;     /* the coarsest level, upper triangle */
     cholmod_factor *F;
@@ -203,10 +204,12 @@ static int level_init(level *l, int W, int H, int wx, int wy, double hw, double 
     l->hh = hh;
     l->d = calloc(l->n * GE_MG_BOX, sizeof *l->d);
     l->a = malloc(l->n * GE_MG_BOX * sizeof *l->a);
+    l->s = malloc(l->n * GE_MG_BOX * sizeof *l->s);
+    l->inv = malloc(l->n * sizeof *l->inv);
     l->x = malloc(l->n * sizeof *l->x);
     l->b = malloc(l->n * sizeof *l->b);
     l->r = malloc(l->n * sizeof *l->r);
-    if (!l->d || !l->a || !l->x || !l->b || !l->r)
+    if (!l->d || !l->a || !l->s || !l->inv || !l->x || !l->b || !l->r)
         return -1;
     const axis *aw = &l->ax[0];
     for (int c = 0; c < aw->ncolour; c++) {
@@ -226,6 +229,8 @@ static void level_free(level *l)
     axis_free(&l->ax[1]);
     free(l->d);
     free(l->a);
+    free(l->s);
+    free(l->inv);
     free(l->x);
     free(l->b);
     free(l->r);
@@ -246,6 +251,7 @@ void ge_mg_free(ge_mg *g)
     free(g->q);
     free(g->colsum);
     free(g->coarse);
+    free(g->zero);
     if (g->F)
         cholmod_free_factor(&g->F, &g->c);
     if (g->S)
@@ -264,6 +270,17 @@ static const ge_mg_kernels *kernels_of(ge_isa isa)
 #endif
     (void)isa;
     return &ge_mg_generic;
+}
+
+/* The zero column of every level, for nr right-hand sides (no level is
+ * taller than the finest). */
+static int zero_column(ge_mg *g, int nr)
+{
+    free(g->zero);
+    g->zero = calloc((size_t)g->L[0].ax[1].n * (size_t)nr, sizeof *g->zero);
+    for (int k = 0; k < g->nl; k++)
+        g->L[k].zero = g->zero;
+    return g->zero ? 0 : -1;
 }
 
 ge_mg *ge_mg_new(int W, int H, int wx, int wy)
@@ -302,6 +319,8 @@ ge_mg *ge_mg_new(int W, int H, int wx, int wy)
     g->q = malloc(n * sizeof *g->q);
     g->colsum = malloc((size_t)g->L[0].ax[0].n * sizeof *g->colsum);
     g->coarse = malloc(g->L[g->nl - 1].n * sizeof *g->coarse);
+    if (zero_column(g, 1))
+        goto fail;
     g->cap = 1;
     if (!g->r || !g->z || !g->p || !g->q || !g->colsum || !g->coarse)
         goto fail;
@@ -318,18 +337,19 @@ double *ge_mg_data(ge_mg *g)
     return g->L[0].d;
 }
 
-static void level_add(const level *l, double *a, size_t i, size_t j, double v)
+/* The entry of cell j in the row of cell i (0 to GE_MG_BOX - 1). */
+static size_t box_entry(const level *l, size_t i, size_t j)
 {
     int H = l->ax[1].n;
     int wi = (int)(i / (size_t)H), hi = (int)(i % (size_t)H);
     int wj = (int)(j / (size_t)H), hj = (int)(j % (size_t)H);
     int dw = offset(&l->ax[0], wi, wj), dh = offset(&l->ax[1], hi, hj);
-    a[i * GE_MG_BOX + (size_t)((dw + 2) * 5 + dh + 2)] += v;
+    return (size_t)((dw + 2) * 5 + dh + 2);
 }
 
 void ge_mg_add(const ge_mg *g, double *a, size_t i, size_t j, double v)
 {
-    level_add(&g->L[0], a, i, j, v);
+    a[i * GE_MG_BOX + box_entry(&g->L[0], i, j)] += v;
 }
 
 int ge_mg_block_width(int W, int H)
@@ -341,12 +361,13 @@ int ge_mg_block_width(int W, int H)
 
 double ge_mg_bytes(int W, int H)
 {
-    /* data and operator rows and 3 vectors a level (4/3 of the finest over
-     * all levels), 4 more vectors for the conjugate gradients, each vector
-     * for a block of right-hand sides, and the caller's block (2 more) */
+    /* data and operator rows (double and single), the inverse diagonal and
+     * 3 vectors a level (4/3 of the finest over all levels), 4 more vectors
+     * for the conjugate gradients, each vector for a block of right-hand
+     * sides, and the caller's block (2 more) */
     double n = (double)W * H;
     const int nr = ge_mg_block_width(W, H);
-    return n * 8 * (2 * GE_MG_BOX + 3 * nr) * 4.0 / 3.0 + n * 8 * 6 * nr;
+    return n * (8 * (2 * GE_MG_BOX + 1 + 3 * nr) + 4 * GE_MG_BOX) * 4.0 / 3.0 + n * 8 * 6 * nr;
 }
 
 /* ---- the level operations, each parallel over the columns ---- */
@@ -368,13 +389,13 @@ static void sweep(const ge_mg *g, const level *l, double *x, const double *b, in
 }
 
 /* r = b - A x, or r = A x when b is NULL */
-static void residual(const ge_mg *g, const level *l, const double *x, const double *b, double *r,
-                     int nr)
+static void residual(const ge_mg *g, const level *l, int single, const double *x, const double *b,
+                     double *r, int nr)
 {
     const int W = l->ax[0].n;
 #pragma omp parallel for schedule(static) if (l->n > PARALLEL_CELLS)
     for (int w = 0; w < W; w++)
-        g->k->residual(l, x, b, r, w, nr);
+        g->k->residual(l, single, x, b, r, w, nr);
 }
 
 static void restrict_to(const ge_mg *g, const level *l, const double *r, const level *c, int nr)
@@ -441,7 +462,8 @@ static void add_level_penalty(void *ctx, const size_t *idx, const double *v, int
     level_penalty *p = ctx;
     for (int k = 0; k < n; k++)
         for (int j = 0; j < n; j++)
-            level_add(p->l, p->l->a, idx[k], idx[j], p->mu * c * v[k] * v[j]);
+            p->l->a[box_entry(p->l, idx[k], idx[j]) * p->l->n + idx[k]] +=
+                p->mu * c * v[k] * v[j];
 }
 
 /* Level l's operator: its data rows, mu times the penalty rediscretised on
@@ -449,15 +471,22 @@ static void add_level_penalty(void *ctx, const size_t *idx, const double *v, int
  * hh/hw^3, hw/hh^3 and 1/(hw hh) of the finest ones), and the ridge. */
 static void level_operator(level *l, double mu, double ridge)
 {
-    memcpy(l->a, l->d, l->n * GE_MG_BOX * sizeof *l->a);
+    const size_t n = l->n;
+    for (size_t i = 0; i < n; i++)
+        for (int k = 0; k < GE_MG_BOX; k++)
+            l->a[k * n + i] = l->d[i * GE_MG_BOX + k];
     const double hw = l->hw, hh = l->hh;
     const double weight[3] = {hh / (hw * hw * hw), hw / (hh * hh * hh), 1.0 / (hw * hh)};
     level_penalty p = {l, mu};
     if (mu != 0)
         ge_penalty_terms(l->ax[0].n, l->ax[1].n, l->ax[0].wrap, l->ax[1].wrap, weight,
                          add_level_penalty, &p);
-    for (size_t i = 0; i < l->n; i++)
-        l->a[i * GE_MG_BOX + CENTRE] += ridge;
+    for (size_t i = 0; i < n; i++)
+        l->a[CENTRE * n + i] += ridge;
+    for (size_t i = 0; i < n * GE_MG_BOX; i++)
+        l->s[i] = (float)l->a[i];
+    for (size_t i = 0; i < n; i++)
+        l->inv[i] = 1 / (double)l->s[CENTRE * n + i];
 }
 
 static int cmp_int(const void *a, const void *b)
@@ -500,7 +529,6 @@ static int coarsest_matrix(ge_mg *g)
     for (int w = 0; w < W; w++)
         for (int h = 0; h < H; h++) {
             int j = w * H + h;
-            const double *a = l->a + (size_t)j * GE_MG_BOX;
             for (int dw = 0; dw < 5; dw++)
                 for (int dh = 0; dh < 5; dh++) {
                     int ww = l->ax[0].nb[w][dw], hh = l->ax[1].nb[h][dh];
@@ -509,7 +537,7 @@ static int coarsest_matrix(ge_mg *g)
                     int i = ww * H + hh, k = p[j];
                     while (ri[k] != i)
                         k++;
-                    x[k] += a[dw * 5 + dh];
+                    x[k] += l->a[(size_t)(dw * 5 + dh) * l->n + (size_t)j];
                 }
         }
     return 0;
@@ -547,7 +575,7 @@ double ge_mg_diagonal_max(const ge_mg *g)
     const level *l = &g->L[0];
     double m = 0;
     for (size_t i = 0; i < l->n; i++)
-        m = fmax(m, l->a[i * GE_MG_BOX + CENTRE]);
+        m = fmax(m, l->a[CENTRE * l->n + i]);
     return m;
 }
 
@@ -592,7 +620,7 @@ static int vcycle(ge_mg *g, int k, const double *b, double *x, int nr)
     memset(x, 0, len * sizeof *x);
     for (int s = 0; s < SWEEPS; s++)
         sweep(g, l, x, b, 0, nr);
-    residual(g, l, x, b, l->r, nr);
+    residual(g, l, 1, x, b, l->r, nr);
     level *c = &g->L[k + 1];
     restrict_to(g, l, l->r, c, nr);
     if (vcycle(g, k + 1, c->b, c->x, nr))
@@ -632,6 +660,8 @@ static int reserve(ge_mg *g, int nr)
 {
     if (nr <= g->cap)
         return 0;
+    if (zero_column(g, nr))
+        return -1;
     for (int k = 0; k < g->nl; k++) {
         level *l = &g->L[k];
         double **v[3] = {&l->x, &l->b, &l->r};
@@ -683,7 +713,7 @@ int ge_mg_solve_block(ge_mg *g, int nr, const double *b, double *x, double rtol,
             left--;
         }
     }
-    residual(g, l, x, b, r, nr);
+    residual(g, l, 0, x, b, r, nr);
     dot(g, r, r, nr, rr);
     for (int c = 0; c < nr; c++)
         if (!done[c] && sqrt(rr[c]) <= rtol * bb[c])
@@ -695,7 +725,7 @@ int ge_mg_solve_block(ge_mg *g, int nr, const double *b, double *x, double rtol,
     memcpy(p, z, n * (size_t)nr * sizeof *p);
     dot(g, r, z, nr, rz);
     for (int it = 1; it <= MAX_ITERS; it++) {
-        residual(g, l, p, NULL, q, nr); /* q = A p */
+        residual(g, l, 0, p, NULL, q, nr); /* q = A p */
         dot(g, p, q, nr, pq);
         for (int c = 0; c < nr; c++) {
             if (!done[c] && !(pq[c] > 0))
