@@ -11,7 +11,13 @@
  * same result on any thread count), forward before the coarse correction
  * and backward after it. The coarsest level is factorised with CHOLMOD.
  * Sums are taken per column, then over the columns in order, so that the
- * results do not depend on the thread count either. */
+ * results do not depend on the thread count either.
+ *
+ * The V-cycle (sweeps, its residuals) reads a single precision copy of each
+ * level's operator: it is only the preconditioner, and the solve is bound
+ * by reading the operator (the same 19 iterations on 500x500 cells as with
+ * the double rows). The level kernels are compiled per vector unit
+ * (mg_kernels.h). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
