@@ -72,6 +72,10 @@ $(BUILD)/%.o: %.c $(wildcard include/geoembed/*.h src/*/*.h tests/*/*.h)
 # Adam's square root as a vector instruction (src/core/optim.c).
 $(BUILD)/src/core/optim.o: CFLAGS += -fno-math-errno
 
+# The multigrid kernels of a unit with fused multiply-add use it (mg_kernels.h):
+# each lane's arithmetic is the same whatever the block width.
+$(BUILD)/src/core/mg_avx2.o $(BUILD)/src/core/mg_avx512.o: CFLAGS += -ffp-contract=fast
+
 $(LIB): $(CORE_OBJ) $(IO_OBJ)
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^

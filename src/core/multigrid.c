@@ -11,7 +11,13 @@
  * same result on any thread count), forward before the coarse correction
  * and backward after it. The coarsest level is factorised with CHOLMOD.
  * Sums are taken per column, then over the columns in order, so that the
- * results do not depend on the thread count either. */
+ * results do not depend on the thread count either.
+ *
+ * The V-cycle (sweeps, its residuals) reads a single precision copy of each
+ * level's operator: it is only the preconditioner, and the solve is bound
+ * by reading the operator (the same 19 iterations on 500x500 cells as with
+ * the double rows). The level kernels are compiled per vector unit
+ * (mg_kernels.h). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,42 +25,19 @@
 #include <suitesparse/cholmod.h>
 
 #include "geoembed/curvature.h"
+#include "geoembed/isa.h"
+#include "mg_kernels.h"
+#include "mg_level.h"
 #include "multigrid.h"
 #include "serial.h"
 
-#define CENTRE 12
 #define SWEEPS 2            /* Gauss-Seidel sweeps before and after the coarse correction */
 #define COARSEST 4096       /* cells at which the hierarchy stops */
 #define MIN_WRAPPED 6       /* a wrapped axis is not coarsened below this */
 #define MIN_CLAMPED 5       /* nor a clamped one */
 #define MAX_ITERS 1000
 #define PARALLEL_CELLS 20000 /* smaller levels run on one thread */
-/* fine cells a coarse cell interpolates to, at most: linear 3 and cubic 5,
- * one more at an extrapolated edge */
-#define LFROM 4
-#define CFROM 6
 
-/* One axis of a level, and its maps to the next coarser level: linear
- * interpolation for the Galerkin product of the data term (which keeps it in
- * the 5x5 box), cubic for the V-cycle's transfers (a fourth-order problem
- * needs transfers of order above 2 for a coarse correction that does not
- * weaken with the grid size; measured on a 400x400 grid: 96 iterations with
- * linear transfers and Galerkin coarse operators). */
-typedef struct {
-    int n, wrap;
-    int (*nb)[5];    /* neighbour at offset -2..2, or -1 past a clamped edge */
-    unsigned char *colour;
-    int ncolour;
-    int nc;          /* length of the coarser axis (n when not coarsened) */
-    int (*lto)[2];   /* linear: fine index -> coarse indices (-1: none), weights */
-    double (*ltw)[2];
-    int (*lfrom)[LFROM]; /* linear: coarse index -> fine indices (-1: none), weights */
-    double (*lfw)[LFROM];
-    int (*to)[4];    /* cubic, likewise */
-    double (*tw)[4];
-    int (*from)[CFROM];
-    double (*fw)[CFROM];
-} axis;
 
 static int axis_init(axis *x, int n, int wrap)
 {
@@ -201,18 +184,9 @@ static int offset(const axis *x, int i, int j)
     return d;
 }
 
-typedef struct {
-    axis ax[2]; /* w, h */
-    size_t n;
-    double hw, hh;   /* cell size in finest cells */
-    double *d;       /* the data term's rows [n][GE_MG_BOX] */
-    double *a;       /* the operator's rows: d + penalty (+ ridge) */
-    double *x, *b, *r; /* [n][cap]: the right-hand sides of a block interleaved */
-    int *cols[5];    /* the columns of each w colour */
-    int ncols[5];
-} level;
 
 struct ge_mg {
+    const ge_mg_kernels *k; /* the level operations of this CPU's vector unit */
     int nl;
     level *L;
     int dirty;             /* the finest data rows changed since the last setup */
@@ -220,6 +194,7 @@ struct ge_mg {
     double *r, *z, *p, *q; /* conjugate gradient vectors [n][cap] */
     double *colsum;        /* per-column partial sums [W][cap] */
     double *coarse;        /* one right-hand side of the coarsest level */
+    double *zero;          /* [H][cap] zeros: the levels' zero column */
     cholmod_common c;
     cholmod_sparse *S;     /* the coarsest level, upper triangle */
     cholmod_factor *F;
@@ -235,10 +210,12 @@ static int level_init(level *l, int W, int H, int wx, int wy, double hw, double 
     l->hh = hh;
     l->d = calloc(l->n * GE_MG_BOX, sizeof *l->d);
     l->a = malloc(l->n * GE_MG_BOX * sizeof *l->a);
+    l->s = malloc(l->n * GE_MG_BOX * sizeof *l->s);
+    l->inv = malloc(l->n * sizeof *l->inv);
     l->x = malloc(l->n * sizeof *l->x);
     l->b = malloc(l->n * sizeof *l->b);
     l->r = malloc(l->n * sizeof *l->r);
-    if (!l->d || !l->a || !l->x || !l->b || !l->r)
+    if (!l->d || !l->a || !l->s || !l->inv || !l->x || !l->b || !l->r)
         return -1;
     const axis *aw = &l->ax[0];
     for (int c = 0; c < aw->ncolour; c++) {
@@ -258,6 +235,8 @@ static void level_free(level *l)
     axis_free(&l->ax[1]);
     free(l->d);
     free(l->a);
+    free(l->s);
+    free(l->inv);
     free(l->x);
     free(l->b);
     free(l->r);
@@ -278,6 +257,7 @@ void ge_mg_free(ge_mg *g)
     free(g->q);
     free(g->colsum);
     free(g->coarse);
+    free(g->zero);
     if (g->F)
         cholmod_free_factor(&g->F, &g->c);
     if (g->S)
@@ -286,11 +266,35 @@ void ge_mg_free(ge_mg *g)
     free(g);
 }
 
+static const ge_mg_kernels *kernels_of(ge_isa isa)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (isa == GE_ISA_AVX512)
+        return &ge_mg_avx512;
+    if (isa == GE_ISA_AVX2)
+        return &ge_mg_avx2;
+#endif
+    (void)isa;
+    return &ge_mg_generic;
+}
+
+/* The zero column of every level, for nr right-hand sides (no level is
+ * taller than the finest). */
+static int zero_column(ge_mg *g, int nr)
+{
+    free(g->zero);
+    g->zero = calloc((size_t)g->L[0].ax[1].n * (size_t)nr, sizeof *g->zero);
+    for (int k = 0; k < g->nl; k++)
+        g->L[k].zero = g->zero;
+    return g->zero ? 0 : -1;
+}
+
 ge_mg *ge_mg_new(int W, int H, int wx, int wy)
 {
     ge_mg *g = calloc(1, sizeof *g);
     if (!g)
         return NULL;
+    g->k = kernels_of(ge_isa_default());
     cholmod_start(&g->c);
     g->c.print = 0;
     g->c.error_handler = NULL;
@@ -321,6 +325,8 @@ ge_mg *ge_mg_new(int W, int H, int wx, int wy)
     g->q = malloc(n * sizeof *g->q);
     g->colsum = malloc((size_t)g->L[0].ax[0].n * sizeof *g->colsum);
     g->coarse = malloc(g->L[g->nl - 1].n * sizeof *g->coarse);
+    if (zero_column(g, 1))
+        goto fail;
     g->cap = 1;
     if (!g->r || !g->z || !g->p || !g->q || !g->colsum || !g->coarse)
         goto fail;
@@ -337,18 +343,19 @@ double *ge_mg_data(ge_mg *g)
     return g->L[0].d;
 }
 
-static void level_add(const level *l, double *a, size_t i, size_t j, double v)
+/* The entry of cell j in the row of cell i (0 to GE_MG_BOX - 1). */
+static size_t box_entry(const level *l, size_t i, size_t j)
 {
     int H = l->ax[1].n;
     int wi = (int)(i / (size_t)H), hi = (int)(i % (size_t)H);
     int wj = (int)(j / (size_t)H), hj = (int)(j % (size_t)H);
     int dw = offset(&l->ax[0], wi, wj), dh = offset(&l->ax[1], hi, hj);
-    a[i * GE_MG_BOX + (size_t)((dw + 2) * 5 + dh + 2)] += v;
+    return (size_t)((dw + 2) * 5 + dh + 2);
 }
 
 void ge_mg_add(const ge_mg *g, double *a, size_t i, size_t j, double v)
 {
-    level_add(&g->L[0], a, i, j, v);
+    a[i * GE_MG_BOX + box_entry(&g->L[0], i, j)] += v;
 }
 
 int ge_mg_block_width(int W, int H)
@@ -360,147 +367,22 @@ int ge_mg_block_width(int W, int H)
 
 double ge_mg_bytes(int W, int H)
 {
-    /* data and operator rows and 3 vectors a level (4/3 of the finest over
-     * all levels), 4 more vectors for the conjugate gradients, each vector
-     * for a block of right-hand sides, and the caller's block (2 more) */
+    /* data and operator rows (double and single), the inverse diagonal and
+     * 3 vectors a level (4/3 of the finest over all levels), 4 more vectors
+     * for the conjugate gradients, each vector for a block of right-hand
+     * sides, and the caller's block (2 more) */
     double n = (double)W * H;
     const int nr = ge_mg_block_width(W, H);
-    return n * 8 * (2 * GE_MG_BOX + 3 * nr) * 4.0 / 3.0 + n * 8 * 6 * nr;
+    return n * (8 * (2 * GE_MG_BOX + 1 + 3 * nr) + 4 * GE_MG_BOX) * 4.0 / 3.0 + n * 8 * 6 * nr;
 }
 
 /* ---- the level operations, each parallel over the columns ---- */
 
-/* The operations below take nr right-hand sides interleaved (entry q of
- * cell i at i * nr + q). Each is one always-inlined body instantiated for
- * nr = 1 and nr = GE_MG_BLOCK, whose arithmetic for each right-hand side is
- * that of nr = 1: a block solve gives every column bit for bit what solving
- * it alone gives. */
-#define INLINE static inline __attribute__((always_inline))
-
-/* out[q] = (A x_q)_i for cell (w, h) of level l. */
-INLINE void row_times(const level *l, int w, int h, const double *x, int nr, double *out)
-{
-    const int W = l->ax[0].n, H = l->ax[1].n;
-    const double *a = l->a + ((size_t)w * H + h) * GE_MG_BOX;
-    if (w >= 2 && w < W - 2 && h >= 2 && h < H - 2) { /* inside: no wrap, no edge */
-        const double *xc = x + ((size_t)(w - 2) * H + (h - 2)) * nr;
-        double t[5][GE_MG_BLOCK] = {{0}}; /* five sums, not one chain of 25 */
-        for (int dw = 0; dw < 5; dw++, xc += (size_t)H * nr)
-            for (int dh = 0; dh < 5; dh++)
-                for (int q = 0; q < nr; q++)
-                    t[dh][q] += a[dw * 5 + dh] * xc[dh * nr + q];
-        for (int q = 0; q < nr; q++)
-            out[q] = (t[0][q] + t[1][q]) + (t[2][q] + t[3][q]) + t[4][q];
-        return;
-    }
-    for (int q = 0; q < nr; q++)
-        out[q] = 0;
-    const int *nw = l->ax[0].nb[w], *nh = l->ax[1].nb[h];
-    for (int dw = 0; dw < 5; dw++) {
-        if (nw[dw] < 0)
-            continue;
-        const double *xc = x + (size_t)nw[dw] * H * nr;
-        for (int dh = 0; dh < 5; dh++)
-            if (nh[dh] >= 0)
-                for (int q = 0; q < nr; q++)
-                    out[q] += a[dw * 5 + dh] * xc[(size_t)nh[dh] * nr + q];
-    }
-}
-
-/* Column w of a Gauss-Seidel sweep, in order along h (or backward). */
-INLINE void sweep_column(level *l, double *x, const double *b, int backward, int w, int nr)
-{
-    const int H = l->ax[1].n;
-    double ax[GE_MG_BLOCK];
-    for (int u = 0; u < H; u++) {
-        int h = backward ? H - 1 - u : u;
-        size_t i = (size_t)w * H + h;
-        row_times(l, w, h, x, nr, ax);
-        for (int q = 0; q < nr; q++)
-            x[i * nr + q] += (b[i * nr + q] - ax[q]) / l->a[i * GE_MG_BOX + CENTRE];
-    }
-}
-
-/* Column w of r = b - A x (y = A x without b). */
-INLINE void residual_column(const level *l, const double *x, const double *b, double *r, int w,
-                            int nr)
-{
-    const int H = l->ax[1].n;
-    double ax[GE_MG_BLOCK];
-    for (int h = 0; h < H; h++) {
-        size_t i = (size_t)w * H + h;
-        row_times(l, w, h, x, nr, ax);
-        for (int q = 0; q < nr; q++)
-            r[i * nr + q] = b ? b[i * nr + q] - ax[q] : ax[q];
-    }
-}
-
-/* Column I of bc = P' r: level l's residual onto level l + 1 (cubic). */
-INLINE void restrict_column(const level *l, const double *r, level *c, int I, int nr)
-{
-    const axis *aw = &l->ax[0], *ah = &l->ax[1];
-    const int H = ah->n, Hc = ah->nc;
-    for (int J = 0; J < Hc; J++) {
-        double s[GE_MG_BLOCK] = {0};
-        for (int u = 0; u < CFROM && aw->from[I][u] >= 0; u++) {
-            double t[GE_MG_BLOCK] = {0};
-            const double *rc = r + (size_t)aw->from[I][u] * H * nr;
-            for (int v = 0; v < CFROM && ah->from[J][v] >= 0; v++)
-                for (int q = 0; q < nr; q++)
-                    t[q] += ah->fw[J][v] * rc[(size_t)ah->from[J][v] * nr + q];
-            for (int q = 0; q < nr; q++)
-                s[q] += aw->fw[I][u] * t[q];
-        }
-        for (int q = 0; q < nr; q++)
-            c->b[((size_t)I * Hc + J) * nr + q] = s[q];
-    }
-}
-
-/* Column w of x += P xc. */
-INLINE void prolong_column(const level *l, const double *xc, double *x, int w, int nr)
-{
-    const axis *aw = &l->ax[0], *ah = &l->ax[1];
-    const int H = ah->n, Hc = ah->nc;
-    for (int h = 0; h < H; h++) {
-        double s[GE_MG_BLOCK] = {0};
-        for (int u = 0; u < 4 && aw->to[w][u] >= 0; u++) {
-            double t[GE_MG_BLOCK] = {0};
-            const double *xr = xc + (size_t)aw->to[w][u] * Hc * nr;
-            for (int v = 0; v < 4 && ah->to[h][v] >= 0; v++)
-                for (int q = 0; q < nr; q++)
-                    t[q] += ah->tw[h][v] * xr[(size_t)ah->to[h][v] * nr + q];
-            for (int q = 0; q < nr; q++)
-                s[q] += aw->tw[w][u] * t[q];
-        }
-        for (int q = 0; q < nr; q++)
-            x[((size_t)w * H + h) * nr + q] += s[q];
-    }
-}
-
-/* A column kernel instantiated for one right-hand side, for blocks of 4
- * and 8, and for any other count (the last block of a solve). The choice is made
- * inside each parallel loop: OpenMP outlines a loop's body before inlining,
- * so a width chosen outside would reach the kernel as a variable. */
-#define WIDTHS(call)                                                                           \
-    do {                                                                                       \
-        if (nr == 1) {                                                                         \
-            enum { nr = 1 };                                                                   \
-            call;                                                                              \
-        } else if (nr == 4) {                                                                  \
-            enum { nr = 4 };                                                                   \
-            call;                                                                              \
-        } else if (nr == GE_MG_BLOCK) {                                                        \
-            enum { nr = GE_MG_BLOCK };                                                         \
-            call;                                                                              \
-        } else {                                                                               \
-            call;                                                                              \
-        }                                                                                      \
-    } while (0)
-
 /* One Gauss-Seidel sweep, forward or backward: the columns in colours
  * (columns of one colour are three apart, so never coupled: they relax in
  * parallel). */
-static void sweep(level *l, double *x, const double *b, int backward, int nr)
+static void sweep(const ge_mg *g, const level *l, double *x, const double *b, int backward,
+                  int nr)
 {
     const int ncw = l->ax[0].ncolour;
     for (int k = 0; k < ncw; k++) {
@@ -508,33 +390,34 @@ static void sweep(level *l, double *x, const double *b, int backward, int nr)
         const int *cols = l->cols[c], nc = l->ncols[c];
 #pragma omp parallel for schedule(static) if (l->n > PARALLEL_CELLS)
         for (int t = 0; t < nc; t++)
-            WIDTHS(sweep_column(l, x, b, backward, cols[t], nr));
+            g->k->sweep(l, x, b, backward, cols[t], nr);
     }
 }
 
 /* r = b - A x, or r = A x when b is NULL */
-static void residual(const level *l, const double *x, const double *b, double *r, int nr)
+static void residual(const ge_mg *g, const level *l, int single, const double *x, const double *b,
+                     double *r, int nr)
 {
     const int W = l->ax[0].n;
 #pragma omp parallel for schedule(static) if (l->n > PARALLEL_CELLS)
     for (int w = 0; w < W; w++)
-        WIDTHS(residual_column(l, x, b, r, w, nr));
+        g->k->residual(l, single, x, b, r, w, nr);
 }
 
-static void restrict_to(const level *l, const double *r, level *c, int nr)
+static void restrict_to(const ge_mg *g, const level *l, const double *r, const level *c, int nr)
 {
     const int Wc = l->ax[0].nc;
 #pragma omp parallel for schedule(static) if (l->n > PARALLEL_CELLS)
     for (int I = 0; I < Wc; I++)
-        WIDTHS(restrict_column(l, r, c, I, nr));
+        g->k->restrict_to(l, r, c, I, nr);
 }
 
-static void prolong_add(const level *l, const double *xc, double *x, int nr)
+static void prolong_add(const ge_mg *g, const level *l, const double *xc, double *x, int nr)
 {
     const int W = l->ax[0].n;
 #pragma omp parallel for schedule(static) if (l->n > PARALLEL_CELLS)
     for (int w = 0; w < W; w++)
-        WIDTHS(prolong_column(l, xc, x, w, nr));
+        g->k->prolong_add(l, xc, x, w, nr);
 }
 
 /* The data rows of level l + 1: P' D P with linear P, each coarse row
@@ -585,7 +468,8 @@ static void add_level_penalty(void *ctx, const size_t *idx, const double *v, int
     level_penalty *p = ctx;
     for (int k = 0; k < n; k++)
         for (int j = 0; j < n; j++)
-            level_add(p->l, p->l->a, idx[k], idx[j], p->mu * c * v[k] * v[j]);
+            p->l->a[box_entry(p->l, idx[k], idx[j]) * p->l->n + idx[k]] +=
+                p->mu * c * v[k] * v[j];
 }
 
 /* Level l's operator: its data rows, mu times the penalty rediscretised on
@@ -593,15 +477,22 @@ static void add_level_penalty(void *ctx, const size_t *idx, const double *v, int
  * hh/hw^3, hw/hh^3 and 1/(hw hh) of the finest ones), and the ridge. */
 static void level_operator(level *l, double mu, double ridge)
 {
-    memcpy(l->a, l->d, l->n * GE_MG_BOX * sizeof *l->a);
+    const size_t n = l->n;
+    for (size_t i = 0; i < n; i++)
+        for (int k = 0; k < GE_MG_BOX; k++)
+            l->a[k * n + i] = l->d[i * GE_MG_BOX + k];
     const double hw = l->hw, hh = l->hh;
     const double weight[3] = {hh / (hw * hw * hw), hw / (hh * hh * hh), 1.0 / (hw * hh)};
     level_penalty p = {l, mu};
     if (mu != 0)
         ge_penalty_terms(l->ax[0].n, l->ax[1].n, l->ax[0].wrap, l->ax[1].wrap, weight,
                          add_level_penalty, &p);
-    for (size_t i = 0; i < l->n; i++)
-        l->a[i * GE_MG_BOX + CENTRE] += ridge;
+    for (size_t i = 0; i < n; i++)
+        l->a[CENTRE * n + i] += ridge;
+    for (size_t i = 0; i < n * GE_MG_BOX; i++)
+        l->s[i] = (float)l->a[i];
+    for (size_t i = 0; i < n; i++)
+        l->inv[i] = 1 / (double)l->s[CENTRE * n + i];
 }
 
 static int cmp_int(const void *a, const void *b)
@@ -644,7 +535,6 @@ static int coarsest_matrix(ge_mg *g)
     for (int w = 0; w < W; w++)
         for (int h = 0; h < H; h++) {
             int j = w * H + h;
-            const double *a = l->a + (size_t)j * GE_MG_BOX;
             for (int dw = 0; dw < 5; dw++)
                 for (int dh = 0; dh < 5; dh++) {
                     int ww = l->ax[0].nb[w][dw], hh = l->ax[1].nb[h][dh];
@@ -653,7 +543,7 @@ static int coarsest_matrix(ge_mg *g)
                     int i = ww * H + hh, k = p[j];
                     while (ri[k] != i)
                         k++;
-                    x[k] += a[dw * 5 + dh];
+                    x[k] += l->a[(size_t)(dw * 5 + dh) * l->n + (size_t)j];
                 }
         }
     return 0;
@@ -691,7 +581,7 @@ double ge_mg_diagonal_max(const ge_mg *g)
     const level *l = &g->L[0];
     double m = 0;
     for (size_t i = 0; i < l->n; i++)
-        m = fmax(m, l->a[i * GE_MG_BOX + CENTRE]);
+        m = fmax(m, l->a[CENTRE * l->n + i]);
     return m;
 }
 
@@ -735,15 +625,15 @@ static int vcycle(ge_mg *g, int k, const double *b, double *x, int nr)
     }
     memset(x, 0, len * sizeof *x);
     for (int s = 0; s < SWEEPS; s++)
-        sweep(l, x, b, 0, nr);
-    residual(l, x, b, l->r, nr);
+        sweep(g, l, x, b, 0, nr);
+    residual(g, l, 1, x, b, l->r, nr);
     level *c = &g->L[k + 1];
-    restrict_to(l, l->r, c, nr);
+    restrict_to(g, l, l->r, c, nr);
     if (vcycle(g, k + 1, c->b, c->x, nr))
         return -1;
-    prolong_add(l, c->x, x, nr);
+    prolong_add(g, l, c->x, x, nr);
     for (int s = 0; s < SWEEPS; s++)
-        sweep(l, x, b, 1, nr);
+        sweep(g, l, x, b, 1, nr);
     return 0;
 }
 
@@ -776,6 +666,8 @@ static int reserve(ge_mg *g, int nr)
 {
     if (nr <= g->cap)
         return 0;
+    if (zero_column(g, nr))
+        return -1;
     for (int k = 0; k < g->nl; k++) {
         level *l = &g->L[k];
         double **v[3] = {&l->x, &l->b, &l->r};
@@ -827,7 +719,7 @@ int ge_mg_solve_block(ge_mg *g, int nr, const double *b, double *x, double rtol,
             left--;
         }
     }
-    residual(l, x, b, r, nr);
+    residual(g, l, 0, x, b, r, nr);
     dot(g, r, r, nr, rr);
     for (int c = 0; c < nr; c++)
         if (!done[c] && sqrt(rr[c]) <= rtol * bb[c])
@@ -839,7 +731,7 @@ int ge_mg_solve_block(ge_mg *g, int nr, const double *b, double *x, double rtol,
     memcpy(p, z, n * (size_t)nr * sizeof *p);
     dot(g, r, z, nr, rz);
     for (int it = 1; it <= MAX_ITERS; it++) {
-        residual(l, p, NULL, q, nr); /* q = A p */
+        residual(g, l, 0, p, NULL, q, nr); /* q = A p */
         dot(g, p, q, nr, pq);
         for (int c = 0; c < nr; c++) {
             if (!done[c] && !(pq[c] > 0))
