@@ -473,6 +473,20 @@ Test(solve, multigrid_equals_cholesky_and_ignores_the_thread_count)
  * names (src/core/mg_kernels.h): a solver made after this call uses unit. */
 static void use_unit(ge_isa unit) { setenv("GEOEMBED_SIMD", ge_isa_name(unit), 1); }
 
+/* nr right-hand sides rhs solved into out by a new multigrid solver of the
+ * samples xy[M] (unit weights, penalty 0.3). */
+static void mg_solve_all(const ge_model *m, const double *xy, size_t M, const double *rhs,
+                         int nr, double *out)
+{
+    ge_error err;
+    ge_solver *s = ge_solver_new_kind(m, xy, M, GE_SOLVER_MULTIGRID, &err);
+    cr_assert_not_null(s, "%s", err.msg);
+    ge_solver_set_data(s, NULL, M, NULL, 0);
+    cr_assert_eq(ge_solver_factor(s, 0.3, &err), 0, "%s", err.msg);
+    cr_assert_eq(ge_solver_solve(s, rhs, nr, out, &err), 0, "%s", err.msg);
+    ge_solver_free(s);
+}
+
 /* The multigrid solves right-hand sides in blocks that read the operator
  * once for all of them: each column must come out bit for bit as it does
  * solved alone (13 columns: a block of 8 and a partial one of 5), on one
@@ -497,24 +511,13 @@ Test(solve, multigrid_blocks_solve_each_column_as_alone)
         cr_assert_eq(ge_model_init(&m, &sh, &err), 0, "%s", err.msg);
         for (int threads = 1; threads <= 2; threads++) {
             ut_set_threads(threads);
-            ge_solver *s = ge_solver_new_kind(&m, xy, M, GE_SOLVER_MULTIGRID, &err);
-            cr_assert_not_null(s, "%s", err.msg);
-            ge_solver_set_data(s, NULL, M, NULL, 0);
-            cr_assert_eq(ge_solver_factor(s, 0.3, &err), 0, "%s", err.msg);
-            cr_assert_eq(ge_solver_solve(s, rhs, NR, block, &err), 0, "%s", err.msg);
-            ge_solver_free(s);
+            mg_solve_all(&m, xy, M, rhs, NR, block);
             for (int k = 0; k < NR; k++) {
                 /* a fresh solver: no warm start from another column */
-                s = ge_solver_new_kind(&m, xy, M, GE_SOLVER_MULTIGRID, &err);
-                cr_assert_not_null(s, "%s", err.msg);
-                ge_solver_set_data(s, NULL, M, NULL, 0);
-                cr_assert_eq(ge_solver_factor(s, 0.3, &err), 0, "%s", err.msg);
-                cr_assert_eq(ge_solver_solve(s, rhs + (size_t)k * W * H, 1, alone, &err), 0,
-                             "%s", err.msg);
+                mg_solve_all(&m, xy, M, rhs + (size_t)k * W * H, 1, alone);
                 cr_assert_eq(memcmp(alone, block + (size_t)k * W * H, sizeof alone), 0,
                              "%s, wrap %d, %d thread(s): column %d of the block differs",
                              ge_isa_name((ge_isa)unit), wrap, threads, k);
-                ge_solver_free(s);
             }
         }
         ge_model_free(&m);
@@ -546,13 +549,7 @@ Test(solve, multigrid_units_agree_with_generic)
             use_unit((ge_isa)unit);
             for (int threads = 1; threads <= 2; threads++) {
                 ut_set_threads(threads);
-                ge_solver *s = ge_solver_new_kind(&m, xy, M, GE_SOLVER_MULTIGRID, &err);
-                cr_assert_not_null(s, "%s", err.msg);
-                ge_solver_set_data(s, NULL, M, NULL, 0);
-                cr_assert_eq(ge_solver_factor(s, 0.3, &err), 0, "%s", err.msg);
-                cr_assert_eq(ge_solver_solve(s, rhs, NR, f[threads - 1], &err), 0, "%s",
-                             err.msg);
-                ge_solver_free(s);
+                mg_solve_all(&m, xy, M, rhs, NR, f[threads - 1]);
             }
             cr_assert_eq(memcmp(f[0], f[1], sizeof f[0]), 0, "%s, wrap %d: 1 and 2 threads differ",
                          ge_isa_name((ge_isa)unit), wrap);
