@@ -7,6 +7,7 @@
 #include "conv_kernels.h"
 #include "geoembed/cell.h"
 #include "geoembed/conv.h"
+#include "isa_pick.h"
 
 /* Rows of the field a thread takes at a time: a multiple of every tile
  * height of conv_impl.h (1, 2, 3, 4, 6). Every loop hands out its work in
@@ -41,14 +42,7 @@ static size_t round_up(size_t v, size_t m) { return (v + m - 1) / m * m; }
 
 static const ge_conv_kernels *kernels_of(ge_isa isa)
 {
-#if defined(__x86_64__) && defined(__GNUC__)
-    if (isa == GE_ISA_AVX512)
-        return &ge_conv_avx512;
-    if (isa == GE_ISA_AVX2)
-        return &ge_conv_avx2;
-#endif
-    (void)isa;
-    return &ge_conv_generic;
+    return GE_ISA_PICK(isa, ge_conv_generic, ge_conv_avx2, ge_conv_avx512);
 }
 
 /* Layout of a workspace (no allocation): what ge_conv_new and ge_conv_bytes share. */

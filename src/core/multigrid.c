@@ -26,6 +26,7 @@
 
 #include "geoembed/curvature.h"
 #include "geoembed/isa.h"
+#include "isa_pick.h"
 #include "mg_kernels.h"
 #include "mg_level.h"
 #include "multigrid.h"
@@ -268,14 +269,7 @@ void ge_mg_free(ge_mg *g)
 
 static const ge_mg_kernels *kernels_of(ge_isa isa)
 {
-#if defined(__x86_64__) && defined(__GNUC__)
-    if (isa == GE_ISA_AVX512)
-        return &ge_mg_avx512;
-    if (isa == GE_ISA_AVX2)
-        return &ge_mg_avx2;
-#endif
-    (void)isa;
-    return &ge_mg_generic;
+    return GE_ISA_PICK(isa, ge_mg_generic, ge_mg_avx2, ge_mg_avx512);
 }
 
 /* The zero column of every level, for nr right-hand sides (no level is
