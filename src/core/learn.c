@@ -366,6 +366,59 @@ static int solve_fields(ge_solver *s, const size_t *idx, size_t n, const double 
     return 0;
 }
 
+/* ---- solvers kept across the fit's phases ---- */
+
+/* One solver per thread, made once for the penalty search, the fit and its
+ * spread (each making costs the grid's pattern, penalty and symbolic
+ * factorisation), where a factor per thread fits (POOL_CELLS). A Cholesky
+ * solver's results do not depend on what it solved before, so which thread
+ * takes which job changes nothing; a multigrid solver warm-starts from its
+ * last solve, so it is not kept (a new one per phase, as the phases expect). */
+#define POOL_MAX 64
+#define POOL_CELLS 300000
+typedef struct {
+    ge_solver *s[POOL_MAX];
+} solver_pool;
+
+static int pooled(const ge_model *m, const ge_learn_opts *o)
+{
+    return !o->backend && (size_t)m->s.W * m->s.H <= POOL_CELLS &&
+           !ge_solver_uses_multigrid(o->solver, m->s.W, m->s.H);
+}
+
+/* Thread k's solver: the pool's (made on first use), or a new one. */
+static ge_solver *pool_take(solver_pool *p, int k, const ge_model *m, const double *xy,
+                            size_t M, const ge_learn_opts *o, ge_error *err)
+{
+    if (!p || k >= POOL_MAX || !pooled(m, o))
+        return ge_solver_new_kind(m, xy, M, o->solver, err);
+    if (!p->s[k])
+        p->s[k] = ge_solver_new_kind(m, xy, M, o->solver, err);
+    return p->s[k];
+}
+
+/* Returns a solver of pool_take: freed unless the pool keeps it. */
+static void pool_give(solver_pool *p, int k, ge_solver *s)
+{
+    if (!p || k >= POOL_MAX || p->s[k] != s)
+        ge_solver_free(s);
+}
+
+static void pool_free(solver_pool *p)
+{
+    for (int k = 0; k < POOL_MAX; k++)
+        ge_solver_free(p->s[k]);
+}
+
+static int thread_id(void)
+{
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
 /* ---- the penalty search ---- */
 
 typedef struct {
@@ -377,6 +430,7 @@ typedef struct {
     const int *fold;
     const ge_learn_opts *o;
     double *nte; /* [K] weight of the held-out values (samples x present targets) of each fold */
+    solver_pool *pool;
 } search;
 
 /* The read-out of sample i from a field fo without a local solver (the
@@ -465,8 +519,8 @@ static int run_round(const search *S, const double *lg, int nc, double *sums, lo
     {
         ge_error e = {{0}};
         /* a backend's solves are collective: one job at a time, in order */
-        ge_solver *s =
-            S->o->backend ? NULL : ge_solver_new_kind(S->m, S->xy, S->M, S->o->solver, &e);
+        const int tid = thread_id();
+        ge_solver *s = S->o->backend ? NULL : pool_take(S->pool, tid, S->m, S->xy, S->M, S->o, &e);
         if (s)
             ge_solver_set_tolerance(s, SEARCH_TOL);
         size_t *tr = malloc(S->M * sizeof *tr), *te = malloc(S->M * sizeof *te);
@@ -496,11 +550,7 @@ static int run_round(const search *S, const double *lg, int nc, double *sums, lo
             sums[c * S->K + k] = v;
 #pragma omp atomic
             (*done)++;
-#ifdef _OPENMP
-            if (omp_get_thread_num() == 0 && S->o->progress)
-#else
-            if (S->o->progress)
-#endif
+            if (tid == 0 && S->o->progress)
             {
                 long now;
 #pragma omp atomic read
@@ -511,7 +561,7 @@ static int run_round(const search *S, const double *lg, int nc, double *sums, lo
         if (!ok)
             keep_first_failure(&failed, &first, &e);
         free(X.beta);
-        ge_solver_free(s);
+        pool_give(S->pool, tid, s);
         free(tr);
         free(te);
         free(f);
@@ -573,8 +623,9 @@ static int dual_choice(const search *S, const ge_dual *d, double *sums, ge_learn
     return 0;
 }
 
-int ge_choose_smooth(const ge_model *m, const double *xy, const double *ys, size_t M,
-                     const ge_learn_opts *o, ge_learn_result *r, ge_error *err)
+static int choose_smooth(const ge_model *m, const double *xy, const double *ys, size_t M,
+                         const ge_learn_opts *o, ge_learn_result *r, solver_pool *pool,
+                         ge_error *err)
 {
     const int K = o->folds > 0 ? o->folds : ge_learn_folds(M);
     enum { MAXC = 16 };
@@ -601,7 +652,7 @@ int ge_choose_smooth(const ge_model *m, const double *xy, const double *ys, size
                 nte[fold[i]] += here ? (o->weights ? o->weights[i] : 1.0) : 0.0;
         }
     search S = {.m = m, .xy = xy, .ys = ys, .w = o->weights, .M = M, .O = m->s.O, .K = K, .fold = fold, .o = o,
-                .nte = nte};
+                .nte = nte, .pool = pool};
     /* the dual form factorises the grid's penalty by Cholesky: not where
      * the fit solves by multigrid (a grid too large for a factor) */
     if (o->train.loss.kind == GE_LOSS_MSE && M <= DUAL_MAX_SAMPLES && !missing && !o->weights &&
@@ -678,6 +729,15 @@ done:
     return rc;
 }
 
+int ge_choose_smooth(const ge_model *m, const double *xy, const double *ys, size_t M,
+                     const ge_learn_opts *o, ge_learn_result *r, ge_error *err)
+{
+    solver_pool pool = {{0}};
+    int rc = choose_smooth(m, xy, ys, M, o, r, &pool, err);
+    pool_free(&pool);
+    return rc;
+}
+
 /* ---- the fit ---- */
 
 /* The posterior variance per unit noise at cells (cell_var, unless NULL)
@@ -738,10 +798,11 @@ typedef struct {
     design X;
 } held_out_work;
 
-static void held_out_work_free(held_out_work *w, const ge_solver *shared)
+static void held_out_work_free(held_out_work *w, const ge_solver *shared, solver_pool *pool,
+                               int tid)
 {
     if (w->s != shared)
-        ge_solver_free(w->s);
+        pool_give(pool, tid, w->s);
     free(w->fold);
     free(w->tr);
     free(w->te);
@@ -854,10 +915,10 @@ static int full_variances(const ge_model *m, ge_solver *s, const double *ys, siz
  * summed in fold order: the outcome does not depend on the thread count.
  * Thread 0 first makes the fit's own variances into fs (full_variances,
  * with the draws of o_full) on the fit's solver, then takes folds on it. */
-static int held_out(const ge_model *m, ge_solver *s, const double *xy, const double *ys,
-                    size_t M, const ge_learn_opts *o, const ge_learn_opts *o_full,
-                    full_spread *fs, double reach, size_t stride, double *rr, double *gg,
-                    double *nn, ge_cal_data *cal, ge_error *err)
+static int held_out(const ge_model *m, ge_solver *s, solver_pool *pool, const double *xy,
+                    const double *ys, size_t M, const ge_learn_opts *o,
+                    const ge_learn_opts *o_full, full_spread *fs, double reach, size_t stride,
+                    double *rr, double *gg, double *nn, ge_cal_data *cal, ge_error *err)
 {
     const int O = m->s.O, K0 = o->folds > 0 ? o->folds : ge_learn_folds(M);
     const int K = K0 > 1 ? K0 : 1;
@@ -870,8 +931,8 @@ static int held_out(const ge_model *m, ge_solver *s, const double *xy, const dou
     threads = ncell <= 300000 && !ge_solver_uses_multigrid(o->solver, m->s.W, m->s.H)
                   ? omp_get_max_threads()
                   : 1;
-    if (threads > jobs)
-        threads = jobs;
+    if (threads > jobs + 1) /* thread 0 first makes the fit's own variances */
+        threads = jobs + 1;
 #endif
     fold_evidence *ev = calloc((size_t)jobs, sizeof *ev);
     double *sums = calloc((size_t)jobs * O * 3, sizeof *sums);
@@ -894,12 +955,8 @@ static int held_out(const ge_model *m, ge_solver *s, const double *xy, const dou
     {
         ge_error e = {{0}};
         held_out_work w = {.fold_draw = -1};
-#ifdef _OPENMP
-        const int own = omp_get_thread_num() > 0; /* thread 0 borrows the fit's solver */
-#else
-        const int own = 0;
-#endif
-        w.s = own ? ge_solver_new_kind(m, xy, M, o->solver, &e) : s;
+        const int tid = thread_id(), own = tid > 0; /* thread 0 borrows the fit's solver */
+        w.s = own ? pool_take(pool, tid, m, xy, M, o, &e) : s;
         w.fold = malloc((M ? M : 1) * sizeof *w.fold);
         w.tr = malloc((M ? M : 1) * sizeof *w.tr);
         w.te = malloc((M ? M : 1) * sizeof *w.te);
@@ -928,7 +985,7 @@ static int held_out(const ge_model *m, ge_solver *s, const double *xy, const dou
         }
         if (!ok)
             keep_first_failure(&failed, &first, &e);
-        held_out_work_free(&w, s);
+        held_out_work_free(&w, s, pool, tid);
     }
     for (int q = 0; q < jobs; q++)
         for (int t = 0; t < O; t++) {
@@ -984,9 +1041,9 @@ static double robust_noise(const double *res, const double *d, const double *sv,
  *     calibrate.c fits the field's variance to the held-out coverage.
  * Targets with every value share one factorisation; a robust loss is read
  * with its data weights only. */
-static int spread(ge_model *m, ge_solver *s, const double *xy, const double *ys, size_t M,
-                  const ge_learn_opts *o, const design *X, const double *f, double *d,
-                  ge_error *err)
+static int spread(ge_model *m, ge_solver *s, solver_pool *pool, const double *xy,
+                  const double *ys, size_t M, const ge_learn_opts *o, const design *X,
+                  const double *f, double *d, ge_error *err)
 {
     const size_t ncell = (size_t)m->s.W * m->s.H;
     const int O = m->s.O;
@@ -1022,7 +1079,7 @@ static int spread(ge_model *m, ge_solver *s, const double *xy, const double *ys,
     /* the fit's own solver (a second one would double a large grid's
      * memory): its variances first, then the folds' data replace the fit's */
     full_spread fs = {cv, sv, d, all};
-    if (held_out(m, s, xy, ys, M, &few, o, &fs, reach, stride, rr, gg, nn, cal, err))
+    if (held_out(m, s, pool, xy, ys, M, &few, o, &fs, reach, stride, rr, gg, nn, cal, err))
         goto done;
     for (int k = 0; k < O; k++) {
         const double *cvk = cv + (size_t)k * ncell, *svk = sv + (size_t)k * M;
@@ -1122,13 +1179,14 @@ done:
 }
 
 static int exact_fit(ge_model *m, const double *xy, const double *ys, size_t M,
-                     const ge_learn_opts *o, ge_learn_result *r, ge_error *err)
+                     const ge_learn_opts *o, ge_learn_result *r, solver_pool *pool,
+                     ge_error *err)
 {
     if (o->backend)
         return backend_fit(m, xy, ys, M, o, err);
     const size_t ncell = (size_t)m->s.W * m->s.H;
     const int O = m->s.O;
-    ge_solver *s = ge_solver_new_kind(m, xy, M, o->solver, err);
+    ge_solver *s = pool_take(pool, 0, m, xy, M, o, err);
     double *f = malloc(ncell * (size_t)O * sizeof *f), *F = malloc(ncell * (size_t)O * sizeof *F);
     double *d = malloc((M ? M : 1) * sizeof *d), *rhs = malloc(ncell * sizeof *rhs);
     int rc = -1;
@@ -1150,14 +1208,14 @@ static int exact_fit(ge_model *m, const double *xy, const double *ys, size_t M,
     if (o->draws > 0) {
         if (o->progress)
             o->progress(o->ctx, "uncertainty", 0, 1);
-        if (spread(m, s, xy, ys, M, o, &X, f, d, err))
+        if (spread(m, s, pool, xy, ys, M, o, &X, f, d, err))
             goto done;
     }
     if (o->progress)
         o->progress(o->ctx, "solving", 1, 1);
     rc = 0;
 done:
-    ge_solver_free(s);
+    pool_give(pool, 0, s);
     free(f);
     free(F);
     free(d);
@@ -1229,6 +1287,7 @@ int ge_learn(const ge_shape *shape, const double *xy_in, const double *y_in, siz
     const unsigned char *tf = o->init ? o->init->transform : o->transform;
     double *yt = NULL;
     const double *y = y_in;
+    solver_pool pool = {{0}};
     int rc = -1;
     if (tf && !(y = yt = transformed(y_in, M, O, tf, err)))
         goto done;
@@ -1289,14 +1348,14 @@ int ge_learn(const ge_shape *shape, const double *xy_in, const double *y_in, siz
         }
     ge_learn_opts eff = *o;
     if (o->smooth_auto) {
-        if (ge_choose_smooth(m, xy, ys, M, o, r, err))
+        if (choose_smooth(m, xy, ys, M, o, r, &pool, err))
             goto done;
         eff.train.smooth = r->smooth;
     }
     r->smooth = eff.train.smooth;
     ge_data all = {.M = M, .O = O, .xy = xy, .y = ys, .z = m->cov.P ? o->z : NULL};
     if (o->method == GE_METHOD_EXACT) {
-        if (exact_fit(m, xy, ys, M, &eff, r, err))
+        if (exact_fit(m, xy, ys, M, &eff, r, &pool, err))
             goto done;
     } else {
         size_t nv = split_tail(xy, ys, M, O, o->validation, o->train.seed);
@@ -1333,6 +1392,7 @@ int ge_learn(const ge_shape *shape, const double *xy_in, const double *y_in, siz
     }
     rc = 0;
 done:
+    pool_free(&pool);
     free(xy);
     free(ys);
     free(yt);

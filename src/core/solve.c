@@ -611,6 +611,33 @@ static void draw_rhs(const ge_solver *s, const size_t *idx, size_t n, const doub
             rhs[j] += sqrt(s->ridge) * normal(g);
 }
 
+/* Draws x = P'L^-T z for the columns z[nrhs][cells] of standard normal
+ * variates, into f (an LDL' factor: P'L^-T D^-1/2 z; z is overwritten). */
+static int factor_draws(ge_solver *s, double *z, int nrhs, double *f, ge_error *err)
+{
+    if (!s->L->is_ll) { /* simplicial: D(j) leads column j */
+        const int *Lp = s->L->p;
+        const double *Lx = s->L->x;
+        for (int k = 0; k < nrhs; k++)
+            for (size_t j = 0; j < s->ncell; j++)
+                z[(size_t)k * s->ncell + j] /= sqrt(Lx[Lp[j]]);
+    }
+    cholmod_dense B = {.nrow = s->ncell, .ncol = (size_t)nrhs, .nzmax = s->ncell * nrhs,
+                       .d = s->ncell, .x = (void *)z, .xtype = CHOLMOD_REAL,
+                       .dtype = CHOLMOD_DOUBLE};
+    serial_state st = serial_begin();
+    cholmod_dense *Y = cholmod_solve(CHOLMOD_Lt, s->L, &B, &s->c);
+    cholmod_dense *X = Y ? cholmod_solve(CHOLMOD_Pt, s->L, Y, &s->c) : NULL;
+    serial_end(st);
+    cholmod_free_dense(&Y, &s->c);
+    if (!X)
+        return ge_fail(err, "sparse Cholesky solve failed (%s)",
+                       s->c.status == CHOLMOD_OUT_OF_MEMORY ? "out of memory" : "CHOLMOD error");
+    memcpy(f, X->x, s->ncell * (size_t)nrhs * sizeof *f);
+    cholmod_free_dense(&X, &s->c);
+    return 0;
+}
+
 int ge_solver_variances(ge_solver *s, const size_t *idx, size_t n, const double *d, int draws,
                         uint64_t seed, double *cell_var, const size_t *at, size_t nat,
                         double *at_var, ge_error *err)
@@ -618,6 +645,10 @@ int ge_solver_variances(ge_solver *s, const size_t *idx, size_t n, const double 
     /* draws solved together: a multigrid block (its memory is counted), or
      * 16 for the factor */
     const int batch = s->mg ? ge_mg_block_width(s->W, s->H) : 16;
+    /* a factor H = P'LL'P draws P'L^-T z (z standard normal): covariance
+     * H^-1, with one triangular solve and one variate a cell (the data and
+     * penalty terms' square roots for the multigrid, which has no factor) */
+    const int by_factor = !s->mg && s->L && (s->L->is_ll || !s->L->is_super);
     if (!idx)
         n = s->M;
     double *rhs = malloc(s->ncell * (size_t)batch * sizeof *rhs);
@@ -640,10 +671,15 @@ int ge_solver_variances(ge_solver *s, const size_t *idx, size_t n, const double 
         for (int k = 0; k < b; k++) {
             normal_gen g;
             normal_seed(&g, (seed ^ 0x5d0a11ULL) ^ ((uint64_t)(done + k) * 0xd1342543de82ef95ULL));
-            draw_rhs(s, idx, n, d, &g, rhs + (size_t)k * s->ncell);
+            if (by_factor)
+                for (size_t j = 0; j < s->ncell; j++)
+                    rhs[(size_t)k * s->ncell + j] = normal(&g);
+            else
+                draw_rhs(s, idx, n, d, &g, rhs + (size_t)k * s->ncell);
         }
-        if ((rc = s->mg ? solve_multigrid(s, rhs, b, f, 0, CG_TOL_DRAW, err)
-                        : ge_solver_solve(s, rhs, b, f, err)))
+        if ((rc = s->mg        ? solve_multigrid(s, rhs, b, f, 0, CG_TOL_DRAW, err)
+                  : by_factor ? factor_draws(s, rhs, b, f, err)
+                              : ge_solver_solve(s, rhs, b, f, err)))
             break;
         for (int k = 0; k < b; k++) {
             const double *fk = f + (size_t)k * s->ncell;
