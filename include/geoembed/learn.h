@@ -85,8 +85,8 @@ typedef struct {
  * prints before it allocates. */
 double ge_solve_memory(const ge_shape *s, size_t M, int threads, ge_solver_kind kind);
 
-/* Folds of the penalty search for M samples: 5 up to 2000, 3 up to 5000,
- * else one 25% hold-out (returned as 1). */
+/* Folds of the penalty search for M samples: 5 up to 2000, else one 25%
+ * hold-out (returned as 1). */
 int ge_learn_folds(size_t M);
 
 /* Fits a model of this shape (N >= O for the exact method; ignored with
