@@ -41,7 +41,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  ?= $(OPT) -g
 CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -fopenmp -Iinclude $(SANFLAGS)
 LDFLAGS += -fopenmp $(SANFLAGS)
-LDLIBS   = -lcsv -lcholmod -llapack -lblas $(PKG_LIBS) -lm
+LDLIBS   = -lcsv -lcholmod -lsuitesparseconfig -llapack -lblas $(PKG_LIBS) -lm
 
 CORE_SRC = $(wildcard src/core/*.c)
 IO_SRC   = $(wildcard src/io/*.c)

@@ -16,6 +16,7 @@
 #include "geoembed/curvature.h"
 #include "geoembed/rng.h"
 #include "geoembed/solve.h"
+#include "huge_pages.h"
 #include "multigrid.h"
 #include "serial.h"
 
@@ -235,6 +236,7 @@ ge_solver *ge_solver_new_kind(const ge_model *m, const double *xy, size_t M, ge_
     s->scale = ge_curvature_scale(m) / (double)s->ncell;
     s->M = M;
     s->tol = CG_TOL;
+    ge_huge_pages_for_cholmod();
     cholmod_start(&s->c);
     s->c.print = 0;      /* the library never prints: failures come back as status */
     s->c.error_handler = NULL;
