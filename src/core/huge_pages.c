@@ -5,7 +5,8 @@
  * request (THP in "madvise" mode, the common default), asking for them on a
  * large block makes one fault per 2 MB instead: the first factorisation
  * took 90-105 ms. The block stays an ordinary malloc block (freed by free,
- * kept in the heap by heap_policy.c); only the advice is added. */
+ * kept in the heap by heap_policy.c, or mapped on its own above 64 MB);
+ * only the advice is added. */
 #define _DEFAULT_SOURCE
 #include <stdint.h>
 #include <stdlib.h>
@@ -31,21 +32,21 @@ static void advise(void *p, size_t n)
 #endif
 }
 
-static void *huge_malloc(size_t n)
+void *ge_huge_malloc(size_t n)
 {
     void *p = malloc(n);
     advise(p, n);
     return p;
 }
 
-static void *huge_calloc(size_t k, size_t n)
+void *ge_huge_calloc(size_t k, size_t n)
 {
     void *p = calloc(k, n);
     advise(p, k * n); /* calloc checked the product */
     return p;
 }
 
-static void *huge_realloc(void *q, size_t n)
+void *ge_huge_realloc(void *q, size_t n)
 {
     void *p = realloc(q, n);
     advise(p, n);
@@ -57,9 +58,9 @@ void ge_huge_pages_for_cholmod(void)
     static int done;
 #pragma omp critical(ge_huge_pages)
     if (!done) {
-        SuiteSparse_config.malloc_func = huge_malloc;
-        SuiteSparse_config.calloc_func = huge_calloc;
-        SuiteSparse_config.realloc_func = huge_realloc;
+        SuiteSparse_config.malloc_func = ge_huge_malloc;
+        SuiteSparse_config.calloc_func = ge_huge_calloc;
+        SuiteSparse_config.realloc_func = ge_huge_realloc;
         SuiteSparse_config.free_func = free;
         done = 1;
     }

@@ -29,6 +29,7 @@
 #include "isa_pick.h"
 #include "mg_kernels.h"
 #include "mg_level.h"
+#include "huge_pages.h"
 #include "multigrid.h"
 #include "serial.h"
 
@@ -209,13 +210,13 @@ static int level_init(level *l, int W, int H, int wx, int wy, double hw, double 
     l->n = (size_t)W * H;
     l->hw = hw;
     l->hh = hh;
-    l->d = calloc(l->n * GE_MG_BOX, sizeof *l->d);
-    l->a = malloc(l->n * GE_MG_BOX * sizeof *l->a);
-    l->s = malloc(l->n * GE_MG_BOX * sizeof *l->s);
-    l->inv = malloc(l->n * sizeof *l->inv);
-    l->x = malloc(l->n * sizeof *l->x);
-    l->b = malloc(l->n * sizeof *l->b);
-    l->r = malloc(l->n * sizeof *l->r);
+    l->d = ge_huge_calloc(l->n * GE_MG_BOX, sizeof *l->d);
+    l->a = ge_huge_malloc(l->n * GE_MG_BOX * sizeof *l->a);
+    l->s = ge_huge_malloc(l->n * GE_MG_BOX * sizeof *l->s);
+    l->inv = ge_huge_malloc(l->n * sizeof *l->inv);
+    l->x = ge_huge_malloc(l->n * sizeof *l->x);
+    l->b = ge_huge_malloc(l->n * sizeof *l->b);
+    l->r = ge_huge_malloc(l->n * sizeof *l->r);
     if (!l->d || !l->a || !l->s || !l->inv || !l->x || !l->b || !l->r)
         return -1;
     const axis *aw = &l->ax[0];
@@ -313,10 +314,10 @@ ge_mg *ge_mg_new(int W, int H, int wx, int wy)
         H = Hc;
     }
     size_t n = g->L[0].n;
-    g->r = malloc(n * sizeof *g->r);
-    g->z = malloc(n * sizeof *g->z);
-    g->p = malloc(n * sizeof *g->p);
-    g->q = malloc(n * sizeof *g->q);
+    g->r = ge_huge_malloc(n * sizeof *g->r);
+    g->z = ge_huge_malloc(n * sizeof *g->z);
+    g->p = ge_huge_malloc(n * sizeof *g->p);
+    g->q = ge_huge_malloc(n * sizeof *g->q);
     g->colsum = malloc((size_t)g->L[0].ax[0].n * sizeof *g->colsum);
     g->coarse = malloc(g->L[g->nl - 1].n * sizeof *g->coarse);
     if (zero_column(g, 1))
@@ -666,7 +667,7 @@ static int reserve(ge_mg *g, int nr)
         level *l = &g->L[k];
         double **v[3] = {&l->x, &l->b, &l->r};
         for (int j = 0; j < 3; j++) {
-            double *t = realloc(*v[j], l->n * (size_t)nr * sizeof *t);
+            double *t = ge_huge_realloc(*v[j], l->n * (size_t)nr * sizeof *t);
             if (!t)
                 return -1;
             *v[j] = t;
@@ -675,7 +676,7 @@ static int reserve(ge_mg *g, int nr)
     double **v[5] = {&g->r, &g->z, &g->p, &g->q, &g->colsum};
     size_t len[5] = {g->L[0].n, g->L[0].n, g->L[0].n, g->L[0].n, (size_t)g->L[0].ax[0].n};
     for (int j = 0; j < 5; j++) {
-        double *t = realloc(*v[j], len[j] * (size_t)nr * sizeof *t);
+        double *t = ge_huge_realloc(*v[j], len[j] * (size_t)nr * sizeof *t);
         if (!t)
             return -1;
         *v[j] = t;
