@@ -524,22 +524,37 @@ static int solve_multigrid(ge_solver *s, const double *rhs, int nrhs, double *f,
     return rc;
 }
 
-int ge_solver_solve(ge_solver *s, const double *rhs, int nrhs, double *f, ge_error *err)
+/* f = the systems sys[0..nsys) of the factor (CHOLMOD_A, _Lt, _Pt, ...)
+ * applied in turn to the columns rhs[nrhs][cells]. */
+static int factor_systems(ge_solver *s, const int *sys, int nsys, const double *rhs, int nrhs,
+                          double *f, ge_error *err)
 {
-    if (s->mg)
-        return solve_multigrid(s, rhs, nrhs, f, 1, s->tol, err);
     cholmod_dense B = {.nrow = s->ncell, .ncol = (size_t)nrhs, .nzmax = s->ncell * nrhs,
                        .d = s->ncell, .x = (void *)rhs, .xtype = CHOLMOD_REAL,
                        .dtype = CHOLMOD_DOUBLE};
+    cholmod_dense *X = &B;
     serial_state st = serial_begin();
-    cholmod_dense *X = cholmod_solve(CHOLMOD_A, s->L, &B, &s->c);
+    for (int k = 0; k < nsys && X; k++) {
+        cholmod_dense *Y = cholmod_solve(sys[k], s->L, X, &s->c);
+        if (X != &B)
+            cholmod_free_dense(&X, &s->c);
+        X = Y;
+    }
     serial_end(st);
     if (!X)
         return ge_fail(err, "sparse Cholesky solve failed (%s)",
                        s->c.status == CHOLMOD_OUT_OF_MEMORY ? "out of memory" : "CHOLMOD error");
     memcpy(f, X->x, s->ncell * (size_t)nrhs * sizeof *f);
-    cholmod_free_dense(&X, &s->c);
+    if (X != &B)
+        cholmod_free_dense(&X, &s->c);
     return 0;
+}
+
+int ge_solver_solve(ge_solver *s, const double *rhs, int nrhs, double *f, ge_error *err)
+{
+    if (s->mg)
+        return solve_multigrid(s, rhs, nrhs, f, 1, s->tol, err);
+    return factor_systems(s, (const int[]){CHOLMOD_A}, 1, rhs, nrhs, f, err);
 }
 
 /* ---- posterior variances by draws ---- */
@@ -624,20 +639,7 @@ static int factor_draws(ge_solver *s, double *z, int nrhs, double *f, ge_error *
             for (size_t j = 0; j < s->ncell; j++)
                 z[(size_t)k * s->ncell + j] /= sqrt(Lx[Lp[j]]);
     }
-    cholmod_dense B = {.nrow = s->ncell, .ncol = (size_t)nrhs, .nzmax = s->ncell * nrhs,
-                       .d = s->ncell, .x = (void *)z, .xtype = CHOLMOD_REAL,
-                       .dtype = CHOLMOD_DOUBLE};
-    serial_state st = serial_begin();
-    cholmod_dense *Y = cholmod_solve(CHOLMOD_Lt, s->L, &B, &s->c);
-    cholmod_dense *X = Y ? cholmod_solve(CHOLMOD_Pt, s->L, Y, &s->c) : NULL;
-    serial_end(st);
-    cholmod_free_dense(&Y, &s->c);
-    if (!X)
-        return ge_fail(err, "sparse Cholesky solve failed (%s)",
-                       s->c.status == CHOLMOD_OUT_OF_MEMORY ? "out of memory" : "CHOLMOD error");
-    memcpy(f, X->x, s->ncell * (size_t)nrhs * sizeof *f);
-    cholmod_free_dense(&X, &s->c);
-    return 0;
+    return factor_systems(s, (const int[]){CHOLMOD_Lt, CHOLMOD_Pt}, 2, z, nrhs, f, err);
 }
 
 int ge_solver_variances(ge_solver *s, const size_t *idx, size_t n, const double *d, int draws,
