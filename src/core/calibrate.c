@@ -15,8 +15,8 @@
  *     samples at d from the cell (0 inside the data, about the reach at its
  *     edge, where the fit extrapolates).
  * The coefficients come from least squares of the log squared held-out
- * residuals (the folds of the penalty search) on the features; then a
- * common factor of the coefficients and the scale are chosen so that the
+ * residuals (of the fold fits of learn.c's held_out_folds) on the features;
+ * then a common factor of the coefficients and the scale are chosen so that the
  * held-out coverage is 68.3% within one std and 95.4% within two, or, when
  * the tails do not allow both, as close to both as tolerances of 5 and 3
  * points weigh them (a heavier tail trades a wider one-std share for the

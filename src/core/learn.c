@@ -768,12 +768,18 @@ static int unit_variances(ge_solver *s, const size_t *idx, size_t n, const doubl
                : 0;
 }
 
-/* Draws of the folds for the held-out evidence: one, or up to
- * HELD_OUT_REPEATS while that keeps to REPEAT_SAMPLES held-out samples. */
-static int held_out_repeats(size_t M)
+/* Folds of the held-out evidence: the penalty search's K, times up to
+ * HELD_OUT_REPEATS while that keeps to REPEAT_SAMPLES held-out samples; one
+ * draw, each sample held out once. The calibration must see errors like
+ * the fit's own at new places: a fold fit on 4/5 of the samples leaves its
+ * held-out samples farther from the rest than new places lie from all of
+ * them, the more so where the data is thin (the background of clustered
+ * data), and a std fitted to that mix fell short at new places far from the
+ * data. As many fold fits as K draws of K folds, each on more samples. */
+static int held_out_folds(size_t M, int K)
 {
     size_t r = M > 0 ? REPEAT_SAMPLES / M : 1;
-    return r < 1 ? 1 : (r > HELD_OUT_REPEATS ? HELD_OUT_REPEATS : (int)r);
+    return K * (r < 1 ? 1 : (r > HELD_OUT_REPEATS ? HELD_OUT_REPEATS : (int)r));
 }
 
 /* The std of the blend of cells cell[4] (weights w) whose variances are
@@ -932,7 +938,7 @@ static int full_variances(const ge_model *m, ge_solver *s, const double *ys, siz
     return 0;
 }
 
-/* Held-out evidence for the spread (the folds of the penalty search, at the
+/* Held-out evidence for the spread (the folds of held_out_folds, at the
  * chosen penalty): for each target the sum of squared held-out residuals
  * rr[k], of the fold fits' posterior variances per unit noise at those
  * samples gg[k] (read out as predict reads them), their count nn[k], and for
@@ -950,11 +956,8 @@ static int held_out(const ge_model *m, ge_solver *s, solver_pool *pool, const fi
                     double *rr, double *gg, double *nn, ge_cal_data *cal, ge_error *err)
 {
     const int O = m->s.O, K0 = o->folds > 0 ? o->folds : ge_learn_folds(M);
-    const int K = K0 > 1 ? K0 : 1;
+    const int K = held_out_folds(M, K0 > 1 ? K0 : 1), jobs = K;
     const size_t ncell = (size_t)m->s.W * m->s.H;
-    /* few samples: more draws of the folds, for more evidence (each draw
-     * holds every sample out once) */
-    const int jobs = held_out_repeats(M) * K;
     int threads = 1;
 #ifdef _OPENMP
     threads = ncell <= 300000 && !ge_solver_uses_multigrid(o->solver, m->s.W, m->s.H)
@@ -1059,7 +1062,7 @@ static double robust_noise(const double *res, const double *d, const double *sv,
 /* The posterior spread of the fit (see model.h). The field's variance per
  * unit noise comes from draws (solve.h) at every cell; the noise from the
  * fit's residuals. Then two regimes, told apart by the held-out residuals
- * of the penalty search's folds:
+ * of fold fits (held_out_folds):
  *   - noisy data (the noise explains at least NOISE_SHARE of their mean
  *     square): the field's variance is c2 times the variance per unit noise,
  *     c2 from their mean square, c2 g + s2 (g the fold fits' variance per
@@ -1095,8 +1098,7 @@ static int spread(ge_model *m, ge_solver *s, solver_pool *pool, const fit_job *f
                                                            : CAL_MIN_SAMPLES;
     size_t stride = M > cap ? (M + cap - 1) / cap : 1;
     for (int k = 0; k < O; k++)
-        if (ge_cal_data_init(&cal[k], (M + stride - 1) / stride * (size_t)held_out_repeats(M),
-                             err))
+        if (ge_cal_data_init(&cal[k], (M + stride - 1) / stride, err))
             goto done;
     for (size_t i = 0; i < M; i++)
         all[i] = i;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "../../src/core/calibrate.h"
+#include "geoembed/learn.h"
 #include "geoembed/rng.h"
 #include "unit.h"
 
@@ -64,4 +65,88 @@ Test(calibrate, too_few_samples_leave_it_to_the_caller)
     cr_assert_eq(ge_cal_solve(&d, 0.0, &c, &err), 1);
     cr_assert_eq(c.log_scale, 42, "left untouched");
     ge_cal_data_free(&d);
+}
+
+/* A two-scale field sampled in clumps (as surveys are): a few Gaussian
+ * clusters and a thin uniform background on [0, 10]^2, every point drawn
+ * from the same process, training and test alike. */
+static double clustered_truth(double x, double y)
+{
+    return sin(x / 3) * cos(y / 0.5) + 0.2 * sin((x + 0.5 * y) / 0.15);
+}
+
+static void clustered_points(ge_rng *g, const double centre[6][2], const double sd[6],
+                             size_t n, double *xy, double *v)
+{
+    for (size_t i = 0; i < n;) {
+        double x, y;
+        if (ge_rng_uniform(g) < 80.0 / 440) {
+            x = 10 * ge_rng_uniform(g), y = 10 * ge_rng_uniform(g);
+        } else {
+            int c = (int)(6 * ge_rng_uniform(g)) % 6;
+            x = centre[c][0] + sd[c] * normal(g), y = centre[c][1] + sd[c] * normal(g);
+        }
+        if (x < 0 || x > 10 || y < 0 || y > 10)
+            continue;
+        xy[2 * i] = x, xy[2 * i + 1] = y;
+        v[i++] = clustered_truth(x, y);
+    }
+}
+
+/* The calibrated spread of a fit to clustered data holds the targets of
+ * issue 13 at new points from the same process. The held-out evidence must
+ * err as the fit does at new points: with fold fits on 4/5 of the samples
+ * the held-out samples lay farther from the rest than new points lie from
+ * all of them (most of all in the thin background), and the std fell short
+ * far from the clumps: 92.1% within 2 std over these fields, 93.7% with
+ * the finer folds (91.0% and 93.5% over 24 fields; 22 of them no worse). A
+ * statistical test with fixed seeds: 12 fields of 220 samples, 2000 new
+ * points each; the bound allows for the calibration's own noise (its 220
+ * held-out samples: a field's share varies by about 2 points, the mean of
+ * 12 by about 0.6) and the heavy tail the log-linear spread leaves (the mean
+ * still falls short of 95.4%, see bench/accuracy/RESULTS.md). */
+Test(calibrate, std_holds_new_points_of_clustered_data, .timeout = 120)
+{
+    enum { M = 220, T = 2000, FIELDS = 12 };
+    static double xy[2 * M], v[M], txy[2 * T], tv[T];
+    double in1 = 0, in2 = 0;
+    for (int f = 0; f < FIELDS; f++) {
+        ge_rng g;
+        ge_rng_seed(&g, 101 + (uint64_t)f);
+        double centre[6][2], sd[6];
+        for (int c = 0; c < 6; c++) {
+            centre[c][0] = 1 + 8 * ge_rng_uniform(&g), centre[c][1] = 1 + 8 * ge_rng_uniform(&g);
+            sd[c] = 0.25 + 0.35 * ge_rng_uniform(&g);
+        }
+        clustered_points(&g, centre, sd, M, xy, v);
+        clustered_points(&g, centre, sd, T, txy, tv);
+        ge_shape s = ut_shape(72, 72, 4, 1, 1, 1, -0.5, -0.5, 11, 11, GE_WRAP_NONE,
+                              GE_READOUT_BILINEAR);
+        ge_learn_opts o = {.method = GE_METHOD_EXACT, .standardize = 1, .smooth_auto = 1,
+                           .draws = 50};
+        o.train.loss.kind = GE_LOSS_MSE;
+        ge_model m;
+        ge_learn_result r;
+        ge_error err = {{0}};
+        cr_assert_eq(ge_learn(&s, xy, v, M, &o, &m, &r, &err), 0, "%s", err.msg);
+        double *Kt = malloc((size_t)m.KW * m.KH * s.N * s.O * sizeof *Kt);
+        double *F = malloc((size_t)s.W * s.H * s.O * sizeof *F);
+        cr_assert(Kt && F);
+        ge_kernel_transpose(&m, Kt);
+        ge_field(&m, Kt, F);
+        for (int i = 0; i < T; i++) {
+            double p, e;
+            ge_predict_point(&m, Kt, F, txy[2 * i], txy[2 * i + 1], &p);
+            cr_assert_eq(ge_predict_sd(&m, txy[2 * i], txy[2 * i + 1], &e), 0);
+            in1 += fabs(p - tv[i]) <= e;
+            in2 += fabs(p - tv[i]) <= 2 * e;
+        }
+        free(Kt);
+        free(F);
+        ge_model_free(&m);
+    }
+    in1 /= FIELDS * T, in2 /= FIELDS * T;
+    cr_log_info("clustered: %.1f%% within 1 std, %.1f%% within 2", 100 * in1, 100 * in2);
+    cr_expect(in1 >= 0.60 && in1 <= 0.76, "%.1f%% within 1 std", 100 * in1);
+    cr_expect(in2 >= 0.93 && in2 <= 0.98, "%.1f%% within 2 std", 100 * in2);
 }
