@@ -98,8 +98,8 @@ static void clustered_points(ge_rng *g, const double centre[6][2], const double 
  * err as the fit does at new points: with fold fits on 4/5 of the samples
  * the held-out samples lay farther from the rest than new points lie from
  * all of them (most of all in the thin background), and the std fell short
- * far from the clumps: 92.1% within 2 std over these fields, 93.7% with
- * the finer folds (91.0% and 93.5% over 24 fields; 22 of them no worse). A
+ * far from the clumps: 91.5% within 2 std over these fields, 93.4% with
+ * the finer folds (91.0% and 93.0% over 24 fields; 20 of them no worse). A
  * statistical test with fixed seeds: 12 fields of 220 samples, 2000 new
  * points each; the bound allows for the calibration's own noise (its 220
  * held-out samples: a field's share varies by about 2 points, the mean of
