@@ -88,6 +88,13 @@ typedef struct {
      * (covariates.h); cov.P == 0: none. */
     ge_covariates cov;
     double *coef;
+    /* A part of the model (predict --grid in strips, model_part.h), or 0
+     * for the whole: the per-cell arrays (coverage, field_sd, and the field
+     * of ge_field) hold only the cells of rows w = row0 .. row0 + rows - 1
+     * (modulo W along a wrapped x axis), [rows][H] each, and E only the rows
+     * their kernel blocks read: its row k is the model's row row0 - p0 + k
+     * (wrapped, or clamped to the grid), k < rows + 2 p0 (ge_part_slab). */
+    int part, row0, rows;
 } ge_model;
 
 enum { GE_TRANSFORM_NONE = 0, GE_TRANSFORM_LOG = 1 };
@@ -108,6 +115,41 @@ size_t ge_shape_param_bytes(const ge_shape *s);
 int ge_model_init(ge_model *m, const ge_shape *s, ge_error *err);
 void ge_model_free(ge_model *m);
 int ge_model_copy(ge_model *dst, const ge_model *src, ge_error *err);
+
+/* Allocates a part of a model of shape s (the member part above): the
+ * cells of rows row0 .. row0 + rows - 1 (0 <= row0 < W, 0 <= rows <= W;
+ * within the grid on a clamped x axis), parameters zero. */
+int ge_model_init_part(ge_model *m, const ge_shape *s, int row0, int rows, ge_error *err);
+
+/* Cells the per-cell arrays hold: W*H, or a part's rows*H. */
+static inline size_t ge_model_cells(const ge_model *m)
+{
+    return (size_t)(m->part ? m->rows : m->s.W) * (size_t)m->s.H;
+}
+
+/* Where grid cell w*H+h lies in the per-cell arrays: itself in the whole
+ * model; in a part, SIZE_MAX when the part does not hold its row. */
+static inline size_t ge_part_cell(const ge_model *m, size_t cell)
+{
+    if (!m->part)
+        return cell;
+    const size_t H = (size_t)m->s.H;
+    long w = (long)(cell / H) - m->row0;
+    if (w < 0 && (m->s.wrap & GE_WRAP_X))
+        w += m->s.W;
+    return w >= 0 && w < m->rows ? (size_t)w * H + cell % H : SIZE_MAX;
+}
+
+/* A part's embedding as a model of its own, for the block functions: rows +
+ * 2 p0 cells along x, clamped there, sharing the part's arrays (nothing is
+ * allocated). A block of grid column w is the view's block of column
+ * ge_part_slab_w(m, w) (any raw w whose clamped column the part holds). */
+ge_model ge_part_slab(const ge_model *m);
+int64_t ge_part_slab_w(const ge_model *m, int64_t w);
+/* The smallest part that holds every row marked in need[W] (nonzero), as
+ * (*row0, *rows): across the seam along a wrapped x axis when that is
+ * shorter. No row marked: (0, 0). */
+void ge_part_cover(const unsigned char *need, int W, int wrap, int *row0, int *rows);
 
 /* Upstream initialisation: E zero, K and b uniform in +-1/sqrt(N*KW*KH) from
  * the seeded generator of rng.h. */
@@ -157,7 +199,8 @@ void ge_block_backward(const ge_model *m, const double *Kt, int64_t w, int64_t h
 int ge_block_backward4(const ge_model *m, const double *Kt, int64_t w, int64_t h,
                        const double *dy, double *dE, double *dKt, double *db);
 
-/* The field F[W][H][O] over the whole grid (threads: OpenMP, deterministic). */
+/* The field F[W][H][O] over the whole grid (threads: OpenMP, deterministic);
+ * of a part, over its rows: F[rows][H][O], the same values. */
 void ge_field(const ge_model *m, const double *Kt, double *F);
 
 /* Read-out weights of a point: up to 4 (cell, weight) pairs with cell = w*H+h,

@@ -126,5 +126,8 @@ double ge_model_distance(const ge_model *m, double x, double y)
     int w = clamp_index(fx, W), h = clamp_index(fy, H);
     double cx = m->s.xmin + (w + 0.5) * m->cw, cy = m->s.ymin + (h + 0.5) * m->ch;
     double ex = fx < 0 || fx >= W ? fabs(x - cx) : 0, ey = fy < 0 || fy >= H ? fabs(y - cy) : 0;
-    return m->coverage[(size_t)w * H + h] + sqrt(ex * ex + ey * ey);
+    size_t c = ge_part_cell(m, (size_t)w * H + h);
+    if (c == SIZE_MAX) /* a part asked outside its rows */
+        return INFINITY;
+    return m->coverage[c] + sqrt(ex * ex + ey * ey);
 }

@@ -1,6 +1,7 @@
 /* The field F[W][H][O] (the convolution at every cell) and the two read-outs
  * that turn it into predictions at points. */
 #include <math.h>
+#include <stdint.h>
 
 #include "geoembed/model.h"
 
@@ -24,16 +25,20 @@ void ge_model_wrap_point(const ge_shape *s, double *x, double *y)
 
 void ge_field(const ge_model *m, const double *Kt, double *F)
 {
-    const int W = m->s.W, H = m->s.H, O = m->s.O;
+    /* a part: its rows are the columns p0.. of its embedding's own view,
+     * whose blocks read the same values in the same order */
+    const ge_model slab = m->part ? ge_part_slab(m) : *m;
+    const int W = m->part ? m->rows : m->s.W, H = m->s.H, O = m->s.O;
+    const int w0 = m->part ? m->s.p0 : 0;
     const int big = (double)W * H * m->n_kernel > GE_PARALLEL_WORK;
 #pragma omp parallel for schedule(static) if (big)
     for (int w = 0; w < W; w++)
         for (int h = 0; h < H; h++) {
             double *y = F + ((size_t)w * H + h) * O;
-            if (h + 3 < H && ge_block_forward4(m, Kt, w, h, y))
+            if (h + 3 < H && ge_block_forward4(&slab, Kt, w0 + w, h, y))
                 h += 3;
             else
-                ge_block_forward(m, Kt, w, h, y);
+                ge_block_forward(&slab, Kt, w0 + w, h, y);
         }
 }
 
@@ -93,9 +98,18 @@ int ge_readout_weights(const ge_model *m, double x, double y, size_t cell[4], do
     return 4;
 }
 
+/* The read-out cells of a part in its own arrays: 0 when it holds them all. */
+static int held(const ge_model *m, size_t *cell, int n)
+{
+    for (int k = 0; k < n; k++)
+        if ((cell[k] = ge_part_cell(m, cell[k])) == SIZE_MAX)
+            return -1;
+    return 0;
+}
+
 int ge_predict_sd(const ge_model *m, double x, double y, double *sd)
 {
-    const size_t ncell = (size_t)m->s.W * m->s.H;
+    const size_t ncell = ge_model_cells(m);
     size_t cell[4];
     double w[4];
     if (!m->noise_sd)
@@ -103,6 +117,11 @@ int ge_predict_sd(const ge_model *m, double x, double y, double *sd)
     int n = ge_readout_weights(m, x, y, cell, w);
     if (n == 1)
         w[0] = 1;
+    if (held(m, cell, n)) { /* a part asked outside its rows */
+        for (int o = 0; o < m->s.O; o++)
+            sd[o] = NAN;
+        return 0;
+    }
     for (int o = 0; o < m->s.O; o++) {
         double f = 0; /* the field's spread read out as the value is */
         for (int k = 0; k < n; k++)
@@ -125,10 +144,27 @@ void ge_predict_point_z(const ge_model *m, const double *Kt, const double *F, do
     size_t cell[4];
     double wgt[4], raw[GE_MAX_OUTPUTS];
     int n = ge_readout_weights(m, x, y, cell, wgt);
+    if (held(m, cell, n)) { /* a part asked outside its rows */
+        for (int o = 0; o < O; o++)
+            out[o] = NAN;
+        return;
+    }
     if (n == 0) {
         int64_t w, h;
         ge_model_cell(m, x, y, &w, &h);
-        ge_block_forward(m, Kt, w, h, raw);
+        if (m->part) {
+            const int64_t W = m->s.W; /* the column the block is centred on */
+            int64_t wc = ge_wrap_x(m) ? (w % W + W) % W : w < 0 ? 0 : w >= W ? W - 1 : w;
+            if (ge_part_cell(m, (size_t)wc * m->s.H) == SIZE_MAX) {
+                for (int o = 0; o < O; o++)
+                    out[o] = NAN;
+                return;
+            }
+            const ge_model slab = ge_part_slab(m);
+            ge_block_forward(&slab, Kt, ge_part_slab_w(m, w), h, raw);
+        } else {
+            ge_block_forward(m, Kt, w, h, raw);
+        }
     } else if (n == 1) {
         for (int o = 0; o < O; o++)
             raw[o] = F[cell[0] * O + o];

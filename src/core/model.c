@@ -59,7 +59,8 @@ size_t ge_shape_param_bytes(const ge_shape *s)
     return (size_t)n * sizeof(double);
 }
 
-int ge_model_init(ge_model *m, const ge_shape *s, ge_error *err)
+/* A model whose embedding holds emb_rows rows of H x N values. */
+static int init_rows(ge_model *m, const ge_shape *s, size_t emb_rows, ge_error *err)
 {
     memset(m, 0, sizeof *m);
     if (ge_shape_check(s, err))
@@ -69,7 +70,7 @@ int ge_model_init(ge_model *m, const ge_shape *s, ge_error *err)
     m->KH = 2 * s->p1 + 1;
     m->cw = ge_cell_size(s->xmin, s->width, s->W);
     m->ch = ge_cell_size(s->ymin, s->height, s->H);
-    m->n_emb = (size_t)s->W * s->H * s->N;
+    m->n_emb = emb_rows * s->H * s->N;
     m->n_kernel = (size_t)s->O * s->N * m->KW * m->KH;
     m->n_params = m->n_emb + m->n_kernel + (size_t)s->O;
     m->params = calloc(m->n_params + 2 * (size_t)s->O, sizeof(double));
@@ -82,6 +83,27 @@ int ge_model_init(ge_model *m, const ge_shape *s, ge_error *err)
     m->y_std = m->y_mean + s->O;
     for (int o = 0; o < s->O; o++)
         m->y_std[o] = 1.0;
+    return 0;
+}
+
+int ge_model_init(ge_model *m, const ge_shape *s, ge_error *err)
+{
+    return init_rows(m, s, (size_t)(s->W > 0 ? s->W : 0), err);
+}
+
+int ge_model_init_part(ge_model *m, const ge_shape *s, int row0, int rows, ge_error *err)
+{
+    if (row0 < 0 || row0 >= s->W || rows < 0 || rows > s->W ||
+        (!(s->wrap & GE_WRAP_X) && row0 + rows > s->W)) {
+        memset(m, 0, sizeof *m);
+        return ge_fail(err, "rows %d to %d are not a part of a grid %d cells wide", row0,
+                       row0 + rows - 1, s->W);
+    }
+    if (init_rows(m, s, (size_t)rows + 2 * (size_t)(s->p0 > 0 ? s->p0 : 0), err))
+        return -1;
+    m->part = 1;
+    m->row0 = row0;
+    m->rows = rows;
     return 0;
 }
 
@@ -99,12 +121,13 @@ void ge_model_free(ge_model *m)
 
 int ge_model_copy(ge_model *dst, const ge_model *src, ge_error *err)
 {
-    if (ge_model_init(dst, &src->s, err))
+    if (src->part ? ge_model_init_part(dst, &src->s, src->row0, src->rows, err)
+                  : ge_model_init(dst, &src->s, err))
         return -1;
     memcpy(dst->params, src->params, (src->n_params + 2 * (size_t)src->s.O) * sizeof(double));
     dst->mask_distance = src->mask_distance;
     if (src->coverage) {
-        size_t n = (size_t)src->s.W * src->s.H;
+        size_t n = ge_model_cells(src);
         if (!(dst->coverage = malloc(n * sizeof *dst->coverage))) {
             ge_model_free(dst);
             return ge_fail(err, "out of memory");
@@ -119,7 +142,7 @@ int ge_model_copy(ge_model *dst, const ge_model *src, ge_error *err)
         memcpy(dst->transform, src->transform, (size_t)src->s.O);
     }
     if (src->noise_sd) {
-        size_t n = (size_t)src->s.W * src->s.H * src->s.O;
+        size_t n = ge_model_cells(src) * src->s.O;
         dst->noise_sd = malloc((size_t)src->s.O * sizeof *dst->noise_sd);
         dst->field_sd = malloc(n * sizeof *dst->field_sd);
         if (!dst->noise_sd || !dst->field_sd) {

@@ -213,18 +213,8 @@ static int read_grid(rbuf *r, ge_meta *meta)
     return ok ? 0 : -1;
 }
 
-int ge_model_decode(const unsigned char *buf, size_t len, const char *name, ge_model *m,
-                    ge_meta *meta, ge_error *err)
+static int check_version(uint32_t version, uint32_t flags, const char *name, ge_error *err)
 {
-    memset(m, 0, sizeof *m);
-    memset(meta, 0, sizeof *meta);
-    if (len < 8 || memcmp(buf, MAGIC, 8) != 0)
-        return ge_fail(err, "%s: not a geoembed model file", name);
-    if (len < HEADER + 4)
-        return ge_fail(err, "%s: truncated model file (%zu bytes)", name, len);
-    rbuf h = {.p = buf, .len = HEADER, .pos = 8};
-    uint32_t version = get_u32(&h), flags = get_u32(&h);
-    uint64_t plen = get_u64(&h), zlen = get_u64(&h);
     if (version > GE_MODELFILE_VERSION || version == 0)
         return ge_fail(err,
                        "%s: model file format version %u is not supported by this geoembed "
@@ -233,37 +223,54 @@ int ge_model_decode(const unsigned char *buf, size_t len, const char *name, ge_m
                        version ? "upgrade geoembed" : "the file is damaged");
     if (flags != 0)
         return ge_fail(err, "%s: model file uses features this geoembed does not know", name);
-    meta->version = (int)version;
-    if (zlen > len - HEADER - 4)
-        return ge_fail(err, "%s: truncated model file (%zu of %llu bytes)", name, len,
-                       (unsigned long long)(zlen + HEADER + 4));
-    if (zlen < len - HEADER - 4)
-        return ge_fail(err, "%s: unexpected data after the end of the model", name);
-    rbuf t = {.p = buf + HEADER + zlen, .len = 4};
-    if ((uint32_t)crc32(0L, buf, (uInt)(HEADER + zlen)) != get_u32(&t))
-        return ge_fail(err, "%s: model file is corrupted (checksum mismatch)", name);
-    /* deflate never expands more than about 1032:1 */
-    if (plen > (uint64_t)GE_MAX_PARAMS * 8 + (1u << 28) || plen > zlen * 1100 + 4096)
-        return ge_fail(err, "%s: model file declares an impossible size", name);
+    return 0;
+}
 
-    /* The shape first (the payload's first SHAPE bytes): the parameter slab it
-     * declares must fit in the payload and in memory before anything is
-     * inflated or allocated at the payload's declared size. */
-    enum { SHAPE = 8 * 4 + 4 * 8 };
-    unsigned char head[SHAPE];
-    z_stream z = {0};
-    if (plen < SHAPE || inflateInit(&z) != Z_OK)
-        return ge_fail(err, "%s: model file is corrupted (bad compressed data)", name);
-    z.next_in = (unsigned char *)(buf + HEADER);
-    z.avail_in = (uInt)zlen;
-    z.next_out = head;
-    z.avail_out = SHAPE;
-    int zrc = inflate(&z, Z_SYNC_FLUSH);
-    if ((zrc != Z_OK && zrc != Z_STREAM_END) || z.avail_out != 0) {
-        inflateEnd(&z);
-        return ge_fail(err, "%s: model file is corrupted (bad compressed data)", name);
-    }
-    rbuf r = {.p = head, .len = SHAPE};
+/* deflate never expands more than about 1032:1 */
+static int impossible_size(uint64_t plen, uint64_t zlen)
+{
+    return plen > (uint64_t)GE_MAX_PARAMS * 8 + (1u << 28) || plen > zlen * 1100 + 4096;
+}
+
+int ge_model_read_header(const unsigned char *h, size_t got, const char *name,
+                         uint32_t *version, uint64_t *plen, uint64_t *zlen, ge_error *err)
+{
+    if (got < 8 || memcmp(h, MAGIC, 8) != 0)
+        return ge_fail(err, "%s: not a geoembed model file", name);
+    if (got < HEADER)
+        return ge_fail(err, "%s: truncated model file (%zu bytes)", name, got);
+    rbuf r = {.p = h, .len = HEADER, .pos = 8};
+    *version = get_u32(&r);
+    uint32_t flags = get_u32(&r);
+    *plen = get_u64(&r);
+    *zlen = get_u64(&r);
+    if (check_version(*version, flags, name, err))
+        return -1;
+    if (*zlen > (uint64_t)GE_MAX_PARAMS * 8 + (1u << 28) || impossible_size(*plen, *zlen))
+        return ge_fail(err, "%s: model file declares an impossible size", name);
+    return 0;
+}
+
+int ge_model_payload_fits(const ge_shape *s, int version, uint64_t plen, const char *name,
+                          ge_error *err)
+{
+    /* the slab, the standardisation and the count, plus at most 4 + O strings */
+    double slab = (double)ge_shape_param_bytes(s) + 16.0 * s->O + 8;
+    double strings = (4.0 + s->O) * (4.0 + BYTES_MAX_STRING) + 256;
+    if (version >= 2) /* the coverage section */
+        strings += 12.0 + 4.0 * s->W * s->H;
+    if (version >= 4) /* the source raster's grid */
+        strings += 4.0 + 8 * 8;
+    if ((double)plen < GE_MODEL_SHAPE + slab || (double)plen > GE_MODEL_SHAPE + slab + strings)
+        return ge_fail(err, "%s: model file is damaged: a %dx%d x %d model with %d outputs "
+                            "cannot have a payload of %llu bytes",
+                       name, s->W, s->H, s->N, s->O, (unsigned long long)plen);
+    return 0;
+}
+
+ge_shape ge_model_read_shape(const unsigned char head[GE_MODEL_SHAPE])
+{
+    rbuf r = {.p = head, .len = GE_MODEL_SHAPE};
     ge_shape s = {0};
     s.W = get_i32(&r);
     s.H = get_i32(&r);
@@ -277,24 +284,88 @@ int ge_model_decode(const unsigned char *buf, size_t len, const char *name, ge_m
     s.ymin = get_f64(&r);
     s.width = get_f64(&r);
     s.height = get_f64(&r);
+    return s;
+}
+
+size_t ge_model_head_bytes(const unsigned char *p, size_t len, int O, size_t *more)
+{
+    size_t pos = GE_MODEL_SHAPE;
+    *more = 0;
+    /* the names: CRS, x and y columns, the O targets, the source */
+    for (int k = 0; k < 4 + O; k++) {
+        if (len < pos + 4) {
+            *more = pos + 4 - len;
+            return 0;
+        }
+        rbuf r = {.p = p + pos, .len = 4};
+        uint32_t n = get_u32(&r);
+        if (n > BYTES_MAX_STRING)
+            return 0;
+        pos += 4 + (size_t)n;
+    }
+    /* how it was trained (3 i32, 5 f64, 6 u64), the standardisation, the count */
+    pos += 3 * 4 + 5 * 8 + 6 * 8 + 16 * (size_t)O + 8;
+    if (len < pos) {
+        *more = pos - len;
+        return 0;
+    }
+    return pos;
+}
+
+int ge_model_decode(const unsigned char *buf, size_t len, const char *name, ge_model *m,
+                    ge_meta *meta, ge_error *err)
+{
+    memset(m, 0, sizeof *m);
+    memset(meta, 0, sizeof *meta);
+    if (len < 8 || memcmp(buf, MAGIC, 8) != 0)
+        return ge_fail(err, "%s: not a geoembed model file", name);
+    if (len < HEADER + 4)
+        return ge_fail(err, "%s: truncated model file (%zu bytes)", name, len);
+    rbuf h = {.p = buf, .len = HEADER, .pos = 8};
+    uint32_t version = get_u32(&h), flags = get_u32(&h);
+    uint64_t plen = get_u64(&h), zlen = get_u64(&h);
+    if (check_version(version, flags, name, err))
+        return -1;
+    meta->version = (int)version;
+    if (zlen > len - HEADER - 4)
+        return ge_fail(err, "%s: truncated model file (%zu of %llu bytes)", name, len,
+                       (unsigned long long)(zlen + HEADER + 4));
+    if (zlen < len - HEADER - 4)
+        return ge_fail(err, "%s: unexpected data after the end of the model", name);
+    rbuf t = {.p = buf + HEADER + zlen, .len = 4};
+    if ((uint32_t)crc32(0L, buf, (uInt)(HEADER + zlen)) != get_u32(&t))
+        return ge_fail(err, "%s: model file is corrupted (checksum mismatch)", name);
+    if (impossible_size(plen, zlen))
+        return ge_fail(err, "%s: model file declares an impossible size", name);
+
+    /* The shape first (the payload's first SHAPE bytes): the parameter slab it
+     * declares must fit in the payload and in memory before anything is
+     * inflated or allocated at the payload's declared size. */
+    enum { SHAPE = GE_MODEL_SHAPE };
+    unsigned char head[SHAPE];
+    z_stream z = {0};
+    if (plen < SHAPE || inflateInit(&z) != Z_OK)
+        return ge_fail(err, "%s: model file is corrupted (bad compressed data)", name);
+    z.next_in = (unsigned char *)(buf + HEADER);
+    z.avail_in = (uInt)zlen;
+    z.next_out = head;
+    z.avail_out = SHAPE;
+    int zrc = inflate(&z, Z_SYNC_FLUSH);
+    if ((zrc != Z_OK && zrc != Z_STREAM_END) || z.avail_out != 0) {
+        inflateEnd(&z);
+        return ge_fail(err, "%s: model file is corrupted (bad compressed data)", name);
+    }
+    ge_shape s = ge_model_read_shape(head);
     ge_error why;
     if (ge_shape_check(&s, &why)) {
         inflateEnd(&z);
         return ge_fail(err, "%s: model file holds an invalid model: %s", name, why.msg);
     }
-    /* the slab, the standardisation and the count, plus at most 4 + O strings */
-    double slab = (double)ge_shape_param_bytes(&s) + 16.0 * s.O + 8;
-    double strings = (4.0 + s.O) * (4.0 + BYTES_MAX_STRING) + 256;
-    if (version >= 2) /* the coverage section */
-        strings += 12.0 + 4.0 * s.W * s.H;
-    if (version >= 4) /* the source raster's grid */
-        strings += 4.0 + 8 * 8;
-    if ((double)plen < SHAPE + slab || (double)plen > SHAPE + slab + strings) {
+    if (ge_model_payload_fits(&s, (int)version, plen, name, err)) {
         inflateEnd(&z);
-        return ge_fail(err, "%s: model file is damaged: a %dx%d x %d model with %d outputs "
-                            "cannot have a payload of %llu bytes",
-                       name, s.W, s.H, s.N, s.O, (unsigned long long)plen);
+        return -1;
     }
+    double slab = (double)ge_shape_param_bytes(&s) + 16.0 * s.O + 8;
     /* held at once: the payload and the model made from it */
     if (ge_mem_check((double)plen + slab, "loading the model", &why)) {
         inflateEnd(&z);
@@ -330,7 +401,30 @@ int ge_model_decode(const unsigned char *buf, size_t len, const char *name, ge_m
         free(payload);
         return ge_fail(err, "%s: model file is corrupted (bad compressed data)", name);
     }
-    r = (rbuf){.p = payload, .len = plen, .pos = SHAPE};
+    int rc = ge_model_decode_payload(payload, plen, (int)version, NULL, name, m, meta, err);
+    free(payload);
+    return rc;
+}
+
+int ge_model_decode_payload(const unsigned char *payload, size_t plen, int version,
+                            const int *part, const char *name, ge_model *m, ge_meta *meta,
+                            ge_error *err)
+{
+    memset(m, 0, sizeof *m);
+    memset(meta, 0, sizeof *meta);
+    meta->version = version;
+    if (plen < GE_MODEL_SHAPE)
+        return ge_fail(err, "%s: model file is damaged: metadata truncated", name);
+    const ge_shape s = ge_model_read_shape(payload);
+    ge_error why;
+    if (ge_shape_check(&s, &why))
+        return ge_fail(err, "%s: model file holds an invalid model: %s", name, why.msg);
+    /* a part's payload holds the embedding rows, cells and spread of its rows */
+    const size_t held = part ? (size_t)part[1] * s.H : (size_t)s.W * s.H;
+    const size_t emb = part ? ((size_t)part[1] + 2 * (size_t)s.p0) * s.H * s.N
+                            : (size_t)s.W * s.H * s.N;
+    const size_t kernel = (size_t)s.O * s.N * (2 * (size_t)s.p0 + 1) * (2 * (size_t)s.p1 + 1);
+    rbuf r = {.p = payload, .len = plen, .pos = GE_MODEL_SHAPE};
     meta->crs = get_str(&r);
     meta->xcol = get_str(&r);
     meta->ycol = get_str(&r);
@@ -357,11 +451,11 @@ int ge_model_decode(const unsigned char *buf, size_t len, const char *name, ge_m
     meta->train_loss = get_f64(&r);
     meta->valid_loss = get_f64(&r);
     /* The parameters must all be there before anything is allocated for them. */
-    size_t need = (ge_shape_param_bytes(&s) / 8 + 2 * (size_t)s.O + 1) * 8;
+    size_t need = (emb + kernel + 3 * (size_t)s.O + 1) * 8;
     if (!r.bad && r.len - r.pos < need)
         r.bad = 1;
-    if (r.bad || ge_model_init(m, &s, &why)) {
-        free(payload);
+    if (r.bad || (part ? ge_model_init_part(m, &s, part[0], part[1], &why)
+                       : ge_model_init(m, &s, &why))) {
         ge_meta_free(meta);
         return ge_fail(err, "%s: model file is damaged: %s", name,
                        r.bad ? "metadata truncated" : why.msg);
@@ -370,18 +464,18 @@ int ge_model_decode(const unsigned char *buf, size_t len, const char *name, ge_m
         m->y_mean[o] = get_f64(&r);
     for (int o = 0; o < s.O; o++)
         m->y_std[o] = get_f64(&r);
-    uint64_t np = get_u64(&r);
-    if (!r.bad && np != m->n_params)
+    uint64_t np = get_u64(&r); /* the whole model's count */
+    if (!r.bad && np != (uint64_t)s.W * s.H * s.N + kernel + (uint64_t)s.O)
         r.bad = 1;
     for (size_t i = 0; i < m->n_params && !r.bad; i++)
         m->params[i] = get_f64(&r);
     if (version >= 2 && !r.bad) {
         m->mask_distance = get_f64(&r);
         uint32_t has = get_u32(&r);
-        size_t n = (size_t)s.W * s.H;
+        size_t n = held;
         if (!(m->mask_distance >= 0) || has > 1 || (has && r.len - r.pos < 4 * n))
             r.bad = 1;
-        else if (has && !(m->coverage = malloc(n * sizeof *m->coverage)))
+        else if (has && !(m->coverage = malloc((n ? n : 1) * sizeof *m->coverage)))
             r.bad = 1;
         for (size_t i = 0; has && !r.bad && i < n; i++) {
             uint32_t bits = get_u32(&r);
@@ -401,11 +495,11 @@ int ge_model_decode(const unsigned char *buf, size_t len, const char *name, ge_m
             if ((m->transform[o] = t[o]) > GE_TRANSFORM_LOG)
                 r.bad = 1;
         has = r.bad ? 0 : get_u32(&r);
-        size_t n = (size_t)s.W * s.H * s.O;
+        size_t n = held * s.O;
         if (has > 1 || (has && r.len - r.pos < 8 * (size_t)s.O + 4 * n))
             r.bad = 1;
         else if (has && (!(m->noise_sd = malloc((size_t)s.O * sizeof *m->noise_sd)) ||
-                         !(m->field_sd = malloc(n * sizeof *m->field_sd))))
+                         !(m->field_sd = malloc((n ? n : 1) * sizeof *m->field_sd))))
             r.bad = 1;
         for (int o = 0; has && !r.bad && o < s.O; o++)
             if (!((m->noise_sd[o] = get_f64(&r)) >= 0) || !isfinite(m->noise_sd[o]))
@@ -422,7 +516,6 @@ int ge_model_decode(const unsigned char *buf, size_t len, const char *name, ge_m
     if (version >= 4 && !r.bad && read_grid(&r, meta))
         r.bad = 1;
     int trailing = r.pos != r.len;
-    free(payload);
     if (r.bad || trailing) {
         ge_model_free(m);
         ge_meta_free(meta);
