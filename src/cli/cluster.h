@@ -37,10 +37,11 @@ int cluster_size(void);
 int cluster_agree(int rc);
 /* The part of n units (rows) this process computes: [*first, *first + *count). */
 void cluster_share(long n, long *first, long *count);
-/* Rank 0 receives into all[n * unit] every process's share of the n units
- * (cluster_share), each unit `unit` doubles; this process's share is
- * mine[count * unit]. all may be mine on one process (collective). */
-void cluster_gather(double *all, const double *mine, long n, long unit);
+/* The part of process r. */
+void cluster_share_of(int r, long n, long *first, long *count);
+/* Rank 0 receives into all every process's mine[count], one after the
+ * other in rank order (collective; on one process a copy). */
+void cluster_gatherv(double *all, const double *mine, long count);
 /* The sum over the processes of v[n], on every process (collective). */
 void cluster_sum(unsigned long *v, int n);
 /* Rank 0's v[n] on every process (collective). */

@@ -23,10 +23,16 @@ void cluster_share(long n, long *first, long *count)
     *count = n;
 }
 
-void cluster_gather(double *all, const double *mine, long n, long unit)
+void cluster_share_of(int r, long n, long *first, long *count)
+{
+    (void)r;
+    cluster_share(n, first, count);
+}
+
+void cluster_gatherv(double *all, const double *mine, long count)
 {
     if (all != mine)
-        memcpy(all, mine, (size_t)n * (size_t)unit * sizeof *all);
+        memcpy(all, mine, (size_t)count * sizeof *all);
 }
 
 void cluster_sum(unsigned long *v, int n)

@@ -15,6 +15,7 @@
 #include "geoembed/outfile.h"
 #include "covariate_grid.h"
 #include "grid.h"
+#include "grid_band.h"
 #include "inputs.h"
 #include "predict_vector.h"
 #include "predictor.h"
@@ -40,7 +41,10 @@ int cmd_predict(cli_args *a)
         return EXIT_USAGE;
     grid_spec gs = {0};
     predictor p;
-    int rc = predictor_load(&p, a->pos[0]);
+    /* several processes hold the parts of the model their bands read
+     * (grid_band.h): first its shape, then their part */
+    const int parts = grid && cluster_size() > 1;
+    int rc = parts ? predictor_load_skeleton(&p, a->pos[0]) : predictor_load(&p, a->pos[0]);
     if (rc)
         return rc;
     if ((rc = predictor_rules(&p, a))) {
@@ -56,6 +60,8 @@ int cmd_predict(cli_args *a)
                                         "give --grid a raster (.tif)");
         if (!rc)
             rc = contours_check(a, &p, gs.csv);
+        if (!rc && parts)
+            rc = grid_band_model(&p, &gs, a->pos[0]);
         if (!rc)
             rc = grid_write(a, &p, &gs);
         grid_spec_free(&gs);

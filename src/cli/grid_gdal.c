@@ -28,6 +28,7 @@
 #include "geoembed/outfile.h"
 #include "contours.h"
 #include "grid.h"
+#include "grid_band.h"
 #include "grid_chunks.h"
 #include "pixel_type.h"
 #include "progress.h"
@@ -120,12 +121,108 @@ static void predict_chunk(const predictor *p, const grid_spec *g, long r0, long 
     counts->moved += moved;
 }
 
+/* Writes chunk buf[O][nr][nc] at (c0, r0) of ds, every band at once. */
+static int write_chunk(GDALDatasetH ds, const char *name, long r0, long nr, long c0, long nc,
+                       int O, double *buf)
+{
+    if (GDALDatasetRasterIO(ds, GF_Write, (int)c0, (int)r0, (int)nc, (int)nr, buf, (int)nc,
+                            (int)nr, GDT_Float64, O, NULL, 0, 0,
+                            (GSpacing)nr * nc * sizeof *buf) != CE_None)
+        return runtime_error("%s: write failed: %s", name, gdal_failure_msg());
+    return 0;
+}
+
+/* One process: chunk after chunk, computed and written. */
+static int fill_alone(GDALDatasetH ds, const predictor *p, const grid_spec *g, const char *name,
+                      grid_chunks ch)
+{
+    const int O = predictor_outputs(p);
+    size_t cells = (size_t)ch.rows * (size_t)ch.cols;
+    double *buf = malloc(cells * O * sizeof *buf), *xy = malloc(cells * 2 * sizeof *xy);
+    int rc = 0;
+    if (!buf || !xy)
+        rc = runtime_error("%s: out of memory for a chunk of %ld x %ld pixels", name, ch.cols,
+                           ch.rows);
+    for (long r0 = 0; r0 < g->rows && !rc; r0 += ch.rows) {
+        long nr = g->rows - r0 < ch.rows ? g->rows - r0 : ch.rows;
+        for (long c0 = 0; c0 < g->cols && !rc; c0 += ch.cols) {
+            long nc = g->cols - c0 < ch.cols ? g->cols - c0 : ch.cols;
+            grid_centres_block(g, r0, nr, c0, nc, xy);
+            predict_chunk(p, g, r0, nr, c0, nc, xy, buf, &type_counts);
+            rc = write_chunk(ds, name, r0, nr, c0, nc, O, buf);
+        }
+        grid_progress(g, r0 + nr);
+    }
+    free(buf);
+    free(xy);
+    return rc;
+}
+
+/* Columns [*lo, *lo + *n) of band [b0, b0 + bn) in chunk [c0, c0 + nc). */
+static void overlap(long b0, long bn, long c0, long nc, long *lo, long *n)
+{
+    *lo = b0 > c0 ? b0 : c0;
+    long hi = b0 + bn < c0 + nc ? b0 + bn : c0 + nc;
+    *n = hi > *lo ? hi - *lo : 0;
+}
+
+/* Several processes: each computes its band of columns (grid_band.h) over
+ * a row of chunks at a time, so that it reads only its part of the model;
+ * then chunk after chunk, rank 0 (the only one with the dataset) gathers
+ * the pieces of the bands that fall in it and writes it. The same chunks
+ * in the same order as one process: the same file. */
+static int fill_bands(GDALDatasetH ds, const predictor *p, const grid_spec *g, const char *name,
+                      grid_chunks ch)
+{
+    const int O = predictor_outputs(p), R = cluster_size();
+    long b0, bn;
+    grid_band(g, &b0, &bn);
+    const size_t band = (size_t)ch.rows * (size_t)(bn ? bn : 1);
+    const size_t cells = (size_t)ch.rows * (size_t)ch.cols;
+    double *mine = malloc(band * O * sizeof *mine), *xy = malloc(band * 2 * sizeof *xy);
+    double *piece = malloc(cells * O * sizeof *piece);
+    double *got = ds ? malloc(cells * O * sizeof *got) : NULL;
+    double *buf = ds ? malloc(cells * O * sizeof *buf) : NULL;
+    int rc = 0;
+    if (!mine || !xy || !piece || (ds && (!got || !buf)))
+        rc = runtime_error("%s: out of memory for a row of chunks of %ld x %ld pixels", name,
+                           bn, ch.rows);
+    rc = cluster_agree(rc);
+    for (long r0 = 0; r0 < g->rows && !rc; r0 += ch.rows) {
+        long nr = g->rows - r0 < ch.rows ? g->rows - r0 : ch.rows;
+        grid_centres_block(g, r0, nr, b0, bn, xy);
+        predict_chunk(p, g, r0, nr, b0, bn, xy, mine, &type_counts);
+        for (long c0 = 0; c0 < g->cols && !rc; c0 += ch.cols) {
+            long nc = g->cols - c0 < ch.cols ? g->cols - c0 : ch.cols, lo, k;
+            overlap(b0, bn, c0, nc, &lo, &k);
+            for (size_t ro = 0; ro < (size_t)O * nr; ro++) /* each band's row, in order */
+                memcpy(piece + ro * k, mine + ro * bn + (lo - b0), (size_t)k * sizeof *piece);
+            cluster_gatherv(got, piece, (long)O * nr * k);
+            for (int q = 0, at = 0; ds && q < R; q++) { /* the pieces in place */
+                long qb0, qbn, qlo, qk;
+                cluster_share_of(q, g->cols, &qb0, &qbn);
+                overlap(qb0, qbn, c0, nc, &qlo, &qk);
+                for (size_t ro = 0; ro < (size_t)O * nr; ro++, at += (int)qk)
+                    memcpy(buf + ro * nc + (qlo - c0), got + at, (size_t)qk * sizeof *buf);
+            }
+            if (ds)
+                rc = write_chunk(ds, name, r0, nr, c0, nc, O, buf);
+            rc = cluster_agree(rc);
+        }
+        grid_progress(g, r0 + nr);
+    }
+    free(mine);
+    free(xy);
+    free(piece);
+    free(got);
+    free(buf);
+    return rc;
+}
+
 /* Fills a dataset of the grid's size with predictions, chunk by chunk (whole
  * blocks of the format, grid_chunks.h), every band of a chunk in one write,
  * so that a block is finished when GDAL's cache lets it go. Under mpirun
- * every process computes its share of each chunk's rows and rank 0, the
- * only one with the dataset (ds NULL elsewhere), gathers and writes them:
- * the same chunks in the same order as one process, so the same file. */
+ * only rank 0 has the dataset (ds NULL elsewhere). */
 static int fill(GDALDatasetH ds, const predictor *p, const grid_spec *g, const char *name)
 {
     int rc = cluster_agree(0); /* rank 0 has its dataset */
@@ -141,39 +238,12 @@ static int fill(GDALDatasetH ds, const predictor *p, const grid_spec *g, const c
     cluster_bcast(block, 2);
     grid_chunks ch = grid_chunks_plan(g->cols, g->rows, block[0], block[1],
                                       (O + 2) * (long)sizeof(double), GRID_CHUNK_BYTES);
-    size_t cells = (size_t)ch.rows * (size_t)ch.cols;
-    double *mine = malloc(cells * O * sizeof *mine), *xy = malloc(cells * 2 * sizeof *xy);
-    double *buf = ds && cluster_size() > 1 ? malloc(cells * O * sizeof *buf) : mine;
-    if (!mine || !xy || !buf)
-        rc = runtime_error("%s: out of memory for a chunk of %ld x %ld pixels", name, ch.cols,
-                           ch.rows);
-    rc = cluster_agree(rc);
-    for (long r0 = 0; r0 < g->rows && !rc; r0 += ch.rows) {
-        long nr = g->rows - r0 < ch.rows ? g->rows - r0 : ch.rows;
-        for (long c0 = 0; c0 < g->cols && !rc; c0 += ch.cols) {
-            long nc = g->cols - c0 < ch.cols ? g->cols - c0 : ch.cols, first, count;
-            cluster_share(nr, &first, &count);
-            grid_centres_block(g, r0 + first, count, c0, nc, xy);
-            predict_chunk(p, g, r0 + first, count, c0, nc, xy, mine, &type_counts);
-            for (int o = 0; o < O; o++)
-                cluster_gather(buf + (size_t)o * nr * nc, mine + (size_t)o * count * nc, nr, nc);
-            if (ds && GDALDatasetRasterIO(ds, GF_Write, (int)c0, (int)r0, (int)nc, (int)nr, buf,
-                                          (int)nc, (int)nr, GDT_Float64, O, NULL, 0, 0,
-                                          (GSpacing)nr * nc * sizeof *buf) != CE_None)
-                rc = runtime_error("%s: write failed: %s", name, gdal_failure_msg());
-            rc = cluster_agree(rc);
-        }
-        grid_progress(g, r0 + nr);
-    }
+    rc = cluster_size() > 1 ? fill_bands(ds, p, g, name, ch) : fill_alone(ds, p, g, name, ch);
     if (!rc) { /* rank 0 reports the values changed to fit the band type */
         unsigned long n[2] = {type_counts.clamped, type_counts.moved};
         cluster_sum(n, 2);
         type_counts.clamped = n[0], type_counts.moved = n[1];
     }
-    if (buf != mine)
-        free(buf);
-    free(mine);
-    free(xy);
     return rc;
 }
 

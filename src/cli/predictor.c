@@ -8,6 +8,7 @@
 #include "geoembed/crs.h"
 #include "geoembed/csv.h"
 #include "geoembed/memory.h"
+#include "geoembed/model_part.h"
 #include "predictor.h"
 
 int predictor_load(predictor *p, const char *path)
@@ -21,32 +22,63 @@ int predictor_load(predictor *p, const char *path)
     return predictor_init(p, path);
 }
 
-int predictor_init(predictor *p, const char *path)
+/* The field of p's model (or of its part): F[cells][O]. */
+static int field(predictor *p, const char *path)
 {
     ge_error err;
+    /* the field of a small file can be large: W*H cells times O outputs */
+    const size_t n = ge_model_cells(&p->m) * p->m.s.O;
+    free(p->F);
+    p->F = NULL;
+    if (ge_mem_check(((double)p->m.n_kernel + (double)n) * 8, "the model's field", &err))
+        return runtime_error("%s: %s", path, err.msg);
+    if (!(p->F = malloc((n ? n : 1) * sizeof *p->F)))
+        return runtime_error("%s: out of memory for the model's field", path);
+    ge_kernel_transpose(&p->m, p->Kt);
+    ge_field(&p->m, p->Kt, p->F);
+    return 0;
+}
+
+int predictor_load_skeleton(predictor *p, const char *path)
+{
+    ge_error err;
+    p->Kt = p->F = NULL;
+    p->mask = NULL;
+    p->cov_grid = NULL;
+    if (ge_model_load_part(path, 0, 0, &p->m, &p->meta, &err))
+        return fail_with(&err);
+    return predictor_init(p, path);
+}
+
+int predictor_init(predictor *p, const char *path)
+{
     p->Kt = p->F = NULL;
     if (!ge_crs_usable(p->meta.crs)) { /* every output must carry the CRS */
         ge_meta_free(&p->meta);
         ge_model_free(&p->m);
         return runtime_error("%s: the model's CRS cannot be read (damaged model file?)", path);
     }
-    /* the field of a small file can be large: W*H cells times O outputs */
-    double bytes = ((double)p->m.n_kernel + (double)p->m.s.W * p->m.s.H * p->m.s.O) * 8;
-    if (ge_mem_check(bytes, "the model's field", &err)) {
-        ge_meta_free(&p->meta);
-        ge_model_free(&p->m);
-        return runtime_error("%s: %s", path, err.msg);
-    }
     p->Kt = malloc(p->m.n_kernel * sizeof *p->Kt);
-    p->F = malloc((size_t)p->m.s.W * p->m.s.H * p->m.s.O * sizeof *p->F);
-    if (!p->Kt || !p->F) {
+    int rc = p->Kt ? field(p, path) : runtime_error("%s: out of memory for the model's field", path);
+    if (rc) {
         predictor_free(p);
-        return runtime_error("%s: out of memory for the model's field", path);
+        return rc;
     }
-    ge_kernel_transpose(&p->m, p->Kt);
-    ge_field(&p->m, p->Kt, p->F);
     p->max_distance = p->m.mask_distance;
     return 0;
+}
+
+int predictor_load_part(predictor *p, const char *path, int row0, int rows)
+{
+    ge_error err;
+    ge_model m;
+    ge_meta meta;
+    if (ge_model_load_part(path, row0, rows, &m, &meta, &err))
+        return fail_with(&err);
+    ge_meta_free(&meta); /* the same file's: p keeps its own */
+    ge_model_free(&p->m);
+    p->m = m; /* the same kernel: p->Kt stands */
+    return field(p, path);
 }
 
 static int max_distance(predictor *p, const cli_args *a)

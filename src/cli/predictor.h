@@ -31,6 +31,14 @@ int predictor_load(predictor *p, const char *path);
 /* The same for a model already in p->m and p->meta (taken over; path names
  * it in messages). */
 int predictor_init(predictor *p, const char *path);
+/* Loads the model file's shape, metadata and kernel, none of its cells (a
+ * part of no rows, model_part.h): enough to set the rules and the grid,
+ * before predictor_load_part. Returns 0 or an exit status. */
+int predictor_load_skeleton(predictor *p, const char *path);
+/* Replaces p's model by the part of the same file that holds the cells of
+ * rows row0 .. row0 + rows - 1 (model.h), and computes its field; the
+ * rules stay. Returns 0 or an exit status. */
+int predictor_load_part(predictor *p, const char *path, int row0, int rows);
 void predictor_free(predictor *p);
 /* The rules that leave predictions empty: --max-distance DIST|auto|none
  * (default auto: the model's own) and --mask POLYGONS (--mask-layer,

@@ -22,7 +22,7 @@ static ge_backend g_backend;
 static int g_rank, g_size = 1, g_started;
 static MPI_Comm g_agree = MPI_COMM_NULL; /* the agreements' own: never matched by a solver's */
 static int g_failed;                     /* the status of an agreed failure */
-static int *g_counts, *g_displs;         /* cluster_gather's, one per process */
+static int *g_counts, *g_displs;         /* cluster_gatherv's, one per process */
 
 int cluster_start(void)
 {
@@ -105,28 +105,29 @@ int cluster_agree(int rc)
     return rc ? rc : g_failed;
 }
 
-void cluster_share(long n, long *first, long *count)
+void cluster_share_of(int r, long n, long *first, long *count)
 {
-    long r = g_rank, R = g_size;
+    long R = g_size;
     *first = n * r / R;
     *count = n * (r + 1) / R - *first;
 }
 
-void cluster_gather(double *all, const double *mine, long n, long unit)
+void cluster_share(long n, long *first, long *count) { cluster_share_of(g_rank, n, first, count); }
+
+void cluster_gatherv(double *all, const double *mine, long count)
 {
     if (g_size == 1) {
         if (all != mine)
-            memcpy(all, mine, (size_t)n * (size_t)unit * sizeof *all);
+            memcpy(all, mine, (size_t)count * sizeof *all);
         return;
     }
-    for (int r = 0; r < g_size; r++) {
-        long first = n * r / g_size, count = n * (r + 1) / g_size - first;
-        g_counts[r] = (int)(count * unit); /* a chunk: far below INT_MAX (grid_chunks.h) */
-        g_displs[r] = (int)(first * unit);
-    }
+    int n = (int)count; /* a chunk's: far below INT_MAX (grid_chunks.h) */
+    (void)MPI_Gather(&n, 1, MPI_INT, g_counts, 1, MPI_INT, 0, PETSC_COMM_WORLD);
+    for (int r = 0, at = 0; g_rank == 0 && r < g_size; at += g_counts[r++])
+        g_displs[r] = at;
     MPI_Request req;
-    (void)MPI_Igatherv(mine, g_counts[g_rank], MPI_DOUBLE, all, g_counts, g_displs, MPI_DOUBLE,
-                       0, PETSC_COMM_WORLD, &req);
+    (void)MPI_Igatherv(mine, n, MPI_DOUBLE, all, g_counts, g_displs, MPI_DOUBLE, 0,
+                       PETSC_COMM_WORLD, &req);
     wait_napping(&req, -1);
 }
 

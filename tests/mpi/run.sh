@@ -132,8 +132,39 @@ same_grid grid-tiles-std --size 300,701 --std
 same_grid grid-strips --size 123,517 --co TILED=NO --co BLOCKYSIZE=16
 same_grid grid-cog --size 200,300 --of COG --std
 same_grid grid-exceed --size 64,48 --exceed v=0.5
+# Each process reads from the model file only the rows of the model under
+# its band of columns (grid_band.h, model_part.h); -v tells them. The
+# 300-pixel grid over the 40-cell model: bands of 75 pixels, 10 cells, and
+# the bilinear read-out's neighbour row beside them.
+parts() { # name, expected rows, mpirun arguments...
+    local name=$1 want=$2
+    shift 2
+    rm -f "$dir/mpi.tif"
+    timeout 120 $MPIRUN "$@" >"$dir/out" 2>"$dir/err"
+    local got
+    got=$(sed -n 's/.*rows of the model.s \([0-9]*\) held by [0-9]* processes: \([^(]*\) (.*/\1: \2/p' "$dir/err")
+    if [ "$got" = "$want" ]; then
+        ok "$name ($got)"
+    else
+        fail "$name" "expected the rows '$want', got '$got' $(grep -m1 geoembed "$dir/err")"
+    fi
+}
+parts grid-parts-4 "40: 0-10, 9-20, 19-30, 29-39" \
+    -n 4 "$mpi_bin" predict "$dir/std.gem" --grid "$dir/mpi.tif" -v --size 300,701 --std
+parts grid-parts-2 "40: 0-20, 19-39" \
+    -n 2 "$mpi_bin" predict "$dir/std.gem" --grid "$dir/mpi.tif" -v --size 300,701 --std
+# A model wrapped along x, the grid twice its width: a band's rows run
+# across the seam, and the raster is still one process's.
+"$local_bin" fit "$dir/plain.csv" -o "$dir/std.gem" -q --smooth 1 --size 40,20 --wrap x
+parts grid-parts-seam "40: 39-18, 17-36, 36-14, 14-33" \
+    -n 4 "$mpi_bin" predict "$dir/std.gem" --grid "$dir/mpi.tif" -v --size 160,40 --bbox -5,0,195,50
+same_grid grid-wrap-x --size 160,40 --bbox -5,0,195,50
+# a model of several processes (written by stripes), read by parts
+$MPIRUN -n 4 "$mpi_bin" fit "$dir/plain.csv" -o "$dir/std.gem" -q --smooth 1 --size 40,20
+same_grid grid-striped-model --size 97,45
 # the --std bands are really there (targets v and u, then v_std and u_std),
-# with positive deviations
+# with positive deviations (the model with them again)
+"$local_bin" fit "$dir/plain.csv" -o "$dir/std.gem" -q --smooth 1 --draws 8 --size 40,20
 "$local_bin" predict "$dir/std.gem" --grid "$dir/serial.tif" -q --size 30,20 --std
 timeout 60 $MPIRUN -n 2 "$mpi_bin" predict "$dir/std.gem" --grid "$dir/mpi.tif" -q --size 30,20 --std
 bands=$(gdalinfo -stats "$dir/mpi.tif" 2>/dev/null | awk '
