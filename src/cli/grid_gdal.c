@@ -190,8 +190,10 @@ static int fill_bands(GDALDatasetH ds, const predictor *p, const grid_spec *g, c
     rc = cluster_agree(rc);
     for (long r0 = 0; r0 < g->rows && !rc; r0 += ch.rows) {
         long nr = g->rows - r0 < ch.rows ? g->rows - r0 : ch.rows;
-        grid_centres_block(g, r0, nr, b0, bn, xy);
-        predict_chunk(p, g, r0, nr, b0, bn, xy, mine, &type_counts);
+        if (bn > 0) { /* (more processes than columns: some have none) */
+            grid_centres_block(g, r0, nr, b0, bn, xy);
+            predict_chunk(p, g, r0, nr, b0, bn, xy, mine, &type_counts);
+        }
         for (long c0 = 0; c0 < g->cols && !rc; c0 += ch.cols) {
             long nc = g->cols - c0 < ch.cols ? g->cols - c0 : ch.cols, lo, k;
             overlap(b0, bn, c0, nc, &lo, &k);

@@ -137,8 +137,21 @@ static void check_parts(ge_wrap wrap, ge_readout readout)
     cr_assert_eq(p.mask_distance, 4.5);
     ge_model_free(&p);
     ge_meta_free(&pm);
+    /* a file cut short, or with bytes after its end, is refused */
+    FILE *f = fopen(path, "ab");
+    fputc(7, f);
+    fclose(f);
+    cr_assert_neq(ge_model_load_part(path, 0, 3, &p, &pm, &err), 0);
+    cr_assert(strstr(err.msg, "unexpected data after the end"), "%s", err.msg);
+    f = fopen(path, "r+b");
+    fseek(f, 0, SEEK_END);
+    cr_assert_eq(ftruncate(fileno(f), ftell(f) - 9), 0);
+    fclose(f);
+    cr_assert_neq(ge_model_load_part(path, 0, 3, &p, &pm, &err), 0);
+    cr_assert(strstr(err.msg, "truncated"), "%s", err.msg);
+    ge_model_save(path, &m, &meta, &err);
     /* damage is caught as by the whole load */
-    FILE *f = fopen(path, "r+b");
+    f = fopen(path, "r+b");
     fseek(f, 60, SEEK_SET);
     fputc(0x55 ^ 0xff, f);
     fclose(f);
