@@ -37,11 +37,13 @@ for n in $RANKS; do
     rm -f "$dir/mpi.tif" "$dir"/time.*
     t0=$(date +%s.%N)
     # each process under its own time, named by its rank
-    $mpi -n "$n" sh -c "exec /usr/bin/time -f %M -o $dir/time.\$OMPI_COMM_WORLD_RANK \
+    $mpi -n "$n" sh -c "exec /usr/bin/time -v -o $dir/time.\$OMPI_COMM_WORLD_RANK \
         $mpi_bin predict $dir/m.gem --grid $dir/mpi.tif -v" 2>"$dir/err"
     t1=$(date +%s.%N)
     cmp -s "$dir/one.tif" "$dir/mpi.tif" || { echo "-n $n: the raster differs" >&2; exit 1; }
-    rss=$(for r in $(seq 0 $((n - 1))); do echo $(($(cat "$dir/time.$r") / 1000)); done | paste -sd' ')
+    rss=$(for r in $(seq 0 $((n - 1))); do
+        echo $(($(sed -n 's/.*Maximum resident set size (kbytes): //p' "$dir/time.$r") / 1000))
+    done | paste -sd' ')
     echo "| mpirun -n $n | $(echo "$t1 - $t0" | bc | sed 's/^\./0./;s/\(\.[0-9][0-9]\).*/\1/') | $rss |"
     sed -n 's/.*\(rows of the model.*\)/   (\1)/p' "$dir/err" >&2
 done

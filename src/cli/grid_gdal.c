@@ -197,14 +197,14 @@ static int fill_bands(GDALDatasetH ds, const predictor *p, const grid_spec *g, c
         for (long c0 = 0; c0 < g->cols && !rc; c0 += ch.cols) {
             long nc = g->cols - c0 < ch.cols ? g->cols - c0 : ch.cols, lo, k;
             overlap(b0, bn, c0, nc, &lo, &k);
-            for (size_t ro = 0; ro < (size_t)O * nr; ro++) /* each band's row, in order */
+            for (size_t ro = 0; k > 0 && ro < (size_t)O * nr; ro++) /* each band's row */
                 memcpy(piece + ro * k, mine + ro * bn + (lo - b0), (size_t)k * sizeof *piece);
             cluster_gatherv(got, piece, (long)O * nr * k);
             for (int q = 0, at = 0; ds && q < R; q++) { /* the pieces in place */
                 long qb0, qbn, qlo, qk;
                 cluster_share_of(q, g->cols, &qb0, &qbn);
                 overlap(qb0, qbn, c0, nc, &qlo, &qk);
-                for (size_t ro = 0; ro < (size_t)O * nr; ro++, at += (int)qk)
+                for (size_t ro = 0; qk > 0 && ro < (size_t)O * nr; ro++, at += (int)qk)
                     memcpy(buf + ro * nc + (qlo - c0), got + at, (size_t)qk * sizeof *buf);
             }
             if (ds)
