@@ -12,7 +12,7 @@
 #   make fuzz             each fuzzer for FUZZ_SECONDS (default 60)
 #   make PETSC=1          build/petsc/geoembed: fit on a cluster (MPI + PETSc, petsc-dev)
 #   make test-mpi         mpirun -n 1/2/4 fits against the local solver (skipped without PETSc)
-#   make bench-mpi        strong and weak scaling of the distributed solve (bench/mpi)
+#   make bench-mpi        scaling of the distributed solve, predict --grid on processes (bench/mpi)
 #   make install PREFIX=/usr/local DESTDIR=   /  make uninstall
 
 PREFIX  ?= /usr/local
@@ -147,6 +147,7 @@ ifeq ($(HAVE_PETSC),1)
 	$(MAKE) PETSC=1 build/petsc/geoembed-scaling build/petsc/geoembed
 	bench/mpi/run.sh build/petsc/geoembed-scaling
 	bench/mpi/predict.sh build/petsc/geoembed $(BUILD)/geoembed
+	bench/mpi/parts.sh build/petsc/geoembed $(BUILD)/geoembed
 else
 	@echo "bench-mpi: skipped: PETSc is not installed (apt-get install petsc-dev)"
 endif
