@@ -159,6 +159,15 @@ parts grid-parts-2 "40: 0-20, 19-39" \
 parts grid-parts-seam "40: 39-18, 17-36, 36-14, 14-33" \
     -n 4 "$mpi_bin" predict "$dir/std.gem" --grid "$dir/mpi.tif" -v --size 160,40 --bbox -5,0,195,50
 same_grid grid-wrap-x --size 160,40 --bbox -5,0,195,50
+# A grid in another CRS than the model's: a band's rows are found by a pass
+# over its places, carried into the model's CRS.
+awk 'BEGIN { srand(7); print "x,y,v"; for (i = 0; i < 1000; i++) {
+    x = 500000 + rand() * 100000; y = 5000000 + rand() * 50000
+    printf "%.2f,%.2f,%.6f\n", x, y, sin(x / 9000) + cos(y / 6000) } }' >"$dir/utm.csv"
+"$local_bin" fit "$dir/utm.csv" -o "$dir/std.gem" -q --smooth 1 --size 40,20 --src-crs EPSG:32633
+parts grid-parts-reprojected "40: 0-10, 9-20, 19-30, 29-39" \
+    -n 4 "$mpi_bin" predict "$dir/std.gem" --grid "$dir/mpi.tif" -v --dst-crs EPSG:4326 --size 150,90
+same_grid grid-reprojected --dst-crs EPSG:4326 --size 150,90
 # a model of several processes (written by stripes), read by parts
 $MPIRUN -n 4 "$mpi_bin" fit "$dir/plain.csv" -o "$dir/std.gem" -q --smooth 1 --size 40,20
 same_grid grid-striped-model --size 97,45
