@@ -1,7 +1,7 @@
 /* Running on a cluster: in the PETSc build (make PETSC=1, src/petsc/cluster.c)
  * the program starts MPI, rank 0 alone speaks and writes, fit solves through
- * the distributed solver and predict --grid shares the rows of each chunk
- * out; the default build (cluster_local.c) is one process with the local
+ * the distributed solver and predict --grid shares each chunk's columns
+ * out (grid_band.h); the default build (cluster_local.c) is one process with the local
  * solver.
  *
  * Failures: a process that fails says so at the next agreement
