@@ -3,6 +3,7 @@
  * every prediction in its rows (value, spread, distance to the samples) is
  * the whole model's bit for bit, on clamped and wrapped axes, across the
  * seam, and outside the grid. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,7 +45,13 @@ static void filled_model(ge_model *m, ge_meta *meta, ge_wrap wrap, ge_readout re
 
 static char *saved(const ge_model *m, const ge_meta *meta)
 {
-    char *path = strdup("/tmp/geoembed-part-XXXXXX");
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir)
+        dir = "/tmp";
+    size_t len = strlen(dir) + sizeof "/geoembed-part-XXXXXX";
+    char *path = malloc(len);
+    cr_assert_not_null(path);
+    snprintf(path, len, "%s/geoembed-part-XXXXXX", dir);
     int fd = mkstemp(path);
     cr_assert_geq(fd, 0);
     close(fd);
