@@ -127,6 +127,16 @@ static inline size_t ge_model_cells(const ge_model *m)
     return (size_t)(m->part ? m->rows : m->s.W) * (size_t)m->s.H;
 }
 
+/* Which of its rows a part of rows row0 .. row0 + rows - 1 of a grid of
+ * shape s holds grid row w as: k in [0, rows), or -1 when it does not. */
+static inline long ge_part_row(const ge_shape *s, int row0, int rows, long w)
+{
+    long k = w - row0;
+    if (k < 0 && (s->wrap & GE_WRAP_X))
+        k += s->W;
+    return k >= 0 && k < rows ? k : -1;
+}
+
 /* Where grid cell w*H+h lies in the per-cell arrays: itself in the whole
  * model; in a part, SIZE_MAX when the part does not hold its row. */
 static inline size_t ge_part_cell(const ge_model *m, size_t cell)
@@ -134,10 +144,8 @@ static inline size_t ge_part_cell(const ge_model *m, size_t cell)
     if (!m->part)
         return cell;
     const size_t H = (size_t)m->s.H;
-    long w = (long)(cell / H) - m->row0;
-    if (w < 0 && (m->s.wrap & GE_WRAP_X))
-        w += m->s.W;
-    return w >= 0 && w < m->rows ? (size_t)w * H + cell % H : SIZE_MAX;
+    long k = ge_part_row(&m->s, m->row0, m->rows, (long)(cell / H));
+    return k >= 0 ? (size_t)k * H + cell % H : SIZE_MAX;
 }
 
 /* A part's embedding as a model of its own, for the block functions: rows +

@@ -800,29 +800,6 @@ typedef struct {
     ge_cal_data *cal;
 } fold_evidence;
 
-/* The fit on every sample (exact_fit's solve), run by held_out's first
- * thread while the others fit the held-out folds. */
-typedef struct {
-    ge_solver *s;
-    const double *ys;
-    size_t M;
-    const ge_learn_opts *o;
-    const design *X;
-    double *f, *d, *rhs;
-    int *irls;
-    double *ridge; /* the fit's (its solver goes on to other fits) */
-} fit_job;
-
-static int run_fit(const ge_model *m, const fit_job *j, ge_error *err)
-{
-    if (solve_fields(j->s, NULL, j->M, j->ys, j->o->weights, j->X, m->s.O, &j->o->train.loss,
-                     j->o->train.smooth, (size_t)m->s.W * m->s.H, j->f, j->d, j->rhs, j->irls,
-                     err))
-        return -1;
-    *j->ridge = ge_solver_ridge(j->s);
-    return 0;
-}
-
 /* Per-thread workspace of held_out. */
 typedef struct {
     ge_solver *s;
@@ -947,11 +924,10 @@ static int full_variances(const ge_model *m, ge_solver *s, const double *ys, siz
  * The fold fits run on the threads where the grid is small enough for a
  * factor per thread (as the penalty search's), each into its own evidence,
  * summed in fold order: the outcome does not depend on the thread count.
- * Thread 0 first makes the fit (fit, on the fit's solver s) and its own
- * variances into fs (full_variances, with the draws of o_full), then takes
- * folds on s. */
-static int held_out(const ge_model *m, ge_solver *s, solver_pool *pool, const fit_job *fit,
-                    const double *xy, const double *ys, size_t M, const ge_learn_opts *o,
+ * Thread 0 first makes the fit's own variances into fs (full_variances,
+ * with the draws of o_full) on the fit's solver s, then takes folds on it. */
+static int held_out(const ge_model *m, ge_solver *s, solver_pool *pool, const double *xy,
+                    const double *ys, size_t M, const ge_learn_opts *o,
                     const ge_learn_opts *o_full, full_spread *fs, double reach, size_t stride,
                     double *rr, double *gg, double *nn, ge_cal_data *cal, ge_error *err)
 {
@@ -1003,8 +979,8 @@ static int held_out(const ge_model *m, ge_solver *s, solver_pool *pool, const fi
                  w.X.beta;
         if (w.s && !ok)
             ge_fail(&e, "out of memory for the uncertainty");
-        /* the fit, then its own variances while its solver holds its factor */
-        if (ok && !own && (run_fit(m, fit, &e) || full_variances(m, s, ys, M, o_full, fs, &e)))
+        /* the fit's own variances first, while its solver holds its factor */
+        if (ok && !own && full_variances(m, s, ys, M, o_full, fs, &e))
             ok = 0;
 #pragma omp for schedule(dynamic, 1)
         for (int q = 0; q < jobs; q++) {
@@ -1073,9 +1049,9 @@ static double robust_noise(const double *res, const double *d, const double *sv,
  *     calibrate.c fits the field's variance to the held-out coverage.
  * Targets with every value share one factorisation; a robust loss is read
  * with its data weights only. */
-static int spread(ge_model *m, ge_solver *s, solver_pool *pool, const fit_job *fit,
-                  const double *xy, const double *ys, size_t M, const ge_learn_opts *o,
-                  const design *X, const double *f, double *d, ge_error *err)
+static int spread(ge_model *m, ge_solver *s, solver_pool *pool, const double *xy,
+                  const double *ys, size_t M, const ge_learn_opts *o, const design *X,
+                  const double *f, double *d, ge_error *err)
 {
     const size_t ncell = (size_t)m->s.W * m->s.H;
     const int O = m->s.O;
@@ -1110,7 +1086,7 @@ static int spread(ge_model *m, ge_solver *s, solver_pool *pool, const fit_job *f
     /* the fit's own solver (a second one would double a large grid's
      * memory): its variances first, then the folds' data replace the fit's */
     full_spread fs = {cv, sv, d, all};
-    if (held_out(m, s, pool, fit, xy, ys, M, &few, o, &fs, reach, stride, rr, gg, nn, cal, err))
+    if (held_out(m, s, pool, xy, ys, M, &few, o, &fs, reach, stride, rr, gg, nn, cal, err))
         goto done;
     for (int k = 0; k < O; k++) {
         const double *cvk = cv + (size_t)k * ncell, *svk = sv + (size_t)k * M;
@@ -1230,18 +1206,18 @@ static int exact_fit(ge_model *m, const double *xy, const double *ys, size_t M,
     if (o->progress)
         o->progress(o->ctx, "solving", 0, 1);
     design X = {o->z, o->z ? o->nz : 0, m->coef};
-    fit_job fit = {s, ys, M, o, &X, f, d, rhs, &r->irls, &r->ridge};
-    /* with the spread, the fit runs beside the held-out folds' fits */
+    if (solve_fields(s, NULL, M, ys, o->weights, &X, O, &o->train.loss, o->train.smooth, ncell,
+                     f, d, rhs, &r->irls, err))
+        goto done;
+    r->ridge = ge_solver_ridge(s);
+    if (store_fields(m, f, F, err))
+        goto done;
     if (o->draws > 0) {
         if (o->progress)
             o->progress(o->ctx, "uncertainty", 0, 1);
-        if (spread(m, s, pool, &fit, xy, ys, M, o, &X, f, d, err))
+        if (spread(m, s, pool, xy, ys, M, o, &X, f, d, err))
             goto done;
-    } else if (run_fit(m, &fit, err)) {
-        goto done;
     }
-    if (store_fields(m, f, F, err))
-        goto done;
     if (o->progress)
         o->progress(o->ctx, "solving", 1, 1);
     rc = 0;

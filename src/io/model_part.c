@@ -117,22 +117,13 @@ static uint32_t u32_at(const wbuf *b, size_t at)
     return get_u32(&r);
 }
 
-/* Where the part holds row w of the grid: its row, or -1. */
-static long part_row(const ge_shape *s, int row0, int rows, long w)
-{
-    long k = w - row0;
-    if (k < 0 && (s->wrap & GE_WRAP_X))
-        k += s->W;
-    return k >= 0 && k < rows ? k : -1;
-}
-
 /* W rows of `row` bytes each (a per-cell array of the grid), the part's
  * rows kept at base (in the part's order), the others passed over. */
 static int cells(zin *s, wbuf *b, size_t base, const ge_shape *sh, int row0, int rows,
                  size_t row)
 {
     for (long w = 0; w < sh->W; w++) {
-        long k = part_row(sh, row0, rows, w);
+        long k = ge_part_row(sh, row0, rows, w);
         if (zin_read(s, k < 0 ? NULL : b->p + base + (size_t)k * row, row))
             return -1;
     }

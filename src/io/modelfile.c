@@ -232,7 +232,9 @@ static int impossible_size(uint64_t plen, uint64_t zlen)
     return plen > (uint64_t)GE_MAX_PARAMS * 8 + (1u << 28) || plen > zlen * 1100 + 4096;
 }
 
-int ge_model_read_header(const unsigned char *h, size_t got, const char *name,
+/* The file header's fields (got bytes of it), its magic and version
+ * checked; the sizes are the caller's to check. */
+static int header_fields(const unsigned char *h, size_t got, const char *name,
                          uint32_t *version, uint64_t *plen, uint64_t *zlen, ge_error *err)
 {
     if (got < 8 || memcmp(h, MAGIC, 8) != 0)
@@ -244,7 +246,13 @@ int ge_model_read_header(const unsigned char *h, size_t got, const char *name,
     uint32_t flags = get_u32(&r);
     *plen = get_u64(&r);
     *zlen = get_u64(&r);
-    if (check_version(*version, flags, name, err))
+    return check_version(*version, flags, name, err);
+}
+
+int ge_model_read_header(const unsigned char *h, size_t got, const char *name,
+                         uint32_t *version, uint64_t *plen, uint64_t *zlen, ge_error *err)
+{
+    if (header_fields(h, got, name, version, plen, zlen, err))
         return -1;
     if (*zlen > (uint64_t)GE_MAX_PARAMS * 8 + (1u << 28) || impossible_size(*plen, *zlen))
         return ge_fail(err, "%s: model file declares an impossible size", name);
@@ -317,15 +325,12 @@ int ge_model_decode(const unsigned char *buf, size_t len, const char *name, ge_m
 {
     memset(m, 0, sizeof *m);
     memset(meta, 0, sizeof *meta);
-    if (len < 8 || memcmp(buf, MAGIC, 8) != 0)
-        return ge_fail(err, "%s: not a geoembed model file", name);
+    uint32_t version;
+    uint64_t plen, zlen;
+    if (header_fields(buf, len, name, &version, &plen, &zlen, err))
+        return -1;
     if (len < HEADER + 4)
         return ge_fail(err, "%s: truncated model file (%zu bytes)", name, len);
-    rbuf h = {.p = buf, .len = HEADER, .pos = 8};
-    uint32_t version = get_u32(&h), flags = get_u32(&h);
-    uint64_t plen = get_u64(&h), zlen = get_u64(&h);
-    if (check_version(version, flags, name, err))
-        return -1;
     meta->version = (int)version;
     if (zlen > len - HEADER - 4)
         return ge_fail(err, "%s: truncated model file (%zu of %llu bytes)", name, len,
