@@ -82,6 +82,12 @@ int ge_solver_solve(ge_solver *s, const double *rhs, int nrhs, double *f, ge_err
  * the default, 1e-10); the Cholesky path solves exactly whatever it is. */
 void ge_solver_set_tolerance(ge_solver *s, double rtol);
 
+/* The multigrid path's next solve starts column k from f[k][W*H] (k < ncol)
+ * instead of from its last solution (the penalty search starts a candidate
+ * from its nearest one's field); nothing on the Cholesky path. Returns 0 or
+ * -1 with err. */
+int ge_solver_warm_start(ge_solver *s, const double *f, int ncol, ge_error *err);
+
 /* The read-out of sample i (0 <= i < M) from a field f[W*H]. */
 double ge_solver_predict(const ge_solver *s, size_t i, const double *f);
 

@@ -70,9 +70,10 @@ double ge_solve_memory(const ge_shape *s, size_t M, int threads, ge_solver_kind 
 {
     if (ge_solver_uses_multigrid(kind, s->W, s->H)) {
         /* one solver (multigrid runs the search on one thread), its data
-         * rows, and the fields (+ warm starts) */
+         * rows, and the fields (+ warm starts, + the search's per fold) */
         double n = (double)s->W * s->H;
-        return ge_mg_bytes(s->W, s->H) + (double)M * 4 * 16 + n * s->O * 8 * 5 +
+        return ge_mg_bytes(s->W, s->H) + (double)M * 4 * 16 +
+               n * s->O * 8 * (5 + ge_learn_folds(M)) +
                (double)M * (2 + s->O) * 8 * 2 + spread_bytes(s, M, 1);
     }
     /* the factor of a nested-dissection ordered grid: about 170 entries a
@@ -375,10 +376,13 @@ static int solve_fields(ge_solver *s, const size_t *idx, size_t n, const double 
 
 /* One solver per thread, made once for the penalty search, the fit and its
  * spread (each making costs the grid's pattern, penalty and symbolic
- * factorisation), where a factor per thread fits (POOL_CELLS). A Cholesky
- * solver's results do not depend on what it solved before, so which thread
- * takes which job changes nothing; a multigrid solver warm-starts from its
- * last solve, so it is not kept (a new one per phase, as the phases expect). */
+ * factorisation, and a multigrid's data rows), where a factor per thread
+ * fits (POOL_CELLS). A Cholesky solver's results do not depend on what it
+ * solved before, so which thread takes which job changes nothing; a
+ * multigrid solver warm-starts from its last solve, but the multigrid path
+ * runs every job on one thread, in the same order (its solver is one: the
+ * first), so the next phase starts from the last one's field on any thread
+ * count. A solver taken has the default tolerance. */
 #define POOL_MAX 64
 #define POOL_CELLS 300000
 typedef struct {
@@ -387,8 +391,8 @@ typedef struct {
 
 static int pooled(const ge_model *m, const ge_learn_opts *o)
 {
-    return !o->backend && (size_t)m->s.W * m->s.H <= POOL_CELLS &&
-           !ge_solver_uses_multigrid(o->solver, m->s.W, m->s.H);
+    return !o->backend && ((size_t)m->s.W * m->s.H <= POOL_CELLS ||
+                           ge_solver_uses_multigrid(o->solver, m->s.W, m->s.H));
 }
 
 /* Thread k's solver: the pool's (made on first use), or a new one. */
@@ -399,6 +403,8 @@ static ge_solver *pool_take(solver_pool *p, int k, const ge_model *m, const doub
         return ge_solver_new_kind(m, xy, M, o->solver, err);
     if (!p->s[k])
         p->s[k] = ge_solver_new_kind(m, xy, M, o->solver, err);
+    else
+        ge_solver_set_tolerance(p->s[k], 0);
     return p->s[k];
 }
 
@@ -436,6 +442,11 @@ typedef struct {
     const ge_learn_opts *o;
     double *nte; /* [K] weight of the held-out values (samples x present targets) of each fold */
     solver_pool *pool;
+    /* the multigrid path: each fold's field [O][cells] at its lowest
+     * held-out loss so far (near_loss), NULL until one; a candidate starts
+     * from it (the next candidates lie around the best), not from the last
+     * one, which may be decades away */
+    double **near, *near_loss;
 } search;
 
 /* The read-out of sample i from a field fo without a local solver (the
@@ -496,6 +507,19 @@ static void keep_first_failure(int *failed, ge_error *first, const ge_error *e)
     }
 }
 
+/* Fold k's fields f[n] (held-out loss v) kept as where its next candidates
+ * start, if its best so far. */
+static int keep_near(const search *S, int k, double v, const double *f, size_t n, ge_error *err)
+{
+    if (S->near[k] && !(v < S->near_loss[k]))
+        return 0;
+    if (!S->near[k] && !(S->near[k] = malloc(n * sizeof *f)))
+        return ge_fail(err, "out of memory for the penalty search");
+    memcpy(S->near[k], f, n * sizeof *f);
+    S->near_loss[k] = v;
+    return 0;
+}
+
 /* Evaluates candidates lg[0..nc) (log10 lambda) on every fold: sums[c][k]
  * (NaN where not evaluated because of a stop). Jobs (fold, candidate) run on
  * the threads, each with its own solver; results land in fixed places, so
@@ -548,7 +572,9 @@ static int run_round(const search *S, const double *lg, int nc, double *sums, lo
             if (!ok || gone || (S->o->stop && *S->o->stop))
                 continue;
             double v;
-            if (fold_loss(S, s, &X, k, pow(10.0, lg[c]), tr, te, f, d, rhs, &v, &e)) {
+            if ((S->near && S->near[k] && ge_solver_warm_start(s, S->near[k], S->O, &e)) ||
+                fold_loss(S, s, &X, k, pow(10.0, lg[c]), tr, te, f, d, rhs, &v, &e) ||
+                (S->near && keep_near(S, k, v, f, ncell * (size_t)S->O, &e))) {
                 ok = 0;
                 continue;
             }
@@ -636,7 +662,7 @@ static int choose_smooth(const ge_model *m, const double *xy, const double *ys, 
     enum { MAXC = 16 };
     double lg[MAXC], score[MAXC], *sums = malloc((size_t)MAXC * (K > 1 ? K : 1) * sizeof *sums);
     int *fold = malloc((M ? M : 1) * sizeof *fold);
-    double nte[64] = {0};
+    double nte[64] = {0}, *near[64] = {0}, near_loss[64];
     int rc = -1, nc = 0;
     if (!sums || !fold) {
         ge_fail(err, "out of memory");
@@ -658,6 +684,8 @@ static int choose_smooth(const ge_model *m, const double *xy, const double *ys, 
         }
     search S = {.m = m, .xy = xy, .ys = ys, .w = o->weights, .M = M, .O = m->s.O, .K = K, .fold = fold, .o = o,
                 .nte = nte, .pool = pool};
+    if (!o->backend && ge_solver_uses_multigrid(o->solver, m->s.W, m->s.H))
+        S.near = near, S.near_loss = near_loss;
     /* the dual form factorises the grid's penalty by Cholesky: not where
      * the fit solves by multigrid (a grid too large for a factor) */
     if (o->train.loss.kind == GE_LOSS_MSE && M <= DUAL_MAX_SAMPLES && !missing && !o->weights &&
@@ -731,6 +759,8 @@ static int choose_smooth(const ge_model *m, const double *xy, const double *ys, 
 done:
     free(sums);
     free(fold);
+    for (int k = 0; k < 64; k++)
+        free(near[k]);
     return rc;
 }
 

@@ -307,6 +307,16 @@ void ge_solver_free(ge_solver *s)
 
 void ge_solver_set_tolerance(ge_solver *s, double rtol) { s->tol = rtol > 0 ? rtol : CG_TOL; }
 
+int ge_solver_warm_start(ge_solver *s, const double *f, int ncol, ge_error *err)
+{
+    for (int k = 0; s->mg && k < ncol && k < WARM_COLUMNS; k++) {
+        if (!s->warm[k] && !(s->warm[k] = malloc(s->ncell * sizeof *s->warm[k])))
+            return ge_fail(err, "out of memory");
+        memcpy(s->warm[k], f + (size_t)k * s->ncell, s->ncell * sizeof *f);
+    }
+    return 0;
+}
+
 /* Adds c * (sum_k v_k f_{idx_k})^2 to multigrid rows a. */
 static void add_square_rows(const ge_solver *s, double *a, const size_t *idx, const double *v,
                             int n, double c)
@@ -685,15 +695,20 @@ int ge_solver_variances(ge_solver *s, const size_t *idx, size_t n, const double 
                   : by_factor ? factor_draws(s, rhs, b, f, err)
                               : ge_solver_solve(s, rhs, b, f, err)))
             break;
-        for (int k = 0; k < b; k++) {
-            const double *fk = f + (size_t)k * s->ncell;
-            for (size_t j = 0; cell_var && j < s->ncell; j++)
-                cell_var[j] += fk[j] * fk[j];
-            for (size_t t = 0; at_var && t < nat; t++) {
-                double v = ge_solver_predict(s, at[t], fk);
+        /* each place's sum in draw order, on the threads */
+        const size_t nc = cell_var ? s->ncell : 0, na = at_var ? nat : 0;
+#pragma omp parallel for schedule(static) if ((double)(nc + 4 * na) * b > GE_PARALLEL_WORK)
+        for (size_t j = 0; j < nc; j++)
+            for (int k = 0; k < b; k++) {
+                const double v = f[(size_t)k * s->ncell + j];
+                cell_var[j] += v * v;
+            }
+#pragma omp parallel for schedule(static) if ((double)(nc + 4 * na) * b > GE_PARALLEL_WORK)
+        for (size_t t = 0; t < na; t++)
+            for (int k = 0; k < b; k++) {
+                const double v = ge_solver_predict(s, at[t], f + (size_t)k * s->ncell);
                 at_var[t] += v * v;
             }
-        }
     }
     for (size_t j = 0; cell_var && j < s->ncell; j++)
         cell_var[j] /= draws;
