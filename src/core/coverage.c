@@ -22,14 +22,13 @@ static int clamp_index(double f, int n)
     return isfinite(f) ? (int)fmin(fmax(floor(f), 0), n - 1) : 0;
 }
 
-/* Distance from the centre of cell c to sample i. */
-static double to_sample(const ge_model *m, const double *xy, size_t c, long i)
+/* Distance from the centre of cell (w, h) to sample i. */
+static double to_sample(const ge_model *m, const double *xy, int w, int h, long i)
 {
     if (i < 0)
         return INFINITY;
-    const int H = m->s.H;
-    double cx = m->s.xmin + ((double)(c / (size_t)H) + 0.5) * m->cw;
-    double cy = m->s.ymin + ((double)(c % (size_t)H) + 0.5) * m->ch;
+    double cx = m->s.xmin + ((double)w + 0.5) * m->cw;
+    double cy = m->s.ymin + ((double)h + 0.5) * m->ch;
     double ex = sep(xy[2 * i], cx, m->s.width, ge_wrap_x(m));
     double ey = sep(xy[2 * i + 1], cy, m->s.height, ge_wrap_y(m));
     return sqrt(ex * ex + ey * ey);
@@ -57,7 +56,7 @@ static size_t sweep(const ge_model *m, const double *xy, long *near, double *d, 
                         continue;
                     long s = near[(size_t)ww * H + hh];
                     if (s >= 0 && s != near[c]) {
-                        double e = to_sample(m, xy, c, s);
+                        double e = to_sample(m, xy, w, h, s);
                         if (e < d[c])
                             d[c] = e, near[c] = s, changed++;
                     }
@@ -97,7 +96,7 @@ int ge_model_coverage(ge_model *m, const double *xy, size_t M, ge_error *err)
                 if (ww < 0 || ww >= W || hh < 0 || hh >= H)
                     continue;
                 size_t c = (size_t)ww * H + hh;
-                double e = to_sample(m, xy, c, (long)i);
+                double e = to_sample(m, xy, ww, hh, (long)i);
                 if (e < d[c])
                     d[c] = e, near[c] = (long)i;
             }

@@ -167,7 +167,7 @@ test_multigrid_solves_what_cholesky_solves() {
     worst=$(paste -d, wave_cholesky.csv wave_multigrid.csv | awk -F, 'NR > 1 {
         d = $4 - $8; if (d < 0) d = -d; if (d > w) w = d } END { printf "%.3g\n", w }')
     expect_num "$worst" "<" 1e-7
-    # the search solves its candidates to 1e-8 only (warm-started): the
+    # the search solves its candidates to 1e-7 only (warm-started): the
     # same choice as the exact factor's
     for s in cholesky multigrid; do
         run ge fit wave.csv -o "auto_$s.bin" --size 100,81 --draws 0 --solver "$s"
