@@ -388,6 +388,10 @@ static int solve_fields(ge_solver *s, const size_t *idx, size_t n, const double 
 #define POOL_CELLS 300000
 typedef struct {
     ge_solver *s[POOL_MAX];
+    /* the multigrid path: the penalty search's field of each fold at its
+     * best candidate (search.near), where the fit and the held-out folds
+     * of the same draw start (NULL: none) */
+    double *near[POOL_MAX];
 } solver_pool;
 
 static int pooled(const ge_model *m, const ge_learn_opts *o)
@@ -418,8 +422,10 @@ static void pool_give(solver_pool *p, int k, ge_solver *s)
 
 static void pool_free(solver_pool *p)
 {
-    for (int k = 0; k < POOL_MAX; k++)
+    for (int k = 0; k < POOL_MAX; k++) {
         ge_solver_free(p->s[k]);
+        free(p->near[k]);
+    }
 }
 
 static int thread_id(void)
@@ -663,7 +669,7 @@ static int choose_smooth(const ge_model *m, const double *xy, const double *ys, 
     enum { MAXC = 16 };
     double lg[MAXC], score[MAXC], *sums = malloc((size_t)MAXC * (K > 1 ? K : 1) * sizeof *sums);
     int *fold = malloc((M ? M : 1) * sizeof *fold);
-    double nte[64] = {0}, *near[64] = {0}, near_loss[64];
+    double nte[64] = {0}, near_loss[64];
     int rc = -1, nc = 0;
     if (!sums || !fold) {
         ge_fail(err, "out of memory");
@@ -686,7 +692,7 @@ static int choose_smooth(const ge_model *m, const double *xy, const double *ys, 
     search S = {.m = m, .xy = xy, .ys = ys, .w = o->weights, .M = M, .O = m->s.O, .K = K, .fold = fold, .o = o,
                 .nte = nte, .pool = pool};
     if (!o->backend && ge_solver_uses_multigrid(o->solver, m->s.W, m->s.H))
-        S.near = near, S.near_loss = near_loss;
+        S.near = pool->near, S.near_loss = near_loss;
     /* the dual form factorises the grid's penalty by Cholesky: not where
      * the fit solves by multigrid (a grid too large for a factor) */
     if (o->train.loss.kind == GE_LOSS_MSE && M <= DUAL_MAX_SAMPLES && !missing && !o->weights &&
@@ -760,15 +766,13 @@ static int choose_smooth(const ge_model *m, const double *xy, const double *ys, 
 done:
     free(sums);
     free(fold);
-    for (int k = 0; k < 64; k++)
-        free(near[k]);
     return rc;
 }
 
 int ge_choose_smooth(const ge_model *m, const double *xy, const double *ys, size_t M,
                      const ge_learn_opts *o, ge_learn_result *r, ge_error *err)
 {
-    solver_pool pool = {{0}};
+    solver_pool pool = {{0}, {0}};
     int rc = choose_smooth(m, xy, ys, M, o, r, &pool, err);
     pool_free(&pool);
     return rc;
@@ -835,6 +839,7 @@ typedef struct {
 typedef struct {
     ge_solver *s;
     int *fold, fold_draw; /* the folds of draw fold_draw (-1: none yet) */
+    double *const *near;  /* solver_pool.near */
     size_t *tr, *te;
     double *f, *rhs, *d, *cv, *feat;
     design X;
@@ -879,6 +884,11 @@ static int held_out_fold(const ge_model *m, held_out_work *w, const double *xy,
     int iters, shared = 0;
     if (nte == 0 || ntr == 0)
         return 0;
+    /* start from the search's field of fold k at its best penalty: above
+     * 2000 samples the same hold-out (the same seed and count of folds),
+     * elsewhere a field near this one */
+    if (w->near && w->near[k] && ge_solver_warm_start(w->s, w->near[k], O, err))
+        return -1;
     if (solve_fields(w->s, w->tr, ntr, ys, o->weights, &w->X, O, &o->train.loss,
                      o->train.smooth, ncell, w->f, w->d, w->rhs, &iters, err))
         return -1;
@@ -993,7 +1003,7 @@ static int held_out(const ge_model *m, ge_solver *s, solver_pool *pool, const do
 #pragma omp parallel num_threads(threads) if (threads > 1)
     {
         ge_error e = {{0}};
-        held_out_work w = {.fold_draw = -1};
+        held_out_work w = {.fold_draw = -1, .near = pool ? pool->near : NULL};
         const int tid = thread_id(), own = tid > 0; /* thread 0 borrows the fit's solver */
         w.s = own ? pool_take(pool, tid, m, xy, M, o, &e) : s;
         w.fold = malloc((M ? M : 1) * sizeof *w.fold);
@@ -1237,7 +1247,9 @@ static int exact_fit(ge_model *m, const double *xy, const double *ys, size_t M,
     if (o->progress)
         o->progress(o->ctx, "solving", 0, 1);
     design X = {o->z, o->z ? o->nz : 0, m->coef};
-    if (solve_fields(s, NULL, M, ys, o->weights, &X, O, &o->train.loss, o->train.smooth, ncell,
+    /* from the search's field at the chosen penalty (multigrid) */
+    if ((pool->near[0] && ge_solver_warm_start(s, pool->near[0], O, err)) ||
+        solve_fields(s, NULL, M, ys, o->weights, &X, O, &o->train.loss, o->train.smooth, ncell,
                      f, d, rhs, &r->irls, err))
         goto done;
     r->ridge = ge_solver_ridge(s);
@@ -1325,7 +1337,7 @@ int ge_learn(const ge_shape *shape, const double *xy_in, const double *y_in, siz
     const unsigned char *tf = o->init ? o->init->transform : o->transform;
     double *yt = NULL;
     const double *y = y_in;
-    solver_pool pool = {{0}};
+    solver_pool pool = {{0}, {0}};
     int rc = -1;
     if (tf && !(y = yt = transformed(y_in, M, O, tf, err)))
         goto done;
