@@ -390,7 +390,7 @@ typedef struct {
     ge_solver *s[POOL_MAX];
     /* the multigrid path: the penalty search's field of each fold at its
      * best candidate (search.near), where the fit and the held-out folds
-     * of the same draw start (NULL: none) */
+     * start (NULL: none) */
     double *near[POOL_MAX];
 } solver_pool;
 
