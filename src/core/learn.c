@@ -708,14 +708,15 @@ static int choose_smooth(const ge_model *m, const double *xy, const double *ys, 
             goto done;
         }
     }
-    /* Coarse to fine, each pass one round of candidates on the threads:
-     * every second decade of lambda (0.01, 1, 100), the decades either side
-     * of the best, two more decades while the best is at an end (to 1e-5
-     * and 1e5), then half and quarter decades either side of the best. On a
-     * unimodal validation curve it ends where a scan of every decade would,
-     * with 9 candidates in 4 rounds instead of 11 (most of a small fit's
-     * time is these factorisations). */
-    long done = 0, total = 9L * K;
+    /* Coarse to fine, each pass one round of two candidates on the threads:
+     * the decades either side of lambda 1 (0.1, 10), the decades either
+     * side of the better, two more decades while the best is at an end (to
+     * 1e-5 and 1e5), then half and quarter decades either side of the best.
+     * On a unimodal validation curve it ends where a scan of every decade
+     * would, with 8 candidates in 4 rounds instead of 11 (most of a small
+     * fit's time is these factorisations; an odd round would leave a thread
+     * idle). */
+    long done = 0, total = 8L * K;
     for (int pass = 0; pass < 6; pass++) {
         double cand[3];
         int n = 0, best = lowest(score, nc);
@@ -725,16 +726,16 @@ static int choose_smooth(const ge_model *m, const double *xy, const double *ys, 
         for (int c = 0; c < nc; c++)
             lo = fmin(lo, lg[c]), hi = fmax(hi, lg[c]);
         if (pass == 0) {
-            cand[n++] = -2, cand[n++] = 0, cand[n++] = 2;
+            cand[n++] = -1, cand[n++] = 1;
         } else if (pass == 1) {
             cand[n++] = lg[best] - 1, cand[n++] = lg[best] + 1;
-        } else if (pass < 4) { /* the best at an end: further that way */
-            if (lg[best] == lo && lo > -5)
-                cand[n++] = lo - 1, cand[n++] = lo - 2;
-            else if (lg[best] == hi && hi < 5)
-                cand[n++] = hi + 1, cand[n++] = hi + 2;
-            if (n)
-                total += 2L * K;
+        } else if (pass < 4) { /* the best at an end: further that way, to 1e-5 or 1e5 */
+            for (int j = 1; j <= 2; j++)
+                if (lg[best] == lo && lo - j >= -5)
+                    cand[n++] = lo - j;
+                else if (lg[best] == hi && lg[best] != lo && hi + j <= 5)
+                    cand[n++] = hi + j;
+            total += (long)n * K;
         } else {
             double h = pass == 4 ? 0.5 : 0.25;
             cand[n++] = lg[best] - h;
