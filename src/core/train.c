@@ -8,6 +8,7 @@
 #endif
 
 #include "geoembed/conv.h"
+#include "geoembed/cores.h"
 #include "geoembed/curvature.h"
 #include "geoembed/rng.h"
 #include "geoembed/train.h"
@@ -52,6 +53,7 @@ struct ge_trainer {
      * taken, and the count the last step ran on. */
     double pace[2];
     unsigned dense_steps, next_probe, probe_gap;
+    int crowded; /* steps in a row that found other processes on the cores */
     int best, step_threads;
 };
 
@@ -537,8 +539,18 @@ double ge_trainer_loss(ge_trainer *t, const size_t *idx, size_t n, int want_grad
     double t0 = 0;
     t->step_threads = t->threads;
     if (dense && t->threads > 1) {
-        timed = pick_threads(t);
-        t->step_threads = timed ? t->threads : 1;
+        /* other processes on the cores at this step and the last: as many
+         * threads as are free, untimed (a probe of all would wait at the
+         * barriers; two reads in a row, as a system task passing by or a
+         * worker of ours not yet asleep is seen in a few % of reads) */
+        const int free_threads = ge_threads_now(t->threads);
+        t->crowded = free_threads < t->threads ? t->crowded + 1 : 0;
+        if (t->crowded >= 2) {
+            t->step_threads = free_threads;
+        } else {
+            timed = pick_threads(t);
+            t->step_threads = timed ? t->threads : 1;
+        }
         set_threads(t->step_threads);
         t0 = wall_now();
     }

@@ -1,0 +1,88 @@
+/* Free cores from /proc/loadavg (cores.h). */
+#define _DEFAULT_SOURCE
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "geoembed/cores.h"
+
+int ge_loadavg_running(const char *text)
+{
+    double a, b, c;
+    int running, total;
+    if (!text || sscanf(text, "%lf %lf %lf %d/%d", &a, &b, &c, &running, &total) != 5 ||
+        running < 0 || total < running)
+        return -1;
+    return running;
+}
+
+int ge_stat_running(const char *text)
+{
+    /* "pid (comm) S ...": the command may hold spaces and parentheses */
+    const char *p = text ? strrchr(text, ')') : NULL;
+    if (!p || p[1] != ' ' || !p[2])
+        return -1;
+    return p[2] == 'R';
+}
+
+int ge_threads_for_load(int want, int cpus, int others)
+{
+    int free_cores = cpus - (others > 0 ? others : 0);
+    if (want > free_cores)
+        want = free_cores;
+    return want < 1 ? 1 : want;
+}
+
+static int read_line(const char *path, char *buf, size_t n)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    int ok = fgets(buf, (int)n, f) != NULL;
+    fclose(f);
+    return ok ? 0 : -1;
+}
+
+/* This process's runnable threads (a worker may not yet have gone to sleep
+ * after the last parallel region), or -1. */
+static int own_running(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    if (!d)
+        return -1;
+    int n = 0;
+    char path[64], line[512];
+    for (struct dirent *e; (e = readdir(d));) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9' || strlen(e->d_name) > 20)
+            continue;
+        snprintf(path, sizeof path, "/proc/self/task/%s/stat", e->d_name);
+        if (read_line(path, line, sizeof line) == 0 && ge_stat_running(line) == 1)
+            n++;
+    }
+    closedir(d);
+    return n;
+}
+
+int ge_threads_now(int want)
+{
+    if (want <= 1)
+        return 1;
+    /* a few small reads (tens of microseconds): cheap beside a step of
+     * milliseconds */
+    char line[128];
+    int mine = own_running();
+    int running = read_line("/proc/loadavg", line, sizeof line) == 0 ? ge_loadavg_running(line)
+                                                                      : -1;
+    if (running < 1 || mine < 1)
+        return want;
+    int cpus = want;
+#ifdef _OPENMP
+    cpus = omp_get_num_procs();
+#endif
+    return ge_threads_for_load(want, cpus, running - mine);
+}
