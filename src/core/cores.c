@@ -72,13 +72,15 @@ int ge_threads_now(int want)
 {
     if (want <= 1)
         return 1;
-    /* a few small reads (tens of microseconds): cheap beside a step of
+    /* a few small reads (10-50 microseconds): cheap beside a step of
      * milliseconds */
     char line[128];
-    int mine = own_running();
     int running = read_line("/proc/loadavg", line, sizeof line) == 0 ? ge_loadavg_running(line)
                                                                       : -1;
-    if (running < 1 || mine < 1)
+    if (running <= 1) /* the reader alone (or unreadable): every core is free */
+        return want;
+    int mine = own_running();
+    if (mine < 1)
         return want;
     int cpus = want;
 #ifdef _OPENMP
