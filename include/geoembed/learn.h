@@ -70,8 +70,11 @@ typedef struct {
     double smooth;       /* the penalty used (chosen, or as given) */
     int folds;           /* folds of the search (1: a 25% hold-out), 0 without one */
     int candidates;      /* penalties tried */
+    int interpolated;    /* the choice lies between the candidates: the vertex of
+                          * the held-out error's parabola through the best and
+                          * its neighbours (0: the best candidate itself) */
     double cv_loss;      /* mean absolute held-out error of the chosen penalty
-                          * (standardised units) */
+                          * (standardised units; interpolated: the parabola's) */
     int search_stopped;  /* the search was cut short by *stop */
     double train_loss;   /* mean loss on the samples (standardised units) */
     double objective;    /* train_loss + penalty */

@@ -596,8 +596,11 @@ int cmd_fit(cli_args *a)
     progress_done(&p);
     phase_progress_done(&pp);
     if (!frc && fs_run.smooth_auto)
-        say(2, "geoembed: fit: chose smooth %.3g (lowest %s validation error of %d candidates "
-               "from 1e-5 to 1e5)\n",
+        say(2,
+            res.interpolated ? "geoembed: fit: chose smooth %.3g (minimum of the %s validation "
+                               "error, interpolated between %d candidates from 1e-5 to 1e5)\n"
+                             : "geoembed: fit: chose smooth %.3g (lowest %s validation error of "
+                               "%d candidates from 1e-5 to 1e5)\n",
             res.smooth, res.folds > 1 ? (res.folds == 5 ? "5-fold" : "3-fold") : "hold-out",
             res.candidates);
     if (frc) {

@@ -192,7 +192,14 @@ test_multigrid_solves_what_cholesky_solves() {
     # Cholesky, so with multigrid the candidates are solved one by one
     run ge fit plane.csv -o auto.bin --size 120,64 --draws 0 --solver multigrid
     expect_rc 0
-    expect_err 'chose smooth [0-9.e+-]+ \(lowest 5-fold validation error of ([89]|1[0-3]) candidates'
+    expect_err 'chose smooth [0-9.e+-]+ \(minimum of the 5-fold validation error, interpolated between ([6-9]|1[0-1]) candidates'
+    # the vertex of the parabola through the best candidate and its
+    # neighbours, on a 1/10-decade grid
+    local chose
+    chose=$(sed -n 's/.*chose smooth \([^ ]*\) .*/\1/p' "$ERR")
+    awk -v v="$chose" 'BEGIN { k = log(v) / log(10) * 10; d = k - int(k + (k < 0 ? -0.5 : 0.5));
+                               exit !(d < 0.02 && d > -0.02) }' ||
+        fail "chose smooth $chose: not a 1/10 decade"
     run ge predict plane.bin probe.csv -o pred.csv
     expect_rc 0
     worst=$(awk -F, 'NR > 1 { d = $4 - (2 * $1 - 3 * $2 + 1); if (d < 0) d = -d; if (d > w) w = d }
