@@ -47,6 +47,10 @@ typedef struct {
     const double *weights; /* [M] relative sample weights (exact method), or NULL: all 1 */
     ge_solver_kind solver; /* exact: Cholesky or multigrid (solve.h) */
     int draws; /* exact: posterior draws for the model's uncertainty (model.h); 0: none */
+    /* The samples' median nearest-neighbour distance,
+     * ge_median_nn_distance(xy, M, 20000, train.seed), where the caller has
+     * it (0: ge_learn computes it; a million samples take 0.4 s) */
+    double spacing;
     /* Covariates (exact method, squared error): their description, copied
      * into the model, and the samples' design rows z[M][nz] (covariates.h);
      * NULL: none. */

@@ -81,6 +81,8 @@ static int resolve_exterior(const cli_args *a, const ge_samples *s, fit_settings
 static void default_size(const ge_samples *s, ge_shape *sh, fit_settings *fs)
 {
     double nn = ge_median_nn_distance(s->xy, s->M, 20000, fs->train.seed);
+    fs->spacing = isfinite(nn) && nn > 0 ? nn : 0;
+    fs->spacing_M = s->M;
     double cell = 0.75 * nn;
     if (!(cell > 0)) /* no spacing to go by: one cell per sample */
         cell = sqrt(sh->width * sh->height / fmax(1.0, (double)s->M));

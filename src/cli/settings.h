@@ -24,6 +24,10 @@ typedef struct {
     long draws;      /* exact: posterior draws for the uncertainty (--draws) */
     unsigned char transform[GE_MAX_OUTPUTS]; /* GE_TRANSFORM_* of each target */
     char chosen[512]; /* what was chosen and why, for the summary */
+    /* the default grid size's median sample spacing (0: not computed) and
+     * the count of samples it was computed on */
+    double spacing;
+    size_t spacing_M;
 } fit_settings;
 
 /* Reads the options and fills in defaults from the samples. Returns 0, or an

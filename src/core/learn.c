@@ -1162,7 +1162,7 @@ static int spread(ge_model *m, ge_solver *s, solver_pool *pool, const double *xy
             goto done;
     for (size_t i = 0; i < M; i++)
         all[i] = i;
-    double nnd = ge_median_nn_distance(xy, M, 20000, o->train.seed);
+    double nnd = o->spacing > 0 ? o->spacing : ge_median_nn_distance(xy, M, 20000, o->train.seed);
     double reach = OFFSET_SPACINGS * (isfinite(nnd) && nnd > 0 ? nnd : fmax(m->cw, m->ch));
     /* the held-out evidence needs sums over many samples only: few draws */
     ge_learn_opts few = *o;
@@ -1440,6 +1440,10 @@ int ge_learn(const ge_shape *shape, const double *xy_in, const double *y_in, siz
             }
         }
     ge_learn_opts eff = *o;
+    /* the spacing once, for the spread's reach and the mask */
+    const double nn = o->spacing > 0 ? o->spacing
+                                     : ge_median_nn_distance(xy_in, M, 20000, o->train.seed);
+    eff.spacing = isfinite(nn) && nn > 0 ? nn : 0;
     if (o->smooth_auto) {
         if (choose_smooth(m, xy, ys, M, o, r, &pool, err))
             goto done;
@@ -1476,7 +1480,6 @@ int ge_learn(const ge_shape *shape, const double *xy_in, const double *y_in, siz
     /* where the data is, for the rule that leaves far predictions empty */
     if (ge_model_coverage(m, xy_in, M, err))
         goto done;
-    double nn = ge_median_nn_distance(xy_in, M, 20000, o->train.seed);
     m->mask_distance = isfinite(nn) && nn > 0 ? MASK_SPACINGS * nn : 0;
     if (!isfinite(r->train_loss)) {
         ge_fail(err, "the fit gave a non-finite loss (%g); the model is not usable",

@@ -9,13 +9,19 @@
 typedef struct {
     double x0, y0, cell;
     long G;
-    size_t *start, *idx; /* counting-sorted points per cell */
+    size_t *start; /* cell c's distinct points: pts[start[c] .. start[c + 1]) */
+    double *pts;   /* (x, y) pairs, counting-sorted by cell */
 } hash_grid;
 
 static long cell_of(const hash_grid *g, double v, double v0)
 {
     long c = (long)floor((v - v0) / g->cell);
     return c < 0 ? 0 : (c >= g->G ? g->G - 1 : c);
+}
+
+static long point_cell(const hash_grid *g, const double *p)
+{
+    return cell_of(g, p[0], g->x0) * g->G + cell_of(g, p[1], g->y0);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -31,10 +37,46 @@ static int cmp_point(const void *a, const void *b)
     return c ? c : cmp_double(p + 1, q + 1);
 }
 
+/* The k-th smallest of v[0..n) (v is reordered): the value a full sort
+ * would put at v[k], in linear time on average (Hoare's selection, middle
+ * pivot; the values are finite). */
+static double kth_smallest(double *v, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        const double pivot = v[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot)
+                i++;
+            while (v[j] > pivot)
+                j--;
+            if (i <= j) {
+                double t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return v[k];
+    }
+    return v[k];
+}
+
 /* The grid spans the 1st to 99th percentile of each coordinate: a few far
  * outliers must not squeeze every other point into one cell. Points outside
  * are clamped into the edge cells, which keeps the ring search exact (the
- * distance to a clamped point is at least that to its cell). */
+ * distance to a clamped point is at least that to its cell). Each cell keeps
+ * its distinct points only: a copy is at distance 0, never a neighbour, and
+ * 200000 copies of one point would otherwise be scanned by every query. */
 static int grid_build(hash_grid *g, const double *xy, size_t M)
 {
     double b[4];
@@ -44,9 +86,8 @@ static int grid_build(hash_grid *g, const double *xy, size_t M)
     for (int axis = 0; axis < 2; axis++) {
         for (size_t i = 0; i < M; i++)
             v[i] = xy[2 * i + axis];
-        qsort(v, M, sizeof *v, cmp_double);
-        b[axis] = v[M / 100];
-        b[axis + 2] = v[M - 1 - M / 100];
+        b[axis] = kth_smallest(v, M, M / 100);
+        b[axis + 2] = kth_smallest(v, M, M - 1 - M / 100);
     }
     free(v);
     g->G = (long)ceil(sqrt((double)M));
@@ -57,27 +98,45 @@ static int grid_build(hash_grid *g, const double *xy, size_t M)
     g->x0 = b[0], g->y0 = b[1];
     size_t n = (size_t)(g->G * g->G);
     g->start = calloc(n + 1, sizeof *g->start);
-    g->idx = malloc(M * sizeof *g->idx);
-    if (!g->start || !g->idx)
+    g->pts = malloc(M * 2 * sizeof *g->pts);
+    size_t *fill = malloc(n * sizeof *fill);
+    if (!g->start || !g->pts || !fill) {
+        free(fill);
         return -1;
+    }
     for (size_t i = 0; i < M; i++)
-        g->start[cell_of(g, xy[2 * i], g->x0) * g->G + cell_of(g, xy[2 * i + 1], g->y0) + 1]++;
+        g->start[point_cell(g, xy + 2 * i) + 1]++;
     for (size_t c = 0; c < n; c++)
         g->start[c + 1] += g->start[c];
-    size_t *fill = malloc(n * sizeof *fill);
-    if (!fill)
-        return -1;
     for (size_t c = 0; c < n; c++)
         fill[c] = g->start[c];
-    for (size_t i = 0; i < M; i++)
-        g->idx[fill[cell_of(g, xy[2 * i], g->x0) * g->G + cell_of(g, xy[2 * i + 1], g->y0)]++] = i;
+    for (size_t i = 0; i < M; i++) {
+        size_t k = fill[point_cell(g, xy + 2 * i)]++;
+        g->pts[2 * k] = xy[2 * i];
+        g->pts[2 * k + 1] = xy[2 * i + 1];
+    }
     free(fill);
+    /* the copies out, cell by cell (in place: the kept points move down) */
+    size_t kept = 0;
+    for (size_t c = 0; c < n; c++) {
+        const size_t a = g->start[c], e = g->start[c + 1];
+        g->start[c] = kept;
+        if (e - a > 1)
+            qsort(g->pts + 2 * a, e - a, 2 * sizeof *g->pts, cmp_point);
+        for (size_t k = a; k < e; k++)
+            if (k == a || cmp_point(g->pts + 2 * k, g->pts + 2 * (kept - 1)) != 0) {
+                g->pts[2 * kept] = g->pts[2 * k];
+                g->pts[2 * kept + 1] = g->pts[2 * k + 1];
+                kept++;
+            }
+    }
+    g->start[n] = kept;
     return 0;
 }
 
 /* Nearest positive distance from point q: rings of cells outwards until the
  * best distance found is inside the rings searched. */
-static double nearest(const hash_grid *g, const double *xy, double qx, double qy)
+static double nearest(const hash_grid *g, double qx, double qy)
 {
     double best = INFINITY;
     long cx = cell_of(g, qx, g->x0), cy = cell_of(g, qy, g->y0);
@@ -90,8 +149,7 @@ static double nearest(const hash_grid *g, const double *xy, double qx, double qy
                     continue; /* inside the ring: searched already */
                 size_t c = (size_t)(i * g->G + j);
                 for (size_t k = g->start[c]; k < g->start[c + 1]; k++) {
-                    size_t p = g->idx[k];
-                    double d = hypot(xy[2 * p] - qx, xy[2 * p + 1] - qy);
+                    double d = hypot(g->pts[2 * k] - qx, g->pts[2 * k + 1] - qy);
                     if (d > 0 && d < best)
                         best = d;
                 }
@@ -108,34 +166,27 @@ double ge_median_nn_distance(const double *xy, size_t M, size_t max_queries, uin
         return NAN;
     hash_grid g = {0};
     size_t nq = M < max_queries ? M : max_queries;
-    double *d = malloc(nq * sizeof *d), *u = malloc(M * 2 * sizeof *u), med = NAN;
-    double *q = malloc(nq * 2 * sizeof *q);
-    size_t U = 0;
-    if (!d || !u || !q)
+    double *d = malloc(nq * sizeof *d), med = NAN;
+    if (!d || grid_build(&g, xy, M))
         goto done;
-    /* The queries as before (the same seeded draw), then the search over distinct
-     * points only: a copy is at distance 0, never a neighbour, and 200000 copies of
-     * one point would otherwise be scanned by every query. */
+    size_t U = g.start[(size_t)(g.G * g.G)];
+    if (U < M) { /* copies: the grid again on the distinct points' percentiles
+                  * (200000 copies of one point would make its cells tiny) */
+        double *u = g.pts;
+        free(g.start);
+        g = (hash_grid){0};
+        int bad = U < 2 || grid_build(&g, u, U);
+        free(u);
+        if (bad)
+            goto done;
+    }
+    /* the queries: every sample, or a seeded draw of max_queries */
     ge_rng r;
     ge_rng_seed(&r, seed ^ 0x59ac1e6ULL);
-    for (size_t k = 0; k < nq; k++) {
-        size_t i = nq == M ? k : (size_t)ge_rng_below(&r, M);
-        q[2 * k] = xy[2 * i];
-        q[2 * k + 1] = xy[2 * i + 1];
-    }
-    memcpy(u, xy, M * 2 * sizeof *u);
-    qsort(u, M, 2 * sizeof *u, cmp_point);
-    for (size_t i = 0; i < M; i++)
-        if (U == 0 || cmp_point(u + 2 * i, u + 2 * (U - 1)) != 0) {
-            u[2 * U] = u[2 * i];
-            u[2 * U + 1] = u[2 * i + 1];
-            U++;
-        }
-    if (U < 2 || grid_build(&g, u, U))
-        goto done;
     size_t n = 0;
     for (size_t k = 0; k < nq; k++) {
-        double v = nearest(&g, u, q[2 * k], q[2 * k + 1]);
+        size_t i = nq == M ? k : (size_t)ge_rng_below(&r, M);
+        double v = nearest(&g, xy[2 * i], xy[2 * i + 1]);
         if (isfinite(v))
             d[n++] = v;
     }
@@ -145,9 +196,7 @@ double ge_median_nn_distance(const double *xy, size_t M, size_t max_queries, uin
     }
 done:
     free(d);
-    free(u);
-    free(q);
     free(g.start);
-    free(g.idx);
+    free(g.pts);
     return med;
 }
