@@ -56,7 +56,7 @@ static int own_running(void)
     if (!d)
         return -1;
     int n = 0;
-    char path[64], line[512];
+    char path[320], line[512]; /* a task directory name is at most 255 bytes */
     for (struct dirent *e; (e = readdir(d));) {
         if (e->d_name[0] < '0' || e->d_name[0] > '9' || strlen(e->d_name) > 20)
             continue;
