@@ -10,18 +10,35 @@
  * getenv itself, which the dynamic linker binds every library's calls to
  * before libc's: the environment as libc's getenv reads it, and "passive"
  * for an OMP_WAIT_POLICY the user did not set (a user's own setting wins).
- * secure_getenv stays libc's: libgomp asks getenv for this variable. */
+ * secure_getenv stays libc's: libgomp asks getenv for these variables. */
 #include <stdlib.h>
 #include <string.h>
 
 extern char **environ;
 
-char *getenv(const char *name)
+/* The environment's value of name, as libc's getenv finds it. */
+static char *lookup(const char *name)
 {
     const size_t n = strlen(name);
     if (n > 0 && !strchr(name, '='))
         for (char **e = environ; e && *e; e++)
             if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
                 return *e + n + 1;
-    return strcmp(name, "OMP_WAIT_POLICY") == 0 ? (char *)"passive" : NULL;
+    return NULL;
+}
+
+char *getenv(const char *name)
+{
+    char *v = lookup(name);
+    if (v)
+        return v;
+    if (strcmp(name, "OMP_WAIT_POLICY") == 0)
+        return (char *)"passive";
+    /* a short spin before sleeping, where the user set no policy: the gaps
+     * between the parallel loops of a step are shorter than a sleep and a
+     * wake-up (the reference step on 2 threads, idle: 7.3 ms with it, 8.0 ms
+     * with none, 7.5 ms with libgomp's own 300000) */
+    if (strcmp(name, "GOMP_SPINCOUNT") == 0 && !lookup("OMP_WAIT_POLICY"))
+        return (char *)"10000";
+    return NULL;
 }

@@ -8,6 +8,7 @@
 #include <omp.h>
 #endif
 
+#include "geoembed/cores.h"
 #include "geoembed/curvature.h"
 #include "geoembed/folds.h"
 #include "geoembed/learn.h"
@@ -550,10 +551,12 @@ static int run_round(const search *S, const double *lg, int nc, double *sums, lo
     int threads = 1;
 #ifdef _OPENMP
     /* A solver per thread: only where its factor is small (a large grid's
-     * factor is most of the memory, and BLAS would share the cores anyway). */
+     * factor is most of the memory, and BLAS would share the cores anyway);
+     * on the cores other processes leave free (two jobs on one free core
+     * took longer than one after the other). */
     threads = ncell <= 300000 && !S->o->backend &&
                       !ge_solver_uses_multigrid(S->o->solver, S->m->s.W, S->m->s.H)
-                  ? omp_get_max_threads()
+                  ? ge_threads_now(omp_get_max_threads())
                   : 1;
     if (threads > jobs)
         threads = jobs;
@@ -1021,7 +1024,7 @@ static int held_out(const ge_model *m, ge_solver *s, solver_pool *pool, const do
     int threads = 1;
 #ifdef _OPENMP
     threads = ncell <= 300000 && !ge_solver_uses_multigrid(o->solver, m->s.W, m->s.H)
-                  ? omp_get_max_threads()
+                  ? ge_threads_now(omp_get_max_threads())
                   : 1;
     if (threads > jobs + 1) /* thread 0 first makes the fit's own variances */
         threads = jobs + 1;
