@@ -14,7 +14,8 @@
 #
 # Environment: TORCH_PYTHON (default /usr/bin/python3), BENCH_RUNS (timed runs
 # of every measurement on both sides; default per measurement, never below 5),
-# BENCH_CASES (default "guide large"), BENCH_THREADS (default 2).
+# BENCH_CASES (default "guide large"), BENCH_THREADS (default 2),
+# BENCH_LOAD_ROUNDS (rounds of the step under load, default 12; 0 skips it).
 set -eu
 
 if [ $# -ne 1 ]; then
@@ -179,6 +180,40 @@ awk -v f="$flop" -v p="$PEAK" -v w1="$w1" -v c1="$c1" -v wN="$wN" -v cN="$cN" -v
     printf "  %d threads: median %6.2f ms wall, %6.2f ms CPU: %.2fx faster than 1 thread (wall)\n", T, wN * 1e3, cN * 1e3, w1 / wN
 }'
 echo "(the trainer times dense steps on one thread and on all and keeps the faster: bench/README.md)"
+
+# Under load: the same step on 1 and $THREADS threads beside 1 and 2 busy processes
+# (BENCH_LOAD_ROUNDS alternating rounds of 7 steps, default 12; 0 skips it). Where
+# busy processes outnumber the free cores, a run's steps take one or two slices of a
+# core by where the kernel places its thread, so many rounds and their median.
+LR=${BENCH_LOAD_ROUNDS:-12}
+if [ "$LR" -gt 0 ]; then
+    printf '  %s step under load: %s rounds beside 1 and 2 busy processes ...\n' "$sc" "$LR" >&2
+    echo
+    echo "$sc step under load ($LR alternating rounds of 7 steps; medians of the rounds' medians):"
+    for busy in 1 2; do
+        pids=
+        for k in $(seq "$busy"); do
+            sh -c 'while :; do :; done' &
+            pids="$pids $!"
+        done
+        trap 'kill -9 $pids 2>/dev/null; rm -rf "$TMP"' EXIT INT TERM
+        : >"$TMP/l1.out"
+        : >"$TMP/lN.out"
+        for round in $(seq "$LR"); do
+            OMP_NUM_THREADS=1 "$BIN" "$sc" step --runs 7 >"$TMP/r.out"
+            echo "m $(median step_seconds "$TMP/r.out")" >>"$TMP/l1.out"
+            OMP_NUM_THREADS=$THREADS "$BIN" "$sc" step --runs 7 >"$TMP/r.out"
+            echo "m $(median step_seconds "$TMP/r.out")" >>"$TMP/lN.out"
+        done
+        # shellcheck disable=SC2086
+        kill -9 $pids 2>/dev/null || true
+        wait 2>/dev/null || true
+        trap 'rm -rf "$TMP"' EXIT INT TERM
+        awk -v b="$busy" -v T="$THREADS" -v w1="$(median m "$TMP/l1.out")" -v wN="$(median m "$TMP/lN.out")" 'BEGIN {
+            printf "  beside %d busy process%s: 1 thread %6.2f ms, %d threads %6.2f ms: %.2fx (at least 1: never slower)\n", b, (b > 1 ? "es" : ""), w1 * 1e3, T, wN * 1e3, w1 / wN
+        }'
+    done
+fi
 echo
 echo "load average at end: $(load)"
 echo "speed = PyTorch median / geoembed median; memory = peak RSS of geoembed / peak RSS of PyTorch"

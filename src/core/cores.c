@@ -68,19 +68,29 @@ static int own_running(void)
     return n;
 }
 
+static int loadavg_running(void)
+{
+    char line[128];
+    return read_line("/proc/loadavg", line, sizeof line) == 0 ? ge_loadavg_running(line) : -1;
+}
+
 int ge_threads_now(int want)
 {
     if (want <= 1)
         return 1;
-    /* a few small reads (10-50 microseconds): cheap beside a step of
+    /* a few small reads (10-80 microseconds): cheap beside a step of
      * milliseconds */
-    char line[128];
-    int running = read_line("/proc/loadavg", line, sizeof line) == 0 ? ge_loadavg_running(line)
-                                                                      : -1;
+    int running = loadavg_running();
     if (running <= 1) /* the reader alone (or unreadable): every core is free */
         return want;
-    int mine = own_running();
-    if (mine < 1)
+    /* a worker of ours may be running out its short spin after the last
+     * parallel region and stop while the machine's count is read: ours are
+     * those running before or after that read */
+    int before = own_running();
+    running = loadavg_running();
+    int after = own_running();
+    int mine = before > after ? before : after;
+    if (running < 1 || mine < 1)
         return want;
     int cpus = want;
 #ifdef _OPENMP
