@@ -1165,8 +1165,8 @@ static int spread(ge_model *m, ge_solver *s, solver_pool *pool, const double *xy
             goto done;
     for (size_t i = 0; i < M; i++)
         all[i] = i;
-    double nnd = o->spacing > 0 ? o->spacing : ge_median_nn_distance(xy, M, 20000, o->train.seed);
-    double reach = OFFSET_SPACINGS * (isfinite(nnd) && nnd > 0 ? nnd : fmax(m->cw, m->ch));
+    /* ge_learn's spacing (0 where the samples have none) */
+    double reach = OFFSET_SPACINGS * (o->spacing > 0 ? o->spacing : fmax(m->cw, m->ch));
     /* the held-out evidence needs sums over many samples only: few draws */
     ge_learn_opts few = *o;
     few.draws = o->draws < HELD_OUT_DRAWS ? o->draws : HELD_OUT_DRAWS;

@@ -1,7 +1,6 @@
 /* Median nearest-neighbour distance through a uniform hash grid. */
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "geoembed/rng.h"
 #include "geoembed/spacing.h"

@@ -541,8 +541,8 @@ double ge_trainer_loss(ge_trainer *t, const size_t *idx, size_t n, int want_grad
     if (dense && t->threads > 1) {
         /* other processes on the cores at this step and the last: as many
          * threads as are free, untimed (a probe of all would wait at the
-         * barriers; two reads in a row, as a system task passing by or a
-         * worker of ours not yet asleep is seen in a few % of reads) */
+         * barriers; two reads in a row, as a system task passing by is seen
+         * in a few % of reads) */
         const int free_threads = ge_threads_now(t->threads);
         t->crowded = free_threads < t->threads ? t->crowded + 1 : 0;
         if (t->crowded >= 2) {
