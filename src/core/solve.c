@@ -58,6 +58,11 @@ struct ge_solver {
     size_t *last_idx, last_n;
     double *last_d, last_norm;
     int have_last;
+    /* The factor's solves: the results of a chain of systems and CHOLMOD's
+     * workspaces, kept between solves of the same width (a fresh block of
+     * this size is page faults, dear in a virtual machine: the first batch
+     * of 16 draws took 35 ms where the next took 9). */
+    cholmod_dense *sol[2], *ws_y, *ws_e;
     int factored; /* the factor (or the levels) is that of the data term and mu */
 };
 
@@ -255,8 +260,8 @@ ge_solver *ge_solver_new_kind(const ge_model *m, const double *xy, size_t M, ge_
     s->c.nrelax[0] = 32;
     s->c.nrelax[1] = 64;
     s->c.nrelax[2] = 128;
-    s->cell = malloc((M ? M : 1) * sizeof *s->cell);
-    s->wgt = malloc((M ? M : 1) * sizeof *s->wgt);
+    s->cell = ge_ready_malloc((M ? M : 1) * sizeof *s->cell);
+    s->wgt = ge_ready_malloc((M ? M : 1) * sizeof *s->wgt);
     int ok = s->cell && s->wgt;
     if (ok && ge_solver_uses_multigrid(kind, s->W, s->H)) {
         s->mg = ge_mg_new(s->W, s->H, s->wx, s->wy);
@@ -264,8 +269,8 @@ ge_solver *ge_solver_new_kind(const ge_model *m, const double *xy, size_t M, ge_
     } else if (ok) {
         s->S = stencil_pattern(s);
         size_t nz = s->S ? (size_t)((int *)s->S->p)[s->ncell] : 0;
-        s->q = calloc(nz ? nz : 1, sizeof *s->q);
-        s->a = calloc(nz ? nz : 1, sizeof *s->a);
+        s->q = ge_ready_calloc(nz ? nz : 1, sizeof *s->q);
+        s->a = ge_ready_calloc(nz ? nz : 1, sizeof *s->a);
         s->diag = malloc(s->ncell * sizeof *s->diag);
         ok = s->S && s->q && s->a && s->diag;
         for (size_t j = 0; ok && j < s->ncell; j++)
@@ -289,6 +294,10 @@ void ge_solver_free(ge_solver *s)
         return;
     if (s->L)
         cholmod_free_factor(&s->L, &s->c);
+    for (int k = 0; k < 2; k++)
+        cholmod_free_dense(&s->sol[k], &s->c);
+    cholmod_free_dense(&s->ws_y, &s->c);
+    cholmod_free_dense(&s->ws_e, &s->c);
     if (s->S)
         cholmod_free_sparse(&s->S, &s->c);
     cholmod_finish(&s->c);
@@ -534,8 +543,10 @@ static int solve_multigrid(ge_solver *s, const double *rhs, int nrhs, double *f,
     return rc;
 }
 
-/* f = the systems sys[0..nsys) of the factor (CHOLMOD_A, _Lt, _Pt, ...)
- * applied in turn to the columns rhs[nrhs][cells]. */
+/* f = the systems sys[0..nsys) (at most 2: CHOLMOD_A, _Lt, _Pt, ...) of the
+ * factor applied in turn to the columns rhs[nrhs][cells], through the
+ * solver's kept results and workspaces (CHOLMOD reallocates those of
+ * another width). */
 static int factor_systems(ge_solver *s, const int *sys, int nsys, const double *rhs, int nrhs,
                           double *f, ge_error *err)
 {
@@ -543,20 +554,17 @@ static int factor_systems(ge_solver *s, const int *sys, int nsys, const double *
                        .d = s->ncell, .x = (void *)rhs, .xtype = CHOLMOD_REAL,
                        .dtype = CHOLMOD_DOUBLE};
     cholmod_dense *X = &B;
+    int ok = 1;
     serial_state st = serial_begin();
-    for (int k = 0; k < nsys && X; k++) {
-        cholmod_dense *Y = cholmod_solve(sys[k], s->L, X, &s->c);
-        if (X != &B)
-            cholmod_free_dense(&X, &s->c);
-        X = Y;
+    for (int k = 0; k < nsys && ok; k++) {
+        ok = cholmod_solve2(sys[k], s->L, X, NULL, &s->sol[k], NULL, &s->ws_y, &s->ws_e, &s->c);
+        X = s->sol[k];
     }
     serial_end(st);
-    if (!X)
+    if (!ok)
         return ge_fail(err, "sparse Cholesky solve failed (%s)",
                        s->c.status == CHOLMOD_OUT_OF_MEMORY ? "out of memory" : "CHOLMOD error");
     memcpy(f, X->x, s->ncell * (size_t)nrhs * sizeof *f);
-    if (X != &B)
-        cholmod_free_dense(&X, &s->c);
     return 0;
 }
 
@@ -665,8 +673,8 @@ int ge_solver_variances(ge_solver *s, const size_t *idx, size_t n, const double 
     const int by_factor = !s->mg && s->L && (s->L->is_ll || !s->L->is_super);
     if (!idx)
         n = s->M;
-    double *rhs = malloc(s->ncell * (size_t)batch * sizeof *rhs);
-    double *f = malloc(s->ncell * (size_t)batch * sizeof *f);
+    double *rhs = ge_ready_malloc(s->ncell * (size_t)batch * sizeof *rhs);
+    double *f = ge_ready_malloc(s->ncell * (size_t)batch * sizeof *f);
     if (!rhs || !f) {
         free(rhs);
         free(f);
