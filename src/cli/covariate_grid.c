@@ -1,7 +1,11 @@
 /* predict --grid --covariate NAME=RASTER: each covariate of the model read
  * from a raster onto the output grid (gdalwarp: its extent, size and CRS;
  * bilinear for numbers, nearest for classes), so that every cell has its
- * design row. */
+ * design row. The warp is a virtual raster of the whole grid (GDAL's warped
+ * VRT) that computes its blocks as windows of it are read: the grid's
+ * chunks (or, under mpirun, each process's band of them) read their window
+ * only, so that no process holds a covariate for the whole grid, and a
+ * cell's value is the same in any window. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +19,17 @@
 
 #include "covariate_grid.h"
 #include "display.h"
-#include "geoembed/memory.h"
+
+/* The rasters warped onto the grid (src: as opened; warp: its virtual
+ * warp, which reads src) and the values of the window last read,
+ * v[P][rows * cols] from row r0 and column c0 (cap values held). */
+struct covariate_window {
+    int P, open;
+    GDALDatasetH src[GE_MAX_COVARIATES], warp[GE_MAX_COVARIATES];
+    double *v;
+    size_t cap;
+    long r0, c0, rows, cols;
+};
 
 /* The raster of covariate `name` among the --covariate options, or NULL. */
 static const char *raster_of(const cli_args *a, const char *name)
@@ -27,12 +41,15 @@ static const char *raster_of(const cli_args *a, const char *name)
     return NULL;
 }
 
-/* The raster warped onto the grid, as doubles (NaN where it has no value). */
-static int warp_onto(const char *path, const grid_spec *g, int nearest, double *out)
+/* The raster at path opened (*src) and warped onto the grid as a virtual
+ * raster (*warp), nothing computed yet. */
+static int warp_onto(const char *path, const grid_spec *g, int nearest, GDALDatasetH *src,
+                     GDALDatasetH *warp)
 {
     GDALAllRegister();
-    GDALDatasetH src = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
-    if (!src)
+    *warp = NULL;
+    *src = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+    if (!*src)
         return runtime_error("%s: cannot open the covariate raster: %s", path,
                              CPLGetLastErrorMsg());
     char te[4][32], ts[2][32];
@@ -44,7 +61,7 @@ static int warp_onto(const char *path, const grid_spec *g, int nearest, double *
     snprintf(ts[1], sizeof ts[1], "%ld", g->rows);
     char **argv = NULL;
     argv = CSLAddString(argv, "-of");
-    argv = CSLAddString(argv, "MEM");
+    argv = CSLAddString(argv, "VRT");
     argv = CSLAddString(argv, "-te");
     for (int k = 0; k < 4; k++)
         argv = CSLAddString(argv, te[k]);
@@ -63,21 +80,13 @@ static int warp_onto(const char *path, const grid_spec *g, int nearest, double *
     }
     GDALWarpAppOptions *opts = GDALWarpAppOptionsNew(argv, NULL);
     CSLDestroy(argv);
-    int usage = 0, rc = 0;
-    GDALDatasetH dst = opts ? GDALWarp("", NULL, 1, &src, opts, &usage) : NULL;
+    int usage = 0;
+    *warp = opts ? GDALWarp("", NULL, 1, src, opts, &usage) : NULL;
     GDALWarpAppOptionsFree(opts);
-    if (!dst) {
-        rc = runtime_error("%s: cannot resample the covariate raster onto the grid: %s", path,
-                           CPLGetLastErrorMsg());
-    } else if (GDALRasterIO(GDALGetRasterBand(dst, 1), GF_Read, 0, 0, (int)g->cols,
-                            (int)g->rows, out, (int)g->cols, (int)g->rows, GDT_Float64, 0,
-                            0) != CE_None) {
-        rc = runtime_error("%s: reading the resampled covariate: %s", path, CPLGetLastErrorMsg());
-    }
-    if (dst)
-        GDALClose(dst);
-    GDALClose(src);
-    return rc;
+    if (!*warp)
+        return runtime_error("%s: cannot resample the covariate raster onto the grid: %s", path,
+                             CPLGetLastErrorMsg());
+    return 0;
 }
 
 int predictor_covariate_grid(predictor *p, const cli_args *a, const grid_spec *g)
@@ -99,29 +108,46 @@ int predictor_covariate_grid(predictor *p, const cli_args *a, const grid_spec *g
                                             "covariate of the model",
                                a->covariate[i]);
     }
-    const size_t cells = (size_t)g->cols * (size_t)g->rows;
     for (int j = 0; j < cv->P; j++)
         if (!raster_of(a, cv->c[j].name))
             return usage_error(a->cmd_name, "the model has covariate '%s': give its raster "
                                             "with --covariate %s=RASTER",
                                cv->c[j].name, cv->c[j].name);
-    /* the covariates are held for the whole grid (not streamed like the
-     * predictions): refused up front when they cannot fit */
-    ge_error err;
-    if (ge_mem_check((double)cells * cv->P * sizeof *p->cov_grid, "the covariates of the grid",
-                     &err))
-        return runtime_error("%s", err.msg);
-    if (!(p->cov_grid = malloc(cells * (size_t)cv->P * sizeof *p->cov_grid)))
-        return runtime_error("out of memory for the covariates of a %ldx%ld grid", g->cols,
-                             g->rows);
-    p->grid_cols = g->cols;
-    p->grid_cells = (long)cells;
+    if (!(p->cov = calloc(1, sizeof *p->cov)))
+        return runtime_error("out of memory");
+    p->cov->P = cv->P;
     for (int j = 0; j < cv->P; j++) {
         const ge_covariate *c = &cv->c[j];
-        double *v = p->cov_grid + (size_t)j * cells;
-        int rc = warp_onto(raster_of(a, c->name), g, c->categorical, v);
+        int rc = warp_onto(raster_of(a, c->name), g, c->categorical, &p->cov->src[j],
+                           &p->cov->warp[j]);
+        p->cov->open = j + 1;
         if (rc)
             return rc;
+    }
+    return 0;
+}
+
+int predictor_covariate_window(const predictor *p, long r0, long nr, long c0, long nc)
+{
+    covariate_window *w = p->cov;
+    if (!w)
+        return 0;
+    const size_t cells = (size_t)nr * (size_t)nc, need = cells * (size_t)w->P;
+    if (need > w->cap) {
+        free(w->v);
+        w->cap = 0;
+        if (!(w->v = malloc(need * sizeof *w->v)))
+            return runtime_error("out of memory for the covariates of %ld x %ld cells", nc, nr);
+        w->cap = need;
+    }
+    w->r0 = r0, w->c0 = c0, w->rows = nr, w->cols = nc;
+    for (int j = 0; j < w->P; j++) {
+        const ge_covariate *c = &p->m.cov.c[j];
+        double *v = w->v + (size_t)j * cells;
+        if (GDALRasterIO(GDALGetRasterBand(w->warp[j], 1), GF_Read, (int)c0, (int)r0, (int)nc,
+                         (int)nr, v, (int)nc, (int)nr, GDT_Float64, 0, 0) != CE_None)
+            return runtime_error("%s: reading the resampled covariate '%s': %s",
+                                 GDALGetDescription(w->src[j]), c->name, CPLGetLastErrorMsg());
         for (size_t i = 0; c->categorical && i < cells; i++) {
             /* a class is the raster's value, written as the training data wrote it */
             char text[64];
@@ -132,4 +158,27 @@ int predictor_covariate_grid(predictor *p, const cli_args *a, const grid_spec *g
         }
     }
     return 0;
+}
+
+void covariate_window_at(const covariate_window *w, long row, long col, double *raw)
+{
+    const size_t cells = (size_t)w->rows * (size_t)w->cols;
+    const size_t at = (size_t)(row - w->r0) * (size_t)w->cols + (size_t)(col - w->c0);
+    for (int j = 0; j < w->P; j++)
+        raw[j] = w->v[(size_t)j * cells + at];
+}
+
+void predictor_covariates_close(predictor *p)
+{
+    covariate_window *w = p->cov;
+    for (int j = 0; w && j < w->open; j++) {
+        if (w->warp[j])
+            GDALClose(w->warp[j]); /* before its source, which it reads */
+        if (w->src[j])
+            GDALClose(w->src[j]);
+    }
+    if (w)
+        free(w->v);
+    free(w);
+    p->cov = NULL;
 }

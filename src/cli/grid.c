@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "covariate_grid.h"
 #include "display.h"
 #include "geoembed/crs.h"
 #include "geoembed/csv.h"
@@ -282,8 +283,11 @@ static int write_csv_grid(const cli_args *a, const predictor *p, const grid_spec
         ge_outfile_abort(&out);
         return runtime_error("out of memory");
     }
-    for (long r = 0; r < g->rows && !bad; r++) {
+    int rc = 0;
+    for (long r = 0; r < g->rows && !bad && !rc; r++) {
         grid_centres_in_model(g, r, 1, xy);
+        if ((rc = predictor_covariate_window(p, r, 1, 0, g->cols)))
+            break;
         for (long c = 0; c < g->cols && !bad; c++) {
             double x, y;
             grid_centre(g, c, r, &x, &y);
@@ -300,6 +304,10 @@ static int write_csv_grid(const cli_args *a, const predictor *p, const grid_spec
         grid_progress(g, r + 1);
     }
     free(xy);
+    if (rc) {
+        ge_outfile_abort(&out);
+        return rc;
+    }
     if (ge_outfile_commit(&out, &err))
         return fail_with(&err);
     return EXIT_OK;

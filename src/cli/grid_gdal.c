@@ -27,6 +27,7 @@
 #include "geoembed/loss.h"
 #include "geoembed/outfile.h"
 #include "contours.h"
+#include "covariate_grid.h"
 #include "grid.h"
 #include "grid_band.h"
 #include "grid_chunks.h"
@@ -148,6 +149,8 @@ static int fill_alone(GDALDatasetH ds, const predictor *p, const grid_spec *g, c
         for (long c0 = 0; c0 < g->cols && !rc; c0 += ch.cols) {
             long nc = g->cols - c0 < ch.cols ? g->cols - c0 : ch.cols;
             grid_centres_block(g, r0, nr, c0, nc, xy);
+            if ((rc = predictor_covariate_window(p, r0, nr, c0, nc)))
+                break;
             predict_chunk(p, g, r0, nr, c0, nc, xy, buf, &type_counts);
             rc = write_chunk(ds, name, r0, nr, c0, nc, O, buf);
         }
@@ -192,8 +195,13 @@ static int fill_bands(GDALDatasetH ds, const predictor *p, const grid_spec *g, c
         long nr = g->rows - r0 < ch.rows ? g->rows - r0 : ch.rows;
         if (bn > 0) { /* (more processes than columns: some have none) */
             grid_centres_block(g, r0, nr, b0, bn, xy);
-            predict_chunk(p, g, r0, nr, b0, bn, xy, mine, &type_counts);
+            /* each process warps its band's covariates only */
+            rc = predictor_covariate_window(p, r0, nr, b0, bn);
+            if (!rc)
+                predict_chunk(p, g, r0, nr, b0, bn, xy, mine, &type_counts);
         }
+        if (p->cov && (rc = cluster_agree(rc)))
+            break;
         for (long c0 = 0; c0 < g->cols && !rc; c0 += ch.cols) {
             long nc = g->cols - c0 < ch.cols ? g->cols - c0 : ch.cols, lo, k;
             overlap(b0, bn, c0, nc, &lo, &k);
@@ -238,8 +246,10 @@ static int fill(GDALDatasetH ds, const predictor *p, const grid_spec *g, const c
         block[0] = bx, block[1] = by;
     }
     cluster_bcast(block, 2);
+    /* a cell's values, centre and covariates */
     grid_chunks ch = grid_chunks_plan(g->cols, g->rows, block[0], block[1],
-                                      (O + 2) * (long)sizeof(double), GRID_CHUNK_BYTES);
+                                      (O + 2 + p->m.cov.P) * (long)sizeof(double),
+                                      GRID_CHUNK_BYTES);
     rc = cluster_size() > 1 ? fill_bands(ds, p, g, name, ch) : fill_alone(ds, p, g, name, ch);
     if (!rc) { /* rank 0 reports the values changed to fit the band type */
         unsigned long n[2] = {type_counts.clamped, type_counts.moved};

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "covariate_grid.h"
 #include "display.h"
 #include "geoembed/crs.h"
 #include "geoembed/csv.h"
@@ -16,7 +17,7 @@ int predictor_load(predictor *p, const char *path)
     ge_error err;
     p->Kt = p->F = NULL;
     p->mask = NULL;
-    p->cov_grid = NULL;
+    p->cov = NULL;
     if (ge_model_load(path, &p->m, &p->meta, &err))
         return fail_with(&err);
     return predictor_init(p, path);
@@ -44,7 +45,7 @@ int predictor_load_skeleton(predictor *p, const char *path)
     ge_error err;
     p->Kt = p->F = NULL;
     p->mask = NULL;
-    p->cov_grid = NULL;
+    p->cov = NULL;
     if (ge_model_load_part(path, 0, 0, &p->m, &p->meta, &err))
         return fail_with(&err);
     return predictor_init(p, path);
@@ -53,6 +54,7 @@ int predictor_load_skeleton(predictor *p, const char *path)
 int predictor_init(predictor *p, const char *path)
 {
     p->Kt = p->F = NULL;
+    p->cov = NULL;
     if (!ge_crs_usable(p->meta.crs)) { /* every output must carry the CRS */
         ge_meta_free(&p->meta);
         ge_model_free(&p->m);
@@ -170,8 +172,7 @@ void predictor_free(predictor *p)
     p->Kt = p->F = NULL;
     mask_free(p->mask);
     p->mask = NULL;
-    free(p->cov_grid);
-    p->cov_grid = NULL;
+    predictor_covariates_close(p);
     ge_model_free(&p->m);
     ge_meta_free(&p->meta);
 }
@@ -211,12 +212,10 @@ int predictor_at(const predictor *p, double x, double y, double *out)
 
 int predictor_at_cell(const predictor *p, double x, double y, long row, long col, double *out)
 {
-    if (!p->cov_grid)
+    if (!p->cov)
         return predictor_at_z(p, x, y, NULL, out);
     double raw[GE_MAX_COVARIATES], z[GE_MAX_DESIGN];
-    size_t at = (size_t)row * (size_t)p->grid_cols + (size_t)col;
-    for (int j = 0; j < p->m.cov.P; j++)
-        raw[j] = p->cov_grid[(size_t)j * (size_t)p->grid_cells + at];
+    covariate_window_at(p->cov, row, col, raw);
     return predictor_at_z(p, x, y, ge_covariates_row(&p->m.cov, raw, z) ? NULL : z, out);
 }
 

@@ -8,6 +8,9 @@
 #include "mask.h"
 #include "options.h"
 
+/* The covariates' rasters and window (covariate_grid.c). */
+typedef struct covariate_window covariate_window;
+
 typedef struct {
     ge_model m;
     ge_meta meta;
@@ -17,10 +20,10 @@ typedef struct {
     int std;             /* --std: each target's predictive standard deviation too */
     int nexceed;         /* --exceed: targets with a threshold */
     double exceed[GE_MAX_OUTPUTS]; /* threshold of each target (NaN: none) */
-    /* predict --grid of a model with covariates: their raw values at every
-     * cell of the grid, [P][rows * cols] (covariate_grid.c), or NULL */
-    double *cov_grid;
-    long grid_cols, grid_cells;
+    /* predict --grid of a model with covariates: their rasters warped onto
+     * the grid and the window of it being computed (covariate_grid.h), or
+     * NULL */
+    covariate_window *cov;
 } predictor;
 
 /* Outputs per place at most: each target's value, std and exceedance. */
@@ -59,7 +62,8 @@ int predictor_at(const predictor *p, double x, double y, double *out);
 /* The same for a model with covariates, z the place's design row (NULL, or
  * a model with covariates and no z: the value is empty). */
 int predictor_at_z(const predictor *p, double x, double y, const double *z, double *out);
-/* At cell (row, col) of predict --grid: the covariates from p->cov_grid. */
+/* At cell (row, col) of predict --grid: the covariates from p->cov, whose
+ * window (predictor_covariate_window) holds the cell. */
 int predictor_at_cell(const predictor *p, double x, double y, long row, long col, double *out);
 /* The design row z of a place from the text of each of the model's
  * covariates: 1, 0 when a value is missing or a class unknown to the model,

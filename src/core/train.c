@@ -54,8 +54,16 @@ struct ge_trainer {
     double pace[2];
     unsigned dense_steps, next_probe, probe_gap;
     int crowded; /* steps in a row that found other processes on the cores */
+    /* while crowded: the free threads last read and when (see LOAD_RECHECK) */
+    int load_free;
+    double load_read;
     int best, step_threads;
 };
+
+/* Seconds a crowded machine's count of free cores is taken as read: its
+ * reads (/proc, 50-100 us) before every step of 12 ms made 2 threads beside
+ * a busy process 1% slower than 1 thread, whose steps read nothing. */
+#define LOAD_RECHECK 0.1
 
 /* Blocks of units the full-batch loss is summed over, then the blocks in
  * order: fixed, so that the sum does not depend on the thread count. */
@@ -543,7 +551,12 @@ double ge_trainer_loss(ge_trainer *t, const size_t *idx, size_t n, int want_grad
          * threads as are free, untimed (a probe of all would wait at the
          * barriers; two reads in a row, as a system task passing by is seen
          * in a few % of reads) */
-        const int free_threads = ge_threads_now(t->threads);
+        const double now = wall_now();
+        int free_threads = t->load_free;
+        if (t->crowded < 2 || now - t->load_read >= LOAD_RECHECK) {
+            free_threads = ge_threads_now(t->threads);
+            t->load_free = free_threads, t->load_read = now;
+        }
         t->crowded = free_threads < t->threads ? t->crowded + 1 : 0;
         if (t->crowded >= 2) {
             t->step_threads = free_threads;

@@ -524,6 +524,22 @@ test_covariates_are_recovered_and_predicted() {
         "$(awk 'BEGIN { print 1 + (4 + 3) % 3 }')" >c.csv
     run ge predict cov.bin c.csv --max-distance none
     expect_close "$(cat cell.txt)" "$(awk -F, 'NR == 2 { print $5 }' "$OUT")" 1e-9
+    # the rasters are warped a window at a time (the CSV grid's rows, a raster grid's
+    # chunks): every cell the same in any window
+    run ge predict cov.bin --grid g.tif --bbox 0,0,10,8 --resolution 0.5,0.5 --ot Float64 \
+        --covariate dist=dist.asc --covariate soil=soil.asc --max-distance none
+    expect_rc 0
+    awk 'BEGIN { for (r = 0; r < 16; r++) for (c = 0; c < 20; c++) print c + 0.5, r + 0.5 }' |
+        gdallocationinfo -valonly g.tif >g.vals
+    local worst
+    worst=$(awk -F, 'NR > 1 { print $3 }' g.csv | paste -d' ' - g.vals | awk '
+        { d = $1 - $2; if (d < 0) d = -d; if (d > m) m = d; n++ } END { print n, (m < 1e-12) }')
+    [ "$worst" = "320 1" ] || fail "CSV grid against the raster grid (cells, within 1e-12): $worst"
+    # never held for the whole grid: two covariates of 3000 x 2400 cells would take 115 MB
+    run ge predict cov.bin --grid big.tif --bbox 0,0,10,8 --size 3000,2400 --max-memory 80M \
+        --covariate dist=dist.asc --covariate soil=soil.asc --max-distance none -q
+    expect_rc 0
+    expect_quiet
     # every covariate needs its raster; a raster needs a covariate of the model
     run ge predict cov.bin --grid g2.csv --covariate dist=dist.asc
     expect_rc 2

@@ -109,16 +109,16 @@ fi
 # Shapes: rows that do not divide among 4 processes, tiles (the default
 # GeoTIFF), strips (TILED=NO: chunks of several blocks) and COG (staged).
 "$local_bin" fit "$dir/plain.csv" -o "$dir/std.gem" -q --smooth 1 --draws 8 --size 40,20
-same_grid() { # name, predict options...
-    local name=$1
+same_grid() { # name, predict options... (GRID_MODEL: another model)
+    local name=$1 model=${GRID_MODEL:-$dir/std.gem}
     shift
-    if ! "$local_bin" predict "$dir/std.gem" --grid "$dir/serial.tif" -q "$@" 2>"$dir/err"; then
+    if ! "$local_bin" predict "$model" --grid "$dir/serial.tif" -q "$@" 2>"$dir/err"; then
         fail "$name" "serial predict: $(head -1 "$dir/err")"
         return
     fi
     for n in 1 2 4; do
         rm -f "$dir/mpi.tif"
-        if ! timeout 120 $MPIRUN -n "$n" "$mpi_bin" predict "$dir/std.gem" --grid "$dir/mpi.tif" -q \
+        if ! timeout 120 $MPIRUN -n "$n" "$mpi_bin" predict "$model" --grid "$dir/mpi.tif" -q \
             "$@" >"$dir/out" 2>"$dir/err"; then
             fail "$name -n $n" "$(grep -m1 geoembed "$dir/err")"
         elif ! cmp -s "$dir/serial.tif" "$dir/mpi.tif"; then
@@ -132,6 +132,18 @@ same_grid grid-tiles-std --size 300,701 --std
 same_grid grid-strips --size 123,517 --co TILED=NO --co BLOCKYSIZE=16
 same_grid grid-cog --size 200,300 --of COG --std
 same_grid grid-exceed --size 64,48 --exceed v=0.5
+# A covariate raster warped onto the grid: each process reads the window of
+# its band of columns only (covariate_grid.c); the same cells as one process.
+awk 'BEGIN { srand(5); print "x,y,d,v"
+    for (i = 0; i < 600; i++) { x = rand() * 100; y = rand() * 50; d = x / 20 + 0.3 * sin(y / 4)
+        printf "%.5f,%.5f,%.6f,%.6f\n", x, y, d, sin(x / 9) + cos(y / 6) + 0.7 * d } }' >"$dir/cov.csv"
+awk 'BEGIN { print "ncols 120"; print "nrows 70"; print "xllcorner -10"; print "yllcorner -10"
+    print "cellsize 1"
+    for (r = 0; r < 70; r++) { l = ""; y = 59.5 - r
+        for (c = 0; c < 120; c++) l = l " " sprintf("%.6f", (c - 9.5) / 20 + 0.3 * sin(y / 4))
+        print l } }' >"$dir/d.asc"
+"$local_bin" fit "$dir/cov.csv" -o "$dir/cov.gem" -q --smooth 1 --draws 8 --size 40,20 --covariates d
+GRID_MODEL=$dir/cov.gem same_grid grid-covariates --size 150,77 --covariate "d=$dir/d.asc" --std
 # Each process reads from the model file only the rows of the model under
 # its band of columns (grid_band.h, model_part.h); -v tells them. The
 # 300-pixel grid over the 40-cell model: bands of 75 pixels, 10 cells, and
