@@ -91,7 +91,7 @@ void *ge_ready_malloc(size_t n)
 void *ge_ready_calloc(size_t k, size_t n)
 {
     void *p = ge_huge_calloc(k, n);
-    populate(p, k * n);
+    populate(p, k * n); /* calloc checked the product */
     return p;
 }
 
