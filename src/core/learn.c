@@ -1002,13 +1002,34 @@ static int full_variances(const ge_model *m, ge_solver *s, const double *ys, siz
     return 0;
 }
 
-/* The fit's own solve, which thread 0 of held_out makes before its
- * variances while the other threads start on the folds (they do not need
- * it): the fit and the first fold fits' factorisations overlap. */
+/* The exact fit's fields f[O][cells] at the chosen penalty on the solver s
+ * (from the search's field at that penalty where it solves by multigrid);
+ * d and rhs are scratch. */
 typedef struct {
-    int (*run)(void *ctx, ge_error *err);
-    void *ctx;
-} fit_first;
+    ge_solver *s;
+    const solver_pool *pool;
+    const double *ys;
+    size_t M;
+    int O;
+    const ge_learn_opts *o;
+    design *X;
+    double *f, *d, *rhs;
+    ge_learn_result *r;
+} fit_job;
+
+static int run_fit(fit_job *j, ge_error *err)
+{
+    const ge_learn_opts *o = j->o;
+    if ((j->pool->near[0] && ge_solver_warm_start(j->s, j->pool->near[0], j->O, err)) ||
+        solve_fields(j->s, NULL, j->M, j->ys, o->weights, j->X, j->O, &o->train.loss,
+                     o->train.smooth, ge_solver_cells(j->s), j->f, j->d, j->rhs, &j->r->irls,
+                     err))
+        return -1;
+    j->r->ridge = ge_solver_ridge(j->s);
+    if (o->draws > 0 && o->progress)
+        o->progress(o->ctx, "uncertainty", 0, 1);
+    return 0;
+}
 
 /* Held-out evidence for the spread (the folds of held_out_folds, at the
  * chosen penalty): for each target the sum of squared held-out residuals
@@ -1019,12 +1040,12 @@ typedef struct {
  * The fold fits run on the threads where the grid is small enough for a
  * factor per thread (as the penalty search's), each into its own evidence,
  * summed in fold order: the outcome does not depend on the thread count.
- * Thread 0 first makes the fit (first) and its own variances into fs
+ * Thread 0 first makes the fit (run_fit) and its own variances into fs
  * (full_variances, with the draws of o_full) on the fit's solver s, then
  * takes folds on it. */
 static int held_out(const ge_model *m, ge_solver *s, solver_pool *pool, const double *xy,
                     const double *ys, size_t M, const ge_learn_opts *o,
-                    const ge_learn_opts *o_full, const fit_first *first_fit, full_spread *fs,
+                    const ge_learn_opts *o_full, fit_job *fit, full_spread *fs,
                     double reach, size_t stride, double *rr, double *gg, double *nn,
                     ge_cal_data *cal, ge_error *err)
 {
@@ -1078,7 +1099,7 @@ static int held_out(const ge_model *m, ge_solver *s, solver_pool *pool, const do
             ge_fail(&e, "out of memory for the uncertainty");
         /* the fit, then its own variances while its solver holds its factor */
         if (ok && !own &&
-            (first_fit->run(first_fit->ctx, &e) || full_variances(m, s, ys, M, o_full, fs, &e)))
+            (run_fit(fit, &e) || full_variances(m, s, ys, M, o_full, fs, &e)))
             ok = 0;
 #pragma omp for schedule(dynamic, 1)
         for (int q = 0; q < jobs; q++) {
@@ -1146,13 +1167,13 @@ static double robust_noise(const double *res, const double *d, const double *sv,
  *   - otherwise the error is mostly interpolation error, heavy-tailed, and
  *     calibrate.c fits the field's variance to the held-out coverage.
  * Targets with every value share one factorisation; a robust loss is read
- * with its data weights only. The fit's fields f are made by first_fit, on
+ * with its data weights only. The fit's fields f are made by fit, on
  * the first thread of the held-out folds' section (held_out), beside the
  * first fold: the fit was a phase of its own, one core idle (uniform and
  * wind of bench/fit 4% faster on 2 threads, soil the same). */
 static int spread(ge_model *m, ge_solver *s, solver_pool *pool, const double *xy,
                   const double *ys, size_t M, const ge_learn_opts *o, const design *X,
-                  const fit_first *first_fit, const double *f, double *d, ge_error *err)
+                  fit_job *fit, const double *f, double *d, ge_error *err)
 {
     const size_t ncell = (size_t)m->s.W * m->s.H;
     const int O = m->s.O;
@@ -1187,7 +1208,7 @@ static int spread(ge_model *m, ge_solver *s, solver_pool *pool, const double *xy
     /* the fit's own solver (a second one would double a large grid's
      * memory): its variances first, then the folds' data replace the fit's */
     full_spread fs = {cv, sv, d, all};
-    if (held_out(m, s, pool, xy, ys, M, &few, o, first_fit, &fs, reach, stride, rr, gg, nn,
+    if (held_out(m, s, pool, xy, ys, M, &few, o, fit, &fs, reach, stride, rr, gg, nn,
                  cal, err))
         goto done;
     for (int k = 0; k < O; k++) {
@@ -1287,36 +1308,6 @@ done:
     return rc;
 }
 
-/* The exact fit's fields f[O][cells] at the chosen penalty on the solver s
- * (from the search's field at that penalty where it solves by multigrid);
- * d and rhs are scratch. */
-typedef struct {
-    ge_solver *s;
-    const solver_pool *pool;
-    const double *ys;
-    size_t M;
-    int O;
-    const ge_learn_opts *o;
-    design *X;
-    double *f, *d, *rhs;
-    ge_learn_result *r;
-} fit_job;
-
-static int run_fit(void *ctx, ge_error *err)
-{
-    fit_job *j = ctx;
-    const ge_learn_opts *o = j->o;
-    if ((j->pool->near[0] && ge_solver_warm_start(j->s, j->pool->near[0], j->O, err)) ||
-        solve_fields(j->s, NULL, j->M, j->ys, o->weights, j->X, j->O, &o->train.loss,
-                     o->train.smooth, ge_solver_cells(j->s), j->f, j->d, j->rhs, &j->r->irls,
-                     err))
-        return -1;
-    j->r->ridge = ge_solver_ridge(j->s);
-    if (o->draws > 0 && o->progress)
-        o->progress(o->ctx, "uncertainty", 0, 1);
-    return 0;
-}
-
 static int exact_fit(ge_model *m, const double *xy, const double *ys, size_t M,
                      const ge_learn_opts *o, ge_learn_result *r, solver_pool *pool,
                      ge_error *err)
@@ -1339,10 +1330,9 @@ static int exact_fit(ge_model *m, const double *xy, const double *ys, size_t M,
         o->progress(o->ctx, "solving", 0, 1);
     design X = {o->z, o->z ? o->nz : 0, m->coef};
     fit_job job = {s, pool, ys, M, O, o, &X, f, d, rhs, r};
-    fit_first first = {run_fit, &job};
     /* with the uncertainty, the fit is made inside the spread's parallel
-     * section (fit_first) */
-    if (o->draws > 0 ? spread(m, s, pool, xy, ys, M, o, &X, &first, f, d, err)
+     * section (held_out) */
+    if (o->draws > 0 ? spread(m, s, pool, xy, ys, M, o, &X, &job, f, d, err)
                      : run_fit(&job, err))
         goto done;
     if (store_fields(m, f, F, err))
