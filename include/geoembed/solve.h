@@ -116,6 +116,10 @@ int ge_solver_variances(ge_solver *s, const size_t *idx, size_t n, const double 
                         uint64_t seed, double *cell_var, const size_t *at, size_t nat,
                         double *at_var, ge_error *err);
 
+/* Calls done(ctx, b) after each block of b draws of ge_solver_variances
+ * (NULL: nothing), so that a long uncertainty shows its progress. */
+void ge_solver_on_draws(ge_solver *s, void (*done)(void *ctx, int draws), void *ctx);
+
 /* f' Q f: the thin-plate energy (sum over the grid, before scaling). */
 double ge_solver_energy(const ge_solver *s, const double *f);
 

@@ -449,6 +449,24 @@ static int thread_id(void)
 #endif
 }
 
+/* The progress of the fit's solves after the search: the fields', then
+ * the uncertainty's draws (a draw is a solve too), counted on any thread,
+ * shown from the first (the callback is not thread-safe). */
+typedef struct {
+    const ge_learn_opts *o;
+    long done, total;
+} solve_meter;
+
+static void meter_add(void *ctx, int solves)
+{
+    solve_meter *mt = ctx;
+    long now;
+#pragma omp atomic capture
+    now = mt->done += solves;
+    if (thread_id() == 0 && mt->o->progress)
+        mt->o->progress(mt->o->ctx, "solving", now < mt->total ? now : mt->total, mt->total);
+}
+
 /* ---- the penalty search ---- */
 
 typedef struct {
@@ -863,6 +881,13 @@ static int held_out_folds(size_t M, int K)
     return K * (r < 1 ? 1 : (r > HELD_OUT_REPEATS ? HELD_OUT_REPEATS : (int)r));
 }
 
+/* The fold fits of held_out for the options o. */
+static int held_out_jobs(size_t M, const ge_learn_opts *o)
+{
+    const int K0 = o->folds > 0 ? o->folds : ge_learn_folds(M);
+    return held_out_folds(M, K0 > 1 ? K0 : 1);
+}
+
 /* The std of the blend of cells cell[4] (weights w) whose variances are
  * var: read out as predict reads field_sd. */
 static double read_sd(const double *var, const size_t cell[4], const double w[4])
@@ -889,11 +914,14 @@ typedef struct {
     size_t *tr, *te;
     double *f, *rhs, *d, *cv, *feat;
     design X;
+    solve_meter *meter;
 } held_out_work;
 
 static void held_out_work_free(held_out_work *w, const ge_solver *shared, solver_pool *pool,
                                int tid)
 {
+    if (w->s)
+        ge_solver_on_draws(w->s, NULL, NULL);
     if (w->s != shared)
         pool_give(pool, tid, w->s);
     free(w->fold);
@@ -938,6 +966,7 @@ static int held_out_fold(const ge_model *m, held_out_work *w, const double *xy,
     if (solve_fields(w->s, w->tr, ntr, ys, o->weights, &w->X, O, &o->train.loss,
                      o->train.smooth, ncell, w->f, w->d, w->rhs, &iters, err))
         return -1;
+    meter_add(w->meter, O);
     for (int t = 0; t < O; t++) {
         /* a target sharing the factor keeps the variances of the last */
         const double *ft = w->f + (size_t)t * ncell;
@@ -1015,6 +1044,7 @@ typedef struct {
     design *X;
     double *f, *d, *rhs;
     ge_learn_result *r;
+    solve_meter *meter;
 } fit_job;
 
 static int run_fit(fit_job *j, ge_error *err)
@@ -1026,8 +1056,7 @@ static int run_fit(fit_job *j, ge_error *err)
                      err))
         return -1;
     j->r->ridge = ge_solver_ridge(j->s);
-    if (o->draws > 0 && o->progress)
-        o->progress(o->ctx, "uncertainty", 0, 1);
+    meter_add(j->meter, j->O);
     return 0;
 }
 
@@ -1049,8 +1078,7 @@ static int held_out(const ge_model *m, ge_solver *s, solver_pool *pool, const do
                     double reach, size_t stride, double *rr, double *gg, double *nn,
                     ge_cal_data *cal, ge_error *err)
 {
-    const int O = m->s.O, K0 = o->folds > 0 ? o->folds : ge_learn_folds(M);
-    const int K = held_out_folds(M, K0 > 1 ? K0 : 1), jobs = K;
+    const int O = m->s.O, K = held_out_jobs(M, o), jobs = K;
     const size_t ncell = (size_t)m->s.W * m->s.H;
     int threads = 1;
 #ifdef _OPENMP
@@ -1080,9 +1108,11 @@ static int held_out(const ge_model *m, ge_solver *s, solver_pool *pool, const do
 #pragma omp parallel num_threads(threads) if (threads > 1)
     {
         ge_error e = {{0}};
-        held_out_work w = {.fold_draw = -1, .near = pool ? pool->near : NULL};
+        held_out_work w = {.fold_draw = -1, .near = pool ? pool->near : NULL, .meter = fit->meter};
         const int tid = thread_id(), own = tid > 0; /* thread 0 borrows the fit's solver */
         w.s = own ? pool_take(pool, tid, m, xy, M, o, &e) : s;
+        if (w.s)
+            ge_solver_on_draws(w.s, meter_add, fit->meter);
         w.fold = malloc((M ? M : 1) * sizeof *w.fold);
         w.tr = malloc((M ? M : 1) * sizeof *w.tr);
         w.te = malloc((M ? M : 1) * sizeof *w.te);
@@ -1308,6 +1338,34 @@ done:
     return rc;
 }
 
+/* How many sets of variances unit_variances makes for targets ys[M][O]: a
+ * run of targets without a missing value shares one. */
+static int variance_sets(const double *ys, size_t M, int O)
+{
+    int sets = 0, shared = 0;
+    for (int k = 0; k < O; k++) {
+        int full = 1;
+        for (size_t i = 0; i < M && full; i++)
+            full = !isnan(ys[i * O + k]);
+        sets += !(full && shared);
+        shared = full;
+    }
+    return sets;
+}
+
+/* The solves of exact_fit for its progress: the fields, the draws of their
+ * variances, and each held-out fold's fields and draws (spread). A fold
+ * whose training samples miss no value of a target that the whole data
+ * misses may share one set more: the count is then an upper bound. */
+static long solves_after_search(const double *ys, size_t M, int O, const ge_learn_opts *o)
+{
+    if (o->draws <= 0)
+        return O;
+    const long sets = variance_sets(ys, M, O);
+    const long few = o->draws < HELD_OUT_DRAWS ? o->draws : HELD_OUT_DRAWS;
+    return O + sets * o->draws + held_out_jobs(M, o) * (O + sets * few);
+}
+
 static int exact_fit(ge_model *m, const double *xy, const double *ys, size_t M,
                      const ge_learn_opts *o, ge_learn_result *r, solver_pool *pool,
                      ge_error *err)
@@ -1326,10 +1384,11 @@ static int exact_fit(ge_model *m, const double *xy, const double *ys, size_t M,
         ge_fail(err, "out of memory for the solve of a %dx%d grid", m->s.W, m->s.H);
         goto done;
     }
+    solve_meter meter = {o, 0, solves_after_search(ys, M, O, o)};
     if (o->progress)
-        o->progress(o->ctx, "solving", 0, 1);
+        o->progress(o->ctx, "solving", 0, meter.total);
     design X = {o->z, o->z ? o->nz : 0, m->coef};
-    fit_job job = {s, pool, ys, M, O, o, &X, f, d, rhs, r};
+    fit_job job = {s, pool, ys, M, O, o, &X, f, d, rhs, r, &meter};
     /* with the uncertainty, the fit is made inside the spread's parallel
      * section (held_out) */
     if (o->draws > 0 ? spread(m, s, pool, xy, ys, M, o, &X, &job, f, d, err)
@@ -1338,7 +1397,7 @@ static int exact_fit(ge_model *m, const double *xy, const double *ys, size_t M,
     if (store_fields(m, f, F, err))
         goto done;
     if (o->progress)
-        o->progress(o->ctx, "solving", 1, 1);
+        o->progress(o->ctx, "solving", meter.total, meter.total);
     rc = 0;
 done:
     pool_give(pool, 0, s);

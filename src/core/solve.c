@@ -64,6 +64,8 @@ struct ge_solver {
      * of 16 draws took 35 ms where the next took 9). */
     cholmod_dense *sol[2], *ws_y, *ws_e;
     int factored; /* the factor (or the levels) is that of the data term and mu */
+    void (*drawn)(void *ctx, int draws); /* ge_solver_on_draws */
+    void *drawn_ctx;
 };
 
 int ge_solver_uses_multigrid(ge_solver_kind kind, int W, int H)
@@ -703,6 +705,8 @@ int ge_solver_variances(ge_solver *s, const size_t *idx, size_t n, const double 
                   : by_factor ? factor_draws(s, rhs, b, f, err)
                               : ge_solver_solve(s, rhs, b, f, err)))
             break;
+        if (s->drawn)
+            s->drawn(s->drawn_ctx, b);
         /* each place's sum in draw order, on the threads */
         const size_t nc = cell_var ? s->ncell : 0, na = at_var ? nat : 0;
 #pragma omp parallel for schedule(static) if ((double)(nc + 4 * na) * b > GE_PARALLEL_WORK)
@@ -725,6 +729,12 @@ int ge_solver_variances(ge_solver *s, const size_t *idx, size_t n, const double 
     free(rhs);
     free(f);
     return rc;
+}
+
+void ge_solver_on_draws(ge_solver *s, void (*done)(void *ctx, int draws), void *ctx)
+{
+    s->drawn = done;
+    s->drawn_ctx = ctx;
 }
 
 size_t ge_solver_cells(const ge_solver *s) { return s->ncell; }

@@ -593,6 +593,17 @@ test_progress_on_a_terminal() {
     wait
     grep -Eq '^geoembed: predict: [0-9]+ of 40 rows \([0-9]+%, ETA [0-9]+s\)' "$OUT" ||
         fail "no grid progress: $(head -c 300 "$OUT")"
+    # fit: the solves after the penalty search (the fields, then the
+    # uncertainty's draws: 2 fields + 200 draws + 5 folds x (2 + 16)) show
+    # their progress; before, the bar stood still for that phase
+    run_on_tty "$GEOEMBED fit f.csv -o big.bin --size 300,300 --smooth 1 --draws 200"
+    grep -Eq '^geoembed: fit: solving: [0-9]+ of 292 solves \([0-9]+%, ETA [0-9]+s\)' "$OUT" ||
+        fail "no progress of the solves: $(head -c 300 "$OUT")"
+    awk '/solving: [0-9]+ of/ { for (i = 1; i <= NF; i++) if ($i == "of" && $(i - 1) + 0 > $(i + 1) + 0) bad = 1 }
+         END { exit bad }' "$OUT" || fail "more solves than counted: $(grep solving "$OUT" | tail -3)"
+    [ -s big.bin ] || fail "fit on a terminal wrote no model"
+    run_on_tty "$GEOEMBED fit f.csv -o big.bin --size 300,300 --smooth 1 --draws 200 -q"
+    grep -q 'solving' "$OUT" && fail "fit progress under -q"
     # not a terminal: nothing
     (sleep 2; cat grid.fifo >/dev/null) &
     run ge predict m.bin --grid grid.fifo --of CSV --size 50,40
