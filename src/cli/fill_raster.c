@@ -291,6 +291,15 @@ int fill_raster_check(const cli_args *a, const char *in_path, const char **drive
         rc = pick_driver(a, in, in_path, &drv);
     if (!rc)
         *driver = GDALGetDriverShortName(drv);
+    /* the output keeps each band's type: a driver that would convert it is refused */
+    for (int b = 0; !rc && b < GDALGetRasterCount(in); b++) {
+        const GDALDataType t = GDALGetRasterDataType(GDALGetRasterBand(in, b + 1));
+        char types[256];
+        if (!grid_driver_writes_type(drv, t, types, sizeof types))
+            rc = usage_error(a->cmd_name, "%s: band %d is %s, which GDAL's %s driver does not "
+                                          "write (only %s): choose another format with --of",
+                             in_path, b + 1, GDALGetDataTypeName(t), *driver, types);
+    }
     /* a mask band lives inside a GeoTIFF or a COG; other formats would drop
      * it, or keep it beside the file under the temporary name */
     if (!rc && m->shared && !m->alpha && strcasecmp(*driver, "GTiff") != 0 &&

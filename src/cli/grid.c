@@ -227,8 +227,14 @@ int grid_spec_resolve(const cli_args *a, const predictor *p, grid_spec *g)
     g->driver = of;
     if ((rc = grid_gdal_type(a, g)))
         return rc;
-    if (!g->csv && !of)
-        return grid_gdal_driver_for(a, a->val[O_GRID], &g->driver);
+    if (!g->csv && !of && (rc = grid_gdal_driver_for(a, a->val[O_GRID], &g->driver)))
+        return rc;
+    /* GeoPackage records no NaN nodata (GDAL warns and drops it): the empty
+     * cells would be marked by nothing */
+    if (!g->csv && g->driver && strcasecmp(g->driver, "GPKG") == 0 && isnan(g->nodata))
+        return usage_error(a->cmd_name, "a GeoPackage raster cannot record NaN as its nodata "
+                                        "value, so its empty cells would be unmarked: give "
+                                        "--nodata VALUE (e.g. --nodata -9999)");
     return 0;
 }
 

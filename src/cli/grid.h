@@ -40,6 +40,14 @@ int grid_gdal_type(const cli_args *a, grid_spec *g);
 /* The raster driver for path's extension, from GDAL's list of each driver's
  * extensions (GTiff for .tif). Returns 0 or a usage error's exit status. */
 int grid_gdal_driver_for(const cli_args *a, const char *path, const char **driver);
+
+/* Whether GDAL's driver (a GDALDriverH) writes rasters of data type type (a
+ * GDALDataType) as they are: drivers that name their creation types (PNG:
+ * Byte and UInt16; GIF: Byte) convert any other type when copying, without
+ * a word from GIF, so that predictions or pixels of another type would be
+ * changed. The driver's types go to types[n] either way ("" when it names
+ * none: it is taken at its word). */
+int grid_driver_writes_type(void *driver, int type, char *types, size_t n);
 /* --like: the geotransform, size and CRS (WKT, "" for none) of the raster at
  * path, which must be north up. Returns 0 or an exit status (printed). */
 int grid_like_read(const char *path, double gt[6], long *cols, long *rows, char **wkt);

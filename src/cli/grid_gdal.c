@@ -282,6 +282,25 @@ static GDALDatasetH create(GDALDriverH drv, const char *path, const predictor *p
     return ds;
 }
 
+int grid_driver_writes_type(void *driver, int type, char *types, size_t n)
+{
+    const char *list = GDALGetMetadataItem((GDALDriverH)driver, GDAL_DMD_CREATIONDATATYPES, NULL);
+    size_t k = 0; /* "Byte UInt16" as "Byte, UInt16" */
+    for (const char *c = list ? list : ""; *c && k + 2 < n; c++) {
+        if (*c == ' ')
+            types[k++] = ',';
+        types[k++] = *c;
+    }
+    if (n)
+        types[k] = 0; /* k + 2 < n held */
+    if (!list || !*list)
+        return 1;
+    char **names = CSLTokenizeString(list);
+    int ok = CSLFindString(names, GDALGetDataTypeName((GDALDataType)type)) >= 0;
+    CSLDestroy(names);
+    return ok;
+}
+
 /* Does drv create rasters of this data type with Create (written strip by
  * strip)? Otherwise the grid is staged as a GeoTIFF and copied. */
 static int creates_type(GDALDriverH drv, GDALDataType type)
@@ -306,6 +325,9 @@ int grid_gdal_type(const cli_args *a, grid_spec *g)
         return usage_error(a->cmd_name, "%s applies to raster grids, not to a CSV grid (it has "
                                         "numbers and empty fields)",
                            ot ? "--ot" : "--nodata");
+    if (g->csv && a->val[O_CO])
+        return usage_error(a->cmd_name, "--co applies to raster grids: a CSV grid has no "
+                                        "creation options");
     if (ot) {
         GDALDataType t = GDALGetDataTypeByName(ot);
         if (t == GDT_Unknown || GDALDataTypeIsComplex(t))
@@ -482,6 +504,11 @@ int grid_write_gdal(const cli_args *a, const predictor *p, const grid_spec *g)
     if (!direct && !GDALGetMetadataItem(drv, GDAL_DCAP_CREATECOPY, NULL))
         return usage_error(a->cmd_name, "GDAL's %s driver cannot write %s rasters", g->driver,
                            GDALGetDataTypeName((GDALDataType)g->type));
+    char types[256];
+    if (!grid_driver_writes_type(drv, g->type, types, sizeof types))
+        return usage_error(a->cmd_name, "GDAL's %s driver writes %s rasters only, not %s: give "
+                                        "--ot with one of them (and --nodata), or another format",
+                           g->driver, types, GDALGetDataTypeName((GDALDataType)g->type));
     type_counts = (pixel_counts){0};
     if (cluster_rank() > 0) /* rank 0 writes; the others compute their shares */
         return fill(NULL, p, g, out);

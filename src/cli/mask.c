@@ -217,9 +217,14 @@ int mask_load(mask **out, const char *cmd, const char *path, const char *layer,
                    : runtime_error("%s: the --mask has no layer", path);
         goto done;
     }
-    if (where && OGR_L_SetAttributeFilter(l, where) != OGRERR_NONE) {
-        rc = usage_error(cmd, "--mask-where '%s': %s", where, CPLGetLastErrorMsg());
-        goto done;
+    if (where) { /* GDAL's complaint goes into the one line below */
+        CPLPushErrorHandler(CPLQuietErrorHandler);
+        OGRErr bad = OGR_L_SetAttributeFilter(l, where);
+        CPLPopErrorHandler();
+        if (bad != OGRERR_NONE) {
+            rc = usage_error(cmd, "--mask-where '%s': %s", where, CPLGetLastErrorMsg());
+            goto done;
+        }
     }
     OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(l);
     if (srs) {

@@ -514,9 +514,13 @@ int arg_double(const cli_args *a, opt_id id, double def, double min, double max,
         *out = def;
         return 0;
     }
-    if (parse_double_strict(s, out) || *out < min || *out > max)
+    if (parse_double_strict(s, out) || *out < min || *out > max) {
+        if (isinf(min) && isinf(max))
+            return usage_error(a->cmd_name, "%s expects a finite number, got '%s'",
+                               opt_long_name(id), s);
         return usage_error(a->cmd_name, "%s expects a number from %g to %g, got '%s'",
                            opt_long_name(id), min, max, s);
+    }
     return 0;
 }
 

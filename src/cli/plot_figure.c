@@ -220,6 +220,11 @@ static plot_status colour_range(const plot_spec *s, plot_layout *L, int k, doubl
         lo = log ? lo / 2 : lo - d;
         hi = log ? hi * 2 : hi + d;
     }
+    if (!isfinite(lo) || !isfinite(hi) || !isfinite(hi - lo)) { /* the scale would divide by inf */
+        snprintf(why, n, "the range %g to %g of %s is too wide to draw (its width overflows): "
+                         "give a narrower --vmin/--vmax", lo, hi, name);
+        return PLOT_BAD_USAGE;
+    }
     L->lo[k] = lo, L->hi[k] = hi;
     if (log)
         plot_ticks_log(lo, hi, &L->bar[k]);

@@ -200,9 +200,15 @@ int predict_points_vector(cli_args *a, const predictor *p)
                            a->val[O_LAYER] ? a->val[O_LAYER] : "");
         goto done;
     }
-    if (a->val[O_WHERE] && OGR_L_SetAttributeFilter(j.layer, a->val[O_WHERE]) != OGRERR_NONE) {
-        rc = runtime_error("%s: invalid --where expression '%s'", path, a->val[O_WHERE]);
-        goto done;
+    if (a->val[O_WHERE]) { /* GDAL's complaint goes into the one line below */
+        CPLPushErrorHandler(CPLQuietErrorHandler);
+        OGRErr bad = OGR_L_SetAttributeFilter(j.layer, a->val[O_WHERE]);
+        CPLPopErrorHandler();
+        if (bad != OGRERR_NONE) {
+            rc = runtime_error("%s: invalid --where expression '%s': %s", path, a->val[O_WHERE],
+                               CPLGetLastErrorMsg());
+            goto done;
+        }
     }
     src = a->val[O_SRC_CRS] ? ge_crs_to_wkt(a->val[O_SRC_CRS], &err) : layer_wkt(j.layer);
     if (a->val[O_SRC_CRS] && !src) {
@@ -231,7 +237,12 @@ int predict_points_vector(cli_args *a, const predictor *p)
     OGRGeometryH centroid = OGR_G_CreateGeometry(wkbPoint);
     OGRFeatureH feat;
     size_t rows = 0, none = 0, nocov = 0;
-    GIntBig total = OGR_L_GetFeatureCount(j.layer, FALSE); /* -1 when it would be slow */
+    /* -1 when it would be slow; a filter GDAL cannot run fails here first,
+     * quietly: the reading below says it in one line */
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    GIntBig total = OGR_L_GetFeatureCount(j.layer, FALSE);
+    CPLPopErrorHandler();
+    CPLErrorReset();
     counter cnt;
     counter_init(&cnt, "geoembed: predict", "features");
     OGR_L_ResetReading(j.layer);

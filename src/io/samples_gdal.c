@@ -309,8 +309,12 @@ static int read_vector(GDALDatasetH ds, const char *path, const ge_sample_opts *
     double t[GE_MAX_OUTPUTS];
     OGRGeometryH centroid = OGR_G_CreateGeometry(wkbPoint);
     OGR_L_ResetReading(layer);
+    /* -1: slow; a filter GDAL cannot run fails here first, quietly: the
+     * reading below says it in one line */
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    GIntBig total = o->progress ? OGR_L_GetFeatureCount(layer, FALSE) : -1;
+    CPLPopErrorHandler();
     CPLErrorReset();
-    GIntBig total = o->progress ? OGR_L_GetFeatureCount(layer, FALSE) : -1; /* -1: slow */
     size_t nread = 0;
     while ((f = OGR_L_GetNextFeature(layer))) {
         if (o->progress && ++nread % 4096 == 0)

@@ -66,6 +66,12 @@ test_geopackage_layer_and_where() {
     run ge fit pts.gpkg --where "no_such_field > 1" -o m3.bin
     expect_rc 1
     expect_error_line "invalid --where"
+    # a filter that fails only when the layer is read: one line (before,
+    # GDAL's own message about the feature count came first)
+    run ge predict m.bin pts.gpkg --layer stations --where "no_such_field > 1" -o p.csv
+    expect_rc 1
+    expect_error_line "pts\.gpkg: reading layer 'stations'.*no_such_field"
+    expect_no_file p.csv
 }
 
 test_polygons_use_centroids() {

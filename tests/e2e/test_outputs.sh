@@ -291,10 +291,46 @@ test_envi_hfa_gpkg_outputs() {
     gdalinfo r.img | grep -q 'Description = u' || fail "r.img lost its band names"
     one_target_model one.bin
     echo old >r.gpkg
+    # GeoPackage records no NaN nodata: before, GDAL's warning and exit 0
+    # with the empty cells unmarked
     run ge predict one.bin --grid r.gpkg --size 8,4
+    expect_rc 2
+    expect_error_line 'GeoPackage raster cannot record NaN.*--nodata'
+    [ "$(cat r.gpkg)" = old ] || fail "a refused run changed r.gpkg"
+    run ge predict one.bin --grid r.gpkg --size 8,4 --nodata -9999
     expect_rc 0
-    gdalinfo r.gpkg >/dev/null 2>&1 || fail "r.gpkg does not open"
+    gdalinfo r.gpkg 2>/dev/null | grep -q 'NoData Value=-9999' || fail "r.gpkg lost its nodata value"
     expect_no_temps
+}
+
+# A driver that names its creation types and not the grid's converts the
+# values on copying (before: Float32 predictions became GIF's Byte, 0 to 2,
+# with exit 0 and not a word; PNG with only GDAL's warning): refused, and
+# fill's pixels, which keep their type, likewise; a type the driver names
+# is written.
+test_formats_that_would_convert_the_type_are_refused() {
+    need gdalinfo
+    one_target_model one.bin
+    local f
+    for f in g.gif g.png g.jpg; do
+        run ge predict one.bin --grid "$f" --size 8,4
+        expect_rc 2
+        expect_error_line "GDAL's [A-Z]+ driver writes Byte(, UInt16)? rasters only, not Float32: give --ot"
+        expect_no_file "$f"
+    done
+    run ge predict one.bin --grid g.png --size 8,4 --ot UInt16 --nodata 0
+    expect_rc 0
+    gdalinfo g.png | grep -q 'Type=UInt16' || fail "g.png is not UInt16"
+    ge predict one.bin --grid f32.tif --size 8,4 -q || fail "the GeoTIFF grid failed"
+    run ge fill f32.tif -o f.gif
+    expect_rc 2
+    expect_error_line "band 1 is Float32, which GDAL's GIF driver does not write \\(only Byte\\)"
+    expect_no_file f.gif
+    # a CSV grid has no creation options: --co was dropped without a word
+    run ge predict one.bin --grid g.csv --size 3,3 --co COMPRESS=LZW
+    expect_rc 2
+    expect_error_line '--co applies to raster grids'
+    expect_no_file g.csv
 }
 
 # Every GDAL raster driver that writes files: the grid is written, opens, and

@@ -369,6 +369,15 @@ test_plot_log_scale() {
     expect_rc 2
     expect_error_line '--log does not go with --cmap diverging'
     expect_no_file n.png
+    # a range whose width overflows: before, exit 0 and every pixel the
+    # lowest colour, the bar without ticks
+    run ge plot neg.bin -o n.png --vmin -1e308 --vmax 1e308
+    expect_rc 2
+    expect_error_line 'range -1e\+308 to 1e\+308 of t is too wide to draw'
+    expect_no_file n.png
+    run ge plot neg.bin -o n.png --vmin -inf
+    expect_rc 2
+    expect_error_line '--vmin expects a finite number, got .-inf.'
 }
 
 test_plot_contours() {

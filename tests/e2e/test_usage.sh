@@ -267,6 +267,9 @@ test_every_option_applies_or_is_refused() {
     row predict --mask-where 1 'holds no polygon that --mask-where selects' \
         predict m.bin f.csv --mask mask.geojson --mask-where "n = 'b'"
     row eval --mask-where 2 '--mask-where applies to --mask' eval m.bin f.csv --mask-where "n = 'a'"
+    # a field the mask lacks: one line (before, GDAL's own message came first)
+    row predict --mask-where 2 'mask-where .nosuch = 1.: .nosuch. not recognised' \
+        predict m.bin f.csv --mask mask.geojson --mask-where "nosuch = 1"
     row plot --mask-where 0 '' plot m.bin -o p.png --mask mask.geojson --mask-where "n = 'a'"
     # --- info
     row info --json 0 '"grid"' info m.bin --json
