@@ -265,7 +265,8 @@ test_raster_format_from_extension() {
     one_target_model m.bin
     local f
     for f in r.nc r.asc r.img r.gpkg r.xyz; do
-        run ge predict m.bin --grid $f --size 8,4
+        # GeoPackage records no NaN nodata: it needs --nodata
+        run ge predict m.bin --grid $f --size 8,4 $([ $f = r.gpkg ] && echo --nodata -9999)
         expect_rc 0
         gdalinfo $f >/dev/null 2>&1 || fail "$f does not open"
     done

@@ -613,10 +613,12 @@ test_grid_as_geopackage_raster() {
     want=$(ge predict m.bin pt.csv | awk -F, 'NR == 2 { print $3 }')
     got=$(gdallocationinfo -valonly -geoloc g.gpkg 1010.5 2025.5)
     expect_close "$got" "$want" 1e-5
-    # by extension; GeoPackage cannot record a NaN nodata value: GDAL's warning is shown
+    # by extension; GeoPackage cannot record a NaN nodata value: refused
+    # (before, GDAL's warning and exit 0 with the empty cells unmarked)
     run ge predict m.bin --grid n.gpkg
-    expect_rc 0
-    expect_err '^geoembed: warning: .*NaN nodata'
+    expect_rc 2
+    expect_error_line 'GeoPackage raster cannot record NaN'
+    expect_no_file n.gpkg
     # several Float32 bands are beyond GeoPackage: GDAL's reason, no file
     awk -F, -v OFS=, 'NR == 1 { print $0, "w"; next } { print $0, -$3 }' s.csv >s2.csv
     ge fit s2.csv -o m2.bin --src-crs EPSG:32633 --smooth 1 -q || fail "fit two targets"
