@@ -64,6 +64,11 @@ typedef struct {
     void (*progress)(void *ctx, const char *phase, long done, long total);
     void *ctx;
     volatile sig_atomic_t *stop; /* when set: the search ends with the best so far */
+    /* Interruptions counted by the caller (NULL: none): once the count grows
+     * after the exact fit's solve began (after the search), the solve gives
+     * up, ge_learn fails ("interrupted") and result.interrupted is set; no
+     * part of a solve is a model to keep. */
+    volatile sig_atomic_t *interrupts;
     /* Exact method: the fields from this solver instead of the local one
      * (NULL: local). It takes the squared error without covariates or
      * draws; ge_learn refuses the rest. */
@@ -80,6 +85,7 @@ typedef struct {
     double cv_loss;      /* mean absolute held-out error of the chosen penalty
                           * (standardised units; interpolated: the parabola's) */
     int search_stopped;  /* the search was cut short by *stop */
+    int interrupted;     /* the exact solve gave up on an interruption (interrupts) */
     double train_loss;   /* mean loss on the samples (standardised units) */
     double objective;    /* train_loss + penalty */
     double ridge;        /* exact: diagonal ridge added to a singular system, else 0 */

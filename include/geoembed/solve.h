@@ -120,6 +120,11 @@ int ge_solver_variances(ge_solver *s, const size_t *idx, size_t n, const double 
  * (NULL: nothing), so that a long uncertainty shows its progress. */
 void ge_solver_on_draws(ge_solver *s, void (*done)(void *ctx, int draws), void *ctx);
 
+/* The solves give up (-1, "interrupted") once stop(ctx) says so: checked
+ * before each block of draws and, by multigrid, at every iteration (a
+ * factorisation runs to its end). NULL: never. */
+void ge_solver_on_interrupt(ge_solver *s, int (*stop)(void *ctx), void *ctx);
+
 /* f' Q f: the thin-plate energy (sum over the grid, before scaling). */
 double ge_solver_energy(const ge_solver *s, const double *f);
 

@@ -25,9 +25,13 @@
 #include "settings.h"
 #include "trainjob.h"
 
-static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_signal, interruptions;
 
-static void on_signal(int sig) { stop_signal = sig; }
+static void on_signal(int sig)
+{
+    stop_signal = sig;
+    interruptions++;
+}
 
 static void catch_signals(int on)
 {
@@ -42,6 +46,14 @@ static void catch_signals(int on)
 static int interrupted_early(void)
 {
     say(1, "geoembed: fit: interrupted before training began; nothing written\n");
+    return stop_signal == SIGTERM ? EXIT_SIGTERM : EXIT_SIGINT;
+}
+
+/* A signal during the exact solve (after the penalty search): a solve cut
+ * short is no model, so nothing is written (what). */
+static int interrupted_solving(const char *what)
+{
+    say(1, "geoembed: fit: interrupted while solving; %s\n", what);
     return stop_signal == SIGTERM ? EXIT_SIGTERM : EXIT_SIGINT;
 }
 
@@ -373,8 +385,12 @@ static int fit_groups(const cli_args *a, const ge_samples *s, const fit_settings
             rc = runtime_error("%s: group '%s' (--group %s): no usable samples (%zu outside the "
                                "exterior)",
                                a->pos[0], name, a->val[O_GROUP], outside_g[g]);
-        if (!rc && train_on(j, s, idx, n, &m, &res, &err))
-            rc = fail_with(&err);
+        if (!rc && train_on(j, s, idx, n, &m, &res, &err)) {
+            char what[300];
+            snprintf(what, sizeof what, "wrote the models of the %zu groups before '%s'", k,
+                     name);
+            rc = res.interrupted ? interrupted_solving(what) : fail_with(&err);
+        }
         if (!rc && *j->stop) {
             say(1, "geoembed: fit: interrupted in group '%s'; wrote the models of the %zu "
                    "groups before\n",
@@ -440,7 +456,7 @@ int cmd_fit(cli_args *a)
     char *ckpath = checkpoint_path(a->val[O_OUTPUT]);
     if (!ckpath)
         return runtime_error("out of memory");
-    stop_signal = 0;
+    stop_signal = 0, interruptions = 0;
     catch_signals(1);
 
     inputs_stop_on(&stop_signal);
@@ -561,7 +577,7 @@ int cmd_fit(cli_args *a)
                    .fo = {.epochs = fs.epochs, .patience = fs.patience,
                           .keep_best = !settings_is_reference(&fs),
                           .progress = progress_epoch, .ctx = &p, .stop = &stop_signal},
-                   .progress = phase_progress_update, .ctx = &pp, .stop = &stop_signal,
+                   .progress = phase_progress_update, .ctx = &pp, .stop = &stop_signal, .interrupts = &interruptions,
                    .backend = backend};
     ge_learn_result res = {0};
     if (stop_signal) {
@@ -605,7 +621,7 @@ int cmd_fit(cli_args *a)
             res.candidates);
     if (frc) {
         catch_signals(0);
-        rc = fail_with(&err);
+        rc = res.interrupted ? interrupted_solving("nothing written") : fail_with(&err);
         goto done;
     }
     if (fill_meta(&meta, a, &s, &fs, &res, outside + s.skipped_missing)) {

@@ -33,7 +33,7 @@ int train_on(const train_job *j, const ge_samples *s, const size_t *idx, size_t 
     ge_learn_opts o = {.method = fs->method, .train = fs->train, .smooth_auto = fs->smooth_auto,
                        .standardize = fs->standardize, .init = j->init,
                        .validation = j->validation, .fit = j->fo, .progress = j->progress,
-                       .ctx = j->ctx, .stop = j->stop,
+                       .ctx = j->ctx, .stop = j->stop, .interrupts = j->interrupts,
                        .transform = fs->transformed ? fs->transform : NULL, .weights = w,
                        .draws = fs->method == GE_METHOD_EXACT ? (int)fs->draws : 0,
                        .solver = (ge_solver_kind)fs->solver,

@@ -16,6 +16,7 @@ typedef struct {
     void (*progress)(void *ctx, const char *phase, long done, long total);
     void *ctx;
     volatile sig_atomic_t *stop;
+    volatile sig_atomic_t *interrupts; /* counted interruptions (ge_learn_opts) */
     const double *z; /* covariate design rows of every sample of s (samples_design), or NULL */
     int nz;
     const ge_backend *backend; /* exact fits: a distributed solver (cluster.h), or NULL */

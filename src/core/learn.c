@@ -451,11 +451,20 @@ static int thread_id(void)
 
 /* The progress of the fit's solves after the search: the fields', then
  * the uncertainty's draws (a draw is a solve too), counted on any thread,
- * shown from the first (the callback is not thread-safe). */
+ * shown from the first (the callback is not thread-safe); and the count of
+ * interruptions when they began (o->interrupts). */
 typedef struct {
     const ge_learn_opts *o;
     long done, total;
+    sig_atomic_t interrupts_at;
 } solve_meter;
+
+/* An interruption since the solves began (ge_solver_on_interrupt). */
+static int meter_interrupted(void *ctx)
+{
+    const solve_meter *mt = ctx;
+    return mt->o->interrupts && *mt->o->interrupts != mt->interrupts_at;
+}
 
 static void meter_add(void *ctx, int solves)
 {
@@ -920,8 +929,10 @@ typedef struct {
 static void held_out_work_free(held_out_work *w, const ge_solver *shared, solver_pool *pool,
                                int tid)
 {
-    if (w->s)
+    if (w->s) {
         ge_solver_on_draws(w->s, NULL, NULL);
+        ge_solver_on_interrupt(w->s, NULL, NULL);
+    }
     if (w->s != shared)
         pool_give(pool, tid, w->s);
     free(w->fold);
@@ -1111,8 +1122,10 @@ static int held_out(const ge_model *m, ge_solver *s, solver_pool *pool, const do
         held_out_work w = {.fold_draw = -1, .near = pool ? pool->near : NULL, .meter = fit->meter};
         const int tid = thread_id(), own = tid > 0; /* thread 0 borrows the fit's solver */
         w.s = own ? pool_take(pool, tid, m, xy, M, o, &e) : s;
-        if (w.s)
+        if (w.s) {
             ge_solver_on_draws(w.s, meter_add, fit->meter);
+            ge_solver_on_interrupt(w.s, meter_interrupted, fit->meter);
+        }
         w.fold = malloc((M ? M : 1) * sizeof *w.fold);
         w.tr = malloc((M ? M : 1) * sizeof *w.tr);
         w.te = malloc((M ? M : 1) * sizeof *w.te);
@@ -1136,6 +1149,8 @@ static int held_out(const ge_model *m, ge_solver *s, solver_pool *pool, const do
             int gone;
 #pragma omp atomic read
             gone = failed;
+            if (ok && !gone && meter_interrupted(fit->meter) && ge_fail(&e, "interrupted"))
+                ok = 0;
             if (ok && !gone &&
                 held_out_fold(m, &w, xy, ys, M, o, K, q, reach, stride, &ev[q], &e))
                 ok = 0;
@@ -1366,9 +1381,11 @@ static long solves_after_search(const double *ys, size_t M, int O, const ge_lear
     return O + sets * o->draws + held_out_jobs(M, o) * (O + sets * few);
 }
 
+/* interrupts_at: the count of interruptions that do not stop the solve
+ * (ge_learn_opts.interrupts). */
 static int exact_fit(ge_model *m, const double *xy, const double *ys, size_t M,
                      const ge_learn_opts *o, ge_learn_result *r, solver_pool *pool,
-                     ge_error *err)
+                     sig_atomic_t interrupts_at, ge_error *err)
 {
     if (o->backend)
         return backend_fit(m, xy, ys, M, o, err);
@@ -1377,6 +1394,7 @@ static int exact_fit(ge_model *m, const double *xy, const double *ys, size_t M,
     ge_solver *s = pool_take(pool, 0, m, xy, M, o, err);
     double *f = malloc(ncell * (size_t)O * sizeof *f), *F = malloc(ncell * (size_t)O * sizeof *F);
     double *d = malloc((M ? M : 1) * sizeof *d), *rhs = malloc(ncell * sizeof *rhs);
+    solve_meter meter = {o, 0, solves_after_search(ys, M, O, o), interrupts_at};
     int rc = -1;
     if (!s)
         goto done;
@@ -1384,7 +1402,7 @@ static int exact_fit(ge_model *m, const double *xy, const double *ys, size_t M,
         ge_fail(err, "out of memory for the solve of a %dx%d grid", m->s.W, m->s.H);
         goto done;
     }
-    solve_meter meter = {o, 0, solves_after_search(ys, M, O, o)};
+    ge_solver_on_interrupt(s, meter_interrupted, &meter);
     if (o->progress)
         o->progress(o->ctx, "solving", 0, meter.total);
     design X = {o->z, o->z ? o->nz : 0, m->coef};
@@ -1400,6 +1418,14 @@ static int exact_fit(ge_model *m, const double *xy, const double *ys, size_t M,
         o->progress(o->ctx, "solving", meter.total, meter.total);
     rc = 0;
 done:
+    if (s)
+        ge_solver_on_interrupt(s, NULL, NULL);
+    /* a factorisation runs to its end: an interruption during the last one
+     * is seen here */
+    if (meter_interrupted(&meter)) {
+        r->interrupted = 1;
+        rc = ge_fail(err, "interrupted");
+    }
     pool_give(pool, 0, s);
     free(f);
     free(F);
@@ -1536,15 +1562,19 @@ int ge_learn(const ge_shape *shape, const double *xy_in, const double *y_in, siz
     const double nn = o->spacing > 0 ? o->spacing
                                      : ge_median_nn_distance(xy_in, M, 20000, o->train.seed);
     eff.spacing = isfinite(nn) && nn > 0 ? nn : 0;
+    /* an interruption stops the solve unless it stopped the search */
+    sig_atomic_t interrupts_at = o->interrupts ? *o->interrupts : 0;
     if (o->smooth_auto) {
         if (choose_smooth(m, xy, ys, M, o, r, &pool, err))
             goto done;
+        if (r->search_stopped && o->interrupts)
+            interrupts_at = *o->interrupts;
         eff.train.smooth = r->smooth;
     }
     r->smooth = eff.train.smooth;
     ge_data all = {.M = M, .O = O, .xy = xy, .y = ys, .z = m->cov.P ? o->z : NULL};
     if (o->method == GE_METHOD_EXACT) {
-        if (exact_fit(m, xy, ys, M, &eff, r, &pool, err))
+        if (exact_fit(m, xy, ys, M, &eff, r, &pool, interrupts_at, err))
             goto done;
     } else {
         size_t nv = split_tail(xy, ys, M, O, o->validation, o->train.seed);

@@ -200,7 +200,15 @@ struct ge_mg {
     cholmod_common c;
     cholmod_sparse *S;     /* the coarsest level, upper triangle */
     cholmod_factor *F;
+    int (*stop)(void *ctx); /* ge_mg_on_interrupt */
+    void *stop_ctx;
 };
+
+void ge_mg_on_interrupt(ge_mg *g, int (*stop)(void *ctx), void *ctx)
+{
+    g->stop = stop;
+    g->stop_ctx = ctx;
+}
 
 static int level_init(level *l, int W, int H, int wx, int wy, double hw, double hh)
 {
@@ -726,6 +734,8 @@ int ge_mg_solve_block(ge_mg *g, int nr, const double *b, double *x, double rtol,
     memcpy(p, z, n * (size_t)nr * sizeof *p);
     dot(g, r, z, nr, rz);
     for (int it = 1; it <= MAX_ITERS; it++) {
+        if (g->stop && g->stop(g->stop_ctx))
+            return ge_fail(err, "interrupted");
         residual(g, l, 0, p, NULL, q, nr); /* q = A p */
         dot(g, p, q, nr, pq);
         for (int c = 0; c < nr; c++) {

@@ -48,6 +48,10 @@ double ge_mg_diagonal_max(const ge_mg *g);
 #define GE_MG_BLOCK 8
 int ge_mg_block_width(int W, int H);
 
+/* The block solves give up (-1, "interrupted") as soon as stop(ctx) says so,
+ * checked once an iteration (NULL: never). */
+void ge_mg_on_interrupt(ge_mg *g, int (*stop)(void *ctx), void *ctx);
+
 /* Solves nr (1 to GE_MG_BLOCK) systems A x_q = b_q at once to a relative
  * residual rtol, starting from x; b and x interleaved (entry q of cell i at
  * i * nr + q). Each column comes out bit for bit as it does solved alone

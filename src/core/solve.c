@@ -66,6 +66,8 @@ struct ge_solver {
     int factored; /* the factor (or the levels) is that of the data term and mu */
     void (*drawn)(void *ctx, int draws); /* ge_solver_on_draws */
     void *drawn_ctx;
+    int (*stop)(void *ctx); /* ge_solver_on_interrupt */
+    void *stop_ctx;
 };
 
 int ge_solver_uses_multigrid(ge_solver_kind kind, int W, int H)
@@ -688,6 +690,10 @@ int ge_solver_variances(ge_solver *s, const size_t *idx, size_t n, const double 
         memset(at_var, 0, nat * sizeof *at_var);
     int rc = 0;
     for (int done = 0; done < draws && !rc; done += batch) {
+        if (s->stop && s->stop(s->stop_ctx)) {
+            rc = ge_fail(err, "interrupted");
+            break;
+        }
         int b = draws - done < batch ? draws - done : batch;
         /* each draw its own generator, seeded by its number: the right-hand
          * sides are made on the threads with the same values on any count */
@@ -735,6 +741,14 @@ void ge_solver_on_draws(ge_solver *s, void (*done)(void *ctx, int draws), void *
 {
     s->drawn = done;
     s->drawn_ctx = ctx;
+}
+
+void ge_solver_on_interrupt(ge_solver *s, int (*stop)(void *ctx), void *ctx)
+{
+    s->stop = stop;
+    s->stop_ctx = ctx;
+    if (s->mg)
+        ge_mg_on_interrupt(s->mg, stop, ctx);
 }
 
 size_t ge_solver_cells(const ge_solver *s) { return s->ncell; }

@@ -512,3 +512,27 @@ test_sigterm_saves_model() {
     run ge info m.bin
     expect_rc 0
 }
+
+# SIGTERM during the exact solve (no search: --smooth given): before, the
+# signal was caught and ignored, the solve ran to its end and exit 0 with a
+# model; now it stops at the next iteration or block of draws, writes
+# nothing and exits 143.
+test_sigterm_stops_the_exact_solve() {
+    write_field f.csv
+    timeout -k 10 300 "${E2E_WRAP[@]}" "$GEOEMBED" fit f.csv -o m.bin --size 700,700 --smooth 1 \
+        --draws 400 >"$OUT" 2>"$ERR" </dev/null &
+    local pid=$! _
+    for _ in $(seq 1 600); do
+        grep -q 'needs about' "$ERR" && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    sleep 1
+    kill -TERM "$pid" 2>/dev/null
+    wait "$pid"
+    RC=$?
+    expect_rc 143
+    expect_err 'interrupted while solving; nothing written'
+    expect_no_file m.bin
+    expect_no_tmp
+}
