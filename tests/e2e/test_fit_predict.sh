@@ -491,20 +491,28 @@ test_predict_overwrites_output() {
     expect_no_tmp
 }
 
-test_sigterm_saves_model() {
-    write_field f.csv
-    # timeout passes the TERM on and exits with the command's status
-    timeout -k 10 120 "${E2E_WRAP[@]}" "$GEOEMBED" fit f.csv -o m.bin --epochs 100000000 --smooth 1 >"$OUT" 2>"$ERR" </dev/null &
-    local pid=$! _
+# Runs geoembed ARGS in the background, sends SIGTERM PAUSE seconds after a
+# stderr line matches PATTERN, and leaves its exit status in RC (timeout
+# passes the TERM on and exits with the command's status).
+term_after() {
+    local pattern=$1 pause=$2 _
+    shift 2
+    timeout -k 10 300 "${E2E_WRAP[@]}" "$GEOEMBED" "$@" >"$OUT" 2>"$ERR" </dev/null &
+    local pid=$!
     for _ in $(seq 1 600); do
-        grep -q 'geoembed: fit: grid' "$ERR" && break
+        grep -q "$pattern" "$ERR" && break
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
     done
-    sleep 0.5
+    sleep "$pause"
     kill -TERM "$pid" 2>/dev/null
     wait "$pid"
     RC=$?
+}
+
+test_sigterm_saves_model() {
+    write_field f.csv
+    term_after 'geoembed: fit: grid' 0.5 fit f.csv -o m.bin --epochs 100000000 --smooth 1
     expect_rc 143
     expect_err 'interrupted after epoch [0-9]+; saved'
     expect_file m.bin
@@ -519,18 +527,7 @@ test_sigterm_saves_model() {
 # nothing and exits 143.
 test_sigterm_stops_the_exact_solve() {
     write_field f.csv
-    timeout -k 10 300 "${E2E_WRAP[@]}" "$GEOEMBED" fit f.csv -o m.bin --size 700,700 --smooth 1 \
-        --draws 400 >"$OUT" 2>"$ERR" </dev/null &
-    local pid=$! _
-    for _ in $(seq 1 600); do
-        grep -q 'needs about' "$ERR" && break
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    sleep 1
-    kill -TERM "$pid" 2>/dev/null
-    wait "$pid"
-    RC=$?
+    term_after 'needs about' 1 fit f.csv -o m.bin --size 700,700 --smooth 1 --draws 400
     expect_rc 143
     expect_err 'interrupted while solving; nothing written'
     expect_no_file m.bin
