@@ -37,7 +37,14 @@ ifeq ($(PETSC),1)
 PKGS    += PETSc mpi-c
 endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# GDAL is not linked: it is opened at its first use by the name it would have
+# been linked by (include/geoembed/lazy_lib.h), so runs that need no GDAL do
+# not load its 130 libraries; cairo (and fontconfig) likewise, for `plot`.
+# PROJ is used through GDAL only.
+PKG_LIBS   := $(shell pkg-config --libs $(filter-out gdal proj cairo fontconfig,$(PKGS)) 2>/dev/null)
+soname = $(shell objdump -p "$$($(CC) -print-file-name=lib$(1).so)" 2>/dev/null | awk '/SONAME/ {print $$2}')
+GDAL_SONAME := $(call soname,gdal)
+CAIRO_SONAME := $(call soname,cairo)
 CFLAGS  ?= $(OPT) -g
 CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -fopenmp -Iinclude $(SANFLAGS)
 LDFLAGS += -fopenmp $(SANFLAGS)
@@ -69,6 +76,9 @@ $(BUILD)/%.o: %.c $(wildcard include/geoembed/*.h src/*/*.h tests/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
+$(BUILD)/src/io/gdal_stubs.o: CFLAGS += -DGE_GDAL_SONAME='"$(GDAL_SONAME)"'
+$(BUILD)/src/cli/cairo_stubs.o: CFLAGS += -DGE_CAIRO_SONAME='"$(CAIRO_SONAME)"'
+
 # Adam's square root as a vector instruction (src/core/optim.c).
 $(BUILD)/src/core/optim.o: CFLAGS += -fno-math-errno
 
@@ -89,10 +99,11 @@ geoembed: $(BUILD)/geoembed
 # The figure of `geoembed plot` (src/cli/plot_*.c) and the chunks of grids
 # (grid_chunks.c) are tested on their own: the unit tests link them beside
 # the library.
-PLOT_OBJ = $(filter $(BUILD)/src/cli/plot_%.o $(BUILD)/src/cli/grid_chunks.o,$(CLI_OBJ))
+PLOT_OBJ = $(filter $(BUILD)/src/cli/plot_%.o $(BUILD)/src/cli/cairo_stubs.o $(BUILD)/src/cli/grid_chunks.o,$(CLI_OBJ))
 
+# The tests read back what they wrote with functions geoembed has no stubs for.
 $(BUILD)/unit-tests: $(UNIT_OBJ) $(PLOT_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs gdal cairo 2>/dev/null) -lcriterion
 
 $(BUILD)/geoembed-conformance: $(CONF_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cluster.h"
+#include "geoembed/gdal_lib.h"
 #include "geoembed/isa.h"
 #include "commands.h"
 #include "display.h"
@@ -142,7 +143,7 @@ static int run(int argc, char **argv)
         return runtime_error("%s runs on one process; under mpirun only fit and predict --grid "
                              "spread over the processes",
                              c->name);
-    gdal_messages_init();
+    ge_gdal_lib.on_open = gdal_messages_init; /* when GDAL is first used */
     cli_args a;
     int rc = args_parse(&a, c->name, c->bit, argc, argv, 2);
     if (rc == 0 && a.val[O_HELP]) {

@@ -9,6 +9,7 @@
 
 #include <fontconfig/fontconfig.h>
 
+#include "cairo_lib.h"
 #include "geoembed/model.h"
 #include "plot_contour.h"
 #include "plot_figure.h"
@@ -105,6 +106,8 @@ static void key_label(const plot_spec *s, double key, char *buf, size_t n)
 
 void plot_release_fonts(void)
 {
+    if (!lazy_lib_is_open(&ge_cairo_lib))
+        return; /* nothing drawn: nothing to release, and no reason to open cairo */
     cairo_debug_reset_static_data();
     FcFini();
 }

@@ -246,3 +246,41 @@ test_predict_at_vector_points_reprojects() {
     expect_rc 0
     [ "$(csv_rows north.csv)" = 250 ] || fail "--where kept $(csv_rows north.csv) rows"
 }
+
+# GDAL is opened at its first use (include/geoembed/lazy_lib.h): a fit and a
+# prediction on planar CSV files never load it (before, every run spent 70-110
+# ms in the dynamic linker on its 130 libraries; a CRS, lon/lat's too, is
+# GDAL's work); a GeoTIFF grid opens it and GDAL's warnings still reach the
+# user; a GDAL that cannot be loaded is one line and exit 1, with no output
+# left behind.
+test_gdal_opened_only_when_used() {
+    awk 'BEGIN { print "x,y,z"; for (i = 0; i < 20; i++) for (j = 0; j < 15; j++)
+        printf "%d,%d,%.6f\n", 100 * i, 100 * j, sin(i / 4) + cos(j / 3) }' >f.csv
+    LD_DEBUG=files ge fit f.csv -o m.bin --size 8,6 --smooth 1 -q 2>debug.txt || fail "fit: $(tail -3 debug.txt)"
+    grep -q 'file=libgdal' debug.txt && fail "fit on a CSV file loaded GDAL"
+    grep -q 'file=libcairo' debug.txt && fail "fit on a CSV file loaded cairo"
+    LD_DEBUG=files ge predict m.bin f.csv -o p.csv 2>debug.txt || fail "predict: $(tail -3 debug.txt)"
+    grep -q 'file=libgdal' debug.txt && fail "predict to CSV loaded GDAL"
+    LD_DEBUG=files ge predict m.bin --grid g.tif --size 16,12 2>debug.txt || fail "predict --grid: $(tail -3 debug.txt)"
+    local soname
+    soname=$(grep -o 'file=libgdal[^ ]*' debug.txt | head -1 | cut -d= -f2)
+    [ -n "$soname" ] || fail "predict --grid g.tif did not load GDAL"
+    need gdalinfo
+    gdalinfo -stats g.tif >info.txt 2>&1 || fail "gdalinfo: $(head -3 info.txt)"
+    grep -q 'Size is 16, 12' info.txt || fail "grid: $(grep Size info.txt)"
+    # GDAL's messages reach the user through the handler set when it opens
+    run ge predict m.bin --grid w.tif --size 16,12 --co NO_SUCH_OPTION=1
+    expect_rc 0
+    expect_err '^geoembed: warning: .*NO_SUCH_OPTION'
+    # a library that cannot be loaded: only the commands that need it fail
+    mkdir broken
+    echo 'not a shared library' >"broken/$soname"
+    LD_LIBRARY_PATH=$PWD/broken run ge predict m.bin --grid b.tif --size 16,12
+    expect_rc 1
+    expect_error_line "^geoembed: cannot load GDAL \\($soname\\): .*"
+    expect_no_file b.tif
+    expect_no_tmp
+    LD_LIBRARY_PATH=$PWD/broken run ge fit f.csv -o m2.bin --size 8,6 --smooth 1 -q
+    expect_rc 0
+    expect_same m.bin m2.bin
+}
