@@ -343,6 +343,9 @@ int cmd_cv(cli_args *a)
     if (apply_threads(a) || arg_long(a, O_FOLDS, 5, 2, 1000, &K) ||
         arg_double(a, O_BLOCK, 0, 0, 1e300, &block))
         return EXIT_USAGE;
+    if (a->val[O_BLOCK] && !(block > 0)) /* 0 would quietly mean random folds */
+        return usage_error("cv", "--block expects a positive size in the model's units, got '%s'",
+                           a->val[O_BLOCK]);
     ge_samples s;
     fit_settings fs;
     ge_error err;
@@ -411,6 +414,11 @@ int cmd_cv(cli_args *a)
         print_json(&s, fr, (int)K, block, metrics_show_pooled(a, s.O));
     else
         print_text(&s, fr, (int)K, metrics_show_pooled(a, s.O));
+    for (long k = 0; k < K; k++) {
+        char where[40];
+        snprintf(where, sizeof where, "cv: fold %ld", k + 1);
+        metrics_note_r2(where, s.targets, fr[k].acc, s.O);
+    }
     rc = fflush(stdout) == 0 ? EXIT_OK : runtime_error("write error on standard output");
 done:
     free(z);

@@ -72,6 +72,7 @@ int cmd_eval(cli_args *a)
                      metrics_show_pooled(a, O));
     if (a->val[O_JSON])
         putchar('\n');
+    metrics_note_r2("eval", s.targets, acc, O);
     rc = fflush(stdout) == 0 ? EXIT_OK : runtime_error("write error on standard output");
 done:
     ge_samples_free(&s);

@@ -496,6 +496,13 @@ int cmd_fit(cli_args *a)
                            a->pos[0], outside, s.skipped_missing);
         goto done;
     }
+    if (s.M == 1 && fs.smooth_auto && !a->val[O_RESUME]) {
+        /* before, the search failed with "the normal equations are singular" */
+        rc = runtime_error("%s: one sample cannot choose --smooth (the choice scores samples "
+                           "held out of the fit); give --smooth, for example --smooth 1",
+                           a->pos[0]);
+        goto done;
+    }
     report_targets(a, &s);
     say(2, "geoembed: fit: %zu samples (%zu skipped: %zu outside the exterior, %zu without a "
            "target value)\n",

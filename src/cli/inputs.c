@@ -326,39 +326,61 @@ int read_samples_for(const cli_args *a, const char *path, const char *xcol, cons
     return 0;
 }
 
+/* Points read in a geographic CRS are longitudes and latitudes in degrees:
+ * a latitude beyond a pole is a mistake in the data (or in the CRS), not a
+ * place to predict at. HOW says where the CRS came from. */
+static int check_degrees(const cli_args *a, const ge_samples *s, const char *how)
+{
+    for (size_t i = 0; i < s->M; i++) {
+        double lon = s->xy[2 * i], lat = s->xy[2 * i + 1];
+        if (lon < -180 || lon > 360 || lat < -90 || lat > 90) {
+            char where[1100];
+            ge_sample_where(s, a->pos[a->npos - 1], i, where, sizeof where);
+            return runtime_error("%s: (%g, %g) is not a longitude/latitude in degrees; "
+                                 "columns '%s'/'%s' are read %s",
+                                 where, lon, lat, s->xcol, s->ycol, how);
+        }
+    }
+    return 0;
+}
+
 int samples_crs(const cli_args *a, const ge_samples *s, const char *model_wkt, char **wkt)
 {
     ge_error err;
+    const char *how = NULL;
     *wkt = NULL;
     if (a->val[O_SRC_CRS]) {
         if (!(*wkt = ge_crs_to_wkt(a->val[O_SRC_CRS], &err)))
             return usage_error(a->cmd_name, "--src-crs: %s", err.msg);
-        return 0;
-    }
-    if (s->crs) {
+        how = "in the CRS of --src-crs";
+    } else if (s->crs) {
         *wkt = strdup(s->crs);
+        how = "in the input's CRS";
     } else if (s->lonlat && !(model_wkt && *model_wkt && ge_crs_is_geographic(model_wkt))) {
-        for (size_t i = 0; i < s->M; i++) {
-            double lon = s->xy[2 * i], lat = s->xy[2 * i + 1];
-            if (lon < -180 || lon > 360 || lat < -90 || lat > 90) {
-                char where[1100];
-                ge_sample_where(s, a->pos[a->npos - 1], i, where, sizeof where);
-                return runtime_error("%s: (%g, %g) is not a longitude/latitude in degrees; "
-                                     "columns '%s'/'%s' are read as EPSG:4326 (give --src-crs "
-                                     "otherwise)",
-                                     where, lon, lat, s->xcol, s->ycol);
-            }
-        }
+        how = "as EPSG:4326 (give --src-crs otherwise)";
+        int rc = check_degrees(a, s, how);
+        if (rc)
+            return rc;
         *wkt = ge_crs_to_wkt("EPSG:4326", &err);
         if (!*wkt)
             return fail_with(&err);
+        return 0;
     } else if (model_wkt) {
         *wkt = strdup(model_wkt);
+        how = "in the model's CRS (give --src-crs otherwise)";
     } else {
         *wkt = strdup("");
     }
     if (!*wkt)
         return runtime_error("out of memory");
+    if (how && **wkt && ge_crs_is_geographic(*wkt)) {
+        int rc = check_degrees(a, s, how);
+        if (rc) {
+            free(*wkt);
+            *wkt = NULL;
+            return rc;
+        }
+    }
     return 0;
 }
 

@@ -1,6 +1,7 @@
 /* Running sums for MAE, RMSE and R^2. */
 #include <math.h>
 
+#include "display.h"
 #include "json.h"
 #include "metrics.h"
 
@@ -99,4 +100,15 @@ void metrics_print_ex(FILE *f, int json, char *const *names, const metric_acc *a
     }
     if (skipped)
         fprintf(f, "(%zu samples skipped: outside the exterior or missing targets)\n", skipped);
+}
+
+void metrics_note_r2(const char *where, char *const *names, const metric_acc *acc, int O)
+{
+    for (int o = 0; o < O; o++) {
+        metric m = metric_get(&acc[o]);
+        if (m.n > 0 && isnan(m.r2))
+            say(2, "geoembed: %s: R2 of '%s' is undefined (nan): its %zu scored value%s %s\n",
+                where, names[o], m.n, m.n == 1 ? "" : "s",
+                m.n == 1 ? "cannot vary" : "are all the same");
+    }
 }

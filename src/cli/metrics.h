@@ -28,6 +28,9 @@ metric metric_pooled(const metric_acc *a, int O);
 void metrics_print(FILE *f, int json, char *const *names, const metric_acc *acc, int O,
                    size_t skipped);
 /* The same; the pooled "(all)" row (JSON "overall") only when pooled. */
+/* Says on stderr, for WHERE ("eval", "cv: fold 2"), each target whose R2 is
+ * undefined (printed as nan): its scored values do not vary. */
+void metrics_note_r2(const char *where, char *const *names, const metric_acc *acc, int O);
 void metrics_print_ex(FILE *f, int json, char *const *names, const metric_acc *acc, int O,
                       size_t skipped, int pooled);
 /* Whether to report the targets pooled: MAE and RMSE over targets in

@@ -89,9 +89,10 @@ const opt_spec opt_table[] = {
      "neighbours across the edges: none, x, y or xy (default: x for a 360-degree "
      "geographic exterior, else none)"},
     {O_READOUT, "--readout", 1, "MODE", TRAIN, "bilinear cell",
-     "bilinear (default, smooth) or cell (the reference)"},
+     "bilinear (default, smooth) or cell (the reference: --smooth then defaults to 0, and with "
+     "it training to --method gradient)"},
     {O_SMOOTH, "--smooth", 1, "LAMBDA", TRAIN, "auto",
-     "curvature penalty weight, or auto (default auto; 0 is the reference)"},
+     "curvature penalty weight, or auto (default auto; 0 with --readout cell, the reference)"},
 
     {O_METHOD, "--method", 1, "METHOD", TRAIN, "exact gradient",
      "exact: solve the default model's normal equations (default); gradient: epochs of "

@@ -43,6 +43,7 @@ typedef struct {
     vector_out vec;
     ge_transform *tr;
     char *src; /* the points' CRS when it is not the model's */
+    int degrees; /* the points' CRS is geographic */
     int ccol[GE_MAX_COVARIATES]; /* the model's covariates among the columns */
     ge_where *where;
 } job;
@@ -148,6 +149,9 @@ static int points_crs(const cli_args *a, job *j, const predictor *p)
         j->src = ge_crs_to_wkt("EPSG:4326", &err);
     if (a->val[O_SRC_CRS] && !j->src)
         return usage_error("predict", "--src-crs: %s", err.msg);
+    /* points in a geographic CRS: a latitude beyond a pole is refused */
+    const char *pts = j->src ? j->src : p->meta.crs;
+    j->degrees = *pts && ge_crs_is_geographic(pts);
     if (!j->src)
         return 0;
     int same;
@@ -248,6 +252,16 @@ int predict_points_csv(cli_args *a, const predictor *p)
                                    "got '%.40s'",
                                    ge_csv_path(j.c), line, ge_csv_colname(j.c, j.ccol[bad]),
                                    j.ccol[bad] + 1, f[j.ccol[bad]]);
+                break;
+            }
+            if (j.degrees && (m[0] < -180 || m[0] > 360 || m[1] < -90 || m[1] > 90)) {
+                rc = runtime_error("%s:%ld: (%g, %g) is not a longitude/latitude in degrees; "
+                                   "columns '%s'/'%s' are read %s",
+                                   ge_csv_path(j.c), line, m[0], m[1],
+                                   ge_csv_colname(j.c, j.xc), ge_csv_colname(j.c, j.yc),
+                                   a->val[O_SRC_CRS] ? "in the CRS of --src-crs"
+                                   : j.src ? "as EPSG:4326 (give --src-crs otherwise)"
+                                           : "in the model's CRS (give --src-crs otherwise)");
                 break;
             }
             if (j.tr)

@@ -93,8 +93,12 @@ static void default_size(const ge_samples *s, ge_shape *sh, fit_settings *fs)
     sh->W = (int)fmin(1024, fmax(8, round(W)));
     sh->H = (int)fmin(1024, fmax(8, round(H)));
     char buf[160];
-    snprintf(buf, sizeof buf, "%sgrid: cells of 3/4 the median sample spacing %.6g",
-             fs->chosen[0] ? "; " : "", nn);
+    if (fs->spacing > 0)
+        snprintf(buf, sizeof buf, "%sgrid: cells of 3/4 the median sample spacing %.6g",
+                 fs->chosen[0] ? "; " : "", nn);
+    else /* one sample, or all at one place: no spacing, not "nan" */
+        snprintf(buf, sizeof buf, "%sgrid: %dx%d cells (the samples are all at one place: no "
+                 "spacing to go by)", fs->chosen[0] ? "; " : "", sh->W, sh->H);
     size_t n = strlen(fs->chosen);
     snprintf(fs->chosen + n, sizeof fs->chosen - n, "%s", buf);
 }

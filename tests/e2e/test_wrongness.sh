@@ -564,3 +564,82 @@ test_covariates_are_recovered_and_predicted() {
     expect_rc 1
     expect_error_line "^geoembed: bad\.csv:9: column 'dist' \(3\) \(covariate\): expected a number"
 }
+
+# A latitude beyond a pole is refused by eval and predict as by fit; before,
+# eval scored the row and predict wrote a value for it, exit 0.
+test_a_latitude_beyond_a_pole_is_refused_everywhere() {
+    write_field f.csv 20 15
+    run ge fit f.csv -o m.bin --size 8,6 --smooth 1 -q
+    expect_rc 0
+    printf 'lon,lat,u,v\n10,20,0.3,0.4\n10,100,0.1,0.2\n' >bad.csv
+    run ge fit bad.csv -o bad.bin --size 8,6 --smooth 1 -q
+    expect_rc 1
+    expect_error_line "bad\\.csv.*\\(10, 100\\) is not a longitude/latitude in degrees"
+    run ge eval m.bin bad.csv
+    expect_rc 1
+    expect_error_line "bad\\.csv.*\\(10, 100\\) is not a longitude/latitude in degrees; columns 'lon'/'lat' are read in the model's CRS"
+    run ge predict m.bin bad.csv -o p.csv
+    expect_rc 1
+    expect_error_line "^geoembed: bad\\.csv:3: \\(10, 100\\) is not a longitude/latitude in degrees"
+    expect_no_file p.csv
+    expect_no_tmp
+    # x/y columns in a geographic model's CRS are degrees too
+    printf 'x,y\n10,-95\n' >xy.csv
+    run ge predict m.bin xy.csv --x x --y y
+    expect_rc 1
+    expect_err 'xy\.csv:2: \(10, -95\) is not a longitude/latitude'
+    # in range: predicted as before
+    printf 'lon,lat\n10,20\n350,-89\n' >ok.csv
+    run ge predict m.bin ok.csv
+    expect_rc 0
+    expect_out '^350,-89,'
+}
+
+test_cv_block_zero_is_a_usage_error() {
+    write_field f.csv 10 8
+    run ge cv f.csv --block 0 --smooth 1
+    expect_rc 2
+    expect_error_line 'cv: --block expects a positive size'
+    run ge cv f.csv --block -5 --smooth 1
+    expect_rc 2
+}
+
+# One sample: the penalty search cannot hold any out (before: "the normal
+# equations are singular (no samples, ...)", naming no file, and -v printed
+# "the median sample spacing nan"); with --smooth it fits a constant.
+test_one_sample() {
+    printf 'x,y,z\n1,2,3\n' >one.csv
+    run ge fit one.csv -o one.bin
+    expect_rc 1
+    expect_err '^geoembed: one\.csv: one sample cannot choose --smooth .*give --smooth'
+    expect_no_err 'singular'
+    expect_no_file one.bin
+    run ge fit one.csv -o one.bin --smooth 1 -v
+    expect_rc 0
+    expect_no_err 'nan'
+    expect_err 'grid: 8x8 cells \(the samples are all at one place'
+    run ge predict one.bin one.csv
+    expect_rc 0
+    expect_out '^1,2,3,3$'
+}
+
+# An R2 that cannot be computed (one scored value, or values that do not
+# vary) is printed as nan and said on stderr; before, only the nan.
+test_an_undefined_r2_is_said() {
+    awk 'BEGIN { print "x,y,z"; for (i = 0; i < 10; i++) for (j = 0; j < 10; j++)
+        printf "%d,%d,%.4f\n", 10 * i, 10 * j, i + j }' >d.csv
+    run ge fit d.csv -o m.bin --smooth 1 -q
+    expect_rc 0
+    printf 'x,y,z\n45,45,9\n' >one.csv
+    run ge eval m.bin one.csv
+    expect_rc 0
+    expect_out '^z +1 .* nan$'
+    expect_err "^geoembed: eval: R2 of 'z' is undefined \\(nan\\): its 1 scored value cannot vary"
+    printf 'x,y,z\n45,45,9\n50,50,9\n' >flat.csv
+    run ge eval m.bin flat.csv --json
+    expect_rc 0
+    expect_err "R2 of 'z' is undefined \\(nan\\): its 2 scored values are all the same"
+    run ge eval m.bin d.csv
+    expect_rc 0
+    expect_no_err 'undefined'
+}
