@@ -41,4 +41,20 @@ int lazy_lib_is_open(const lazy_lib *lib);
 #define LAZY_STUB_VOID(lib, name, params, args)                                \
     void name params { ((__typeof__(&name))lazy_lib_fn(&(lib), LAZY_IX_##name))args; }
 
+/* The table of a library whose functions LIST(F, V) names (F(return type,
+ * name, parameters, arguments) for each function returning a value, V(name,
+ * parameters, arguments) for each returning nothing): defines the lazy_lib
+ * VAR; the stubs are then LIST(F, V) with F and V expanding to LAZY_STUB and
+ * LAZY_STUB_VOID on VAR. */
+#define LAZY_IX_F(ret, name, params, args) LAZY_IX_##name,
+#define LAZY_IX_V(name, params, args) LAZY_IX_##name,
+#define LAZY_NAME_F(ret, name, params, args) #name,
+#define LAZY_NAME_V(name, params, args) #name,
+#define LAZY_LIB_DEFINE(var, what_, soname_, LIST)                                     \
+    enum { LIST(LAZY_IX_F, LAZY_IX_V) LAZY_N_##var };                                  \
+    static const char *const var##_names[] = {LIST(LAZY_NAME_F, LAZY_NAME_V)};         \
+    static void *var##_fn[LAZY_N_##var];                                                \
+    lazy_lib var = {.what = what_, .soname = soname_, .names = var##_names,            \
+                    .fn = var##_fn, .n = LAZY_N_##var, .lock = PTHREAD_MUTEX_INITIALIZER};
+
 #endif

@@ -74,23 +74,7 @@ _Static_assert(sizeof GE_CAIRO_SONAME > 1, "GE_CAIRO_SONAME is empty: libcairo.s
     V(cairo_translate, (cairo_t *a0, double a1, double a2), (a0, a1, a2)) \
     V(FcFini, (void), ())
 
-#define IX_F(ret, name, params, args) LAZY_IX_##name,
-#define IX_V(name, params, args) LAZY_IX_##name,
-enum { CAIRO_FUNCTIONS(IX_F, IX_V) N_CAIRO_FUNCTIONS };
-
-#define NAME_F(ret, name, params, args) #name,
-#define NAME_V(name, params, args) #name,
-static const char *const names[] = {CAIRO_FUNCTIONS(NAME_F, NAME_V)};
-static void *fn[N_CAIRO_FUNCTIONS];
-
-lazy_lib ge_cairo_lib = {
-    .what = "cairo",
-    .soname = GE_CAIRO_SONAME,
-    .names = names,
-    .fn = fn,
-    .n = N_CAIRO_FUNCTIONS,
-    .lock = PTHREAD_MUTEX_INITIALIZER,
-};
+LAZY_LIB_DEFINE(ge_cairo_lib, "cairo", GE_CAIRO_SONAME, CAIRO_FUNCTIONS)
 
 #define STUB_F(ret, name, params, args) LAZY_STUB(ge_cairo_lib, ret, name, params, args)
 #define STUB_V(name, params, args) LAZY_STUB_VOID(ge_cairo_lib, name, params, args)

@@ -176,23 +176,7 @@ _Static_assert(sizeof GE_GDAL_SONAME > 1, "GE_GDAL_SONAME is empty: libgdal.so n
     V(OSRSetPROJEnableNetwork, (int a0), (a0)) \
     V(VSIFree, (void *a0), (a0))
 
-#define IX_F(ret, name, params, args) LAZY_IX_##name,
-#define IX_V(name, params, args) LAZY_IX_##name,
-enum { GDAL_FUNCTIONS(IX_F, IX_V) N_GDAL_FUNCTIONS };
-
-#define NAME_F(ret, name, params, args) #name,
-#define NAME_V(name, params, args) #name,
-static const char *const names[] = {GDAL_FUNCTIONS(NAME_F, NAME_V)};
-static void *fn[N_GDAL_FUNCTIONS];
-
-lazy_lib ge_gdal_lib = {
-    .what = "GDAL",
-    .soname = GE_GDAL_SONAME,
-    .names = names,
-    .fn = fn,
-    .n = N_GDAL_FUNCTIONS,
-    .lock = PTHREAD_MUTEX_INITIALIZER,
-};
+LAZY_LIB_DEFINE(ge_gdal_lib, "GDAL", GE_GDAL_SONAME, GDAL_FUNCTIONS)
 
 #define STUB_F(ret, name, params, args) LAZY_STUB(ge_gdal_lib, ret, name, params, args)
 #define STUB_V(name, params, args) LAZY_STUB_VOID(ge_gdal_lib, name, params, args)
