@@ -48,6 +48,10 @@ int grid_gdal_driver_for(const cli_args *a, const char *path, const char **drive
  * changed. The driver's types go to types[n] either way ("" when it names
  * none: it is taken at its word). */
 int grid_driver_writes_type(void *driver, int type, char *types, size_t n);
+/* Whether GDAL's DRIVER writes a single band (XYZ, AAIGrid, the Surfer
+ * grids, ...): GDAL states no limit, and drops or refuses the other bands
+ * after the work is done. */
+int grid_one_band_format(const char *driver);
 /* --like: the geotransform, size and CRS (WKT, "" for none) of the raster at
  * path, which must be north up. Returns 0 or an exit status (printed). */
 int grid_like_read(const char *path, double gt[6], long *cols, long *rows, char **wkt);

@@ -282,6 +282,20 @@ static GDALDatasetH create(GDALDriverH drv, const char *path, const predictor *p
     return ds;
 }
 
+/* Formats of one band: GDAL writes the first band of a grid of several and
+ * drops the rest with a warning (XYZ), or fails after the grid is computed.
+ * GDAL's drivers state no band limit, so they are named here. */
+int grid_one_band_format(const char *driver)
+{
+    static const char *const one[] = {"XYZ",     "AAIGrid", "GSAG",      "GSBG", "GS7BG",
+                                      "USGSDEM", "SRTMHGT", "BT",        "Leveller",
+                                      "Terragen", "ISIS2",  "NTv2",      NULL};
+    for (int i = 0; one[i]; i++)
+        if (!strcasecmp(driver, one[i]))
+            return 1;
+    return 0;
+}
+
 int grid_driver_writes_type(void *driver, int type, char *types, size_t n)
 {
     const char *list = GDALGetMetadataItem((GDALDriverH)driver, GDAL_DMD_CREATIONDATATYPES, NULL);
@@ -509,6 +523,18 @@ int grid_write_gdal(const cli_args *a, const predictor *p, const grid_spec *g)
         return usage_error(a->cmd_name, "GDAL's %s driver writes %s rasters only, not %s: give "
                                         "--ot with one of them (and --nodata), or another format",
                            g->driver, types, GDALGetDataTypeName((GDALDataType)g->type));
+    if (predictor_outputs(p) > 1 && grid_one_band_format(g->driver)) {
+        char names[2048] = "";
+        for (int o = 0; o < predictor_outputs(p); o++) {
+            char name[1100];
+            size_t k = strlen(names);
+            predictor_output_name(p, o, 0, name, sizeof name);
+            snprintf(names + k, sizeof names - k, "%s%.100s", o ? ", " : "", name);
+        }
+        return usage_error(a->cmd_name, "GDAL's %s driver writes one band; this grid has %d (%s): "
+                                        "use a format with bands, such as GTiff",
+                           g->driver, predictor_outputs(p), names);
+    }
     type_counts = (pixel_counts){0};
     if (cluster_rank() > 0) /* rank 0 writes; the others compute their shares */
         return fill(NULL, p, g, out);

@@ -386,3 +386,32 @@ test_every_gdal_raster_driver() {
     done
     expect_num "$ok" ">=" 20
 }
+
+# One-band formats and a grid of several bands: XYZ wrote the first band
+# only (a GDAL warning, exit 0: v was lost); AAIGrid failed after the grid
+# was computed. Both are refused before any work, as is fill of a
+# multi-band raster into them; one band is written as before.
+test_one_band_formats_refuse_several_bands() {
+    need gdalinfo
+    fixture_model
+    local f
+    for f in g.xyz g.asc; do
+        run ge predict field.bin --grid "$f" --size 8,4
+        expect_rc 2
+        expect_error_line "GDAL's (XYZ|AAIGrid) driver writes one band; this grid has 2 \\(u, v\\): use a format with bands"
+        expect_no_file "$f"
+    done
+    ge fit field.csv --target u -o u.bin --smooth 1 -q || fail "fit of u failed"
+    run ge predict u.bin --grid s.xyz --size 8,4 --std
+    expect_rc 2
+    expect_error_line 'this grid has 2 \(u, u_std\)'
+    run ge predict u.bin --grid one.xyz --size 8,4
+    expect_rc 0
+    expect_no_err 'first band'
+    [ "$(wc -l <one.xyz)" -eq 32 ] || fail "one.xyz: $(wc -l <one.xyz) lines, expected 32"
+    ge predict field.bin --grid two.tif --size 8,4 -q || fail "the GeoTIFF grid failed"
+    run ge fill two.tif -o f.xyz
+    expect_rc 2
+    expect_error_line "two\\.tif has 2 bands; GDAL's XYZ driver writes one"
+    expect_no_file f.xyz
+}
