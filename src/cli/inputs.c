@@ -336,6 +336,10 @@ static int check_degrees(const cli_args *a, const ge_samples *s, const char *how
         if (lon < -180 || lon > 360 || lat < -90 || lat > 90) {
             char where[1100];
             ge_sample_where(s, a->pos[a->npos - 1], i, where, sizeof where);
+            if (s->crs) /* a vector source: no columns to name */
+                return runtime_error("%s: (%g, %g) is not a longitude/latitude in degrees "
+                                     "(%s)",
+                                     where, lon, lat, how);
             return runtime_error("%s: (%g, %g) is not a longitude/latitude in degrees; "
                                  "columns '%s'/'%s' are read %s",
                                  where, lon, lat, s->xcol, s->ycol, how);
@@ -355,7 +359,7 @@ int samples_crs(const cli_args *a, const ge_samples *s, const char *model_wkt, c
         how = "in the CRS of --src-crs";
     } else if (s->crs) {
         *wkt = strdup(s->crs);
-        how = "in the input's CRS";
+        how = "the input's CRS is geographic";
     } else if (s->lonlat && !(model_wkt && *model_wkt && ge_crs_is_geographic(model_wkt))) {
         how = "as EPSG:4326 (give --src-crs otherwise)";
         int rc = check_degrees(a, s, how);

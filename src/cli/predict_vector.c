@@ -223,6 +223,9 @@ int predict_points_vector(cli_args *a, const predictor *p)
             goto done;
         }
     }
+    /* points in a geographic CRS: a latitude beyond a pole is refused */
+    const char *pts = src && *src ? src : p->meta.crs;
+    const int degrees = pts && *pts && ge_crs_is_geographic(pts);
     j.nf = OGR_FD_GetFieldCount(OGR_L_GetLayerDefn(j.layer));
     int cfield[GE_MAX_COVARIATES]; /* the model's covariates among the attributes */
     for (int k = 0; k < p->m.cov.P; k++)
@@ -273,6 +276,17 @@ int predict_points_vector(cli_args *a, const predictor *p)
                                "a number, got '%.40s'",
                                path, OGR_L_GetName(j.layer), (long long)OGR_F_GetFID(feat),
                                p->m.cov.c[badc].name, text[badc]);
+            OGR_F_Destroy(feat);
+            break;
+        }
+        if (degrees && (mxy[0] < -180 || mxy[0] > 360 || mxy[1] < -90 || mxy[1] > 90)) {
+            rc = runtime_error("%s: layer '%s' feature %lld: (%g, %g) is not a longitude/latitude "
+                               "in degrees (%s is geographic)",
+                               path, OGR_L_GetName(j.layer), (long long)OGR_F_GetFID(feat),
+                               mxy[0], mxy[1],
+                               a->val[O_SRC_CRS] ? "the CRS of --src-crs"
+                               : src && *src     ? "the layer's CRS"
+                                                 : "the model's CRS");
             OGR_F_Destroy(feat);
             break;
         }

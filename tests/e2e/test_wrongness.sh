@@ -588,6 +588,17 @@ test_a_latitude_beyond_a_pole_is_refused_everywhere() {
     run ge predict m.bin xy.csv --x x --y y
     expect_rc 1
     expect_err 'xy\.csv:2: \(10, -95\) is not a longitude/latitude'
+    # a vector source in EPSG:4326: the same (predict wrote a value for it)
+    printf '{"type":"FeatureCollection","features":[%s,%s]}' \
+        '{"type":"Feature","properties":{"u":1,"v":2},"geometry":{"type":"Point","coordinates":[10,20]}}' \
+        '{"type":"Feature","properties":{"u":1,"v":2},"geometry":{"type":"Point","coordinates":[10,100]}}' >bad.geojson
+    run ge predict m.bin bad.geojson -o pv.csv
+    expect_rc 1
+    expect_error_line "bad\\.geojson: layer 'bad' feature 1: \\(10, 100\\) is not a longitude/latitude in degrees \\(the layer's CRS is geographic\\)"
+    expect_no_file pv.csv
+    run ge eval m.bin bad.geojson
+    expect_rc 1
+    expect_error_line "bad\\.geojson.*\\(10, 100\\) is not a longitude/latitude in degrees \\(the input's CRS is geographic\\)"
     # in range: predicted as before
     printf 'lon,lat\n10,20\n350,-89\n' >ok.csv
     run ge predict m.bin ok.csv
