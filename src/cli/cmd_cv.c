@@ -84,15 +84,16 @@ static int run_fold(const fit_settings *fs, const ge_samples *s, const double *z
 static metric fold_mean(const ge_samples *s, const fold_result *fr, int K, int o)
 {
     metric mean = {0, 0, 0, 0};
-    double n = 0, sq = 0;
+    double n = 0;
+    long double sq = 0; /* squares of RMSEs near 1e160 overflow a double */
     for (int k = 0; k < K; k++) {
         metric m = o < s->O ? metric_get(&fr[k].acc[o]) : metric_pooled(fr[k].acc, s->O);
         if (!m.n)
             continue;
         double w = (double)m.n;
-        mean.mae += w * m.mae, sq += w * m.rmse * m.rmse, mean.r2 += w * m.r2, n += w;
+        mean.mae += w * m.mae, sq += w * (long double)m.rmse * m.rmse, mean.r2 += w * m.r2, n += w;
     }
-    mean.mae /= n, mean.rmse = sqrt(sq / n), mean.r2 /= n;
+    mean.mae /= n, mean.rmse = (double)sqrtl(sq / n), mean.r2 /= n;
     return mean;
 }
 
@@ -417,7 +418,7 @@ int cmd_cv(cli_args *a)
     for (long k = 0; k < K; k++) {
         char where[40];
         snprintf(where, sizeof where, "cv: fold %ld", k + 1);
-        metrics_note_r2(where, s.targets, fr[k].acc, s.O);
+        metrics_note_undefined(where, s.targets, fr[k].acc, s.O);
     }
     rc = fflush(stdout) == 0 ? EXIT_OK : runtime_error("write error on standard output");
 done:

@@ -36,6 +36,8 @@ int cmd_eval(cli_args *a)
         return rc;
     }
     char *src = NULL;
+    if (!*p.meta.crs && (rc = no_crs_to_reproject_into(a, s.crs, a->pos[1])))
+        goto done;
     if ((rc = samples_crs(a, &s, p.meta.crs, &src)) ||
         (rc = samples_to_crs(a, &s, src, p.meta.crs))) {
         free(src);
@@ -72,7 +74,7 @@ int cmd_eval(cli_args *a)
                      metrics_show_pooled(a, O));
     if (a->val[O_JSON])
         putchar('\n');
-    metrics_note_r2("eval", s.targets, acc, O);
+    metrics_note_undefined("eval", s.targets, acc, O);
     rc = fflush(stdout) == 0 ? EXIT_OK : runtime_error("write error on standard output");
 done:
     ge_samples_free(&s);

@@ -26,6 +26,7 @@
 struct covariate_window {
     int P, open;
     GDALDatasetH src[GE_MAX_COVARIATES], warp[GE_MAX_COVARIATES];
+    double scale[GE_MAX_COVARIATES], offset[GE_MAX_COVARIATES]; /* of each source band */
     double *v;
     size_t cap;
     long r0, c0, rows, cols;
@@ -123,6 +124,23 @@ int predictor_covariate_grid(predictor *p, const cli_args *a, const grid_spec *g
         p->cov->open = j + 1;
         if (rc)
             return rc;
+        /* the values in the band's units, as the samples gave them (the
+         * warp reads the stored numbers) */
+        int ok;
+        GDALRasterBandH b = GDALGetRasterBand(p->cov->src[j], 1);
+        double sc = GDALGetRasterScale(b, &ok), off;
+        sc = ok ? sc : 1;
+        off = GDALGetRasterOffset(b, &ok);
+        off = ok ? off : 0;
+        if (!isfinite(sc) || sc == 0 || !isfinite(off))
+            return runtime_error("%s: band 1 has scale %g and offset %g: its values cannot be "
+                                 "read in its units",
+                                 raster_of(a, c->name), sc, off);
+        if (c->categorical && (sc != 1 || off != 0))
+            return runtime_error("%s: the classes of covariate '%s' are stored with scale %g and "
+                                 "offset %g; classes are the raster's values as they stand",
+                                 raster_of(a, c->name), c->name, sc, off);
+        p->cov->scale[j] = sc, p->cov->offset[j] = off;
     }
     return 0;
 }
@@ -148,6 +166,8 @@ int predictor_covariate_window(const predictor *p, long r0, long nr, long c0, lo
                          (int)nr, v, (int)nc, (int)nr, GDT_Float64, 0, 0) != CE_None)
             return runtime_error("%s: reading the resampled covariate '%s': %s",
                                  GDALGetDescription(w->src[j]), c->name, CPLGetLastErrorMsg());
+        for (size_t i = 0; (w->scale[j] != 1 || w->offset[j] != 0) && i < cells; i++)
+            v[i] = v[i] * w->scale[j] + w->offset[j];
         for (size_t i = 0; c->categorical && i < cells; i++) {
             /* a class is the raster's value, written as the training data wrote it */
             char text[64];

@@ -143,6 +143,15 @@ static int fill_strip(GDALDatasetH in, GDALDatasetH ds, int b, fill_band *fb, in
                                  gdal_failure_msg());
         pixel_type pt = {.type = dt};
         pt.nodata = GDALGetRasterNoDataValue(ib, &pt.has_nodata);
+        /* the model learnt the band in its units (scale x stored + offset):
+         * a prediction is stored back the band's way */
+        int has;
+        double scale = GDALGetRasterScale(ib, &has);
+        if (!has)
+            scale = 1;
+        double offset = GDALGetRasterOffset(ib, &has);
+        if (!has)
+            offset = 0;
         double gt[6];
         GDALGetGeoTransform(in, gt);
         size_t holes = 0, filled = 0, clamped = 0, moved = 0;
@@ -164,7 +173,7 @@ static int fill_strip(GDALDatasetH in, GDALDatasetH ds, int b, fill_band *fb, in
                         newly[i] = 0;
                     continue;
                 }
-                v = pixel_value(&pt, v, &counts);
+                v = pixel_value(&pt, (v - offset) / scale, &counts);
                 GDALCopyWords(&v, GDT_Float64, 0, buf + i * sz, dt, 0, 1);
                 filled++;
                 if (newly && mask[i]) /* valid already, only its value was NaN */

@@ -7,6 +7,7 @@
 #include "covariate_grid.h"
 #include "display.h"
 #include "geoembed/crs.h"
+#include "inputs.h"
 #include "geoembed/csv.h"
 #include "geoembed/reproject.h"
 #include "geoembed/outfile.h"
@@ -216,6 +217,9 @@ int grid_spec_resolve(const cli_args *a, const predictor *p, grid_spec *g)
                 return EXIT_USAGE;
             if (!(v[2] > v[0] && v[3] > v[1]))
                 return usage_error(a->cmd_name, "--bbox needs XMAX > XMIN and YMAX > YMIN");
+            if (g->crs_wkt && *g->crs_wkt && ge_crs_is_geographic(g->crs_wkt) &&
+                degrees_box_check(a, O_BBOX, v[0], v[1], v[2], v[3]))
+                return EXIT_USAGE;
             g->xmin = v[0], g->ymin = v[1], g->xmax = v[2], g->ymax = v[3];
         }
         if ((rc = resolve_size(a, p, g, reprojected)))
@@ -290,6 +294,7 @@ static int write_csv_grid(const cli_args *a, const predictor *p, const grid_spec
         return runtime_error("out of memory");
     }
     int rc = 0;
+    size_t empty = 0;
     for (long r = 0; r < g->rows && !bad && !rc; r++) {
         grid_centres_in_model(g, r, 1, xy);
         if ((rc = predictor_covariate_window(p, r, 1, 0, g->cols)))
@@ -297,7 +302,7 @@ static int write_csv_grid(const cli_args *a, const predictor *p, const grid_spec
         for (long c = 0; c < g->cols && !bad; c++) {
             double x, y;
             grid_centre(g, c, r, &x, &y);
-            predictor_at_cell(p, xy[2 * c], xy[2 * c + 1], r, c, v);
+            empty += predictor_at_cell(p, xy[2 * c], xy[2 * c + 1], r, c, v) != 0;
             bad |= ge_csv_write_number(out.f, x);
             bad |= fputc(',', out.f) == EOF;
             bad |= ge_csv_write_number(out.f, y);
@@ -316,11 +321,39 @@ static int write_csv_grid(const cli_args *a, const predictor *p, const grid_spec
     }
     if (ge_outfile_commit(&out, &err))
         return fail_with(&err);
+    grid_count_empty(empty);
     return EXIT_OK;
 }
 
-/* One grid is written at a time; its writer reports rows done. */
+/* One grid is written at a time; its writer reports rows done, and the
+ * cells it left empty. */
 static counter grid_counter;
+static size_t grid_empty;
+
+void grid_count_empty(size_t cells) { grid_empty += cells; }
+
+/* Cells without a value are said, counted: a model whose reach
+ * (--max-distance) came out tiny wrote a map of nodata with exit 0 and no
+ * word. A whole grid empty is a warning (shown under -q too); a tile of a
+ * larger area may lie away from every sample. */
+static void say_empty(const predictor *p, const grid_spec *g)
+{
+    char rule[160];
+    const size_t all = (size_t)g->cols * (size_t)g->rows;
+    if (!grid_empty)
+        return;
+    predictor_empty_rule(p, rule, sizeof rule);
+    if (p->cov) {
+        size_t k = strlen(rule);
+        snprintf(rule + k, sizeof rule - k, ", or without a --covariate value");
+    }
+    if (grid_empty >= all)
+        say(1, "geoembed: predict: warning: every one of the %zu cells of the grid is empty "
+               "(%s): the map holds no value\n",
+            all, rule);
+    else
+        say(2, "geoembed: predict: %zu of %zu cells empty (%s)\n", grid_empty, all, rule);
+}
 
 void grid_progress(const grid_spec *g, long rows_done)
 {
@@ -330,7 +363,10 @@ void grid_progress(const grid_spec *g, long rows_done)
 int grid_write(const cli_args *a, const predictor *p, const grid_spec *g)
 {
     counter_init(&grid_counter, "geoembed: predict", "rows");
+    grid_empty = 0;
     int rc = g->csv ? write_csv_grid(a, p, g) : grid_write_gdal(a, p, g);
     counter_done(&grid_counter);
+    if (!rc)
+        say_empty(p, g);
     return rc;
 }

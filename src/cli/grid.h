@@ -52,6 +52,8 @@ int grid_driver_writes_type(void *driver, int type, char *types, size_t n);
  * grids, ...): GDAL states no limit, and drops or refuses the other bands
  * after the work is done. */
 int grid_one_band_format(const char *driver);
+/* A grid writer's count of the cells it left empty, said by grid_write. */
+void grid_count_empty(size_t cells);
 /* --like: the geotransform, size and CRS (WKT, "" for none) of the raster at
  * path, which must be north up. Returns 0 or an exit status (printed). */
 int grid_like_read(const char *path, double gt[6], long *cols, long *rows, char **wkt);

@@ -100,8 +100,8 @@ static void predict_chunk(const predictor *p, const grid_spec *g, long r0, long 
 {
     const int O = predictor_outputs(p);
     const pixel_type pt = {.type = g->type, .has_nodata = 1, .nodata = g->nodata};
-    size_t clamped = 0, moved = 0;
-#pragma omp parallel reduction(+ : clamped, moved)
+    size_t clamped = 0, moved = 0, empties = 0;
+#pragma omp parallel reduction(+ : clamped, moved, empties)
     {
         double v[PREDICTOR_MAX_OUT];
         pixel_counts pc = {0};
@@ -111,6 +111,7 @@ static void predict_chunk(const predictor *p, const grid_spec *g, long r0, long 
                 size_t i = (size_t)r * nc + c;
                 int empty =
                     predictor_at_cell(p, xy[2 * i], xy[2 * i + 1], r0 + r, c0 + c, v) != 0;
+                empties += (size_t)empty;
                 for (int o = 0; o < O; o++)
                     buf[(size_t)o * nr * nc + i] =
                         empty || !isfinite(v[o]) ? g->nodata : pixel_value(&pt, v[o], &pc);
@@ -120,6 +121,7 @@ static void predict_chunk(const predictor *p, const grid_spec *g, long r0, long 
     }
     counts->clamped += clamped;
     counts->moved += moved;
+    counts->empty += empties;
 }
 
 /* Writes chunk buf[O][nr][nc] at (c0, r0) of ds, every band at once. */
@@ -252,9 +254,9 @@ static int fill(GDALDatasetH ds, const predictor *p, const grid_spec *g, const c
                                       GRID_CHUNK_BYTES);
     rc = cluster_size() > 1 ? fill_bands(ds, p, g, name, ch) : fill_alone(ds, p, g, name, ch);
     if (!rc) { /* rank 0 reports the values changed to fit the band type */
-        unsigned long n[2] = {type_counts.clamped, type_counts.moved};
-        cluster_sum(n, 2);
-        type_counts.clamped = n[0], type_counts.moved = n[1];
+        unsigned long n[3] = {type_counts.clamped, type_counts.moved, type_counts.empty};
+        cluster_sum(n, 3);
+        type_counts.clamped = n[0], type_counts.moved = n[1], type_counts.empty = n[2];
     }
     return rc;
 }
@@ -287,9 +289,10 @@ static GDALDatasetH create(GDALDriverH drv, const char *path, const predictor *p
  * GDAL's drivers state no band limit, so they are named here. */
 int grid_one_band_format(const char *driver)
 {
-    static const char *const one[] = {"XYZ",     "AAIGrid", "GSAG",      "GSBG", "GS7BG",
-                                      "USGSDEM", "SRTMHGT", "BT",        "Leveller",
-                                      "Terragen", "ISIS2",  "NTv2",      NULL};
+    static const char *const one[] = {"XYZ",      "AAIGrid", "GSAG",  "GSBG",     "GS7BG",
+                                      "USGSDEM",  "SRTMHGT", "BT",    "Leveller", "Terragen",
+                                      "HF2",      "ZMap",    "SAGA",  "RST",      "PCRaster",
+                                      NULL};
     for (int i = 0; one[i]; i++)
         if (!strcasecmp(driver, one[i]))
             return 1;
@@ -602,6 +605,8 @@ int grid_write_gdal(const cli_args *a, const predictor *p, const grid_spec *g)
         rc = runtime_error("%s: cannot write %s raster: %s", out, g->driver, gdal_failure_msg());
     if (!rc && ge_staged_commit(&st, &err))
         rc = fail_with(&err);
+    if (!rc)
+        grid_count_empty(type_counts.empty);
     if (!rc && type_counts.clamped)
         say(1, "geoembed: predict: warning: %zu values outside the range of %s were clamped "
                "into it\n",

@@ -328,12 +328,13 @@ int read_samples_for(const cli_args *a, const char *path, const char *xcol, cons
 
 /* Points read in a geographic CRS are longitudes and latitudes in degrees:
  * a latitude beyond a pole is a mistake in the data (or in the CRS), not a
- * place to predict at. HOW says where the CRS came from. */
-static int check_degrees(const cli_args *a, const ge_samples *s, const char *how)
+ * place to predict at; so is a longitude outside -180..360 when LON_TOO
+ * (lon/lat columns taken as EPSG:4326). HOW says where the CRS came from. */
+static int check_degrees(const cli_args *a, const ge_samples *s, int lon_too, const char *how)
 {
     for (size_t i = 0; i < s->M; i++) {
         double lon = s->xy[2 * i], lat = s->xy[2 * i + 1];
-        if (lon < -180 || lon > 360 || lat < -90 || lat > 90) {
+        if ((lon_too && (lon < -180 || lon > 360)) || lat < -90 || lat > 90) {
             char where[1100];
             ge_sample_where(s, a->pos[a->npos - 1], i, where, sizeof where);
             if (s->crs) /* a vector source: no columns to name */
@@ -362,7 +363,7 @@ int samples_crs(const cli_args *a, const ge_samples *s, const char *model_wkt, c
         how = "the input's CRS is geographic";
     } else if (s->lonlat && !(model_wkt && *model_wkt && ge_crs_is_geographic(model_wkt))) {
         how = "as EPSG:4326 (give --src-crs otherwise)";
-        int rc = check_degrees(a, s, how);
+        int rc = check_degrees(a, s, 1, how);
         if (rc)
             return rc;
         *wkt = ge_crs_to_wkt("EPSG:4326", &err);
@@ -377,13 +378,43 @@ int samples_crs(const cli_args *a, const ge_samples *s, const char *model_wkt, c
     }
     if (!*wkt)
         return runtime_error("out of memory");
+    /* a longitude outside -180..360 names a meridian the wrap finds */
     if (how && **wkt && ge_crs_is_geographic(*wkt)) {
-        int rc = check_degrees(a, s, how);
+        int rc = check_degrees(a, s, 0, how);
         if (rc) {
             free(*wkt);
             *wkt = NULL;
             return rc;
         }
+    }
+    return 0;
+}
+
+int degrees_box_check(const cli_args *a, opt_id opt, double xmin, double ymin, double xmax,
+                      double ymax)
+{
+    if (ymin < -90 || ymax > 90)
+        return usage_error(a->cmd_name, "%s: latitudes run from -90 to 90 in a geographic CRS, "
+                                        "got %g to %g",
+                           opt_long_name(opt), ymin, ymax);
+    if (xmin < -180 || xmax > 360 || xmax - xmin > 360)
+        return usage_error(a->cmd_name, "%s: longitudes %g to %g: a geographic box lies within "
+                                        "-180 to 360 and spans at most 360 degrees",
+                           opt_long_name(opt), xmin, xmax);
+    return 0;
+}
+
+int no_crs_to_reproject_into(const cli_args *a, const char *input_crs, const char *path)
+{
+    if (a->val[O_SRC_CRS])
+        return usage_error(a->cmd_name, "--src-crs: the model has no CRS to reproject the points "
+                                        "into; its coordinates are planar");
+    if (input_crs && *input_crs) {
+        char *name = ge_crs_name(input_crs);
+        say(2, "geoembed: %s: warning: %s is in %s but the model has no CRS: its coordinates are "
+               "taken as the model's\n",
+            a->cmd_name, path, name ? name : "a CRS");
+        free(name);
     }
     return 0;
 }

@@ -35,6 +35,14 @@ int read_samples_for(const cli_args *a, const char *path, const char *xcol, cons
  * When model_wkt is given, samples without a CRS of their own are taken to be
  * in it. Returns 0 or an exit status. */
 int samples_crs(const cli_args *a, const ge_samples *s, const char *model_wkt, char **wkt);
+/* A box (--bbox, --exterior) in a geographic CRS: latitudes within -90..90,
+ * longitudes within -180..360 and at most 360 degrees wide. 0 or EXIT_USAGE. */
+int degrees_box_check(const cli_args *a, opt_id opt, double xmin, double ymin, double xmax,
+                      double ymax);
+/* For a model without a CRS: --src-crs is a usage error (nothing to
+ * reproject into; it was ignored before), and an input in a CRS of its own
+ * (INPUT_CRS, of the file PATH) is warned about. Returns 0 or an exit status. */
+int no_crs_to_reproject_into(const cli_args *a, const char *input_crs, const char *path);
 /* Reprojects the samples from src to dst in place (nothing when the same).
  * Returns 0 or an exit status. */
 int samples_to_crs(const cli_args *a, ge_samples *s, const char *src, const char *dst);

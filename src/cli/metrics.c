@@ -7,19 +7,19 @@
 
 void metric_add(metric_acc *a, double pred, double truth)
 {
-    double r = pred - truth;
+    long double r = (long double)pred - truth;
     if (isnan(truth)) /* a missing value: nothing to score */
         return;
     a->n++;
-    a->sum_abs += fabs(r);
+    a->sum_abs += fabsl(r);
     a->sum_sq += r * r;
     a->sum_y += truth;
     a->sum_yy += truth * truth;
 }
 
-static double sstot(const metric_acc *a)
+static long double sstot(const metric_acc *a)
 {
-    return a->n ? a->sum_yy - a->sum_y * a->sum_y / (double)a->n : 0;
+    return a->n ? a->sum_yy - a->sum_y * a->sum_y / (long double)a->n : 0;
 }
 
 metric metric_get(const metric_acc *a)
@@ -27,17 +27,17 @@ metric metric_get(const metric_acc *a)
     metric m = {NAN, NAN, NAN, a->n};
     if (!a->n)
         return m;
-    m.mae = a->sum_abs / (double)a->n;
-    m.rmse = sqrt(a->sum_sq / (double)a->n);
-    double tot = sstot(a);
-    m.r2 = tot > 0 ? 1 - a->sum_sq / tot : NAN;
+    m.mae = (double)(a->sum_abs / (long double)a->n);
+    m.rmse = (double)sqrtl(a->sum_sq / (long double)a->n);
+    long double tot = sstot(a);
+    m.r2 = tot > 0 ? (double)(1 - a->sum_sq / tot) : NAN;
     return m;
 }
 
 metric metric_pooled(const metric_acc *a, int O)
 {
     metric_acc all = {0};
-    double tot = 0;
+    long double tot = 0;
     for (int o = 0; o < O; o++) {
         all.n += a[o].n;
         all.sum_abs += a[o].sum_abs;
@@ -45,7 +45,7 @@ metric metric_pooled(const metric_acc *a, int O)
         tot += sstot(&a[o]);
     }
     metric m = metric_get(&all);
-    m.r2 = tot > 0 ? 1 - all.sum_sq / tot : NAN;
+    m.r2 = tot > 0 ? (double)(1 - all.sum_sq / tot) : NAN;
     return m;
 }
 
@@ -102,11 +102,15 @@ void metrics_print_ex(FILE *f, int json, char *const *names, const metric_acc *a
         fprintf(f, "(%zu samples skipped: outside the exterior or missing targets)\n", skipped);
 }
 
-void metrics_note_r2(const char *where, char *const *names, const metric_acc *acc, int O)
+void metrics_note_undefined(const char *where, char *const *names, const metric_acc *acc, int O)
 {
     for (int o = 0; o < O; o++) {
         metric m = metric_get(&acc[o]);
-        if (m.n > 0 && isnan(m.r2))
+        if (m.n == 0)
+            say(2, "geoembed: %s: no value of '%s' was scored (each missing, or its sample not "
+                   "scored): its metrics are undefined (nan)\n",
+                where, names[o]);
+        else if (isnan(m.r2))
             say(2, "geoembed: %s: R2 of '%s' is undefined (nan): its %zu scored value%s %s\n",
                 where, names[o], m.n, m.n == 1 ? "" : "s",
                 m.n == 1 ? "cannot vary" : "are all the same");

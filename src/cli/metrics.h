@@ -11,7 +11,8 @@
 
 typedef struct {
     size_t n;
-    double sum_abs, sum_sq, sum_y, sum_yy;
+    /* long double: squares of values near 1e160 overflow a double */
+    long double sum_abs, sum_sq, sum_y, sum_yy;
 } metric_acc;
 
 typedef struct {
@@ -28,9 +29,10 @@ metric metric_pooled(const metric_acc *a, int O);
 void metrics_print(FILE *f, int json, char *const *names, const metric_acc *acc, int O,
                    size_t skipped);
 /* The same; the pooled "(all)" row (JSON "overall") only when pooled. */
-/* Says on stderr, for WHERE ("eval", "cv: fold 2"), each target whose R2 is
- * undefined (printed as nan): its scored values do not vary. */
-void metrics_note_r2(const char *where, char *const *names, const metric_acc *acc, int O);
+/* Says on stderr, for WHERE ("eval", "cv: fold 2"), each target whose
+ * metrics are undefined (printed as nan): no value scored, or (R2) scored
+ * values that do not vary. */
+void metrics_note_undefined(const char *where, char *const *names, const metric_acc *acc, int O);
 void metrics_print_ex(FILE *f, int json, char *const *names, const metric_acc *acc, int O,
                       size_t skipped, int pooled);
 /* Whether to report the targets pooled: MAE and RMSE over targets in

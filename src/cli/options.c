@@ -429,6 +429,13 @@ int args_parse(cli_args *a, const char *cmd_name, unsigned cmd, int argc, char *
                 return usage_error(cmd_name, "--co expects KEY=VALUE, got '%s'", v);
             a->co[a->nco++] = v;
         }
+        /* one value per option: the last silently replaced the others */
+        if (a->val[o->id] && o->id != O_COVARIATE && o->id != O_CO)
+            return usage_error(cmd_name, "%s given twice ('%s' and '%s'); give it once%s",
+                               opt_long_name(o->id), a->val[o->id], v,
+                               o->metavar && strstr(o->metavar, "...")
+                                   ? ", with the values separated by commas"
+                                   : "");
         a->val[o->id] = v;
     }
     return 0;

@@ -16,6 +16,7 @@ typedef struct {
 typedef struct {
     size_t clamped; /* outside the type's range */
     size_t moved;   /* equal to the nodata value, moved one step off it */
+    size_t empty;   /* cells without a prediction (the predictor's empty rule) */
 } pixel_counts;
 
 /* The range of values of a real data type; 1 for an integer type. */

@@ -149,7 +149,8 @@ static int points_crs(const cli_args *a, job *j, const predictor *p)
         j->src = ge_crs_to_wkt("EPSG:4326", &err);
     if (a->val[O_SRC_CRS] && !j->src)
         return usage_error("predict", "--src-crs: %s", err.msg);
-    /* points in a geographic CRS: a latitude beyond a pole is refused */
+    /* points in a geographic CRS: a latitude beyond a pole is refused (any
+     * longitude names a meridian) */
     const char *pts = j->src ? j->src : p->meta.crs;
     j->degrees = *pts && ge_crs_is_geographic(pts);
     if (!j->src)
@@ -254,7 +255,7 @@ int predict_points_csv(cli_args *a, const predictor *p)
                                    j.ccol[bad] + 1, f[j.ccol[bad]]);
                 break;
             }
-            if (j.degrees && (m[0] < -180 || m[0] > 360 || m[1] < -90 || m[1] > 90)) {
+            if (j.degrees && (m[1] < -90 || m[1] > 90)) {
                 rc = runtime_error("%s:%ld: (%g, %g) is not a longitude/latitude in degrees; "
                                    "columns '%s'/'%s' are read %s",
                                    ge_csv_path(j.c), line, m[0], m[1],

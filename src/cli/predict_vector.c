@@ -211,6 +211,9 @@ int predict_points_vector(cli_args *a, const predictor *p)
         }
     }
     src = a->val[O_SRC_CRS] ? ge_crs_to_wkt(a->val[O_SRC_CRS], &err) : layer_wkt(j.layer);
+    if (!*p->meta.crs && (a->val[O_SRC_CRS] ? src != NULL : src && *src) &&
+        (rc = no_crs_to_reproject_into(a, src, path)))
+        goto done;
     if (a->val[O_SRC_CRS] && !src) {
         rc = usage_error(a->cmd_name, "--src-crs: %s", err.msg);
         goto done;
@@ -223,7 +226,8 @@ int predict_points_vector(cli_args *a, const predictor *p)
             goto done;
         }
     }
-    /* points in a geographic CRS: a latitude beyond a pole is refused */
+    /* points in a geographic CRS: a latitude beyond a pole is refused (any
+     * longitude names a meridian) */
     const char *pts = src && *src ? src : p->meta.crs;
     const int degrees = pts && *pts && ge_crs_is_geographic(pts);
     j.nf = OGR_FD_GetFieldCount(OGR_L_GetLayerDefn(j.layer));
@@ -279,7 +283,7 @@ int predict_points_vector(cli_args *a, const predictor *p)
             OGR_F_Destroy(feat);
             break;
         }
-        if (degrees && (mxy[0] < -180 || mxy[0] > 360 || mxy[1] < -90 || mxy[1] > 90)) {
+        if (degrees && (mxy[1] < -90 || mxy[1] > 90)) {
             rc = runtime_error("%s: layer '%s' feature %lld: (%g, %g) is not a longitude/latitude "
                                "in degrees (%s is geographic)",
                                path, OGR_L_GetName(j.layer), (long long)OGR_F_GetFID(feat),

@@ -5,6 +5,7 @@
 
 #include "display.h"
 #include "geoembed/spacing.h"
+#include "inputs.h"
 #include "settings.h"
 
 static void bounds(const ge_samples *s, double b[4])
@@ -38,6 +39,8 @@ static int resolve_exterior(const cli_args *a, const ge_samples *s, fit_settings
             return EXIT_USAGE;
         if (!(v[2] > v[0] && v[3] > v[1]))
             return usage_error(a->cmd_name, "--bbox needs XMAX > XMIN and YMAX > YMIN");
+        if (fs->geographic && degrees_box_check(a, O_BBOX, v[0], v[1], v[2], v[3]))
+            return EXIT_USAGE;
         sh->xmin = v[0], sh->ymin = v[1], sh->width = v[2] - v[0], sh->height = v[3] - v[1];
         return 0;
     }
@@ -46,6 +49,9 @@ static int resolve_exterior(const cli_args *a, const ge_samples *s, fit_settings
             return EXIT_USAGE;
         if (!(v[2] > 0 && v[3] > 0))
             return usage_error(a->cmd_name, "--exterior needs a positive WIDTH and HEIGHT");
+        if (fs->geographic &&
+            degrees_box_check(a, O_EXTERIOR, v[0], v[1], v[0] + v[2], v[1] + v[3]))
+            return EXIT_USAGE;
         sh->xmin = v[0], sh->ymin = v[1], sh->width = v[2], sh->height = v[3];
         return 0;
     }

@@ -610,6 +610,26 @@ int ge_raster_samples(GDALDatasetH ds, const char *path, const ge_sample_opts *o
         OSRDestroySpatialReference(srs);
     if (nc)
         goto oom;
+    /* a band's stored values are scale x value + offset in its units (GDAL's
+     * -unscale): learnt as stored, a raster of tenths of degrees plus 1000
+     * gave a map of the stored numbers */
+    double scale[GE_MAX_OUTPUTS], offset[GE_MAX_OUTPUTS];
+    for (int k = 0; k < nsel; k++) {
+        int ok;
+        GDALRasterBandH b = GDALGetRasterBand(ds, bands[k]);
+        scale[k] = GDALGetRasterScale(b, &ok);
+        if (!ok)
+            scale[k] = 1;
+        offset[k] = GDALGetRasterOffset(b, &ok);
+        if (!ok)
+            offset[k] = 0;
+        if (!isfinite(scale[k]) || scale[k] == 0 || !isfinite(offset[k])) {
+            ge_fail(err, "%s: band %d has scale %g and offset %g: its values cannot be read in "
+                         "its units",
+                    path, bands[k], scale[k], offset[k]);
+            goto done;
+        }
+    }
     for (int k = 0; k < nsel; k++) {
         GDALDataType dt = GDALGetRasterDataType(GDALGetRasterBand(ds, bands[k]));
         if (GDALDataTypeIsComplex(dt)) { /* reading it as a real number drops a part */
@@ -685,7 +705,7 @@ int ge_raster_samples(GDALDatasetH ds, const char *path, const ge_sample_opts *o
                     for (int k = 0; k < nsel; k++) {
                         size_t i = (size_t)k * nc * nr + (size_t)r * nc + c;
                         int ok = mask[i] != 0 && isfinite(buf[i]);
-                        t[k] = ok ? buf[i] : NAN;
+                        t[k] = ok ? buf[i] * scale[k] + offset[k] : NAN;
                         present += ok;
                     }
                     if (nsel > 0 && !present) {

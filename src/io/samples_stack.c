@@ -21,7 +21,8 @@
 typedef struct {
     int W, H;
     double gt[6];
-    char *crs; /* WKT, "" for none */
+    char *crs;            /* WKT, "" for none */
+    double scale, offset; /* of the target's band: its values in its units */
 } grid_of;
 
 /* Opens t's source and reads its grid; checks its band. */
@@ -51,6 +52,20 @@ static int source_grid(const ge_target_source *t, grid_of *g, ge_error *err)
                           "part you want to a real band first (gdal_translate -ot Float32 keeps "
                           "the real part)",
                      t->source, t->band);
+    if (!rc) {
+        int ok;
+        GDALRasterBandH b = GDALGetRasterBand(ds, t->band);
+        g->scale = GDALGetRasterScale(b, &ok);
+        if (!ok)
+            g->scale = 1;
+        g->offset = GDALGetRasterOffset(b, &ok);
+        if (!ok)
+            g->offset = 0;
+        if (!isfinite(g->scale) || g->scale == 0 || !isfinite(g->offset))
+            rc = ge_fail(err, "%s: band %d has scale %g and offset %g: its values cannot be "
+                              "read in its units (target '%s')",
+                         t->source, t->band, g->scale, g->offset, t->name);
+    }
     GDALClose(ds);
     return rc;
 }
@@ -100,9 +115,11 @@ static int add(char **x, size_t *len, const char *text)
     return 0;
 }
 
-/* The VRT that stacks the sources, one Float64 band per target. */
-static char *stack_vrt(const ge_target_source *t, int n, const grid_of *g)
+/* The VRT that stacks the sources, one Float64 band per target, each in its
+ * units (the source band's scale and offset applied, as GDAL's -unscale). */
+static char *stack_vrt(const ge_target_source *t, int n, const grid_of *gs)
 {
+    const grid_of *g = &gs[0];
     char *x = NULL, line[512];
     size_t len = 0;
     int bad = 0;
@@ -127,9 +144,10 @@ static char *stack_vrt(const ge_target_source *t, int n, const grid_of *g)
         snprintf(line, sizeof line,
                  "</SourceFilename>\n<SourceBand>%d</SourceBand>\n<UseMaskBand>true</UseMaskBand>"
                  "\n<SrcRect xOff=\"0\" yOff=\"0\" xSize=\"%d\" ySize=\"%d\"/>\n<DstRect "
-                 "xOff=\"0\" yOff=\"0\" xSize=\"%d\" ySize=\"%d\"/>\n</ComplexSource>\n"
+                 "xOff=\"0\" yOff=\"0\" xSize=\"%d\" ySize=\"%d\"/>\n<ScaleOffset>%.17g"
+                 "</ScaleOffset>\n<ScaleRatio>%.17g</ScaleRatio>\n</ComplexSource>\n"
                  "</VRTRasterBand>\n",
-                 t[k].band, g->W, g->H, g->W, g->H);
+                 t[k].band, g->W, g->H, g->W, g->H, gs[k].offset, gs[k].scale);
         bad |= add(&x, &len, line);
         CPLFree(name);
         CPLFree(src);

@@ -261,7 +261,7 @@ test_err_bad_bbox() {
 
 test_err_all_samples_outside() {
     write_field f.csv
-    run ge fit f.csv -o out.bin --bbox 1000,1000,2000,2000 --epochs 1
+    run ge fit f.csv -o out.bin --bbox 1,-3,10,3 --epochs 1
     expect_failure 1 '^geoembed: f\.csv: .*outside'
 }
 

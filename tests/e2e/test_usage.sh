@@ -110,7 +110,7 @@ test_every_option_applies_or_is_refused() {
     # --- fit: the model and its training
     row fit --size 0 'grid 4x4 cells' fit "${F[@]}" -o o.bin
     row fit --features 0 'x 2 features' fit "${F[@]}" --features 2 -o o.bin
-    row fit --padding 0 'padding 2,1' fit "${F[@]}" --padding 2,1 --size 8,8 -o o.bin
+    row fit --padding 0 'padding 2,1' fit f.csv --epochs 1 --smooth 1 --padding 2,1 --size 8,8 -o o.bin
     row fit --bbox 0 '' fit "${F[@]}" --bbox -180,-90,180,90 -o o.bin
     row fit --exterior 0 '' fit "${F[@]}" --exterior -180,-90,360,180 -o o.bin
     row fit --wrap 0 'wrap y' fit "${F[@]}" --wrap y -o o.bin

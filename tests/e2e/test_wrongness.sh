@@ -654,3 +654,156 @@ test_an_undefined_r2_is_said() {
     expect_rc 0
     expect_no_err 'undefined'
 }
+
+# An option given twice: the last value replaced the others without a word
+# (--target a --target w fitted w only; --where twice applied the second).
+test_an_option_given_twice_is_a_usage_error() {
+    write_field f.csv 10 8
+    run ge fit f.csv -o m.bin --target u --target v
+    expect_rc 2
+    expect_error_line "fit: --target given twice \\('u' and 'v'\\); give it once, with the values separated by commas"
+    expect_no_file m.bin
+    run ge fit f.csv -o m.bin --smooth 1 --smooth 2
+    expect_rc 2
+    expect_error_line "--smooth given twice \\('1' and '2'\\); give it once \\("
+    run ge fit f.csv -o a.bin -o b.bin --smooth 1
+    expect_rc 2
+    expect_no_file a.bin
+    expect_no_file b.bin
+    # the options meant to repeat still do
+    run ge fit f.csv -o m.bin --smooth 1 --size 8,6 -q
+    expect_rc 0
+    run ge predict m.bin --grid g.tif --size 8,6 --co COMPRESS=DEFLATE --co PREDICTOR=3
+    expect_rc 0
+}
+
+# Values near 1e160: the squares overflowed, RMSE printed inf and R2 nan
+# with "its values are all the same"; a target with no scored value had
+# nan metrics and no word.
+test_metrics_of_huge_values_and_of_no_value() {
+    awk 'BEGIN { srand(1); print "x,y,a"; for (i = 0; i < 30; i++) { x = rand(); y = rand()
+        printf "%.4f,%.4f,%.6e\n", x, y, (x + y) * 1e160 } }' >h.csv
+    run ge fit h.csv -o h.bin -q
+    expect_rc 0
+    run ge eval h.bin h.csv --json
+    expect_rc 0
+    expect_no_err 'undefined'
+    local rmse
+    rmse=$(json_get 'd["targets"][0]["rmse"]' <"$OUT")
+    expect_num "$rmse" '>' 1e150
+    expect_num "$rmse" '<' 1e160
+    run ge cv h.csv --folds 3 -q
+    expect_rc 0
+    grep -Eq 'inf|nan' "$OUT" && fail "cv: $(grep -E 'inf|nan' "$OUT" | head -2)"
+    write_field f.csv 10 8
+    ge fit f.csv -o m.bin --smooth 1 -q || fail "fit"
+    printf 'lon,lat,u,v\n10,20,0.3,\n30,40,0.1,\n' >nov.csv
+    run ge eval m.bin nov.csv
+    expect_rc 0
+    expect_err "^geoembed: eval: no value of 'v' was scored .*undefined \\(nan\\)"
+    expect_no_err "'u'"
+}
+
+# A model without a CRS: --src-crs was ignored by eval and by predict on a
+# vector source (exit 0), and a layer's own CRS was taken as the model's
+# without a word.
+test_src_crs_with_a_model_without_crs() {
+    need ogr2ogr
+    printf 'x,y,v\n0,0,1\n1,0,2\n0,1,3\n1,1,4\n0.5,0.5,2.5\n' >pl.csv
+    ge fit pl.csv -o pl.bin --smooth 1 -q || fail "fit"
+    run ge eval pl.bin pl.csv --src-crs EPSG:4326
+    expect_rc 2
+    expect_error_line 'eval: --src-crs: the model has no CRS to reproject the points into'
+    printf 'x,y\n0.5,0.5\n' >h.csv
+    ogr2ogr -f GeoJSON p.geojson h.csv -oo X_POSSIBLE_NAMES=x -oo Y_POSSIBLE_NAMES=y -a_srs EPSG:3857 ||
+        fail "ogr2ogr"
+    run ge predict pl.bin p.geojson --src-crs EPSG:4326 -o out.csv
+    expect_rc 2
+    expect_error_line 'predict: --src-crs: the model has no CRS'
+    expect_no_file out.csv
+    run ge predict pl.bin p.geojson -o out.csv
+    expect_rc 0
+    expect_err 'warning: p\.geojson is in .*3857.* but the model has no CRS'
+}
+
+# A box beyond the poles in a geographic CRS: fit and predict --grid wrote a
+# GeoTIFF in EPSG:4326 whose top edge was at 100 degrees north.
+test_a_geographic_box_beyond_a_pole_is_refused() {
+    write_field f.csv 10 8
+    run ge fit f.csv -o bb.bin --bbox -20,30,20,100 -q
+    expect_rc 2
+    expect_error_line 'fit: --bbox: latitudes run from -90 to 90 in a geographic CRS, got 30 to 100'
+    run ge fit f.csv -o bb.bin --bbox -200,30,200,60 -q
+    expect_rc 2
+    expect_error_line '--bbox: longitudes -200 to 200'
+    ge fit f.csv -o m.bin --smooth 1 -q || fail "fit"
+    run ge predict m.bin --grid g.tif --bbox -10,40,10,100 --size 2,2
+    expect_rc 2
+    expect_error_line 'predict: --bbox: latitudes run from -90 to 90'
+    expect_no_file g.tif
+    run ge predict m.bin --grid g.tif --bbox -10,40,10,80 --size 2,2
+    expect_rc 0
+}
+
+# Cells of predict --grid left empty are counted on stderr; a grid wholly
+# empty is a warning (under -q too). Before, repeat measurements 1 cm apart
+# made the model's reach 10 cm and the whole map nodata, exit 0, no word.
+test_empty_cells_of_a_grid_are_said() {
+    need gdalinfo
+    awk 'BEGIN { print "x,y,z"; for (i = 0; i < 12; i++) for (j = 0; j < 12; j++) {
+        printf "%d,%d,%.4f\n", 100 * i, 100 * j, i + j
+        printf "%.2f,%d,%.4f\n", 100 * i + 0.01, 100 * j, i + j + 0.1 } }' >rep.csv
+    run ge fit rep.csv -o rep.bin -q
+    expect_rc 0
+    run ge predict rep.bin --grid g.tif --size 20,20 -q
+    expect_rc 0
+    expect_err '^geoembed: predict: warning: every one of the 400 cells of the grid is empty \(farther than [0-9.e-]+ from every training sample\)'
+    run ge predict rep.bin --grid g.csv --size 20,20 --max-distance 300
+    expect_rc 0
+    expect_no_err 'empty'
+    run ge predict rep.bin --grid g2.tif --bbox -2000,-2000,3000,3000 --size 20,20 --max-distance 300
+    expect_rc 0
+    expect_err '^geoembed: predict: [0-9]+ of 400 cells empty \(farther than 300 from every training sample\)$'
+    run ge predict rep.bin --grid g2.csv --bbox -2000,-2000,3000,3000 --size 20,20 --max-distance 300
+    expect_rc 0
+    expect_err '^geoembed: predict: [0-9]+ of 400 cells empty'
+}
+
+# A band's scale and offset (values = scale x stored + offset, GDAL's
+# -unscale): fit learnt the stored numbers, so a map of tenths of a degree
+# plus 1000 came out as the stored 100..195; fill stores its predictions back
+# the band's way; a covariate raster is read in its units too.
+test_raster_scale_and_offset_are_applied() {
+    need gdal_translate
+    need gdallocationinfo
+    awk 'BEGIN { print "ncols 20\nnrows 20\nxllcorner 500000\nyllcorner 4000000\ncellsize 30\nNODATA_value -9999"
+        for (r = 0; r < 20; r++) { l = ""; for (c = 0; c < 20; c++) {
+            v = int(100 + 3 * c + 2 * r); if (r >= 8 && r < 12 && c >= 8 && c < 12) v = -9999
+            l = l v " " } print l } }' >g.asc
+    gdal_translate -q -ot Int16 -a_srs EPSG:32633 g.asc g16.tif || fail "gdal_translate"
+    gdal_translate -q -a_scale 0.1 -a_offset 1000 -a_nodata -9999 g16.tif gs.tif || fail "scale"
+    run ge fit gs.tif -o gs.bin --smooth 0.01
+    expect_rc 0
+    run ge info gs.bin
+    expect_out 'band_1 +mean 101[0-9]\.'
+    # pixel (2, 3) stores 100 + 6 + 6 = 112: 1011.2 in its units
+    printf 'x,y\n%s,%s\n' 500075 4000495 >pt.csv
+    run ge predict gs.bin pt.csv
+    expect_rc 0
+    local v
+    v=$(awk -F, 'NR == 2 { print $3 }' "$OUT")
+    expect_close "$v" 1011.2 0.001
+    # fill: the holes get stored values (about 100 + 3c + 2r), the scale kept
+    run ge fill gs.tif -o filled.tif
+    expect_rc 0
+    local stored
+    stored=$(gdallocationinfo -valonly filled.tif 9 9)
+    expect_num "$stored" '>' 140
+    expect_num "$stored" '<' 150
+    gdalinfo filled.tif | grep -q 'Offset: 1000,.*Scale:0.1' || fail "filled.tif lost its scale: $(gdalinfo filled.tif | grep -i scale)"
+    # a band whose scale is 0 cannot be read in its units
+    gdal_translate -q -a_scale 0 g16.tif g0.tif || fail "scale 0"
+    run ge fit g0.tif -o g0.bin --smooth 0.01
+    expect_rc 1
+    expect_error_line 'g0\.tif: band 1 has scale 0 and offset 0'
+}
