@@ -801,6 +801,25 @@ test_raster_scale_and_offset_are_applied() {
     expect_num "$stored" '>' 140
     expect_num "$stored" '<' 150
     gdalinfo filled.tif | grep -q 'Offset: 1000,.*Scale:0.1' || fail "filled.tif lost its scale: $(gdalinfo filled.tif | grep -i scale)"
+    # a raster per target: the same units
+    run ge fit --target t=gs.tif --smooth 0.01 -o gt.bin
+    expect_rc 0
+    run ge info gt.bin
+    expect_out 't +mean 101[0-9]\.'
+    # a covariate raster stored in tenths gives the predictions of one in units
+    awk 'BEGIN { srand(7); print "x,y,elev,z"; for (i = 0; i < 80; i++) { x = 1000 * rand()
+        y = 1000 * rand(); e = int(10 * rand()); printf "%.1f,%.1f,%d,%.3f\n", x, y, e, x / 100 + 3 * e } }' >cov.csv
+    ge fit cov.csv --target z --covariates elev -o cov.bin --smooth 1 -q || fail "fit with a covariate"
+    awk 'BEGIN { print "ncols 10\nnrows 10\nxllcorner 0\nyllcorner 0\ncellsize 100\nNODATA_value -9999"
+        for (r = 0; r < 10; r++) { l = ""; for (c = 0; c < 10; c++) l = l (c % 10) " "; print l } }' >e.asc
+    awk 'NR <= 6 { print; next } { l = ""; for (k = 1; k <= NF; k++) l = l ($k * 10) " "; print l }' e.asc >e10.asc
+    gdal_translate -q -ot Int16 e.asc e.tif && gdal_translate -q -ot Int16 -a_scale 0.1 e10.asc e10.tif ||
+        fail "covariate rasters"
+    ge predict cov.bin --grid a.csv --size 5,5 --covariate elev=e.tif -q || fail "predict with e.tif"
+    ge predict cov.bin --grid b.csv --size 5,5 --covariate elev=e10.tif -q || fail "predict with e10.tif"
+    paste -d, a.csv b.csv | awk -F, 'NR > 1 { d = $3 - $6; if (d < 0) d = -d
+        if ($3 == "" || d > 1e-9 * (1 + ($3 < 0 ? -$3 : $3))) bad = 1 } END { exit bad }' ||
+        fail "the scaled covariate raster gave other predictions: $(paste -d, a.csv b.csv | sed -n 2,3p)"
     # a band whose scale is 0 cannot be read in its units
     gdal_translate -q -a_scale 0 g16.tif g0.tif || fail "scale 0"
     run ge fit g0.tif -o g0.bin --smooth 0.01
