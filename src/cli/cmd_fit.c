@@ -385,6 +385,10 @@ static int fit_groups(const cli_args *a, const ge_samples *s, const fit_settings
             rc = runtime_error("%s: group '%s' (--group %s): no usable samples (%zu outside the "
                                "exterior)",
                                a->pos[0], name, a->val[O_GROUP], outside_g[g]);
+        char why[400];
+        if (!rc && n > 0 && s->cov.P && !covariates_vary(s, idx, n, why, sizeof why))
+            rc = runtime_error("%s: group '%s' (--group %s): %s: nothing to learn from it",
+                               a->pos[0], name, a->val[O_GROUP], why);
         if (!rc && train_on(j, s, idx, n, &m, &res, &err)) {
             char what[300];
             snprintf(what, sizeof what, "wrote the models of the %zu groups before '%s'", k,

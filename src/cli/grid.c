@@ -167,6 +167,16 @@ static int resolve_size(const cli_args *a, const predictor *p, grid_spec *g, int
     }
     g->xres = (g->xmax - g->xmin) / g->cols;
     g->yres = (g->ymax - g->ymin) / g->rows;
+    /* whole pixels over the extent: a pixel size asked for that does not
+     * divide it is adjusted; said when by more than 1% (1500 over a width of
+     * 1000 became 1000 without a word) */
+    if (a->val[O_RESOLUTION] && !a->val[O_TAP] && !a->val[O_EXACT_RES] &&
+        (fabs(g->xres / v[0] - 1) > 0.01 || fabs(g->yres / v[1] - 1) > 0.01))
+        say(1, "geoembed: %s: warning: --resolution %g,%g makes %ld x %ld pixels of %.6g x %.6g "
+               "over the grid's extent (%.6g x %.6g); --exact-resolution keeps the pixel size "
+               "and grows the extent\n",
+            a->cmd_name, v[0], v[1], g->cols, g->rows, g->xres, g->yres, g->xmax - g->xmin,
+            g->ymax - g->ymin);
     return 0;
 }
 

@@ -357,6 +357,10 @@ int grid_gdal_type(const cli_args *a, grid_spec *g)
     double lo, hi;
     const int integer = pixel_type_range(g->type, &lo, &hi);
     const char *tname = GDALGetDataTypeName((GDALDataType)g->type);
+    if (integer && a->val[O_EXCEED]) /* every probability would read 0 or 1 */
+        return usage_error(a->cmd_name, "--ot %s would round the probabilities of --exceed (0 "
+                                        "to 1) to 0 or 1: give --ot Float32",
+                           tname);
     if (!nd) {
         if (integer)
             return usage_error(a->cmd_name, "--ot %s cannot hold NaN, the value of empty pixels: "

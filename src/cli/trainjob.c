@@ -1,4 +1,5 @@
 /* Wiring a command's fit settings to the library's ge_learn. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,16 +52,39 @@ done:
     return rc;
 }
 
+int covariates_vary(const ge_samples *s, const size_t *idx, size_t n, char *why, size_t len)
+{
+    const int P = s->cov.P;
+    if (!idx)
+        n = s->M;
+    for (int j = 0; j < P && n > 0; j++) {
+        const ge_covariate *c = &s->cov.c[j];
+        const double first = s->craw[(idx ? idx[0] : 0) * (size_t)P + j];
+        size_t k = 1;
+        while (k < n && s->craw[(idx ? idx[k] : k) * (size_t)P + j] == first)
+            k++;
+        if (k < n)
+            continue;
+        if (c->categorical)
+            snprintf(why, len, "covariate '%s' holds one class only ('%s')", c->name,
+                     first >= 0 && first < c->nclass ? c->classes[(int)first] : "?");
+        else
+            snprintf(why, len, "covariate '%s' does not vary (every sample has %.10g)", c->name,
+                     first);
+        return 0;
+    }
+    return 1;
+}
+
 int samples_design(ge_samples *s, double **z, int *nz)
 {
     *z = NULL;
     *nz = 0;
     if (!s->cov.P)
         return 0;
-    for (int j = 0; j < s->cov.P; j++)
-        if (s->cov.c[j].categorical && s->cov.c[j].nclass < 2)
-            return runtime_error("covariate '%s' holds one class only: nothing to learn from it",
-                                 s->cov.c[j].name);
+    char why[400];
+    if (!covariates_vary(s, NULL, 0, why, sizeof why))
+        return runtime_error("%s: nothing to learn from it", why);
     ge_covariates_standardize(&s->cov, s->craw, s->M);
     int n = s->cov.ncoef = ge_covariates_columns(&s->cov);
     if (n > GE_MAX_DESIGN)

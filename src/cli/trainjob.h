@@ -26,6 +26,12 @@ typedef struct {
  * first), or *z NULL when there are none. Returns 0 or an exit status after
  * printing the error (a covariate of one class, too many columns). */
 int samples_design(ge_samples *s, double **z, int *nz);
+/* Whether every covariate varies over samples idx[0..n) of s (all when idx
+ * is NULL): two classes or more, numbers not all the same. Otherwise 0, with
+ * what does not vary in why. A covariate that does not vary has no
+ * coefficient to learn (a constant's was stored as 0, and a class never
+ * seen took another's value). */
+int covariates_vary(const ge_samples *s, const size_t *idx, size_t n, char *why, size_t len);
 
 /* Fits a model on samples idx[0..n) of s (all when idx is NULL) into m (caller
  * frees with ge_model_free). Returns 0 or -1 with err. */

@@ -472,8 +472,11 @@ int ge_model_decode_payload(const unsigned char *payload, size_t plen, int versi
     uint64_t np = get_u64(&r); /* the whole model's count */
     if (!r.bad && np != (uint64_t)s.W * s.H * s.N + kernel + (uint64_t)s.O)
         r.bad = 1;
+    int nonfinite = 0; /* a CRC-valid file with a NaN weight predicted NaN or -inf, exit 0 */
     for (size_t i = 0; i < m->n_params && !r.bad; i++)
-        m->params[i] = get_f64(&r);
+        nonfinite |= !isfinite(m->params[i] = get_f64(&r));
+    for (int o = 0; o < s.O && !r.bad; o++)
+        nonfinite |= !isfinite(m->y_mean[o]) || !isfinite(m->y_std[o]);
     if (version >= 2 && !r.bad) {
         m->mask_distance = get_f64(&r);
         uint32_t has = get_u32(&r);
@@ -521,12 +524,14 @@ int ge_model_decode_payload(const unsigned char *payload, size_t plen, int versi
     if (version >= 4 && !r.bad && read_grid(&r, meta))
         r.bad = 1;
     int trailing = r.pos != r.len;
-    if (r.bad || trailing) {
+    if (r.bad || trailing || nonfinite) {
         ge_model_free(m);
         ge_meta_free(meta);
         return ge_fail(err, "%s: model file is damaged: %s", name,
-                       trailing ? "unexpected data after the parameters"
-                                : "parameters truncated");
+                       r.bad      ? "parameters truncated"
+                       : trailing ? "unexpected data after the parameters"
+                                  : "a parameter or a target's mean or std is not a finite "
+                                    "number");
     }
     return 0;
 }

@@ -472,3 +472,43 @@ test_a_huge_kernel_is_refused() {
     expect_error_line 'padding expects whole numbers P\[,Q\] from 0 to 64'
     expect_no_file m.bin
 }
+
+# A model file with a CRC that holds but a parameter that is NaN or infinite
+# (a damaged or crafted file): predict wrote NaN or -inf cells, exit 0.
+test_a_model_with_a_non_finite_parameter_is_refused() {
+    need python3
+    small_csv zinc
+    ge fit d.csv -o m.bin --size 8,6 --smooth 1 -q || fail "fit"
+    local np
+    np=$(ge info m.bin | awk '/parameters:/ { print $2 }')
+    [ -n "$np" ] || fail "no parameter count in info"
+    write_craft
+    local v
+    for v in nan inf -inf; do
+        python3 - "$np" "$v" <<'PY' || fail "craft $v"
+import struct, sys
+sys.path.insert(0, '.')
+from craft import unwrap, wrap
+p = unwrap(open('m.bin', 'rb').read())
+at = p.index(struct.pack('<Q', int(sys.argv[1]))) + 8
+p = p[:at] + struct.pack('<d', float(sys.argv[2])) + p[at + 8:]
+open('bad.bin', 'wb').write(wrap(p))
+PY
+        run ge predict bad.bin --grid g.csv --size 4,4
+        expect_rc 1
+        expect_error_line 'bad\.bin: model file is damaged: a parameter or a target.s mean or std is not a finite number'
+        expect_no_file g.csv
+    done
+    # the same bytes with a finite value load
+    python3 - "$np" <<'PY' || fail "craft finite"
+import struct, sys
+sys.path.insert(0, '.')
+from craft import unwrap, wrap
+p = unwrap(open('m.bin', 'rb').read())
+at = p.index(struct.pack('<Q', int(sys.argv[1]))) + 8
+p = p[:at] + struct.pack('<d', 0.25) + p[at + 8:]
+open('ok.bin', 'wb').write(wrap(p))
+PY
+    run ge predict ok.bin --grid g.csv --size 4,4
+    expect_rc 0
+}

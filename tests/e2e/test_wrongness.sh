@@ -826,3 +826,47 @@ test_raster_scale_and_offset_are_applied() {
     expect_rc 1
     expect_error_line 'g0\.tif: band 1 has scale 0 and offset 0'
 }
+
+# A covariate that does not vary has no coefficient to learn: a constant
+# number was stored as 0 (and predicted at any value as if known), and under
+# --group a group of one class bypassed the single fit's refusal (its model
+# then gave the other class the value of its own).
+test_a_covariate_that_does_not_vary_is_refused() {
+    awk 'BEGIN { srand(7); print "x,y,soil,k,day,pb"; for (i = 0; i < 80; i++) {
+        x = 1000 * rand(); y = 1000 * rand(); s = i % 4 == 0 ? "clay" : "sand"
+        if (i >= 40) s = "clay"
+        printf "%.1f,%.1f,%s,3,%s,%.3f\n", x, y, s, i < 40 ? "d1" : "d2", x / 100 + (s == "clay" ? 5 : 0) } }' >c.csv
+    run ge fit c.csv --target pb --covariates k -o k.bin --smooth 1
+    expect_rc 1
+    expect_err "^geoembed: covariate 'k' does not vary \\(every sample has 3\\): nothing to learn from it$"
+    expect_no_file k.bin
+    run ge fit c.csv --target pb --covariates soil --group day -o g.bin --smooth 1
+    expect_rc 1
+    expect_err "^geoembed: c\\.csv: group 'd2' \\(--group day\\): covariate 'soil' holds one class only \\('clay'\\): nothing to learn from it$"
+    run ge fit c.csv --target pb --covariates soil -o s.bin --smooth 1 -q
+    expect_rc 0
+}
+
+# Grid options whose effect was not what was asked: a pixel size that does
+# not divide the extent was changed (1500 over 1000 became 1000) without a
+# word; --exceed in an integer type rounded every probability to 0 or 1.
+test_grid_resolution_adjusted_and_exceed_in_integers() {
+    awk 'BEGIN { print "x,y,z"; for (i = 0; i < 10; i++) for (j = 0; j < 10; j++)
+        printf "%d,%d,%.4f\n", 100 * i, 100 * j, i + j }' >d.csv
+    ge fit d.csv -o m.bin --smooth 1 -q || fail "fit"
+    run ge predict m.bin --grid g.csv --bbox 0,0,1000,1000 --resolution 1500,1500
+    expect_rc 0
+    expect_err '^geoembed: predict: warning: --resolution 1500,1500 makes 1 x 1 pixels of 1000 x 1000 over the grid'
+    run ge predict m.bin --grid g.csv --bbox 0,0,1000,1000 --resolution 100,100
+    expect_rc 0
+    expect_no_err 'warning'
+    run ge predict m.bin --grid g.csv --bbox 0,0,1000,1000 --resolution 101,100
+    expect_rc 0
+    expect_no_err 'warning'
+    run ge predict m.bin --grid e.tif --size 4,4 --exceed 5 --ot Int16 --nodata -1
+    expect_rc 2
+    expect_error_line '--ot Int16 would round the probabilities of --exceed'
+    expect_no_file e.tif
+    run ge predict m.bin --grid e.tif --size 4,4 --exceed 5
+    expect_rc 0
+}
