@@ -100,6 +100,11 @@ int ge_samples_read(const char *path, const ge_sample_opts *o, ge_samples *s, ge
 int ge_samples_read_csv(const char *path, const ge_sample_opts *o, ge_samples *s, ge_error *err);
 int ge_samples_read_vector(const char *path, const ge_sample_opts *o, ge_samples *s,
                            ge_error *err);
+/* A GDAL band's (a GDALRasterBandH) units: its values are scale x stored +
+ * offset (1 and 0 when unset). 0, or -1 when they cannot be read in its units
+ * (a scale of 0, a value that is not finite). */
+int ge_band_units(void *band, double *scale, double *offset);
+
 int ge_samples_read_raster(const char *path, const ge_sample_opts *o, ge_samples *s,
                            ge_error *err);
 /* What GDAL makes of path, for messages when it is not what was expected: "a

@@ -19,6 +19,7 @@
 
 #include "covariate_grid.h"
 #include "display.h"
+#include "geoembed/samples.h"
 
 /* The rasters warped onto the grid (src: as opened; warp: its virtual
  * warp, which reads src) and the values of the window last read,
@@ -126,13 +127,8 @@ int predictor_covariate_grid(predictor *p, const cli_args *a, const grid_spec *g
             return rc;
         /* the values in the band's units, as the samples gave them (the
          * warp reads the stored numbers) */
-        int ok;
-        GDALRasterBandH b = GDALGetRasterBand(p->cov->src[j], 1);
-        double sc = GDALGetRasterScale(b, &ok), off;
-        sc = ok ? sc : 1;
-        off = GDALGetRasterOffset(b, &ok);
-        off = ok ? off : 0;
-        if (!isfinite(sc) || sc == 0 || !isfinite(off))
+        double sc, off;
+        if (ge_band_units(GDALGetRasterBand(p->cov->src[j], 1), &sc, &off))
             return runtime_error("%s: band 1 has scale %g and offset %g: its values cannot be "
                                  "read in its units",
                                  raster_of(a, c->name), sc, off);

@@ -18,6 +18,7 @@
 #include "fill_raster.h"
 #include "gdal_messages.h"
 #include "geoembed/outfile.h"
+#include "geoembed/samples.h"
 #include "grid.h"
 #include "pixel_type.h"
 #include "progress.h"
@@ -145,13 +146,8 @@ static int fill_strip(GDALDatasetH in, GDALDatasetH ds, int b, fill_band *fb, in
         pt.nodata = GDALGetRasterNoDataValue(ib, &pt.has_nodata);
         /* the model learnt the band in its units (scale x stored + offset):
          * a prediction is stored back the band's way */
-        int has;
-        double scale = GDALGetRasterScale(ib, &has);
-        if (!has)
-            scale = 1;
-        double offset = GDALGetRasterOffset(ib, &has);
-        if (!has)
-            offset = 0;
+        double scale, offset; /* checked when the samples were read */
+        ge_band_units(ib, &scale, &offset);
         double gt[6];
         GDALGetGeoTransform(in, gt);
         size_t holes = 0, filled = 0, clamped = 0, moved = 0;

@@ -533,6 +533,18 @@ typedef struct {
     ge_rng rng;
 } reservoir;
 
+int ge_band_units(void *band, double *scale, double *offset)
+{
+    int ok;
+    *scale = GDALGetRasterScale((GDALRasterBandH)band, &ok);
+    if (!ok)
+        *scale = 1;
+    *offset = GDALGetRasterOffset((GDALRasterBandH)band, &ok);
+    if (!ok)
+        *offset = 0;
+    return isfinite(*scale) && *scale != 0 && isfinite(*offset) ? 0 : -1;
+}
+
 int ge_raster_samples(GDALDatasetH ds, const char *path, const ge_sample_opts *o, ge_samples *s,
                       ge_error *err)
 {
@@ -615,15 +627,7 @@ int ge_raster_samples(GDALDatasetH ds, const char *path, const ge_sample_opts *o
      * gave a map of the stored numbers */
     double scale[GE_MAX_OUTPUTS], offset[GE_MAX_OUTPUTS];
     for (int k = 0; k < nsel; k++) {
-        int ok;
-        GDALRasterBandH b = GDALGetRasterBand(ds, bands[k]);
-        scale[k] = GDALGetRasterScale(b, &ok);
-        if (!ok)
-            scale[k] = 1;
-        offset[k] = GDALGetRasterOffset(b, &ok);
-        if (!ok)
-            offset[k] = 0;
-        if (!isfinite(scale[k]) || scale[k] == 0 || !isfinite(offset[k])) {
+        if (ge_band_units(GDALGetRasterBand(ds, bands[k]), &scale[k], &offset[k])) {
             ge_fail(err, "%s: band %d has scale %g and offset %g: its values cannot be read in "
                          "its units",
                     path, bands[k], scale[k], offset[k]);

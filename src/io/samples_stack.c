@@ -52,20 +52,10 @@ static int source_grid(const ge_target_source *t, grid_of *g, ge_error *err)
                           "part you want to a real band first (gdal_translate -ot Float32 keeps "
                           "the real part)",
                      t->source, t->band);
-    if (!rc) {
-        int ok;
-        GDALRasterBandH b = GDALGetRasterBand(ds, t->band);
-        g->scale = GDALGetRasterScale(b, &ok);
-        if (!ok)
-            g->scale = 1;
-        g->offset = GDALGetRasterOffset(b, &ok);
-        if (!ok)
-            g->offset = 0;
-        if (!isfinite(g->scale) || g->scale == 0 || !isfinite(g->offset))
-            rc = ge_fail(err, "%s: band %d has scale %g and offset %g: its values cannot be "
-                              "read in its units (target '%s')",
-                         t->source, t->band, g->scale, g->offset, t->name);
-    }
+    if (!rc && ge_band_units(GDALGetRasterBand(ds, t->band), &g->scale, &g->offset))
+        rc = ge_fail(err, "%s: band %d has scale %g and offset %g: its values cannot be read "
+                          "in its units (target '%s')",
+                     t->source, t->band, g->scale, g->offset, t->name);
     GDALClose(ds);
     return rc;
 }
