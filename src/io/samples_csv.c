@@ -253,6 +253,16 @@ int ge_samples_read_csv(const char *path, const ge_sample_opts *o, ge_samples *s
                      : "no data rows after the header");
         goto done;
     }
+    /* a model's targets are found by name (eval, --init): two columns of one
+     * name made a model nothing could score */
+    for (int k = 0; k < s->O; k++)
+        for (int j = 0; j < k; j++)
+            if (strcmp(ge_csv_colname(c, tcol[j]), ge_csv_colname(c, tcol[k])) == 0) {
+                ge_fail(err, "%s: columns %d and %d are both named '%s': rename one, or choose "
+                             "the targets with --target",
+                        ge_csv_path(c), tcol[j] + 1, tcol[k] + 1, ge_csv_colname(c, tcol[k]));
+                goto done;
+            }
     s->targets = calloc((size_t)s->O + 1, sizeof *s->targets);
     for (int k = 0; s->targets && k < s->O; k++)
         if (!(s->targets[k] = strdup(ge_csv_colname(c, tcol[k])))) {

@@ -610,6 +610,16 @@ int ge_raster_samples(GDALDatasetH ds, const char *path, const ge_sample_opts *o
         char name[32];
         if (!(s->targets[k] = strdup(band_name(ds, bands[k], name, sizeof name))))
             goto oom;
+        for (int j = 0; j < k; j++) /* targets are found by name: two of one name clash */
+            if (strcmp(s->targets[j], s->targets[k]) == 0) {
+                if (bands[j] == bands[k])
+                    ge_fail(err, "%s: band %d is chosen twice", path, bands[k]);
+                else
+                    ge_fail(err, "%s: bands %d and %d are both named '%s': choose one, or "
+                                 "describe them apart (gdal_edit.py)",
+                            path, bands[j], bands[k], s->targets[k]);
+                goto done;
+            }
     }
     const char *pw = GDALGetProjectionRef(ds);
     OGRSpatialReferenceH srs = NULL;

@@ -512,3 +512,23 @@ PY
     run ge predict ok.bin --grid g.csv --size 4,4
     expect_rc 0
 }
+
+# Two targets of one name from a CSV header or a raster's bands: fit wrote
+# a model with targets "v, v" that eval then refused ("named twice").
+test_targets_of_one_name_from_the_data_are_refused() {
+    need gdal_translate
+    printf 'x,y,v,v\n1,2,3,4\n5,6,7,8\n9,1,2,3\n' >d.csv
+    run ge fit d.csv -o m.bin --smooth 1
+    expect_rc 1
+    expect_err "^geoembed: d\\.csv: columns 3 and 4 are both named 'v': rename one, or choose the targets with --target$"
+    expect_no_file m.bin
+    run ge fit d.csv -o m.bin --smooth 1 --target v -q
+    expect_rc 0
+    awk 'BEGIN { print "ncols 4\nnrows 4\nxllcorner 0\nyllcorner 0\ncellsize 1\nNODATA_value -9999"
+        for (r = 0; r < 4; r++) print r, r + 1, r + 2, r + 3 }' >b.asc
+    gdal_translate -q b.asc b.tif || fail "gdal_translate"
+    run ge fit b.tif --band 1,1 -o b.bin --smooth 1
+    expect_rc 1
+    expect_err '^geoembed: b\.tif: band 1 is chosen twice$'
+    expect_no_file b.bin
+}
