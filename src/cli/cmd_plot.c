@@ -303,6 +303,10 @@ static int read_overlay(const cli_args *a, const predictor *p, ge_outlines *o)
     ge_error err;
     if (ge_outlines_read(a->val[O_OVERLAY], a->val[O_OVERLAY_LAYER], p->meta.crs, o, &err))
         return fail_with(&err);
+    if (o->n == 0) /* the picture would come out without what was asked for */
+        return runtime_error("%s: no line or polygon to draw as --overlay (%zu features: %zu "
+                             "points, the others without a geometry)",
+                             a->val[O_OVERLAY], o->features, o->points);
     if (o->points)
         say(2, "geoembed: plot: %s: %zu point features have no outline and are not drawn\n",
             a->val[O_OVERLAY], o->points);
