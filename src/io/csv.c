@@ -675,6 +675,10 @@ int ge_csv_find(const ge_csv *c, const char *name)
 {
     if (!name)
         return -1;
+    /* the exact spelling first: in a header "X,x,y" x is "x", not "X" */
+    for (int i = 0; i < c->ncols; i++)
+        if (strcmp(name, c->names[i]) == 0)
+            return i;
     for (int i = 0; i < c->ncols; i++)
         if (eq_nocase(name, strlen(name), c->names[i]))
             return i;

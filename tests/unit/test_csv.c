@@ -140,7 +140,8 @@ Test(csv, header_and_lookup)
     cr_assert_str_eq(ge_csv_path(c), p);
     cr_assert_eq(ge_csv_find(c, "X"), 0);
     cr_assert_eq(ge_csv_find(c, "VALUE"), 2, "first of duplicates");
-    cr_assert_eq(ge_csv_find(c, "value"), 2);
+    cr_assert_eq(ge_csv_find(c, "value"), 3, "the exact spelling first");
+    cr_assert_eq(ge_csv_find(c, "Value"), 2);
     cr_assert_eq(ge_csv_find(c, "z"), -1);
     cr_assert_eq(ge_csv_find(c, "valu"), -1);
     expect_row(c, 2, 5, "1", "2", "3", "4", "5");
