@@ -125,7 +125,10 @@ int vector_out_open(vector_out *v, const char *path, const char *driver, OGRSpat
     }
     char name[256];
     layer_name(path, name, sizeof name);
-    v->layer = GDALDatasetCreateLayer(v->ds, name, srs, geom, NULL);
+    /* a CSV layer of lines (contours) keeps them as WKT; they were dropped */
+    const char *wkt[] = {"GEOMETRY=AS_WKT", NULL};
+    const int csv_lines = !strcasecmp(driver, "CSV") && wkbFlatten(geom) != wkbPoint;
+    v->layer = GDALDatasetCreateLayer(v->ds, name, srs, geom, csv_lines ? (char **)wkt : NULL);
     if (!v->layer) {
         int rc = runtime_error("%s: %s cannot create a layer: %s", path, driver,
                                CPLGetLastErrorMsg());

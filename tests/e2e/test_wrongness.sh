@@ -870,3 +870,14 @@ test_grid_resolution_adjusted_and_exceed_in_integers() {
     run ge predict m.bin --grid e.tif --size 4,4 --exceed 5
     expect_rc 0
 }
+
+# --contours-out to a CSV file wrote the levels without their lines.
+test_contours_to_csv_keep_their_lines() {
+    awk 'BEGIN { print "x,y,z"; for (i = 0; i < 10; i++) for (j = 0; j < 10; j++)
+        printf "%d,%d,%.4f\n", 100 * i, 100 * j, i + j }' >d.csv
+    ge fit d.csv -o m.bin --smooth 1 -q || fail "fit"
+    run ge predict m.bin --grid g.tif --size 20,20 --contours 2 --contours-out c.csv
+    expect_rc 0
+    head -n 1 c.csv | grep -q '^WKT,' || fail "c.csv has no geometry column: $(head -n 1 c.csv)"
+    sed -n 2p c.csv | grep -q '"LINESTRING (' || fail "c.csv: $(sed -n 2p c.csv | cut -c1-80)"
+}
