@@ -1578,6 +1578,12 @@ int ge_learn(const ge_shape *shape, const double *xy_in, const double *y_in, siz
             goto done;
     } else {
         size_t nv = split_tail(xy, ys, M, O, o->validation, o->train.seed);
+        if (o->validation > 0 && nv == 0) { /* it held out nothing, and --patience idled */
+            ge_fail(err, "--validation %g of %zu samples holds out no sample: give a fraction "
+                         "of at least %.2g",
+                    o->validation, M, M > 1 ? 1.0 / (double)M : 1.0);
+            goto done;
+        }
         ge_data train = {.M = M - nv, .O = O, .xy = xy, .y = ys};
         ge_data valid = {.M = nv, .O = O, .xy = xy + 2 * (M - nv), .y = ys + (M - nv) * O};
         ge_fit_opts fo = o->fit;

@@ -881,3 +881,16 @@ test_contours_to_csv_keep_their_lines() {
     head -n 1 c.csv | grep -q '^WKT,' || fail "c.csv has no geometry column: $(head -n 1 c.csv)"
     sed -n 2p c.csv | grep -q '"LINESTRING (' || fail "c.csv: $(sed -n 2p c.csv | cut -c1-80)"
 }
+
+# A --validation fraction too small to hold out a sample held out none, and
+# --patience then watched nothing: all epochs ran, exit 0.
+test_a_validation_that_holds_out_nothing_is_refused() {
+    awk 'BEGIN { srand(3); print "x,y,v"; for (i = 0; i < 300; i++) { x = rand() * 100; y = rand() * 100
+        printf "%.3f,%.3f,%.4f\n", x, y, sin(x / 15) + cos(y / 20) } }' >s.csv
+    run ge fit s.csv -o v.bin --size 10,10 --method gradient --epochs 5 --smooth 1 --validation 0.001 --patience 2
+    expect_rc 1
+    expect_err '^geoembed: --validation 0\.001 of 300 samples holds out no sample: give a fraction of at least 0\.0033$'
+    expect_no_file v.bin
+    run ge fit s.csv -o v.bin --size 10,10 --method gradient --epochs 5 --smooth 1 --validation 0.01 --patience 2 -q
+    expect_rc 0
+}
