@@ -18,6 +18,7 @@ typedef struct {
     size_t n;
     size_t points;   /* point features, which have no outline (not read) */
     size_t features; /* features read */
+    int crs_unused;  /* the layer has a CRS, dst_wkt none: read as they stand */
 } ge_outlines;
 
 /* Reads every line and polygon ring (of multi-geometries and collections

@@ -266,7 +266,11 @@ static int read_samples_in_crs(const char *path, const predictor *p, ge_samples 
      * else is taken to be in the model's CRS */
     char *src = NULL;
     const char *model = p->meta.crs;
-    if (s->crs)
+    if (s->crs && *s->crs && !*model)
+        say(1, "geoembed: plot: warning: %s has a CRS but the model has none: its coordinates "
+               "are taken as the model's\n",
+            path);
+    else if (s->crs)
         src = strdup(s->crs);
     else if (s->lonlat && *model && !ge_crs_is_geographic(model))
         src = ge_crs_to_wkt("EPSG:4326", &err);
@@ -307,6 +311,10 @@ static int read_overlay(const cli_args *a, const predictor *p, ge_outlines *o)
         return runtime_error("%s: no line or polygon to draw as --overlay (%zu features: %zu "
                              "points, the others without a geometry)",
                              a->val[O_OVERLAY], o->features, o->points);
+    if (o->crs_unused)
+        say(1, "geoembed: plot: warning: %s has a CRS but the model has none: its coordinates "
+               "are taken as the model's\n",
+            a->val[O_OVERLAY]);
     if (o->points)
         say(2, "geoembed: plot: %s: %zu point features have no outline and are not drawn\n",
             a->val[O_OVERLAY], o->points);

@@ -244,6 +244,10 @@ int mask_load(mask **out, const char *cmd, const char *path, const char *layer,
         say(2, "geoembed: %s: %s: the --mask has no CRS; its coordinates are taken in the "
                "model's\n",
             cmd, path);
+    } else if (wkt && *wkt && !(model_wkt && *model_wkt)) {
+        say(1, "geoembed: %s: warning: %s: the --mask has a CRS but the model has none; its "
+               "coordinates are taken as the model's\n",
+            cmd, path);
     }
     OGR_L_ResetReading(l);
     OGRFeatureH f;

@@ -100,6 +100,7 @@ int ge_outlines_read(const char *path, const char *layer_name, const char *dst_w
         goto done;
     }
     src = layer_wkt(layer);
+    o->crs_unused = src && *src && !(dst_wkt && *dst_wkt);
     int same = 1;
     ge_error why;
     if (src && dst_wkt && *dst_wkt && !(tr = ge_transform_new(src, dst_wkt, &same, &why)) &&

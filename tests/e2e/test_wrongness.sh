@@ -894,3 +894,23 @@ test_a_validation_that_holds_out_nothing_is_refused() {
     run ge fit s.csv -o v.bin --size 10,10 --method gradient --epochs 5 --smooth 1 --validation 0.01 --patience 2 -q
     expect_rc 0
 }
+
+# A model without a CRS and a --mask, --overlay or --samples layer with one
+# (GeoJSON is EPSG:4326): the layer's coordinates were used as the model's
+# without a word.
+test_layers_with_a_crs_on_a_model_without_one_are_warned_about() {
+    awk 'BEGIN { print "x,y,z"; for (i = 0; i < 10; i++) for (j = 0; j < 10; j++)
+        printf "%d,%d,%.4f\n", i, j, i + j }' >d.csv
+    ge fit d.csv -o m.bin --smooth 1 -q || fail "fit"
+    printf '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[1,1],[8,1],[8,8],[1,1]]]}}]}' >p.geojson
+    run ge predict m.bin --grid g.csv --size 5,5 --mask p.geojson
+    expect_rc 0
+    expect_err 'warning: p\.geojson: the --mask has a CRS but the model has none'
+    run ge plot m.bin -o o.png --overlay p.geojson
+    expect_rc 0
+    expect_err 'warning: p\.geojson has a CRS but the model has none'
+    printf '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[4,4]}}]}' >s.geojson
+    run ge plot m.bin -o s.png --samples s.geojson
+    expect_rc 0
+    expect_err 'warning: s\.geojson has a CRS but the model has none'
+}
