@@ -1,9 +1,11 @@
 /* Samples from GIS sources: OGR vector layers (point features; other
  * geometries by their centroid) and GDAL rasters (every valid pixel centre,
  * read block row by block row; a seeded reservoir keeps --max-samples). */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <strings.h>
 
 #include <cpl_conv.h>
@@ -836,6 +838,12 @@ int ge_source_describe(const char *path, char *buf, size_t n)
     }
     char msg[300];
     snprintf(msg, sizeof msg, "%s", CPLGetLastErrorMsg());
+    struct stat st; /* a plain path that is not there: say so, not "damaged" */
+    if (strncmp(path, "/vsi", 4) != 0 && !strstr(path, "://") && stat(path, &st) != 0 &&
+        errno == ENOENT) {
+        snprintf(buf, n, "no such file or directory");
+        return 1;
+    }
     GDALDriverH d = GDALIdentifyDriverEx(path, GDAL_OF_RASTER | GDAL_OF_VECTOR, NULL, NULL);
     const char *drv = d ? GDALGetDriverShortName(d) : ge_gdal_driver_for_ext(path, GDAL_DCAP_OPEN);
     if (!drv || strcmp(drv, "CSV") == 0)

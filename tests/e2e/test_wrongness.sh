@@ -914,3 +914,14 @@ test_layers_with_a_crs_on_a_model_without_one_are_warned_about() {
     expect_rc 0
     expect_err 'warning: s\.geojson has a CRS but the model has none'
 }
+
+# A file that is not there was "a damaged or unreadable GTiff file".
+test_a_missing_file_is_said_to_be_missing() {
+    run ge fill nonexistent.tif -o f.tif
+    expect_rc 1
+    expect_error_line '^geoembed: nonexistent\.tif: expected a raster to fill, found no such file or directory$'
+    run ge fit nonexistent.tif -o f.bin
+    expect_rc 1
+    expect_error_line '^geoembed: nonexistent\.tif: no such file or directory; expected samples'
+    expect_no_file f.bin
+}
