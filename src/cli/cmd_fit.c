@@ -119,6 +119,13 @@ static int fit_init_model(const cli_args *a, const ge_samples *s, ge_model *m, g
     if (m->s.O != s->O)
         return runtime_error("%s: the --init model has %d outputs but the input has %d targets",
                              a->val[O_INIT], m->s.O, s->O);
+    /* a model of another quantity starts nothing useful: its outputs would
+     * be trained into this target with that one's name and standardisation */
+    for (int k = 0; k < s->O && init_meta->targets; k++)
+        if (init_meta->targets[k] && strcmp(init_meta->targets[k], s->targets[k]) != 0)
+            return runtime_error("%s: the --init model's target %d is '%s', the input's is '%s' "
+                                 "(choose the same targets with --target)",
+                                 a->val[O_INIT], k + 1, init_meta->targets[k], s->targets[k]);
     int rc = settings_training(a, s, fs);
     if (rc)
         return rc;

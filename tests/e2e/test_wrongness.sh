@@ -925,3 +925,17 @@ test_a_missing_file_is_said_to_be_missing() {
     expect_error_line '^geoembed: nonexistent\.tif: no such file or directory; expected samples'
     expect_no_file f.bin
 }
+
+# --init from a model of another target trained it into this one silently.
+test_init_from_a_model_of_another_target_is_refused() {
+    awk 'BEGIN { srand(3); print "x,y,v"; for (i = 0; i < 200; i++) { x = rand() * 100; y = rand() * 100
+        printf "%.3f,%.3f,%.4f\n", x, y, sin(x / 15) + cos(y / 20) } }' >v.csv
+    sed '1s/v$/w/' v.csv >w.csv
+    ge fit v.csv -o v.bin --size 10,10 --smooth 1 -q || fail "fit"
+    run ge fit w.csv --init v.bin --epochs 2 -o i.bin
+    expect_rc 1
+    expect_error_line "v\\.bin: the --init model's target 1 is 'v', the input's is 'w'"
+    expect_no_file i.bin
+    run ge fit v.csv --init v.bin --epochs 2 -o i.bin -q
+    expect_rc 0
+}
