@@ -313,7 +313,9 @@ int read_samples_for(const cli_args *a, const char *path, const char *xcol, cons
     }
     if (s->M == 0) {
         int rc = runtime_error("%s: no samples%s", path,
-                               s->skipped_missing ? " with a target value" : "");
+                               s->skipped_weight    ? " with a weight above 0"
+                               : s->skipped_missing ? " with a target value"
+                                                    : "");
         ge_samples_free(s);
         return rc;
     }

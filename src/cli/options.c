@@ -100,9 +100,9 @@ const opt_spec opt_table[] = {
      "--optimizer --momentum --batch-size --validation --patience --checkpoint-every --resume "
      "is given)"},
     {O_WEIGHT, "--weight", 1, "COLUMN", TRAIN, NULL,
-     "relative sample weights from this column (0 drops a sample; default all 1)"},
+     "relative sample weights from this column, 0 to 1e150 (0 drops a sample; default all 1)"},
     {O_SIGMA, "--sigma", 1, "COLUMN", TRAIN, NULL,
-     "each sample's standard deviation from this column (weight 1/sigma^2)"},
+     "each sample's standard deviation from this column, 1e-150 to 1e150 (weight 1/sigma^2)"},
     {O_COVARIATES, "--covariates", 1, "NAMES", TRAIN, NULL,
      "learn a linear term in these columns beside the field (regression kriging): numbers "
      "standardised, text (or --categorical) as one coefficient per class"},

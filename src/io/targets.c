@@ -117,15 +117,23 @@ char *ge_target_list_join(char *const *names, int n)
 int ge_sample_weight(double v, int is_sigma, double *w, const char **why)
 {
     if (is_sigma) {
-        if (!(v > 0) || !isfinite(1.0 / (v * v))) {
+        if (!(v > 0) || !isfinite(v)) {
             *why = "expected a standard deviation above 0 (--sigma)";
             return -1;
         }
-        *w = 1.0 / (v * v);
+        /* the weight 1/sigma^2 must be a number: 1e-200 overflows it, 1e200
+         * makes it 0 (the sample would count for nothing, unsaid) */
+        double inv = 1.0 / (v * v);
+        if (!isfinite(inv) || !(inv > 0)) {
+            *why = "expected a standard deviation from 1e-150 to 1e150 (--sigma: its weight "
+                   "1/sigma^2 must be a number above 0)";
+            return -1;
+        }
+        *w = inv;
         return 1;
     }
-    if (!(v >= 0) || !isfinite(v)) {
-        *why = "expected a weight of 0 or more (--weight)";
+    if (!(v >= 0) || !isfinite(v) || v > 1e150) { /* 1e300 overflowed the fit's sums */
+        *why = "expected a weight from 0 to 1e150 (--weight)";
         return -1;
     }
     *w = v;

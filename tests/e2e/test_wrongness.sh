@@ -358,7 +358,7 @@ test_sample_weights_equal_duplicated_samples() {
     awk -F, -v OFS=, 'NR == 7 { $4 = -1 } { print }' w.csv >neg.csv
     run ge fit neg.csv --weight w -o n.bin "${G[@]}"
     expect_rc 1
-    expect_error_line "^geoembed: neg\.csv:7: column 'w' \(4\): expected a weight of 0 or more \(--weight\), got '-1'"
+    expect_error_line "^geoembed: neg\.csv:7: column 'w' \(4\): expected a weight from 0 to 1e150 \(--weight\), got '-1'"
     awk -F, -v OFS=, 'NR == 3 { $5 = 0 } { print }' w.csv >s0.csv
     run ge fit s0.csv --sigma s -o n.bin "${G[@]}"
     expect_rc 1
@@ -938,4 +938,23 @@ test_init_from_a_model_of_another_target_is_refused() {
     expect_no_file i.bin
     run ge fit v.csv --init v.bin --epochs 2 -o i.bin -q
     expect_rc 0
+}
+
+# Weights out of a fit's range: --sigma 1e-200 "is not above 0", 1e200
+# made a weight of 0 unsaid, a weight of 1e300 failed naming no file; all
+# weights 0 said only "no samples".
+test_weights_out_of_range() {
+    awk 'BEGIN { print "x,y,z,w,s"; for (i = 0; i < 10; i++) for (j = 0; j < 10; j++)
+        printf "%d,%d,%.4f,%s,%s\n", i, j, i + j, (i == 3 && j == 3 ? "1e300" : 1), (i == 4 && j == 4 ? "1e-200" : 1) }' >d.csv
+    run ge fit d.csv --weight w -o m.bin --smooth 1
+    expect_rc 1
+    expect_error_line "^geoembed: d\\.csv:35: column 'w' \\(4\\): expected a weight from 0 to 1e150 \\(--weight\\), got '1e300'"
+    run ge fit d.csv --sigma s -o m.bin --smooth 1
+    expect_rc 1
+    expect_error_line "^geoembed: d\\.csv:46: column 's' \\(5\\): expected a standard deviation from 1e-150 to 1e150"
+    awk -F, -v OFS=, 'NR == 1 { print; next } { $4 = 0; print }' d.csv >z.csv
+    run ge fit z.csv --weight w -o m.bin --smooth 1
+    expect_rc 1
+    expect_error_line '^geoembed: z\.csv: no samples with a weight above 0$'
+    expect_no_file m.bin
 }
