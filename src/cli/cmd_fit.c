@@ -141,6 +141,10 @@ static int fit_init_model(const cli_args *a, const ge_samples *s, ge_model *m, g
  * whose directory cannot take the file fails now rather than after the fit
  * (checked by creating and dropping the temporary file the save would use;
  * streams and devices are left to the save). */
+/* Long enough for any name a person gives; short enough for every output's
+ * names (netCDF's variables hold 256 bytes, with a suffix such as _std). */
+#define MAX_TARGET_NAME 200
+
 static int check_output(const cli_args *a)
 {
     const char *out = a->val[O_OUTPUT];
@@ -514,6 +518,15 @@ int cmd_fit(cli_args *a)
                            a->pos[0]);
         goto done;
     }
+    for (int k = 0; k < s.O; k++)
+        if (strlen(s.targets[k]) > MAX_TARGET_NAME) {
+            /* the outputs named after it (a column, a band, a netCDF variable)
+             * cut it short, each at its own length, without a word */
+            rc = runtime_error("%s: target %d's name is %zu bytes long; at most %d (rename its "
+                               "column or band)",
+                               a->pos[0], k + 1, strlen(s.targets[k]), MAX_TARGET_NAME);
+            goto done;
+        }
     report_targets(a, &s);
     say(2, "geoembed: fit: %zu samples (%zu skipped: %zu outside the exterior, %zu without a "
            "target value)\n",

@@ -958,3 +958,16 @@ test_weights_out_of_range() {
     expect_error_line '^geoembed: z\.csv: no samples with a weight above 0$'
     expect_no_file m.bin
 }
+
+# A target name of thousands of bytes was cut short by each output at its
+# own length (1024 in a CSV header, losing the _pred suffix; 256 in netCDF).
+test_a_target_name_too_long_for_the_outputs_is_refused() {
+    local name
+    name=$(awk 'BEGIN { for (i = 0; i < 300; i++) printf "v" }')
+    awk -v n="$name" 'BEGIN { print "x,y," n; for (i = 0; i < 6; i++) for (j = 0; j < 6; j++)
+        printf "%d,%d,%d\n", i, j, i + j }' >d.csv
+    run ge fit d.csv -o m.bin --smooth 1
+    expect_rc 1
+    expect_err "^geoembed: d\\.csv: target 1's name is 300 bytes long; at most 200 \\(rename its column or band\\)$"
+    expect_no_file m.bin
+}
