@@ -55,6 +55,9 @@ static int chosen_bands(const cli_args *a, int nb, const fill_mask *m, int *want
                                             "mask of the others, which fill updates where they "
                                             "are filled",
                                v[k], v[k], a->pos[0]);
+        if (want[(int)v[k] - 1])
+            return usage_error(a->cmd_name, "--band %.0f is given twice in '%s'", v[k],
+                               a->val[O_BAND]);
         want[(int)v[k] - 1] = 1;
     }
     for (int b = 0; m->shared && b < nb; b++)

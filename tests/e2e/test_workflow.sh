@@ -443,6 +443,11 @@ test_fill_refusals() {
     expect_rc 2
     expect_error_line '--max-distance'
     expect_no_file out.tif
+    # a band named twice was filled once without a word
+    run ge fill in.tif -o out.tif --band 1,1
+    expect_rc 2
+    expect_error_line "fill: --band 1 is given twice in '1,1'"
+    expect_no_file out.tif
 }
 
 # Samples x,y,z with z = 10 (x - 1000): -50..390 over the planar area.
