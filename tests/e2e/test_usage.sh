@@ -407,8 +407,10 @@ test_every_option_applies_or_is_refused() {
     row plot --marker-size 2 '' plot m.bin -o p.png --marker-size 3
     row plot --marker-alpha 0 '' plot m.bin -o p.png --samples f.csv --marker-alpha 0.5
     row plot --marker-alpha 2 '' plot m.bin -o p.png --samples f.csv --marker-alpha 0
-    row plot --overlay 0 '' plot m.bin -o p.png --overlay pts.geojson
-    row plot --overlay-layer 0 '' plot m.bin -o p.png --overlay pts.geojson --overlay-layer pts
+    printf '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"LineString","coordinates":[[-100,0],[100,0]]}}]}' >line.geojson
+    row plot --overlay 0 '' plot m.bin -o p.png --overlay line.geojson
+    row plot --overlay 1 'no line or polygon to draw' plot m.bin -o p.png --overlay pts.geojson
+    row plot --overlay-layer 0 '' plot m.bin -o p.png --overlay line.geojson --overlay-layer line
     row plot --overlay-layer 2 '' plot m.bin -o p.png --overlay-layer pts
     # Every documented option of every command is in the table above.
     local missing
