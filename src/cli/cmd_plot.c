@@ -254,6 +254,14 @@ static int samples_kind(void *ctx, ge_source_kind kind, ge_error *err)
                    what);
 }
 
+/* A layer in a CRS of its own drawn on a model without one: as it stands. */
+static void crs_unused(const char *path)
+{
+    say(1, "geoembed: plot: warning: %s has a CRS but the model has none: its coordinates are "
+           "taken as the model's\n",
+        path);
+}
+
 static int read_samples_in_crs(const char *path, const predictor *p, ge_samples *s)
 {
     samples_check chk = {path, 0};
@@ -267,9 +275,7 @@ static int read_samples_in_crs(const char *path, const predictor *p, ge_samples 
     char *src = NULL;
     const char *model = p->meta.crs;
     if (s->crs && *s->crs && !*model)
-        say(1, "geoembed: plot: warning: %s has a CRS but the model has none: its coordinates "
-               "are taken as the model's\n",
-            path);
+        crs_unused(path);
     else if (s->crs)
         src = strdup(s->crs);
     else if (s->lonlat && *model && !ge_crs_is_geographic(model))
@@ -312,9 +318,7 @@ static int read_overlay(const cli_args *a, const predictor *p, ge_outlines *o)
                              "points, the others without a geometry)",
                              a->val[O_OVERLAY], o->features, o->points);
     if (o->crs_unused)
-        say(1, "geoembed: plot: warning: %s has a CRS but the model has none: its coordinates "
-               "are taken as the model's\n",
-            a->val[O_OVERLAY]);
+        crs_unused(a->val[O_OVERLAY]);
     if (o->points)
         say(2, "geoembed: plot: %s: %zu point features have no outline and are not drawn\n",
             a->val[O_OVERLAY], o->points);

@@ -162,8 +162,9 @@ int predictor_covariate_window(const predictor *p, long r0, long nr, long c0, lo
                          (int)nr, v, (int)nc, (int)nr, GDT_Float64, 0, 0) != CE_None)
             return runtime_error("%s: reading the resampled covariate '%s': %s",
                                  GDALGetDescription(w->src[j]), c->name, CPLGetLastErrorMsg());
-        for (size_t i = 0; (w->scale[j] != 1 || w->offset[j] != 0) && i < cells; i++)
-            v[i] = v[i] * w->scale[j] + w->offset[j];
+        if (w->scale[j] != 1 || w->offset[j] != 0)
+            for (size_t i = 0; i < cells; i++)
+                v[i] = v[i] * w->scale[j] + w->offset[j];
         for (size_t i = 0; c->categorical && i < cells; i++) {
             /* a class is the raster's value, written as the training data wrote it */
             char text[64];

@@ -227,7 +227,7 @@ int grid_spec_resolve(const cli_args *a, const predictor *p, grid_spec *g)
                 return EXIT_USAGE;
             if (!(v[2] > v[0] && v[3] > v[1]))
                 return usage_error(a->cmd_name, "--bbox needs XMAX > XMIN and YMAX > YMIN");
-            if (g->crs_wkt && *g->crs_wkt && ge_crs_is_geographic(g->crs_wkt) &&
+            if (ge_crs_is_geographic(g->crs_wkt) &&
                 degrees_box_check(a, O_BBOX, v[0], v[1], v[2], v[3]))
                 return EXIT_USAGE;
             g->xmin = v[0], g->ymin = v[1], g->xmax = v[2], g->ymax = v[3];

@@ -368,10 +368,7 @@ int samples_crs(const cli_args *a, const ge_samples *s, const char *model_wkt, c
         int rc = check_degrees(a, s, 1, how);
         if (rc)
             return rc;
-        *wkt = ge_crs_to_wkt("EPSG:4326", &err);
-        if (!*wkt)
-            return fail_with(&err);
-        return 0;
+        return (*wkt = ge_crs_to_wkt("EPSG:4326", &err)) ? 0 : fail_with(&err);
     } else if (model_wkt) {
         *wkt = strdup(model_wkt);
         how = "in the model's CRS (give --src-crs otherwise)";
@@ -381,7 +378,7 @@ int samples_crs(const cli_args *a, const ge_samples *s, const char *model_wkt, c
     if (!*wkt)
         return runtime_error("out of memory");
     /* a longitude outside -180..360 names a meridian the wrap finds */
-    if (how && **wkt && ge_crs_is_geographic(*wkt)) {
+    if (how && ge_crs_is_geographic(*wkt)) {
         int rc = check_degrees(a, s, 0, how);
         if (rc) {
             free(*wkt);

@@ -151,8 +151,7 @@ static int points_crs(const cli_args *a, job *j, const predictor *p)
         return usage_error("predict", "--src-crs: %s", err.msg);
     /* points in a geographic CRS: a latitude beyond a pole is refused (any
      * longitude names a meridian) */
-    const char *pts = j->src ? j->src : p->meta.crs;
-    j->degrees = *pts && ge_crs_is_geographic(pts);
+    j->degrees = ge_crs_is_geographic(j->src ? j->src : p->meta.crs);
     if (!j->src)
         return 0;
     int same;

@@ -211,13 +211,12 @@ int predict_points_vector(cli_args *a, const predictor *p)
         }
     }
     src = a->val[O_SRC_CRS] ? ge_crs_to_wkt(a->val[O_SRC_CRS], &err) : layer_wkt(j.layer);
-    if (!*p->meta.crs && (a->val[O_SRC_CRS] ? src != NULL : src && *src) &&
-        (rc = no_crs_to_reproject_into(a, src, path)))
-        goto done;
     if (a->val[O_SRC_CRS] && !src) {
         rc = usage_error(a->cmd_name, "--src-crs: %s", err.msg);
         goto done;
     }
+    if (!*p->meta.crs && (rc = no_crs_to_reproject_into(a, src, path)))
+        goto done;
     if (src && *src && p->meta.crs && *p->meta.crs) {
         int same;
         tr = ge_transform_new(src, p->meta.crs, &same, &err);
@@ -228,8 +227,7 @@ int predict_points_vector(cli_args *a, const predictor *p)
     }
     /* points in a geographic CRS: a latitude beyond a pole is refused (any
      * longitude names a meridian) */
-    const char *pts = src && *src ? src : p->meta.crs;
-    const int degrees = pts && *pts && ge_crs_is_geographic(pts);
+    const int degrees = ge_crs_is_geographic(src && *src ? src : p->meta.crs);
     j.nf = OGR_FD_GetFieldCount(OGR_L_GetLayerDefn(j.layer));
     int cfield[GE_MAX_COVARIATES]; /* the model's covariates among the attributes */
     for (int k = 0; k < p->m.cov.P; k++)
