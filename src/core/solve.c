@@ -151,50 +151,6 @@ static void add_penalty_square(void *ctx, const size_t *idx, const double *v, in
 
 static void fill_penalty(ge_solver *s) { penalty_terms(s, add_penalty_square, s); }
 
-/* Nested dissection of the rectangle [w0,w1) x [h0,h1): each half first, then
- * the two-cell-wide line that separates them (the stencil reaches two cells),
- * so that eliminating one half never fills the other. */
-static void dissect(int H, int w0, int w1, int h0, int h1, int *perm, size_t *k)
-{
-    int dw = w1 - w0, dh = h1 - h0;
-    if (dw <= 0 || dh <= 0)
-        return;
-    if ((long)dw * dh <= 64 || (dw <= 4 && dh <= 4)) {
-        for (int w = w0; w < w1; w++)
-            for (int h = h0; h < h1; h++)
-                perm[(*k)++] = w * H + h;
-        return;
-    }
-    if (dw >= dh) {
-        int m = w0 + dw / 2 - 1; /* columns m, m+1 separate */
-        dissect(H, w0, m, h0, h1, perm, k);
-        dissect(H, m + 2, w1, h0, h1, perm, k);
-        dissect(H, m, m + 2, h0, h1, perm, k);
-    } else {
-        int m = h0 + dh / 2 - 1;
-        dissect(H, w0, w1, h0, m, perm, k);
-        dissect(H, w0, w1, m + 2, h1, perm, k);
-        dissect(H, w0, w1, m, m + 2, perm, k);
-    }
-}
-
-/* The elimination order of the cells: a wrapped axis is first cut open by
- * its first two lines, which go last. */
-static int *grid_ordering(int W, int H, int wx, int wy)
-{
-    int *perm = malloc((size_t)W * H * sizeof *perm);
-    if (!perm)
-        return NULL;
-    size_t k = 0;
-    int cw = wx && W > 4 ? 2 : 0, ch = wy && H > 4 ? 2 : 0;
-    dissect(H, cw, W, ch, H, perm, &k);
-    if (ch)
-        dissect(H, cw, W, 0, ch, perm, &k);
-    if (cw)
-        dissect(H, 0, cw, 0, H, perm, &k);
-    return perm;
-}
-
 double ge_solver_base_bytes(int W, int H, size_t M)
 {
     /* pattern (7 entries a column: index + 3 value arrays), columns, diagonal
@@ -250,20 +206,22 @@ ge_solver *ge_solver_new_kind(const ge_model *m, const double *xy, size_t M, ge_
     s->c.print = 0;      /* the library never prints: failures come back as status */
     s->c.error_handler = NULL;
     s->c.quick_return_if_not_posdef = 1;
-    /* The grid's own nested dissection (see dissect) instead of a graph
-     * partitioner: the same fill as METIS on a grid, without its seconds of
-     * ordering time on large grids. */
+    /* AMD rather than a nested dissection of the grid (METIS's or the grid's
+     * own halves and two-cell separators, which this file had): on the
+     * default fit's grids of 162x163 to 600x600 cells its factor had 5-29%
+     * fewer entries than the grid's own and factorised 1.4-2.5x faster
+     * (teams_of_one.c in place), in a tenth of METIS's ordering time or
+     * less (15 against 153 ms at 162x163, 87 against 1342 ms at 440x440). */
     s->c.nmethods = 1;
-    s->c.method[0].ordering = CHOLMOD_GIVEN;
+    s->c.method[0].ordering = CHOLMOD_AMD;
     s->c.postorder = 1;
-    /* Larger supernodes than CHOLMOD's default (4, 16, 48 columns): each
-     * supernode costs a few OpenMP regions of its own even on one thread,
-     * and fewer of them made a factorisation 10-22% faster (one thread, the
-     * default fit's grids: 202x101 cells 53 -> 41 ms, 162x163 82 -> 65 ms,
-     * 341x341 550 -> 480 ms). */
-    s->c.nrelax[0] = 32;
-    s->c.nrelax[1] = 64;
-    s->c.nrelax[2] = 128;
+    /* Supernodes relaxed to 16, 32 and 64 columns (CHOLMOD's default 4, 16,
+     * 48): with the AMD order a 440x440-cell factorisation and solve took
+     * 0.76-0.83 s (0.73-0.82 s at the default, 1.1-1.4 s at 32, 64, 128),
+     * the soil fit of bench/fit 0.81-0.83 s (0.85-0.88 s, 0.85-0.89 s). */
+    s->c.nrelax[0] = 16;
+    s->c.nrelax[1] = 32;
+    s->c.nrelax[2] = 64;
     s->cell = ge_ready_malloc((M ? M : 1) * sizeof *s->cell);
     s->wgt = ge_ready_malloc((M ? M : 1) * sizeof *s->wgt);
     int ok = s->cell && s->wgt;
@@ -399,16 +357,8 @@ void ge_solver_set_data(ge_solver *s, const size_t *idx, size_t n, const double 
 
 static int factor(ge_solver *s, double lambda, ge_error *err);
 
-/* The symbolic factorisation in the grid's nested-dissection order. */
-static cholmod_factor *analyse(ge_solver *s)
-{
-    int *perm = grid_ordering(s->W, s->H, s->wx, s->wy);
-    if (!perm)
-        return NULL;
-    cholmod_factor *L = cholmod_analyze_p(s->S, perm, NULL, 0, &s->c);
-    free(perm);
-    return L;
-}
+/* The symbolic factorisation (in the order of the settings above). */
+static cholmod_factor *analyse(ge_solver *s) { return cholmod_analyze(s->S, &s->c); }
 
 int ge_solver_factor(ge_solver *s, double lambda, ge_error *err)
 {
