@@ -567,6 +567,90 @@ static int keep_near(const search *S, int k, double v, const double *f, size_t n
     return 0;
 }
 
+/* One thread's work runs without a team of its own where the caller's team
+ * has one thread (the top level, mostly): a region in it would be nested,
+ * and libgomp starts the threads of a nested team anew each time. The
+ * multigrid path searches on one thread with parallel solves: 10,220 threads
+ * were started and ended in a million-sample fit, 5,381 at 100,000 samples.
+ * Its orphaned worksharing binds to the caller's team of one. */
+static int alone(int threads)
+{
+#ifdef _OPENMP
+    return threads <= 1 && omp_get_num_threads() == 1;
+#else
+    (void)threads;
+    return 1;
+#endif
+}
+
+/* A round's shared state (run_round). */
+typedef struct {
+    const double *lg;
+    int nc, jobs, failed;
+    double *sums;
+    long *done, total;
+    size_t ncell;
+    ge_error first;
+} round_state;
+
+/* The part of run_round on each thread (or alone, without a team). */
+static void round_worker(const search *S, round_state *r)
+{
+    const size_t ncell = r->ncell;
+    ge_error e = {{0}};
+    /* a backend's solves are collective: one job at a time, in order */
+    const int tid = thread_id();
+    ge_solver *s = S->o->backend ? NULL : pool_take(S->pool, tid, S->m, S->xy, S->M, S->o, &e);
+    if (s)
+        ge_solver_set_tolerance(s, SEARCH_TOL);
+    size_t *tr = malloc(S->M * sizeof *tr), *te = malloc(S->M * sizeof *te);
+    double *f = malloc(ncell * (size_t)S->O * sizeof *f);
+    double *d = malloc((S->M ? S->M : 1) * sizeof *d), *rhs = malloc(ncell * sizeof *rhs);
+    design X = {S->o->z, S->o->z ? S->o->nz : 0, NULL}; /* a thread's own coefficients */
+    X.beta = malloc(((size_t)S->O * X.nz + 1) * sizeof *X.beta);
+    int have = s || S->o->backend;
+    int ok = have && tr && te && f && d && rhs && X.beta;
+    if (have && !ok)
+        ge_fail(&e, "out of memory for the penalty search");
+#pragma omp for schedule(dynamic, 1)
+    for (int j = 0; j < r->jobs; j++) {
+        /* fold by fold: a multigrid solver keeps the fold's data rows
+         * and starts each candidate from the last one's field */
+        int k = j / r->nc, c = j % r->nc;
+        int gone;
+#pragma omp atomic read
+        gone = r->failed;
+        if (!ok || gone || (S->o->stop && *S->o->stop))
+            continue;
+        double v;
+        if ((S->near && S->near[k] && ge_solver_warm_start(s, S->near[k], S->O, &e)) ||
+            fold_loss(S, s, &X, k, pow(10.0, r->lg[c]), tr, te, f, d, rhs, &v, &e) ||
+            (S->near && keep_near(S, k, v, f, ncell * (size_t)S->O, &e))) {
+            ok = 0;
+            continue;
+        }
+        r->sums[c * S->K + k] = v;
+#pragma omp atomic
+        (*r->done)++;
+        if (tid == 0 && S->o->progress)
+        {
+            long now;
+#pragma omp atomic read
+            now = *r->done;
+            S->o->progress(S->o->ctx, "choosing --smooth", now, r->total);
+        }
+    }
+    if (!ok)
+        keep_first_failure(&r->failed, &r->first, &e);
+    free(X.beta);
+    pool_give(S->pool, tid, s);
+    free(tr);
+    free(te);
+    free(f);
+    free(d);
+    free(rhs);
+}
+
 /* Evaluates candidates lg[0..nc) (log10 lambda) on every fold: sums[c][k]
  * (NaN where not evaluated because of a stop). Jobs (fold, candidate) run on
  * the threads, each with its own solver; results land in fixed places, so
@@ -574,82 +658,31 @@ static int keep_near(const search *S, int k, double v, const double *f, size_t n
 static int run_round(const search *S, const double *lg, int nc, double *sums, long *done,
                      long total, ge_error *err)
 {
-    const int jobs = nc * S->K;
-    const size_t ncell = (size_t)S->m->s.W * S->m->s.H;
+    round_state r = {.lg = lg, .nc = nc, .jobs = nc * S->K, .sums = sums, .done = done,
+                     .total = total, .ncell = (size_t)S->m->s.W * S->m->s.H};
     int threads = 1;
 #ifdef _OPENMP
     /* A solver per thread: only where its factor is small (a large grid's
      * factor is most of the memory, and BLAS would share the cores anyway);
      * on the cores other processes leave free (two jobs on one free core
      * took longer than one after the other). */
-    threads = ncell <= 300000 && !S->o->backend &&
+    threads = r.ncell <= 300000 && !S->o->backend &&
                       !ge_solver_uses_multigrid(S->o->solver, S->m->s.W, S->m->s.H)
                   ? ge_threads_now(omp_get_max_threads())
                   : 1;
-    if (threads > jobs)
-        threads = jobs;
+    if (threads > r.jobs)
+        threads = r.jobs;
 #endif
-    int failed = 0;
-    ge_error first = {{0}};
-    for (int j = 0; j < jobs; j++)
+    for (int j = 0; j < r.jobs; j++)
         sums[j] = NAN;
-#pragma omp parallel num_threads(threads) if (threads > 1)
-    {
-        ge_error e = {{0}};
-        /* a backend's solves are collective: one job at a time, in order */
-        const int tid = thread_id();
-        ge_solver *s = S->o->backend ? NULL : pool_take(S->pool, tid, S->m, S->xy, S->M, S->o, &e);
-        if (s)
-            ge_solver_set_tolerance(s, SEARCH_TOL);
-        size_t *tr = malloc(S->M * sizeof *tr), *te = malloc(S->M * sizeof *te);
-        double *f = malloc(ncell * (size_t)S->O * sizeof *f);
-        double *d = malloc((S->M ? S->M : 1) * sizeof *d), *rhs = malloc(ncell * sizeof *rhs);
-        design X = {S->o->z, S->o->z ? S->o->nz : 0, NULL}; /* a thread's own coefficients */
-        X.beta = malloc(((size_t)S->O * X.nz + 1) * sizeof *X.beta);
-        int have = s || S->o->backend;
-        int ok = have && tr && te && f && d && rhs && X.beta;
-        if (have && !ok)
-            ge_fail(&e, "out of memory for the penalty search");
-#pragma omp for schedule(dynamic, 1)
-        for (int j = 0; j < jobs; j++) {
-            /* fold by fold: a multigrid solver keeps the fold's data rows
-             * and starts each candidate from the last one's field */
-            int k = j / nc, c = j % nc;
-            int gone;
-#pragma omp atomic read
-            gone = failed;
-            if (!ok || gone || (S->o->stop && *S->o->stop))
-                continue;
-            double v;
-            if ((S->near && S->near[k] && ge_solver_warm_start(s, S->near[k], S->O, &e)) ||
-                fold_loss(S, s, &X, k, pow(10.0, lg[c]), tr, te, f, d, rhs, &v, &e) ||
-                (S->near && keep_near(S, k, v, f, ncell * (size_t)S->O, &e))) {
-                ok = 0;
-                continue;
-            }
-            sums[c * S->K + k] = v;
-#pragma omp atomic
-            (*done)++;
-            if (tid == 0 && S->o->progress)
-            {
-                long now;
-#pragma omp atomic read
-                now = *done;
-                S->o->progress(S->o->ctx, "choosing --smooth", now, total);
-            }
-        }
-        if (!ok)
-            keep_first_failure(&failed, &first, &e);
-        free(X.beta);
-        pool_give(S->pool, tid, s);
-        free(tr);
-        free(te);
-        free(f);
-        free(d);
-        free(rhs);
+    if (alone(threads)) {
+        round_worker(S, &r);
+    } else {
+#pragma omp parallel num_threads(threads)
+        round_worker(S, &r);
     }
-    if (failed) {
-        *err = first;
+    if (r.failed) {
+        *err = r.first;
         return -1;
     }
     return 0;
@@ -1072,6 +1105,70 @@ static int run_fit(fit_job *j, ge_error *err)
     return 0;
 }
 
+/* held_out's shared state. */
+typedef struct {
+    const ge_model *m;
+    ge_solver *s;
+    solver_pool *pool;
+    const double *xy, *ys;
+    size_t M, stride;
+    const ge_learn_opts *o, *o_full;
+    fit_job *fit;
+    full_spread *fs;
+    double reach;
+    int jobs, failed;
+    fold_evidence *ev;
+    ge_error first;
+} held_out_state;
+
+/* The part of held_out on each thread (or alone: see alone). */
+static void held_out_worker(held_out_state *h)
+{
+    const int O = h->m->s.O;
+    const size_t ncell = (size_t)h->m->s.W * h->m->s.H;
+    ge_error e = {{0}};
+    held_out_work w = {.fold_draw = -1, .near = h->pool ? h->pool->near : NULL, .meter = h->fit->meter};
+    const int tid = thread_id(), own = tid > 0; /* thread 0 borrows the fit's solver */
+    w.s = own ? pool_take(h->pool, tid, h->m, h->xy, h->M, h->o, &e) : h->s;
+    if (w.s) {
+        ge_solver_on_draws(w.s, meter_add, h->fit->meter);
+        ge_solver_on_interrupt(w.s, meter_interrupted, h->fit->meter);
+    }
+    w.fold = malloc((h->M ? h->M : 1) * sizeof *w.fold);
+    w.tr = malloc((h->M ? h->M : 1) * sizeof *w.tr);
+    w.te = malloc((h->M ? h->M : 1) * sizeof *w.te);
+    w.f = malloc(ncell * (size_t)O * sizeof *w.f);
+    w.rhs = malloc(ncell * sizeof *w.rhs);
+    w.d = malloc((h->M ? h->M : 1) * sizeof *w.d);
+    w.cv = malloc(ncell * sizeof *w.cv);
+    w.feat = malloc(ncell * GE_CAL_F * sizeof *w.feat);
+    w.X = (design){h->o->z, h->o->z ? h->o->nz : 0,
+                   malloc(((size_t)O * (h->o->z ? h->o->nz : 0) + 1) * sizeof(double))};
+    int ok = w.s && w.fold && w.tr && w.te && w.f && w.rhs && w.d && w.cv && w.feat &&
+             w.X.beta;
+    if (w.s && !ok)
+        ge_fail(&e, "out of memory for the uncertainty");
+    /* the fit, then its own variances while its solver holds its factor */
+    if (ok && !own &&
+        (run_fit(h->fit, &e) || full_variances(h->m, h->s, h->ys, h->M, h->o_full, h->fs, &e)))
+        ok = 0;
+#pragma omp for schedule(dynamic, 1)
+    for (int q = 0; q < h->jobs; q++) {
+        int gone;
+#pragma omp atomic read
+        gone = h->failed;
+        if (ok && !gone && meter_interrupted(h->fit->meter) && ge_fail(&e, "interrupted"))
+            ok = 0;
+        if (ok && !gone &&
+            held_out_fold(h->m, &w, h->xy, h->ys, h->M, h->o, h->jobs, q, h->reach, h->stride,
+                          &h->ev[q], &e))
+            ok = 0;
+    }
+    if (!ok)
+        keep_first_failure(&h->failed, &h->first, &e);
+    held_out_work_free(&w, h->s, h->pool, tid);
+}
+
 /* Held-out evidence for the spread (the folds of held_out_folds, at the
  * chosen penalty): for each target the sum of squared held-out residuals
  * rr[k], of the fold fits' posterior variances per unit noise at those
@@ -1103,8 +1200,6 @@ static int held_out(const ge_model *m, ge_solver *s, solver_pool *pool, const do
     fold_evidence *ev = calloc((size_t)jobs, sizeof *ev);
     double *sums = calloc((size_t)jobs * O * 3, sizeof *sums);
     ge_cal_data *cals = calloc((size_t)jobs * O, sizeof *cals);
-    int failed = 0;
-    ge_error first = {{0}};
     for (int t = 0; t < O; t++)
         rr[t] = gg[t] = nn[t] = 0;
     if (!ev || !sums || !cals) {
@@ -1117,48 +1212,14 @@ static int held_out(const ge_model *m, ge_solver *s, solver_pool *pool, const do
         ev[q].nn = ev[q].gg + O;
         ev[q].cal = cals + (size_t)q * O;
     }
-#pragma omp parallel num_threads(threads) if (threads > 1)
-    {
-        ge_error e = {{0}};
-        held_out_work w = {.fold_draw = -1, .near = pool ? pool->near : NULL, .meter = fit->meter};
-        const int tid = thread_id(), own = tid > 0; /* thread 0 borrows the fit's solver */
-        w.s = own ? pool_take(pool, tid, m, xy, M, o, &e) : s;
-        if (w.s) {
-            ge_solver_on_draws(w.s, meter_add, fit->meter);
-            ge_solver_on_interrupt(w.s, meter_interrupted, fit->meter);
-        }
-        w.fold = malloc((M ? M : 1) * sizeof *w.fold);
-        w.tr = malloc((M ? M : 1) * sizeof *w.tr);
-        w.te = malloc((M ? M : 1) * sizeof *w.te);
-        w.f = malloc(ncell * (size_t)O * sizeof *w.f);
-        w.rhs = malloc(ncell * sizeof *w.rhs);
-        w.d = malloc((M ? M : 1) * sizeof *w.d);
-        w.cv = malloc(ncell * sizeof *w.cv);
-        w.feat = malloc(ncell * GE_CAL_F * sizeof *w.feat);
-        w.X = (design){o->z, o->z ? o->nz : 0,
-                       malloc(((size_t)O * (o->z ? o->nz : 0) + 1) * sizeof(double))};
-        int ok = w.s && w.fold && w.tr && w.te && w.f && w.rhs && w.d && w.cv && w.feat &&
-                 w.X.beta;
-        if (w.s && !ok)
-            ge_fail(&e, "out of memory for the uncertainty");
-        /* the fit, then its own variances while its solver holds its factor */
-        if (ok && !own &&
-            (run_fit(fit, &e) || full_variances(m, s, ys, M, o_full, fs, &e)))
-            ok = 0;
-#pragma omp for schedule(dynamic, 1)
-        for (int q = 0; q < jobs; q++) {
-            int gone;
-#pragma omp atomic read
-            gone = failed;
-            if (ok && !gone && meter_interrupted(fit->meter) && ge_fail(&e, "interrupted"))
-                ok = 0;
-            if (ok && !gone &&
-                held_out_fold(m, &w, xy, ys, M, o, K, q, reach, stride, &ev[q], &e))
-                ok = 0;
-        }
-        if (!ok)
-            keep_first_failure(&failed, &first, &e);
-        held_out_work_free(&w, s, pool, tid);
+    held_out_state h = {.m = m, .s = s, .pool = pool, .xy = xy, .ys = ys, .M = M,
+                        .stride = stride, .o = o, .o_full = o_full, .fit = fit, .fs = fs,
+                        .reach = reach, .jobs = jobs, .ev = ev};
+    if (alone(threads)) {
+        held_out_worker(&h);
+    } else {
+#pragma omp parallel num_threads(threads)
+        held_out_worker(&h);
     }
     for (int q = 0; q < jobs; q++)
         for (int t = 0; t < O; t++) {
@@ -1169,8 +1230,8 @@ static int held_out(const ge_model *m, ge_solver *s, solver_pool *pool, const do
             ge_cal_data_free(&ev[q].cal[t]);
         }
     free(ev), free(sums), free(cals);
-    if (failed) {
-        *err = first;
+    if (h.failed) {
+        *err = h.first;
         return -1;
     }
     return 0;
