@@ -305,6 +305,8 @@ int fill_raster_check(const cli_args *a, const char *in_path, const char **drive
                                           "write (only %s): choose another format with --of",
                              in_path, b + 1, GDALGetDataTypeName(t), *driver, types);
     }
+    if (!rc)
+        rc = grid_check_user_options(a, drv);
     if (!rc && GDALGetRasterCount(in) > 1 && grid_one_band_format(*driver))
         rc = usage_error(a->cmd_name, "%s has %d bands; GDAL's %s driver writes one: choose a "
                                       "format with bands with --of (such as GTiff)",

@@ -59,6 +59,10 @@ void grid_count_empty(size_t cells);
 int grid_like_read(const char *path, double gt[6], long *cols, long *rows, char **wkt);
 /* The --co KEY=VALUE options over the defaults in co (a CSL list, returned). */
 char **grid_user_options(const cli_args *a, char **co);
+/* Whether GDAL's driver (a GDALDriverH) takes every --co option, name and
+ * value: 0, or the usage error's exit status (printed) for one it would
+ * ignore (GDAL only warns, and writes the file without it). */
+int grid_check_user_options(const cli_args *a, void *driver);
 /* Centre of pixel (col, row), row 0 at the top. */
 void grid_centre(const grid_spec *g, long col, long row, double *x, double *y);
 

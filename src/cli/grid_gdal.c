@@ -75,6 +75,21 @@ char **grid_user_options(const cli_args *a, char **co)
     return co;
 }
 
+int grid_check_user_options(const cli_args *a, void *driver)
+{
+    if (a->nco == 0)
+        return 0;
+    char **user = grid_user_options(a, NULL);
+    const int ok = GDALValidateCreationOptions((GDALDriverH)driver, user); /* warns why */
+    CSLDestroy(user);
+    if (ok)
+        return 0;
+    const char *name = GDALGetDriverShortName((GDALDriverH)driver);
+    return usage_error(a->cmd_name, "--co: GDAL's %s driver does not take these creation "
+                                    "options as given (see 'gdalinfo --format %s')",
+                       name, name);
+}
+
 static void describe(GDALDatasetH ds, const predictor *p, const char *model_path)
 {
     char buf[64];
@@ -542,6 +557,9 @@ int grid_write_gdal(const cli_args *a, const predictor *p, const grid_spec *g)
                                         "use a format with bands, such as GTiff",
                            g->driver, predictor_outputs(p), names);
     }
+    int bad = grid_check_user_options(a, drv);
+    if (bad)
+        return bad;
     type_counts = (pixel_counts){0};
     if (cluster_rank() > 0) /* rank 0 writes; the others compute their shares */
         return fill(NULL, p, g, out);

@@ -99,6 +99,7 @@ _Static_assert(sizeof GE_GDAL_SONAME > 1, "GE_GDAL_SONAME is empty: libgdal.so n
     F(CPLErr, GDALSetRasterColorInterpretation, (GDALRasterBandH a0, GDALColorInterp a1), (a0, a1)) \
     F(CPLErr, GDALSetRasterColorTable, (GDALRasterBandH a0, GDALColorTableH a1), (a0, a1)) \
     F(CPLErr, GDALSetRasterNoDataValue, (GDALRasterBandH a0, double a1), (a0, a1)) \
+    F(int, GDALValidateCreationOptions, (GDALDriverH a0, CSLConstList a1), (a0, a1)) \
     F(CPLErr, GDALSetRasterOffset, (GDALRasterBandH a0, double a1), (a0, a1)) \
     F(CPLErr, GDALSetRasterScale, (GDALRasterBandH a0, double a1), (a0, a1)) \
     F(CPLErr, GDALSetRasterUnitType, (GDALRasterBandH a0, const char *a1), (a0, a1)) \

@@ -270,7 +270,7 @@ test_gdal_opened_only_when_used() {
     grep -q 'Size is 16, 12' info.txt || fail "grid: $(grep Size info.txt)"
     # GDAL's messages reach the user through the handler set when it opens
     run ge predict m.bin --grid w.tif --size 16,12 --co NO_SUCH_OPTION=1
-    expect_rc 0
+    expect_rc 2
     expect_err '^geoembed: warning: .*NO_SUCH_OPTION'
     # a library that cannot be loaded: only the commands that need it fail
     mkdir broken

@@ -971,3 +971,34 @@ test_a_target_name_too_long_for_the_outputs_is_refused() {
     expect_err "^geoembed: d\\.csv: target 1's name is 300 bytes long; at most 200 \\(rename its column or band\\)$"
     expect_no_file m.bin
 }
+
+# A creation option the output's driver does not take (a misspelt name, a
+# value outside its list) was only warned about by GDAL, and the raster was
+# written without it, exit 0. Now a usage error before any work, predict and
+# fill alike, GDAL's reason shown, no file.
+test_a_creation_option_the_driver_does_not_take_is_refused() {
+    need gdal_translate
+    fixture_model
+    cp field.bin m.bin
+    run ge predict m.bin --grid w.tif --size 8,4 --co COMPRES=LZW
+    expect_rc 2
+    expect_err '^geoembed: warning: driver GTiff does not support creation option COMPRES$'
+    expect_err "^geoembed: predict: --co: GDAL's GTiff driver does not take these creation options as given"
+    expect_no_file w.tif
+    expect_no_tmp
+    run ge predict m.bin --grid w.tif --of COG --size 8,4 --co COMPRESS=NOPE -q
+    expect_rc 2
+    expect_err "^geoembed: predict: --co: GDAL's COG driver does not take"
+    expect_no_file w.tif
+    run ge predict m.bin --grid w.tif --size 8,4 --co COMPRESS=LZW --co TILED=NO -q
+    expect_rc 0
+    expect_file w.tif
+    awk 'BEGIN { print "ncols 6\nnrows 6\nxllcorner 0\nyllcorner 0\ncellsize 1\nNODATA_value -9999"
+        for (r = 0; r < 6; r++) { l = ""; for (c = 0; c < 6; c++) l = l (r == 2 && c == 3 ? -9999 : r + c) " "
+            print l } }' >h.asc
+    gdal_translate -q -of GTiff h.asc h.tif || fail "gdal_translate"
+    run ge fill h.tif -o f.tif --co BLOCKSIZE=16
+    expect_rc 2
+    expect_err "^geoembed: fill: --co: GDAL's GTiff driver does not take"
+    expect_no_file f.tif
+}
