@@ -1548,6 +1548,40 @@ static double *transformed(const double *y, size_t M, int O, const unsigned char
     return t;
 }
 
+/* The model m (a copy of --init's) in the standardisation of the data y:
+ * each output's kernel, bias, covariate coefficients and spread re-expressed
+ * so that its predictions stay what they were (out' = a out + c). Kept in
+ * the old units, data far from the old model's (a mean of 5000 after one of
+ * 0) were standardised values of thousands that the optimiser could not
+ * reach (RMSE 338 against 0.74 from scratch, exit 0). The same data give
+ * the same standardisation: a = 1, c = 0, the parameters unchanged. */
+static int restandardise(ge_model *m, const double *y, const double *w, size_t M, ge_error *err)
+{
+    const int O = m->s.O;
+    double mean[GE_MAX_OUTPUTS], sd[GE_MAX_OUTPUTS];
+    if (ge_standardize_weighted(y, w, M, O, mean, sd, err))
+        return -1;
+    const size_t per = m->n_kernel / (size_t)O, ncell = (size_t)m->s.W * m->s.H;
+    double *K = m->params + m->n_emb, *b = K + m->n_kernel;
+    for (int o = 0; o < O; o++) {
+        const double a = m->y_std[o] / sd[o], c = (m->y_mean[o] - mean[o]) / sd[o];
+        if (a == 1 && c == 0)
+            continue;
+        for (size_t j = 0; j < per; j++)
+            K[(size_t)o * per + j] *= a;
+        b[o] = a * b[o] + c;
+        for (int j = 0; m->coef && j < m->cov.ncoef; j++)
+            m->coef[(size_t)o * m->cov.ncoef + j] *= a;
+        if (m->noise_sd)
+            m->noise_sd[o] *= a;
+        for (size_t j = 0; m->field_sd && j < ncell; j++)
+            m->field_sd[(size_t)o * ncell + j] = (float)(a * m->field_sd[(size_t)o * ncell + j]);
+        m->y_mean[o] = mean[o];
+        m->y_std[o] = sd[o];
+    }
+    return 0;
+}
+
 int ge_learn(const ge_shape *shape, const double *xy_in, const double *y_in, size_t M,
              const ge_learn_opts *o, ge_model *m, ge_learn_result *r, ge_error *err)
 {
@@ -1579,7 +1613,8 @@ int ge_learn(const ge_shape *shape, const double *xy_in, const double *y_in, siz
         goto done;
     }
     if (o->init) {
-        if (ge_model_copy(m, o->init, err))
+        if (ge_model_copy(m, o->init, err) ||
+            (o->standardize && restandardise(m, y, o->weights, M, err)))
             goto done;
     } else {
         if (ge_model_init(m, shape, err))
