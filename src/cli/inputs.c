@@ -410,7 +410,7 @@ int no_crs_to_reproject_into(const cli_args *a, const char *input_crs, const cha
                                         "into; its coordinates are planar");
     if (input_crs && *input_crs) {
         char *name = ge_crs_name(input_crs);
-        say(2, "geoembed: %s: warning: %s is in %s but the model has no CRS: its coordinates are "
+        say(1, "geoembed: %s: warning: %s is in %s but the model has no CRS: its coordinates are "
                "taken as the model's\n",
             a->cmd_name, path, name ? name : "a CRS");
         free(name);

@@ -724,6 +724,10 @@ test_src_crs_with_a_model_without_crs() {
     run ge predict pl.bin p.geojson -o out.csv
     expect_rc 0
     expect_err 'warning: p\.geojson is in .*3857.* but the model has no CRS'
+    # a warning, as the others: shown under -q too
+    run ge predict pl.bin p.geojson -o out.csv -q
+    expect_rc 0
+    expect_err 'warning: p\.geojson is in .*3857.* but the model has no CRS'
 }
 
 # A box beyond the poles in a geographic CRS: fit and predict --grid wrote a
