@@ -308,8 +308,9 @@ static int cv_groups(const cli_args *a, const fit_settings *fs, const ge_samples
             break;
         rc = run_folds(fs, s, z, nz, fold, K, tr, te, fr + k * K, a->val[O_PROGRESS] != NULL);
     }
-    /* one line per group and target: the pooled row only when asked for */
-    const int json = a->val[O_JSON] != NULL, pooled = s->O > 1 && a->val[O_POOLED];
+    /* one line per group and target: the pooled row only when asked for
+     * (with one target too: --pooled was ignored there without a word) */
+    const int json = a->val[O_JSON] != NULL, pooled = a->val[O_POOLED] != NULL;
     if (!rc && json) {
         printf("{\"folds\": %d, \"block\": ", K);
         json_number(stdout, block > 0 ? block : NAN);

@@ -13,7 +13,7 @@
 #   ge ARGS...          the geoembed under test, behind $GEOEMBED_WRAPPER
 #   expect_rc N                      exit status
 #   expect_err REGEX / expect_out REGEX     extended regex somewhere in stderr / stdout
-#   expect_no_err REGEX
+#   expect_no_err REGEX / expect_no_out REGEX
 #   expect_error_line REGEX          stderr is one line "geoembed: ..." matching REGEX
 #   expect_quiet                     nothing at all on stdout and stderr
 #   expect_file F / expect_no_file F / expect_same F1 F2
@@ -99,6 +99,10 @@ expect_no_err() {
 
 expect_out() {
     grep -Eq -- "$1" "$OUT" || fail "stdout does not match /$1/; stdout: $(head -c 300 "$OUT")"
+}
+
+expect_no_out() {
+    if grep -Eq -- "$1" "$OUT"; then fail "stdout matches /$1/: $(grep -E -- "$1" "$OUT" | head -n 1)"; fi
 }
 
 # An error report: exactly one line, "geoembed: " first, matching REGEX.

@@ -1036,3 +1036,17 @@ test_init_on_data_of_another_scale_is_restandardised() {
         if (d > 1e-9 * (1 + ($4 < 0 ? -$4 : $4))) { print "row " NR ": " $4 " against " $8; exit 1 } }' \
         || fail "the re-standardised model predicts otherwise"
 }
+
+# cv --group --pooled with one target printed no (all) row: the option was
+# dropped without a word (the groups' rows keep it only when asked for).
+test_cv_groups_pooled_with_one_target() {
+    awk 'BEGIN { srand(2); print "x,y,z,g"; for (i = 0; i < 120; i++) { x = 10 * rand(); y = 10 * rand()
+        printf "%.4f,%.4f,%.5f,%s\n", x, y, sin(x) + cos(y), i % 2 ? "a" : "b" } }' >g.csv
+    run ge cv g.csv --target z --group g --pooled --smooth 1 -q
+    expect_rc 0
+    expect_out '^a +\(all\) +60 '
+    expect_out '^b +\(all\) +60 '
+    run ge cv g.csv --target z --group g --smooth 1 -q
+    expect_rc 0
+    expect_no_out '\(all\)'
+}
