@@ -98,10 +98,20 @@ static int fit_band(const cli_args *a, int band, double max_px, long max_samples
     }
     if ((rc = settings_resolve(a, &s, ge_crs_is_geographic(s.crs), &fs)))
         goto done;
+    if (s.M == 1 && fs.smooth_auto) {
+        /* no pixel to hold out for the penalty's choice (the search failed as
+         * "the normal equations are singular"): any penalty gives the flat
+         * surface through the one value */
+        say(1, "geoembed: fill: warning: %s: band %d has one valid pixel: its holes get its "
+               "value\n",
+            a->pos[0], band);
+        fs.smooth_auto = 0;
+        fs.train.smooth = 1;
+    }
     say(3, "geoembed: fill: band %d: %zu valid pixels; %s\n", band, s.M, fs.chosen);
     train_job j = {.fs = &fs, .fo = {.keep_best = 1}};
     if (train_on(&j, &s, NULL, 0, &p->m, &res, &err)) {
-        rc = fail_with(&err);
+        rc = runtime_error("%s: band %d: %s", a->pos[0], band, err.msg);
         goto done;
     }
     if (!(p->meta.crs = strdup(s.crs ? s.crs : ""))) {

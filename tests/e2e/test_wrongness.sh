@@ -1050,3 +1050,23 @@ test_cv_groups_pooled_with_one_target() {
     expect_rc 0
     expect_no_out '\(all\)'
 }
+
+# fill on a band with one valid pixel failed with "the normal equations are
+# singular", naming neither the file nor the band (the penalty's choice needs
+# pixels to hold out); the holes now get the one value, with a warning.
+test_fill_with_one_valid_pixel_fills_its_value() {
+    need gdal_translate
+    need gdallocationinfo
+    awk 'BEGIN { print "ncols 4\nnrows 4\nxllcorner 0\nyllcorner 0\ncellsize 1\nNODATA_value -9999"
+        for (r = 0; r < 4; r++) { l = ""; for (c = 0; c < 4; c++) l = l ((r == 1 && c == 1) ? 5 : -9999) " "
+            print l } }' >one.asc
+    gdal_translate -q one.asc one.tif || fail "gdal_translate"
+    run ge fill one.tif -o f.tif
+    expect_rc 0
+    expect_err '^geoembed: fill: warning: one\.tif: band 1 has one valid pixel: its holes get its value$'
+    local v
+    for v in "0 0" "3 3" "1 1"; do
+        # shellcheck disable=SC2086
+        expect_close "$(gdallocationinfo -valonly f.tif $v)" 5 1e-9
+    done
+}
