@@ -119,6 +119,12 @@ static int fit_init_model(const cli_args *a, const ge_samples *s, ge_model *m, g
     if (m->s.O != s->O)
         return runtime_error("%s: the --init model has %d outputs but the input has %d targets",
                              a->val[O_INIT], m->s.O, s->O);
+    /* gradient training does not fit covariate coefficients: the field would
+     * be trained as if they were not there, and predictions add them */
+    if (m->cov.P > 0)
+        return usage_error(a->cmd_name, "--init: %s has covariates, which only the exact solve "
+                                        "fits; fit it again without --init",
+                           a->val[O_INIT]);
     /* a model of another quantity starts nothing useful: its outputs would
      * be trained into this target with that one's name and standardisation */
     for (int k = 0; k < s->O && init_meta->targets; k++)

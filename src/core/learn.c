@@ -1688,6 +1688,13 @@ int ge_learn(const ge_shape *shape, const double *xy_in, const double *y_in, siz
         if (ge_fit(m, &train, &eff.train, &fo, &r->fit, err))
             goto done;
         all.M = M - nv;
+        /* an --init model's spread described its own field, not the one
+         * trained now (predict --std read the old model's 0.02 where this
+         * one misses by 4): gradient training leaves none */
+        free(m->noise_sd);
+        free(m->field_sd);
+        m->noise_sd = NULL;
+        m->field_sd = NULL;
     }
     r->train_loss = ge_data_loss(m, &all, &o->train.loss);
     r->objective = r->train_loss;

@@ -404,6 +404,20 @@ static int factor(ge_solver *s, double lambda, ge_error *err)
     return rc;
 }
 
+/* Whether every pivot of the factor is positive: D of a simplicial LDL'
+ * (its column's first entry); an LL' factor has failed on any other. */
+static int positive_pivots(const cholmod_factor *L)
+{
+    if (L->is_ll || L->is_super)
+        return 1;
+    const int *Lp = L->p;
+    const double *Lx = L->x;
+    for (size_t j = 0; j < L->n; j++)
+        if (!(Lx[Lp[j]] > 0))
+            return 0;
+    return 1;
+}
+
 static int factor_cholesky(ge_solver *s, double mu, ge_error *err)
 {
     size_t nz = (size_t)((int *)s->S->p)[s->ncell];
@@ -430,8 +444,13 @@ static int factor_cholesky(ge_solver *s, double mu, ge_error *err)
                            s->c.status == CHOLMOD_OUT_OF_MEMORY ? "out of memory"
                                                                 : "CHOLMOD error");
         /* Singular in exact arithmetic often factors with tiny pivots instead
-         * of failing: a reciprocal condition below 1e-14 counts as singular. */
-        if (s->c.status != CHOLMOD_NOT_POSDEF && cholmod_rcond(s->L, &s->c) > 1e-14)
+         * of failing: a reciprocal condition below 1e-14 counts as singular,
+         * and so does a pivot that is not positive (a simplicial LDL' factor
+         * goes on through one: samples on a line leave the tilt across it
+         * free, a pivot came out -3e-11, and the draws' square roots of D
+         * made every cell's spread NaN, a model file its reader refused). */
+        if (s->c.status != CHOLMOD_NOT_POSDEF && positive_pivots(s->L) &&
+            cholmod_rcond(s->L, &s->c) > 1e-14)
             return 0;
         if (r > 1e-4 || !(dmax > 0))
             return ge_fail(err, "the normal equations are singular (no samples, or lambda 0 "

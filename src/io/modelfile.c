@@ -166,10 +166,31 @@ void ge_model_header(unsigned char out[GE_MODEL_HEADER], uint64_t raw, uint64_t 
     put_u64(&b, zlen);
 }
 
+/* Whether the reader (ge_model_load) takes m's numbers back: a model it
+ * would call damaged is never written. */
+static int readable_numbers(const ge_model *m)
+{
+    const size_t n = (size_t)m->s.W * m->s.H * m->s.O;
+    for (size_t i = 0; i < m->n_params; i++)
+        if (!isfinite(m->params[i]))
+            return 0;
+    for (int o = 0; o < m->s.O; o++)
+        if (!isfinite(m->y_mean[o]) || !isfinite(m->y_std[o]) ||
+            (m->noise_sd && !(m->noise_sd[o] >= 0 && isfinite(m->noise_sd[o]))))
+            return 0;
+    for (size_t i = 0; m->noise_sd && i < n; i++)
+        if (!(m->field_sd[i] >= 0) || !isfinite(m->field_sd[i]))
+            return 0;
+    return 1;
+}
+
 int ge_model_encode(const ge_model *m, const ge_meta *meta, unsigned char **out, size_t *len,
                     ge_error *err)
 {
     wbuf payload = {0}, file = {0};
+    if (!readable_numbers(m))
+        return ge_fail(err, "the model has a number that is not finite (a parameter, or its "
+                            "spread's): not written");
     encode_payload(&payload, m, meta);
     uLongf zlen = compressBound(payload.len);
     if (payload.oom)

@@ -1070,3 +1070,60 @@ test_fill_with_one_valid_pixel_fills_its_value() {
         expect_close "$(gdallocationinfo -valonly f.tif $v)" 5 1e-9
     done
 }
+
+# Samples on a line (a transect) leave the field's tilt across it free: the
+# simplicial factor went on through a pivot of -3e-11, the uncertainty's draws
+# took its square root, and fit wrote a model whose every spread value was
+# NaN (exit 0) that info and predict then refused as damaged. Now a pivot
+# that is not positive counts as singular: a ridge, its warning, a model that
+# reads back, and a spread that grows away from the line.
+test_samples_on_a_line_make_a_readable_model() {
+    awk 'BEGIN { srand(2); print "x,y,z"; for (i = 0; i < 50; i++) { x = i * 2; r = rand()
+        printf "%g,10,%.4f\n", x, sin(x / 20) + 0.05 * rand() } }' >transect.csv
+    run ge fit transect.csv -o m.bin
+    expect_rc 0
+    expect_err 'warning: the system was singular .*a ridge of .* was added'
+    run ge info m.bin
+    expect_rc 0
+    printf 'x,y\n50,10\n50,12\n' >p.csv
+    run ge predict m.bin p.csv --std
+    expect_rc 0
+    local on off
+    on=$(awk -F, 'NR == 2 { print $4 }' "$OUT")
+    off=$(awk -F, 'NR == 3 { print $4 }' "$OUT")
+    expect_num "$on" '>' 0
+    expect_num "$on" '<' 0.1
+    expect_num "$off" '>' "$on"
+}
+
+# fit --init from an exact fit kept that model's spread through the gradient
+# training: predict --std read the old field's 0.02 where the new one missed
+# by 4, and --exceed gave 0 or 1. Gradient training now leaves no spread (as
+# a gradient fit from scratch), and --std is refused.
+test_init_leaves_no_stale_spread() {
+    awk 'BEGIN { srand(1); print "x,y,a"; for (i = 0; i < 300; i++) { x = 100 * rand(); y = 100 * rand()
+        printf "%.4f,%.4f,%.5f\n", x, y, sin(x / 15) + cos(y / 20) + 0.1 * (rand() - 0.5) } }' >old.csv
+    awk 'BEGIN { srand(2); print "x,y,a"; for (i = 0; i < 300; i++) { x = 100 * rand(); y = 100 * rand()
+        printf "%.4f,%.4f,%.5f\n", x, y, 5000 + 200 * (sin(x / 15) + cos(y / 20)) + 20 * (rand() - 0.5) } }' >new.csv
+    ge fit old.csv -o old.bin -q || fail "fit"
+    run ge fit new.csv --init old.bin --epochs 30 -o new.bin -q
+    expect_rc 0
+    run ge info new.bin
+    expect_out 'uncertainty: not known'
+    printf 'x,y\n50,50\n' >p.csv
+    run ge predict new.bin p.csv --std
+    expect_rc 2
+    expect_error_line 'predict: --std needs a model that knows its uncertainty'
+}
+
+# --init from a model with covariates trained its field by gradient as if
+# they were not there, and predictions added them back (exit 0).
+test_init_from_a_covariate_model_is_refused() {
+    awk 'BEGIN { srand(3); print "x,y,elev,z"; for (i = 0; i < 200; i++) { x = 10 * rand(); y = 10 * rand()
+        e = 100 * rand(); printf "%.4f,%.4f,%.3f,%.5f\n", x, y, e, sin(x) + 0.01 * e } }' >c.csv
+    ge fit c.csv --target z --covariates elev -o c.bin -q || fail "fit"
+    run ge fit c.csv --target z --init c.bin --epochs 5 -o c2.bin
+    expect_rc 2
+    expect_error_line 'fit: --init: c\.bin has covariates, which only the exact solve fits'
+    expect_no_file c2.bin
+}

@@ -213,3 +213,33 @@ Test(model_part, cover)
     ge_part_cover(need, 10, 1, &r0, &n);
     cr_assert(r0 == 9 && n == 5, "got %d+%d", r0, n);
 }
+
+/* A model whose numbers the reader would refuse is not written: a NaN in
+ * the spread (a fit once wrote one, exit 0, that info then called damaged)
+ * or in the parameters fails ge_model_encode and leaves no file. */
+Test(model_part, unreadable_numbers_are_not_written)
+{
+    ge_model m;
+    ge_meta meta;
+    ge_error err;
+    filled_model(&m, &meta, GE_WRAP_NONE, GE_READOUT_BILINEAR);
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    cr_assert_eq(ge_model_encode(&m, &meta, &buf, &len, &err), 0, "%s", err.msg);
+    free(buf);
+    m.field_sd[7] = NAN;
+    cr_assert_neq(ge_model_encode(&m, &meta, &buf, &len, &err), 0);
+    cr_assert(strstr(err.msg, "not finite"), "%s", err.msg);
+    m.field_sd[7] = 0.5f;
+    char *path = saved(&m, &meta); /* a path, then the file's gone */
+    unlink(path);
+    m.field_sd[7] = NAN;
+    cr_assert_neq(ge_model_save(path, &m, &meta, &err), 0);
+    cr_assert_eq(access(path, F_OK), -1, "no file left");
+    free(path);
+    m.field_sd[7] = 0.5f;
+    m.params[3] = INFINITY;
+    cr_assert_neq(ge_model_encode(&m, &meta, &buf, &len, &err), 0);
+    ge_model_free(&m);
+    ge_meta_free(&meta);
+}
