@@ -86,7 +86,7 @@ static int resolve_exterior(const cli_args *a, const ge_samples *s, fit_settings
  * gains nothing from more cells than samples, and time grows with cells). */
 static void default_size(const ge_samples *s, ge_shape *sh, fit_settings *fs)
 {
-    double nn = ge_median_nn_distance(s->xy, s->M, 20000, fs->train.seed);
+    double nn = ge_median_nn_distance_on(sh, s->xy, s->M, 20000, fs->train.seed);
     fs->spacing = isfinite(nn) && nn > 0 ? nn : 0;
     fs->spacing_M = s->M;
     double cell = 0.75 * nn;
@@ -246,6 +246,15 @@ int settings_resolve(const cli_args *a, const ge_samples *s, int geographic, fit
         return rc;
     if ((rc = resolve_exterior(a, s, fs)))
         return rc;
+    /* the wrap before the size: the default size measures the spacing of
+     * the samples as a wrapped axis places them */
+    int wrap_default = geographic && sh->width == 360 ? GE_WRAP_X : GE_WRAP_NONE;
+    int wrap, readout;
+    if (arg_choice(a, O_WRAP, "none x y xy", wrap_default, &wrap) ||
+        arg_choice(a, O_READOUT, "cell bilinear", GE_READOUT_BILINEAR, &readout))
+        return EXIT_USAGE;
+    sh->wrap = (ge_wrap)wrap;
+    sh->readout = (ge_readout)readout;
     double v[2];
     int got;
     if (a->val[O_SIZE]) {
@@ -281,13 +290,6 @@ int settings_resolve(const cli_args *a, const ge_samples *s, int geographic, fit
     } else {
         sh->p0 = sh->p1 = 1;
     }
-    int wrap_default = geographic && sh->width == 360 ? GE_WRAP_X : GE_WRAP_NONE;
-    int wrap, readout;
-    if (arg_choice(a, O_WRAP, "none x y xy", wrap_default, &wrap) ||
-        arg_choice(a, O_READOUT, "cell bilinear", GE_READOUT_BILINEAR, &readout))
-        return EXIT_USAGE;
-    sh->wrap = (ge_wrap)wrap;
-    sh->readout = (ge_readout)readout;
     sh->O = s->O;
     if (settings_smooth(a, readout == GE_READOUT_BILINEAR, 0.0, fs) || settings_method(a, fs))
         return EXIT_USAGE;

@@ -1657,7 +1657,7 @@ int ge_learn(const ge_shape *shape, const double *xy_in, const double *y_in, siz
     ge_learn_opts eff = *o;
     /* the spacing once, for the spread's reach and the mask */
     const double nn = o->spacing > 0 ? o->spacing
-                                     : ge_median_nn_distance(xy_in, M, 20000, o->train.seed);
+                                     : ge_median_nn_distance_on(&m->s, xy_in, M, 20000, o->train.seed);
     eff.spacing = isfinite(nn) && nn > 0 ? nn : 0;
     /* an interruption stops the solve unless it stopped the search */
     sig_atomic_t interrupts_at = o->interrupts ? *o->interrupts : 0;

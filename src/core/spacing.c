@@ -199,3 +199,31 @@ done:
     free(g.pts);
     return med;
 }
+
+/* v taken into [lo, lo + period). */
+static double into_period(double v, double lo, double period)
+{
+    double r = fmod(v - lo, period);
+    if (r < 0)
+        r += period;
+    return lo + (r < period ? r : 0.0);
+}
+
+double ge_median_nn_distance_on(const ge_shape *sh, const double *xy, size_t M,
+                                size_t max_queries, uint64_t seed)
+{
+    const int wx = (sh->wrap & GE_WRAP_X) && sh->width > 0,
+              wy = (sh->wrap & GE_WRAP_Y) && sh->height > 0;
+    if (!wx && !wy)
+        return ge_median_nn_distance(xy, M, max_queries, seed);
+    double *p = malloc((M ? M : 1) * 2 * sizeof *p);
+    if (!p)
+        return NAN;
+    for (size_t i = 0; i < M; i++) {
+        p[2 * i] = wx ? into_period(xy[2 * i], sh->xmin, sh->width) : xy[2 * i];
+        p[2 * i + 1] = wy ? into_period(xy[2 * i + 1], sh->ymin, sh->height) : xy[2 * i + 1];
+    }
+    double d = ge_median_nn_distance(p, M, max_queries, seed);
+    free(p);
+    return d;
+}
