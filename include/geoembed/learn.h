@@ -79,6 +79,7 @@ typedef struct {
     double smooth;       /* the penalty used (chosen, or as given) */
     int folds;           /* folds of the search (1: a 25% hold-out), 0 without one */
     int candidates;      /* penalties tried */
+    double tried_lo, tried_hi; /* the smallest and largest penalty tried */
     int interpolated;    /* the choice lies between the candidates: the vertex of
                           * the held-out error's parabola through the best and
                           * its neighbours (0: the best candidate itself) */

@@ -440,6 +440,18 @@ static int fit_groups(const cli_args *a, const ge_samples *s, const fit_settings
     return rc;
 }
 
+/* A penalty of the search as people write it: 1e-5, 0.01, 3.16e5. */
+static const char *penalty_text(double v, char *buf, size_t n)
+{
+    snprintf(buf, n, "%.3g", v);
+    char *e = strchr(buf, 'e'); /* 1e-05 -> 1e-5, 3.16e+05 -> 3.16e5 */
+    if (e) {
+        const int x = atoi(e + 1);
+        snprintf(e, n - (size_t)(e - buf), "e%d", x);
+    }
+    return buf;
+}
+
 int cmd_fit(cli_args *a)
 {
     double *z = NULL; /* the covariates' design rows */
@@ -648,14 +660,18 @@ int cmd_fit(cli_args *a)
     int frc = train_on(&j, &s, NULL, 0, &m, &res, &err);
     progress_done(&p);
     phase_progress_done(&pp);
-    if (!frc && fs_run.smooth_auto)
+    if (!frc && fs_run.smooth_auto) {
+        char how[32] = "hold-out", lo[32], hi[32];
+        if (res.folds > 1)
+            snprintf(how, sizeof how, "%d-fold", res.folds);
         say(2,
             res.interpolated ? "geoembed: fit: chose smooth %.3g (minimum of the %s validation "
-                               "error, interpolated between %d candidates from 1e-5 to 1e5)\n"
+                               "error, interpolated between %d candidates from %s to %s)\n"
                              : "geoembed: fit: chose smooth %.3g (lowest %s validation error of "
-                               "%d candidates from 1e-5 to 1e5)\n",
-            res.smooth, res.folds > 1 ? (res.folds == 5 ? "5-fold" : "3-fold") : "hold-out",
-            res.candidates);
+                               "%d candidates from %s to %s)\n",
+            res.smooth, how, res.candidates, penalty_text(res.tried_lo, lo, sizeof lo),
+            penalty_text(res.tried_hi, hi, sizeof hi));
+    }
     if (frc) {
         catch_signals(0);
         rc = res.interrupted ? interrupted_solving("nothing written") : fail_with(&err);

@@ -729,6 +729,8 @@ static int dual_choice(const search *S, const ge_dual *d, double *sums, ge_learn
         return ge_fail(err, "every candidate of --smooth auto gave a non-finite validation loss");
     r->folds = S->K;
     r->candidates = DUAL_CANDIDATES;
+    r->tried_lo = pow(10.0, lg[0]);
+    r->tried_hi = pow(10.0, lg[DUAL_CANDIDATES - 1]);
     r->smooth = pow(10.0, lg[best]);
     r->cv_loss = score[best];
     if (S->o->progress)
@@ -859,6 +861,11 @@ static int choose_smooth(const ge_model *m, const double *xy, const double *ys, 
     int best = lowest(score, nc);
     r->folds = K;
     r->candidates = nc;
+    double lo = INFINITY, hi = -INFINITY;
+    for (int c = 0; c < nc; c++)
+        lo = fmin(lo, lg[c]), hi = fmax(hi, lg[c]);
+    r->tried_lo = pow(10.0, lo);
+    r->tried_hi = pow(10.0, hi);
     r->search_stopped = o->stop && *o->stop;
     if (best >= 0 && !isfinite(score[best])) {
         ge_fail(err, "every candidate of --smooth auto gave a non-finite validation loss");

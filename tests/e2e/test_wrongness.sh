@@ -1145,3 +1145,19 @@ test_wrapped_coordinates_as_written_do_not_change_the_grid() {
     grep -q '85 x 43 cells' a.txt || fail "a: $(cat a.txt)"
     expect_same a.txt b.txt
 }
+
+# fit's report of the penalty search named "candidates from 1e-5 to 1e5"
+# whatever it tried: a choice of 3.16e-6 (the half decade beyond an end) was
+# said to lie in that range.
+test_the_search_report_names_the_candidates_tried() {
+    awk 'BEGIN { print "x,y,z"; for (i = 0; i < 20; i++) printf "%d,%g,%g\n", i, 0.5 * i + 10, sin(i / 3) }' >tr.csv
+    run ge fit tr.csv -o t.bin
+    expect_rc 0
+    local line chosen lo hi
+    line=$(grep 'chose smooth' "$ERR")
+    chosen=$(echo "$line" | sed 's/.*chose smooth \([^ ]*\) .*/\1/')
+    lo=$(echo "$line" | sed 's/.* from \([^ ]*\) to .*/\1/')
+    hi=$(echo "$line" | sed 's/.* to \([^ )]*\)).*/\1/')
+    awk -v c="$chosen" -v lo="$lo" -v hi="$hi" 'BEGIN { exit !(c >= lo / 1.8 && c <= hi * 1.8) }' ||
+        fail "chose $chosen outside the candidates' $lo to $hi: $line"
+}
