@@ -166,6 +166,9 @@ void ge_model_header(unsigned char out[GE_MODEL_HEADER], uint64_t raw, uint64_t 
     put_u64(&b, zlen);
 }
 
+/* A spread value the model file holds: finite and not negative. */
+static int spread_value(double v) { return v >= 0 && isfinite(v); }
+
 /* Whether the reader (ge_model_load) takes m's numbers back: a model it
  * would call damaged is never written. */
 static int readable_numbers(const ge_model *m)
@@ -176,10 +179,10 @@ static int readable_numbers(const ge_model *m)
             return 0;
     for (int o = 0; o < m->s.O; o++)
         if (!isfinite(m->y_mean[o]) || !isfinite(m->y_std[o]) ||
-            (m->noise_sd && !(m->noise_sd[o] >= 0 && isfinite(m->noise_sd[o]))))
+            (m->noise_sd && !spread_value(m->noise_sd[o])))
             return 0;
     for (size_t i = 0; m->noise_sd && i < n; i++)
-        if (!(m->field_sd[i] >= 0) || !isfinite(m->field_sd[i]))
+        if (!spread_value(m->field_sd[i]))
             return 0;
     return 1;
 }
@@ -531,12 +534,12 @@ int ge_model_decode_payload(const unsigned char *payload, size_t plen, int versi
                          !(m->field_sd = malloc((n ? n : 1) * sizeof *m->field_sd))))
             r.bad = 1;
         for (int o = 0; has && !r.bad && o < s.O; o++)
-            if (!((m->noise_sd[o] = get_f64(&r)) >= 0) || !isfinite(m->noise_sd[o]))
+            if (!spread_value(m->noise_sd[o] = get_f64(&r)))
                 r.bad = 1;
         for (size_t i = 0; has && !r.bad && i < n; i++) {
             uint32_t bits = get_u32(&r);
             memcpy(&m->field_sd[i], &bits, sizeof bits);
-            if (!(m->field_sd[i] >= 0) || !isfinite(m->field_sd[i]))
+            if (!spread_value(m->field_sd[i]))
                 r.bad = 1;
         }
         if (!r.bad)
