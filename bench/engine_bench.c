@@ -17,6 +17,14 @@
  *               the machine's multiply-add peak per core (fma_peak.c) on every
  *               vector unit the CPU has: `peak_gflops_UNIT G` lines, then
  *               `peak_gflops G` (the best) and `peak_isa UNIT`
+ *   geoembed-bench ceiling [--runs R] [--flop F]
+ *               the machine's own speed-up from threads: F flops (default
+ *               674e6, the large step's) of the multiply-add loop on the
+ *               engine's vector unit, split evenly over OMP_NUM_THREADS
+ *               threads in one parallel region, as a step's work is; one
+ *               warm-up, then R timed runs (`ceiling_seconds S` each, and
+ *               `ceiling_threads T`). Against 1 thread it is the most any
+ *               parallel step can gain on the machine as it is now.
  *
  * Prints one `step_seconds S` or `grid_seconds S` line per timed run (and
  * `step_cpu_seconds` / `grid_cpu_seconds`: CPU time of all threads), check
@@ -42,6 +50,8 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+
+#include <omp.h>
 
 #include "fma_peak.h"
 #include "geoembed/isa.h"
@@ -73,7 +83,8 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: geoembed-bench guide|large step|grid [--runs R] [--case-file PATH]\n"
                "       geoembed-bench guide|large step|grid --dump FILE [--case-file PATH]\n"
-               "       geoembed-bench peak\n");
+               "       geoembed-bench peak\n"
+               "       geoembed-bench ceiling [--runs R] [--flop F]\n");
 }
 
 /* Reads array NAME of exactly COUNT numbers from a conformance case file. */
@@ -233,6 +244,24 @@ static int bench_peak(void)
     return sink == 12345.0; /* never: keeps the loops' results alive */
 }
 
+static int bench_ceiling(int runs, double flop)
+{
+    const ge_isa isa = ge_isa_default();
+    const int T = omp_get_max_threads();
+    const long iters = (long)(flop / fma_loop_flop(isa, 1) / T + 0.5);
+    double sink = 0;
+    printf("ceiling_threads %d\nceiling_isa %s\n", T, ge_isa_name(isa));
+    for (int r = -1; r < runs; r++) { /* run -1 warms the threads up */
+        double t0 = now(), s = 0;
+#pragma omp parallel reduction(+ : s)
+        s += fma_loop(isa, iters);
+        sink += s;
+        if (r >= 0)
+            printf("ceiling_seconds %.9f\n", now() - t0);
+    }
+    return sink == 12345.0; /* never: keeps the loops' results alive */
+}
+
 static int bench_step(ge_model *m, const bench_case *c, int runs)
 {
     ge_error err;
@@ -307,6 +336,25 @@ int main(int argc, char **argv)
     }
     if (argc == 2 && !strcmp(argv[1], "peak"))
         return bench_peak();
+    if (argc >= 2 && !strcmp(argv[1], "ceiling")) {
+        int runs = 7;
+        double flop = 674e6;
+        for (int i = 2; i < argc; i++) {
+            char *end = NULL;
+            if (!strcmp(argv[i], "--runs") && i + 1 < argc) {
+                long v = strtol(argv[++i], &end, 10);
+                runs = *end || v < 1 || v > 100000 ? 0 : (int)v;
+            } else if (!strcmp(argv[i], "--flop") && i + 1 < argc) {
+                flop = strtod(argv[++i], &end);
+                flop = *end || !(flop >= 1e3 && flop <= 1e13) ? 0 : flop;
+            }
+            if (!end || !runs || !flop) {
+                usage(stderr);
+                return 2;
+            }
+        }
+        return bench_ceiling(runs, flop);
+    }
     if (argc < 3) {
         usage(stderr);
         return 2;

@@ -73,19 +73,26 @@ static double loop_generic(long iters)
     return s;
 }
 
-double fma_peak_gflops(ge_isa isa, long iters, double *sink)
+double fma_loop(ge_isa isa, long iters)
 {
-    const int lanes = isa == GE_ISA_AVX512 ? 8 : isa == GE_ISA_AVX2 ? 4 : 2;
-    double t0 = thread_cpu(), s;
 #if defined(__x86_64__) && defined(__GNUC__)
     if (isa == GE_ISA_AVX512)
-        s = loop_avx512(iters);
-    else if (isa == GE_ISA_AVX2)
-        s = loop_avx2(iters);
-    else
+        return loop_avx512(iters);
+    if (isa == GE_ISA_AVX2)
+        return loop_avx2(iters);
 #endif
-        s = loop_generic(iters);
-    double dt = thread_cpu() - t0;
-    *sink += s;
-    return 2.0 * lanes * CHAINS * (double)iters / dt / 1e9;
+    return loop_generic(iters);
+}
+
+double fma_loop_flop(ge_isa isa, long iters)
+{
+    const int lanes = isa == GE_ISA_AVX512 ? 8 : isa == GE_ISA_AVX2 ? 4 : 2;
+    return 2.0 * lanes * CHAINS * (double)iters;
+}
+
+double fma_peak_gflops(ge_isa isa, long iters, double *sink)
+{
+    double t0 = thread_cpu();
+    *sink += fma_loop(isa, iters);
+    return fma_loop_flop(isa, iters) / (thread_cpu() - t0) / 1e9;
 }

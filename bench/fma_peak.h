@@ -9,4 +9,10 @@
  * The loop's result is added to *sink so that it is not optimised away. */
 double fma_peak_gflops(ge_isa isa, long iters, double *sink);
 
+/* iters rounds of the multiply-add loop on isa (no timing); its result. */
+double fma_loop(ge_isa isa, long iters);
+
+/* The flops of fma_loop(isa, iters). */
+double fma_loop_flop(ge_isa isa, long iters);
+
 #endif

@@ -166,18 +166,29 @@ case " $CASES " in *" large "*) ;; *) sc=${CASES##* } ;; esac
 : >"$TMP/s1.out"
 : >"$TMP/sN.out"
 printf '  %s step: 1 against %s threads, 3 rounds ...\n' "$sc" "$THREADS" >&2
+: >"$TMP/c1.out"
+: >"$TMP/cN.out"
 for round in 1 2 3; do
     OMP_NUM_THREADS=1 "$BIN" "$sc" step --runs 7 >>"$TMP/s1.out"
     OMP_NUM_THREADS=$THREADS "$BIN" "$sc" step --runs 7 >>"$TMP/sN.out"
+    # the machine's own gain from threads at this moment: the step's arithmetic
+    # as a multiply-add loop split over the threads (geoembed-bench ceiling)
+    flop=$(value step_flop "$TMP/s1.out")
+    OMP_NUM_THREADS=1 "$BIN" ceiling --runs 7 --flop "$flop" >>"$TMP/c1.out"
+    OMP_NUM_THREADS=$THREADS "$BIN" ceiling --runs 7 --flop "$flop" >>"$TMP/cN.out"
 done
 flop=$(value step_flop "$TMP/s1.out")
 w1=$(median step_seconds "$TMP/s1.out") c1=$(median step_cpu_seconds "$TMP/s1.out")
 wN=$(median step_seconds "$TMP/sN.out") cN=$(median step_cpu_seconds "$TMP/sN.out")
+k1=$(median ceiling_seconds "$TMP/c1.out") kN=$(median ceiling_seconds "$TMP/cN.out")
 awk -v f="$flop" -v p="$PEAK" -v w1="$w1" -v c1="$c1" -v wN="$wN" -v cN="$cN" -v T="$THREADS" \
+    -v k1="$k1" -v kN="$kN" \
     -v isa="$(value isa "$TMP/s1.out")" -v sc="$sc" 'BEGIN {
     printf "\n%s step on the hardware (engine on %s): %.0f MFLOP a step; at the peak, %.2f ms on one core\n", sc, isa, f / 1e6, f / p / 1e6
     printf "  1 thread : median %6.2f ms wall, %6.2f ms CPU: %5.1f GFLOP/s per core, %.2fx the bound\n", w1 * 1e3, c1 * 1e3, f / c1 / 1e9, c1 / (f / p / 1e9)
     printf "  %d threads: median %6.2f ms wall, %6.2f ms CPU: %.2fx faster than 1 thread (wall)\n", T, wN * 1e3, cN * 1e3, w1 / wN
+    printf "  the machine now: the same flops as a multiply-add loop, %.2f ms on 1 thread, %.2f ms on %d: %.2fx;\n", k1 * 1e3, kN * 1e3, T, k1 / kN
+    printf "  the step gains %.0f%% of what the machine gives %d threads\n", 100 * (w1 / wN - 1) / (k1 / kN - 1), T
 }'
 echo "(the trainer times dense steps on one thread and on all and keeps the faster: bench/README.md)"
 

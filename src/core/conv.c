@@ -10,9 +10,14 @@
 #include "isa_pick.h"
 
 /* Rows of the field a thread takes at a time: a multiple of every tile
- * height of conv_impl.h (1, 2, 3, 4, 6). Every loop hands out its work in
- * chunks as threads ask (schedule dynamic): a thread that another process
- * holds up takes fewer, and no value depends on which thread computed it. */
+ * height of conv_impl.h (1, 2, 3, 4, 6). Every loop splits its rows in
+ * contiguous equal parts (schedule static), the same rows to the same thread
+ * in each loop of a step, so that a thread finds in its own core's caches
+ * the rows it wrote in the loop before: handed out as threads asked, the
+ * rows changed cores between loops, and 2 threads spent about 10% more CPU
+ * than 1 (bench/RESULTS.md). Where other processes hold the cores the
+ * trainer runs the step on the free ones (train.c). No value depends on
+ * which thread computed it. */
 #define CHUNK_ROWS 12
 
 struct ge_conv {
@@ -179,7 +184,7 @@ void ge_conv_forward(double *F, ge_conv *c, const ge_model *m)
     const int chunks = (W + CHUNK_ROWS - 1) / CHUNK_ROWS;
 #pragma omp parallel if (big(c, m))
     {
-#pragma omp for schedule(dynamic, 8)
+#pragma omp for schedule(static)
         for (int i = 0; i < PW; i++) {
             const double *e = m->E + (size_t)c->ri[i] * H * N;
             double *dst = c->Ep + (size_t)i * c->es;
@@ -187,12 +192,12 @@ void ge_conv_forward(double *F, ge_conv *c, const ge_model *m)
                 for (int n = 0; n < N; n++)
                     dst[(size_t)n * c->ep + j] = e[(size_t)c->rj[j] * N + n];
         }
-#pragma omp for schedule(dynamic, 1)
+#pragma omp for schedule(static)
         for (int q = 0; q < chunks; q++) {
             int r1 = (q + 1) * CHUNK_ROWS < W ? (q + 1) * CHUNK_ROWS : W;
             c->k->corr(&a, q * CHUNK_ROWS, r1);
         }
-#pragma omp for schedule(dynamic, 8)
+#pragma omp for schedule(static)
         for (int w = 0; w < W; w++)
             for (int o = 0; o < O; o++) {
                 const double *src = c->Fp + (size_t)o * c->fp + (size_t)w * c->fcols;
@@ -233,7 +238,7 @@ void ge_conv_backward(double *dE, double *dK, double *db, ge_conv *c, const ge_m
                         m->K[(((size_t)o * N + n) * KW + (KW - 1 - kw)) * KH + (KH - 1 - kh)];
 #pragma omp parallel if (big(c, m))
     {
-#pragma omp for schedule(dynamic, 8)
+#pragma omp for schedule(static)
         for (int w = 0; w < W; w++)
             for (int o = 0; o < O; o++) {
                 const double *src = dF + (size_t)w * H * O + o;
@@ -242,18 +247,18 @@ void ge_conv_backward(double *dE, double *dK, double *db, ge_conv *c, const ge_m
                 for (int h = 0; h < H; h++)
                     dst[h] = src[(size_t)h * O];
             }
-#pragma omp for schedule(dynamic, 1) nowait
+#pragma omp for schedule(static) nowait
         for (int q = 0; q < chunks; q++) {
             int r1 = (q + 1) * CHUNK_ROWS < PW ? (q + 1) * CHUNK_ROWS : PW;
             c->k->corr(&a, q * CHUNK_ROWS, r1);
         }
-#pragma omp for schedule(dynamic, 1)
+#pragma omp for schedule(static)
         for (int b = 0; b < c->nb; b++) {
             int r1 = (b + 1) * c->rb < W ? (b + 1) * c->rb : W;
             c->k->wgrad(&g, b * c->rb, r1, c->part + (size_t)b * pk);
         }
         /* the halo folded back onto the cells it copies, in ascending order */
-#pragma omp for schedule(dynamic, 8) nowait
+#pragma omp for schedule(static) nowait
         for (int w = 0; w < W; w++)
             for (int n = 0; n < N; n++) {
                 const double *x = c->X + (size_t)n * c->xp;

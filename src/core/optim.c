@@ -66,8 +66,10 @@ static void adam_step(ge_optim *opt, double *p, const double *g)
     double step = opt->o.lr / bc1;
     double bc2_sqrt = sqrt(bc2);
     const long n = (long)opt->n, chunk = 8192;
-    /* dynamic chunks, so that a thread another process holds up takes fewer */
-#pragma omp parallel for schedule(dynamic, 1) if (n > GE_PARALLEL_WORK / 20)
+    /* contiguous parts, as the convolution's (conv.c): the parameters E
+     * lead the slab in the field's row order, so each thread updates rows
+     * its core's caches hold from the step's backward pass */
+#pragma omp parallel for schedule(static) if (n > GE_PARALLEL_WORK / 20)
     for (long c = 0; c < (n + chunk - 1) / chunk; c++)
         adam_range(c * chunk, (c + 1) * chunk < n ? (c + 1) * chunk : n, p, g, mom, vel, b1, b2,
                    eps, step, bc2_sqrt);

@@ -500,7 +500,8 @@ loss_units(const ge_trainer *t, ge_loss_kind kind, int O, size_t u0, size_t u1, 
 /* Sum of the losses of every sample (cell read-out, full batch), and with
  * want_grad their gradients (times inv) as dF (every unit's, zero where no
  * sample is): unit by unit, so that each thread owns the dF of its blocks and
- * reads the field in order. */
+ * reads the field in order; contiguous blocks a thread, as conv.c splits
+ * the rows. */
 static double loss_grouped(ge_trainer *t, double inv, int want_grad)
 {
     const size_t nu = t->nunits;
@@ -508,7 +509,7 @@ static double loss_grouped(ge_trainer *t, double inv, int want_grad)
     const ge_loss_kind kind = t->o.loss.kind;
     double part[LOSS_BLOCKS];
     const int big = (double)t->d->M * O > GE_PARALLEL_WORK / 20;
-#pragma omp parallel for schedule(dynamic, 1) if (big)
+#pragma omp parallel for schedule(static) if (big)
     for (int b = 0; b < LOSS_BLOCKS; b++) {
         const size_t u0 = nu * b / LOSS_BLOCKS, u1 = nu * (b + 1) / LOSS_BLOCKS;
 #define LOSS_OF(K)                                                                             \
