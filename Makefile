@@ -159,6 +159,7 @@ ifeq ($(HAVE_PETSC),1)
 	bench/mpi/run.sh build/petsc/geoembed-scaling
 	bench/mpi/predict.sh build/petsc/geoembed $(BUILD)/geoembed
 	bench/mpi/parts.sh build/petsc/geoembed $(BUILD)/geoembed
+	bench/mpi/fit_memory.sh build/petsc/geoembed
 else
 	@echo "bench-mpi: skipped: PETSc is not installed (apt-get install petsc-dev)"
 endif

@@ -26,14 +26,43 @@ typedef enum {
  * samples xy[M][2] and standardised targets ys[M][O] of the model m (NaN:
  * missing, weighs 0), relative weights w[M] (NULL: all 1), the subset
  * idx[0..n) to fit (all when NULL) and the penalty lambda, and writes the
- * optimum fields f[O][W*H] (cell w*H + h) of the squared error on every
- * process; all processes call it alike. Returns 0 or -1 with err. */
+ * optimum fields of the squared error f[O][cells]: the whole grid's (cell
+ * w*H + h) without rows(), else the rows of this process's span
+ * (ge_backend_span: its rows and a halo, f[o][k*H + h] for span row k); all
+ * processes call it alike. Returns 0 or -1 with err.
+ *
+ * With rows(), no process holds the whole grid: ge_learn fits a part of
+ * the model (model.h) of the rows rows() names where they are not all of
+ * them, computes the losses on the samples whose first read-out cell lies
+ * in its rows and the penalty of the terms anchored there, and adds them
+ * over the processes with sum(); coverage() computes the part's coverage
+ * (as ge_model_coverage does the whole's). */
 typedef struct {
     int (*fields)(void *ctx, const ge_model *m, const double *xy, const double *ys,
                   const double *w, size_t M, const size_t *idx, size_t n, double lambda,
                   double *f, ge_error *err);
+    void (*rows)(void *ctx, int W, int *row0, int *rows);
+    void (*sum)(void *ctx, double *v, int n); /* in place, over the processes */
+    int (*coverage)(void *ctx, ge_model *part, const double *xy, size_t M, ge_error *err);
     void *ctx;
 } ge_backend;
+
+/* The rows of the fields a process of a backend with rows() gets: its rows
+ * row0 .. row0 + rows - 1 and max(1, p0) more each side (the penalty's and
+ * the read-out's reach, and a part's embedding halo), clamped to the grid or
+ * wrapped, as a part's rows (*g0, *gn): grid row w is span row
+ * ge_part_row(s, *g0, *gn, w). */
+static inline void ge_backend_span(const ge_shape *s, int row0, int rows, int *g0, int *gn)
+{
+    const int halo = s->p0 > 1 ? s->p0 : 1, W = s->W;
+    if (s->wrap & GE_WRAP_X) {
+        *gn = rows + 2 * halo < W ? rows + 2 * halo : W;
+        *g0 = *gn == W ? 0 : ((row0 - halo) % W + W) % W;
+    } else {
+        *g0 = row0 - halo > 0 ? row0 - halo : 0;
+        *gn = (row0 + rows + halo < W ? row0 + rows + halo : W) - *g0;
+    }
+}
 
 typedef struct {
     ge_method method;

@@ -173,6 +173,30 @@ void ge_model_wrap_point(const ge_shape *s, double *x, double *y);
 
 /* Computes m->coverage from the training samples xy[M][2] (coverage.c). */
 int ge_model_coverage(ge_model *m, const double *xy, size_t M, ge_error *err);
+
+/* The coverage's computation over some rows of the grid, for a process that
+ * holds a part of it (src/petsc/dcoverage.c) as for the whole: rows g0 ..
+ * g0 + n - 1 held ([n][H] each: the nearest sample found so far, its place,
+ * its distance), of which w0 .. w1 - 1 are swept and the others ghosts that
+ * the caller fills from the neighbouring parts (held as g0 = w0 - 1 and n =
+ * w1 - w0 + 2, the row before w0 = 0 being W - 1 on a wrapped axis). The
+ * whole grid is g0 = w0 = 0, n = w1 = W. */
+typedef struct {
+    const ge_model *m;
+    int g0, n, w0, w1;
+    long *near;
+    double (*at)[2];
+    double *d;
+} ge_coverage_rows;
+int ge_coverage_rows_init(ge_coverage_rows *c, const ge_model *m, int g0, int n, int w0, int w1,
+                          ge_error *err);
+void ge_coverage_rows_free(ge_coverage_rows *c);
+/* Each sample seeds the swept cells around it. */
+void ge_coverage_rows_seed(ge_coverage_rows *c, const double *xy, size_t M);
+/* One sweep of the swept rows (dir +1 or -1); the changes. */
+size_t ge_coverage_rows_sweep(ge_coverage_rows *c, int dir);
+/* The swept rows' distances as m->coverage ([w1 - w0][H]). */
+int ge_coverage_rows_store(const ge_coverage_rows *c, ge_model *m, ge_error *err);
 /* Distance from (x, y) to the nearest training sample as the coverage knows
  * it: through the centre of the point's cell (within half a cell diagonal of
  * the truth), beyond a clamped edge through the edge cell's centre (an upper

@@ -4,11 +4,13 @@
  *
  * The payload (modelfile.h) is cut into parts: the head (everything before
  * the embedding E), the stripes of E (rows w of the grid, writer after
- * writer) and the rest (everything after E). Each part is compressed apart,
- * as raw deflate that ends on a byte boundary (the rest ends the stream),
- * by the writer that holds it; the file is
+ * writer), the rest's lead (kernel, bias, up to the coverage), the stripes
+ * of the coverage (the same rows) and the rest's tail. Each part is
+ * compressed apart, as raw deflate that ends on a byte boundary (the tail
+ * ends the stream), by the writer that holds it; the file is
  *
- *     header | 78 9C | head | stripe 0 | ... | stripe R-1 | rest | Adler-32 | CRC-32
+ *     header | 78 9C | head | E 0 | ... | E R-1 | lead | coverage 0 | ...
+ *            | coverage R-1 | tail | Adler-32 | CRC-32
  *
  * one zlib stream, whose checksums are combined from the parts' own (zlib's
  * adler32_combine and crc32_combine): a writer needs only the sizes and
@@ -41,8 +43,15 @@ void ge_stripe_rows(int W, int r, int R, int *w0, int *w1);
 int ge_model_part_head(ge_model_part *p, const ge_model *m, const ge_meta *meta, ge_error *err);
 /* A stripe: the n embedding values of its rows, E[w0..w1)[H][N]. */
 int ge_model_part_stripe(ge_model_part *p, const double *e, size_t n, ge_error *err);
-/* The rest of m's payload (from the kernel on); it ends the stream. */
-int ge_model_part_rest(ge_model_part *p, const ge_model *m, const ge_meta *meta, ge_error *err);
+/* The rest of m's payload (from the kernel on) in three kinds of parts: its
+ * lead (kernel, bias, up to the coverage), a stripe of the coverage (the n
+ * values of its rows, none where the model has no coverage), and its tail
+ * (after the coverage; it ends the stream). A model with a spread
+ * (field_sd) is not written in stripes. */
+int ge_model_part_rest_lead(ge_model_part *p, const ge_model *m, ge_error *err);
+int ge_model_part_coverage(ge_model_part *p, const float *v, size_t n, ge_error *err);
+int ge_model_part_rest_tail(ge_model_part *p, const ge_model *m, const ge_meta *meta,
+                            ge_error *err);
 void ge_model_part_free(ge_model_part *p);
 
 /* The file's lead and trail bytes for its n parts in order (head, stripes,

@@ -16,6 +16,7 @@
 #include "geoembed/crs.h"
 #include "geoembed/fit.h"
 #include "geoembed/memory.h"
+#include "geoembed/model_stripes.h"
 #include "geoembed/modelfile.h"
 #include "geoembed/outfile.h"
 #include "fit_inputs.h"
@@ -201,6 +202,25 @@ static int choose_backend(const cli_args *a, const ge_samples *s, fit_settings *
         return 0;
     return runtime_error("fit: under mpirun the distributed solver fits the exact squared error "
                          "only (no --loss l1/huber, gradient training, covariates or --draws)");
+}
+
+/* -v: the rows of the model each process held, where the distributed
+ * solver fitted it in stripes (learn.h: no process held the whole grid). */
+static void tell_stripes(const ge_model *m)
+{
+    if (!m->part)
+        return;
+    const int R = cluster_size();
+    char list[2048] = "";
+    for (int r = 0; r < R; r++) {
+        size_t at = strlen(list);
+        int w0, w1;
+        ge_stripe_rows(m->s.W, r, R, &w0, &w1);
+        snprintf(list + at, sizeof list - at, "%s%d-%d", r ? ", " : "", w0, w1 - 1);
+    }
+    say(3, "geoembed: fit: rows of the model's %d held by %d processes: %s (the embedding %d "
+           "more either side)\n",
+        m->s.W, R, list, m->s.p0);
 }
 
 static const char *basename_of(const char *p)
@@ -701,6 +721,7 @@ int cmd_fit(cli_args *a)
     cluster_describe(solved, sizeof solved);
     if (*solved)
         say(2, "geoembed: fit: %s\n", solved);
+    tell_stripes(&m);
     if (res.ridge > 0)
         say(1, "geoembed: fit: warning: the system was singular (too few samples for the "
                "penalty to fix the field); a ridge of %.3g was added\n",

@@ -32,42 +32,111 @@ static double to_sample(const ge_model *m, int w, int h, const double p[2])
     return sqrt(ex * ex + ey * ey);
 }
 
-/* One raster sweep (dir +1 forward, -1 backward): each cell takes the
- * nearest sample of its eight neighbours, if nearer. Each cell keeps its
- * nearest sample's place beside its number (at): read next to the cell, not
- * from anywhere in the samples (a cache miss each at a million samples).
- * Returns the changes. */
-static size_t sweep(const ge_model *m, long *near, double (*at)[2], double *d, int dir)
+int ge_coverage_rows_init(ge_coverage_rows *c, const ge_model *m, int g0, int n, int w0, int w1,
+                          ge_error *err)
 {
-    const int W = m->s.W, H = m->s.H, wx = ge_wrap_x(m), wy = ge_wrap_y(m);
+    const size_t cells = (size_t)n * m->s.H;
+    *c = (ge_coverage_rows){.m = m, .g0 = g0, .n = n, .w0 = w0, .w1 = w1};
+    c->near = malloc((cells ? cells : 1) * sizeof *c->near);
+    c->d = malloc((cells ? cells : 1) * sizeof *c->d);
+    c->at = malloc((cells ? cells : 1) * sizeof *c->at);
+    if (!c->near || !c->d || !c->at) {
+        ge_coverage_rows_free(c);
+        return ge_fail(err, "out of memory for the coverage of a %dx%d grid", n, m->s.H);
+    }
+    for (size_t k = 0; k < cells; k++)
+        c->near[k] = -1, c->d[k] = INFINITY, c->at[k][0] = c->at[k][1] = 0;
+    return 0;
+}
+
+void ge_coverage_rows_free(ge_coverage_rows *c)
+{
+    free(c->near);
+    free(c->d);
+    free(c->at);
+    c->near = NULL, c->d = NULL, c->at = NULL;
+}
+
+/* Whether the rows held are the whole grid (its neighbours wrap within). */
+static int whole(const ge_coverage_rows *c) { return c->g0 == 0 && c->n == c->m->s.W; }
+
+void ge_coverage_rows_seed(ge_coverage_rows *c, const double *xy, size_t M)
+{
+    /* every sample seeds the 3 x 3 cells around it: a sample that is not the
+     * nearest to its own cell's centre can still be a neighbour's nearest */
+    const ge_model *m = c->m;
+    const int W = m->s.W, H = m->s.H;
+    for (size_t i = 0; i < M; i++) {
+        int w = clamp_index((xy[2 * i] - m->s.xmin) / m->cw, W);
+        int h = clamp_index((xy[2 * i + 1] - m->s.ymin) / m->ch, H);
+        for (int dw = -1; dw <= 1; dw++)
+            for (int dh = -1; dh <= 1; dh++) {
+                int ww = ge_wrap_x(m) ? (w + dw + W) % W : w + dw;
+                int hh = ge_wrap_y(m) ? (h + dh + H) % H : h + dh;
+                if (ww < c->w0 || ww >= c->w1 || hh < 0 || hh >= H)
+                    continue;
+                size_t k = (size_t)(ww - c->g0) * H + hh;
+                double e = to_sample(m, ww, hh, xy + 2 * i);
+                if (e < c->d[k]) {
+                    c->d[k] = e, c->near[k] = (long)i;
+                    c->at[k][0] = xy[2 * i], c->at[k][1] = xy[2 * i + 1];
+                }
+            }
+    }
+}
+
+/* One raster sweep of the rows w0 .. w1 - 1 (dir +1 forward, -1 backward):
+ * each cell takes the nearest sample of its eight neighbours, if nearer.
+ * Each cell keeps its nearest sample's place beside its number (at): read
+ * next to the cell, not from anywhere in the samples (a cache miss each at a
+ * million samples). A neighbour row outside the whole grid is the wrapped
+ * one; outside a part's, the ghost row beside it. Returns the changes. */
+size_t ge_coverage_rows_sweep(ge_coverage_rows *c, int dir)
+{
+    const ge_model *m = c->m;
+    const int W = m->s.W, H = m->s.H, wx = ge_wrap_x(m), wy = ge_wrap_y(m), all = whole(c);
+    const int rows = c->w1 - c->w0;
     size_t changed = 0;
-    for (int i = 0; i < W; i++) {
-        int w = dir > 0 ? i : W - 1 - i;
+    for (int i = 0; i < rows; i++) {
+        int w = dir > 0 ? c->w0 + i : c->w1 - 1 - i;
         for (int j = 0; j < H; j++) {
             int h = dir > 0 ? j : H - 1 - j;
-            size_t c = (size_t)w * H + h;
+            size_t k = (size_t)(w - c->g0) * H + h;
             for (int dw = -1; dw <= 1; dw++)
                 for (int dh = -1; dh <= 1; dh++) {
                     int ww = w + dw, hh = h + dh;
-                    if (wx)
+                    if (wx && all)
                         ww = (ww + W) % W;
                     if (wy)
                         hh = (hh + H) % H;
-                    if ((!dw && !dh) || ww < 0 || ww >= W || hh < 0 || hh >= H)
+                    if ((!dw && !dh) || (!wx && (ww < 0 || ww >= W)) || hh < 0 || hh >= H)
                         continue;
-                    const size_t q = (size_t)ww * H + hh;
-                    long s = near[q];
-                    if (s >= 0 && s != near[c]) {
-                        double e = to_sample(m, w, h, at[q]);
-                        if (e < d[c]) {
-                            d[c] = e, near[c] = s, changed++;
-                            at[c][0] = at[q][0], at[c][1] = at[q][1];
+                    const size_t q = (size_t)(ww - c->g0) * H + hh;
+                    long s = c->near[q];
+                    if (s >= 0 && s != c->near[k]) {
+                        double e = to_sample(m, w, h, c->at[q]);
+                        if (e < c->d[k]) {
+                            c->d[k] = e, c->near[k] = s, changed++;
+                            c->at[k][0] = c->at[q][0], c->at[k][1] = c->at[q][1];
                         }
                     }
                 }
         }
     }
     return changed;
+}
+
+int ge_coverage_rows_store(const ge_coverage_rows *c, ge_model *m, ge_error *err)
+{
+    const size_t H = (size_t)m->s.H, n = (size_t)(c->w1 - c->w0) * H;
+    float *dist = malloc((n ? n : 1) * sizeof *dist);
+    if (!dist)
+        return ge_fail(err, "out of memory for the coverage of a %dx%d grid", m->s.W, m->s.H);
+    for (size_t k = 0; k < n; k++)
+        dist[k] = (float)c->d[(size_t)(c->w0 - c->g0) * H + k];
+    free(m->coverage);
+    m->coverage = dist;
+    return 0;
 }
 
 int ge_model_coverage(ge_model *m, const double *xy, size_t M, ge_error *err)
@@ -77,48 +146,17 @@ int ge_model_coverage(ge_model *m, const double *xy, size_t M, ge_error *err)
      * until none changes (vector propagation, as in Danielsson's distance
      * transform): distances of cell centres to their nearest sample, exact
      * but for rare cases where a slightly farther sample is kept. */
-    const int W = m->s.W, H = m->s.H;
-    const size_t n = (size_t)W * H;
-    long *near = malloc(n * sizeof *near);
-    double *d = malloc(n * sizeof *d), (*at)[2] = malloc(n * sizeof *at);
-    float *dist = malloc(n * sizeof *dist);
-    if (!near || !d || !at || !dist) {
-        free(near), free(d), free(at), free(dist);
-        return ge_fail(err, "out of memory for the coverage of a %dx%d grid", W, H);
-    }
-    for (size_t c = 0; c < n; c++)
-        near[c] = -1, d[c] = INFINITY;
-    /* every sample seeds the 3 x 3 cells around it: a sample that is not the
-     * nearest to its own cell's centre can still be a neighbour's nearest */
-    for (size_t i = 0; i < M; i++) {
-        int w = clamp_index((xy[2 * i] - m->s.xmin) / m->cw, W);
-        int h = clamp_index((xy[2 * i + 1] - m->s.ymin) / m->ch, H);
-        for (int dw = -1; dw <= 1; dw++)
-            for (int dh = -1; dh <= 1; dh++) {
-                int ww = ge_wrap_x(m) ? (w + dw + W) % W : w + dw;
-                int hh = ge_wrap_y(m) ? (h + dh + H) % H : h + dh;
-                if (ww < 0 || ww >= W || hh < 0 || hh >= H)
-                    continue;
-                size_t c = (size_t)ww * H + hh;
-                double e = to_sample(m, ww, hh, xy + 2 * i);
-                if (e < d[c]) {
-                    d[c] = e, near[c] = (long)i;
-                    at[c][0] = xy[2 * i], at[c][1] = xy[2 * i + 1];
-                }
-            }
-    }
+    ge_coverage_rows c;
+    if (ge_coverage_rows_init(&c, m, 0, m->s.W, 0, m->s.W, err))
+        return -1;
+    ge_coverage_rows_seed(&c, xy, M);
     /* until nothing changes (a few rounds; wrapped seams take one more) */
     for (int round = 0; round < 64; round++)
-        if (sweep(m, near, at, d, 1) + sweep(m, near, at, d, -1) == 0)
+        if (ge_coverage_rows_sweep(&c, 1) + ge_coverage_rows_sweep(&c, -1) == 0)
             break;
-    for (size_t c = 0; c < n; c++)
-        dist[c] = (float)d[c];
-    free(near);
-    free(d);
-    free(at);
-    free(m->coverage);
-    m->coverage = dist;
-    return 0;
+    int rc = ge_coverage_rows_store(&c, m, err);
+    ge_coverage_rows_free(&c);
+    return rc;
 }
 
 double ge_model_distance(const ge_model *m, double x, double y)

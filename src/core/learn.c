@@ -496,14 +496,67 @@ typedef struct {
     double **near, *near_loss;
 } search;
 
+/* ---- a backend's fields (learn.h) ---- */
+
+/* Where a backend's fields live on this process: the whole grid, or with
+ * rows() its span (ge_backend_span) around its own rows. */
+typedef struct {
+    int striped;      /* rows(): no process holds the whole grid */
+    int row0, rows;   /* this process's rows */
+    int g0, gn;       /* its span */
+    size_t cells;     /* cells of a field it gets: W*H, or gn*H */
+} field_rows;
+
+static field_rows backend_rows(const ge_backend *b, const ge_shape *s)
+{
+    field_rows r = {0, 0, s->W, 0, s->W, (size_t)s->W * s->H};
+    if (b && b->rows) { /* one process's rows are all of them: the whole grid */
+        b->rows(b->ctx, s->W, &r.row0, &r.rows);
+        ge_backend_span(s, r.row0, r.rows, &r.g0, &r.gn);
+        r.striped = r.rows < s->W;
+        r.cells = (size_t)r.gn * s->H;
+    }
+    return r;
+}
+
+/* Where cell c of the grid lies in a field of these rows. */
+static size_t span_cell(const ge_model *m, const field_rows *r, size_t c)
+{
+    if (!r->striped)
+        return c;
+    const size_t H = (size_t)m->s.H;
+    return (size_t)ge_part_row(&m->s, r->g0, r->gn, (long)(c / H)) * H + c % H;
+}
+
+/* Whether this process counts sample i: its first read-out cell lies in
+ * its rows (every sample where the process holds the whole grid). */
+static int counts_sample(const ge_model *m, const field_rows *r, const size_t c[4])
+{
+    return !r->striped ||
+           ge_part_row(&m->s, r->row0, r->rows, (long)(c[0] / (size_t)m->s.H)) >= 0;
+}
+
 /* The read-out of sample i from a field fo without a local solver (the
- * backend's fits: no covariates). */
-static double readout_at(const ge_model *m, const double *xy, size_t i, const double *fo)
+ * backend's fits: no covariates); NaN where this process does not count it. */
+static double readout_at(const ge_model *m, const field_rows *r, const double *xy, size_t i,
+                         const double *fo)
 {
     size_t c[4];
     double w[4];
     ge_exact_readout(m, xy[2 * i], xy[2 * i + 1], c, w);
-    return w[0] * fo[c[0]] + w[1] * fo[c[1]] + w[2] * fo[c[2]] + w[3] * fo[c[3]];
+    if (!counts_sample(m, r, c))
+        return NAN;
+    double v = 0;
+    for (int k = 0; k < 4; k++)
+        v += w[k] * fo[span_cell(m, r, c[k])];
+    return v;
+}
+
+/* Sums v[n] over the processes of a backend (nothing to add without one). */
+static void backend_sum(const ge_backend *b, double *v, int n)
+{
+    if (b && b->sum)
+        b->sum(b->ctx, v, n);
 }
 
 /* Held-out absolute error sum of fold k at lambda, using solver s (NULL with
@@ -528,15 +581,18 @@ static int fold_loss(const search *S, ge_solver *s, const design *X, int k, doub
           : solve_fields(s, tr, ntr, S->ys, S->w, X, S->O, &S->o->train.loss, lambda, ncell, f,
                          d, rhs, &iters, err))
         return -1;
+    const field_rows fr = backend_rows(b, &S->m->s);
+    const size_t cells = b ? fr.cells : ncell;
     double sum = 0;
     for (size_t j = 0; j < nte; j++)
         for (int o = 0; o < S->O; o++) {
-            const double *fo = f + (size_t)o * ncell;
-            double r = (s ? fitted(s, te[j], fo, X, o) : readout_at(S->m, S->xy, te[j], fo)) -
+            const double *fo = f + (size_t)o * cells;
+            double r = (s ? fitted(s, te[j], fo, X, o) : readout_at(S->m, &fr, S->xy, te[j], fo)) -
                        S->ys[te[j] * S->O + o];
             if (!isnan(r)) /* a missing held-out value scores nothing (see S->nte) */
                 sum += (S->w ? S->w[te[j]] : 1.0) * fabs(r);
         }
+    backend_sum(b, &sum, 1); /* the samples of every process's rows */
     *out = sum;
     return 0;
 }
@@ -589,7 +645,7 @@ typedef struct {
     int nc, jobs, failed;
     double *sums;
     long *done, total;
-    size_t ncell;
+    size_t ncell; /* cells of a field (a striped backend's: its span's) */
     ge_error first;
 } round_state;
 
@@ -659,7 +715,7 @@ static int run_round(const search *S, const double *lg, int nc, double *sums, lo
                      long total, ge_error *err)
 {
     round_state r = {.lg = lg, .nc = nc, .jobs = nc * S->K, .sums = sums, .done = done,
-                     .total = total, .ncell = (size_t)S->m->s.W * S->m->s.H};
+                     .total = total, .ncell = backend_rows(S->o->backend, &S->m->s).cells};
     int threads = 1;
 #ifdef _OPENMP
     /* A solver per thread: only where its factor is small (a large grid's
@@ -1394,15 +1450,85 @@ static int store_fields(ge_model *m, const double *f, double *F, ge_error *err)
     return ge_model_set_field(m, F, err);
 }
 
-/* The exact fit through a backend (learn.h): its fields, stored as the model. */
-static int backend_fit(ge_model *m, const double *xy, const double *ys, size_t M,
-                       const ge_learn_opts *o, ge_error *err)
+/* Fields f[O][span cells] stored as the part m of the model (ge_model_set_field
+ * on a part): each row of its embedding, halo included, from its span. */
+static void store_part_fields(ge_model *m, const field_rows *fr, const double *f)
 {
-    const size_t ncell = (size_t)m->s.W * m->s.H;
+    const int O = m->s.O, N = m->s.N, W = m->s.W, p0 = m->s.p0 > 0 ? m->s.p0 : 0;
+    const size_t H = (size_t)m->s.H;
+    memset(m->params, 0, m->n_params * sizeof *m->params);
+    for (int k = 0; k < m->rows + 2 * p0; k++) {
+        int w = m->row0 - p0 + k;
+        w = ge_wrap_x(m) ? (w % W + W) % W : w < 0 ? 0 : w >= W ? W - 1 : w;
+        const size_t at = (size_t)ge_part_row(&m->s, fr->g0, fr->gn, w) * H;
+        for (size_t h = 0; h < H; h++)
+            for (int o = 0; o < O; o++)
+                m->E[((size_t)k * H + h) * N + o] = f[(size_t)o * fr->cells + at + h];
+    }
+    for (int o = 0; o < O; o++)
+        m->K[(((size_t)o * N + o) * m->KW + m->s.p0) * m->KH + m->s.p1] = 1.0;
+}
+
+/* The penalty's terms anchored in a process's rows, on fields of its span. */
+typedef struct {
+    const ge_model *m;
+    const field_rows *fr;
+    const double *f;
+    double energy;
+} span_energy;
+
+static void add_term_energy(void *ctx, const size_t *idx, const double *v, int n, double c)
+{
+    span_energy *e = ctx;
+    for (int o = 0; o < e->m->s.O; o++) {
+        const double *fo = e->f + (size_t)o * e->fr->cells;
+        double t = 0;
+        for (int k = 0; k < n; k++)
+            t += v[k] * fo[span_cell(e->m, e->fr, idx[k])];
+        e->energy += c * t * t;
+    }
+}
+
+/* The training loss and objective of a striped fit (what ge_data_loss and
+ * ge_curvature give on the whole model): the squared errors of the samples
+ * in this process's rows and the penalty anchored there, added over the
+ * processes. */
+static void striped_losses(const ge_model *m, const field_rows *fr, const double *f,
+                           const double *xy, const double *ys, size_t M, const ge_learn_opts *o,
+                           double smooth, ge_learn_result *r)
+{
     const int O = m->s.O;
-    double *f = malloc(ncell * (size_t)O * sizeof *f), *F = malloc(ncell * (size_t)O * sizeof *F);
+    double part[3] = {0, 0, 0}; /* loss sum, values, penalty energy */
+    for (size_t i = 0; i < M; i++)
+        for (int k = 0; k < O; k++) {
+            double v = readout_at(m, fr, xy, i, f + (size_t)k * fr->cells) - ys[i * O + k];
+            if (!isnan(v)) { /* not this process's, or missing */
+                part[0] += ge_loss_value(&o->train.loss, v);
+                part[1]++;
+            }
+        }
+    span_energy e = {m, fr, f, 0};
+    if (smooth > 0)
+        ge_penalty_terms_block(m->s.W, m->s.H, ge_wrap_x(m), ge_wrap_y(m), NULL, fr->row0,
+                               fr->row0 + fr->rows, 0, m->s.H, add_term_energy, &e);
+    part[2] = e.energy;
+    backend_sum(o->backend, part, 3);
+    r->train_loss = part[1] > 0 ? part[0] / part[1] : NAN;
+    r->objective = r->train_loss +
+                   smooth * ge_curvature_scale(m) / ((double)m->s.W * m->s.H * O) * part[2];
+}
+
+/* The exact fit through a backend (learn.h): its fields, stored as the model
+ * (a part of it where the backend holds rows, with its losses in r). */
+static int backend_fit(ge_model *m, const double *xy, const double *ys, size_t M,
+                       const ge_learn_opts *o, ge_learn_result *r, ge_error *err)
+{
+    const field_rows fr = backend_rows(o->backend, &m->s);
+    const int O = m->s.O;
+    double *f = malloc(fr.cells * (size_t)O * sizeof *f);
+    double *F = fr.striped ? NULL : malloc(fr.cells * (size_t)O * sizeof *F);
     int rc = -1;
-    if (!f || !F) {
+    if (!f || (!fr.striped && !F)) {
         ge_fail(err, "out of memory for the fields of a %dx%d grid", m->s.W, m->s.H);
         goto done;
     }
@@ -1411,8 +1537,12 @@ static int backend_fit(ge_model *m, const double *xy, const double *ys, size_t M
     if (o->backend->fields(o->backend->ctx, m, xy, ys, o->weights, M, NULL, M, o->train.smooth,
                            f, err))
         goto done;
-    if (store_fields(m, f, F, err))
+    if (fr.striped) {
+        store_part_fields(m, &fr, f);
+        striped_losses(m, &fr, f, xy, ys, M, o, o->train.smooth, r);
+    } else if (store_fields(m, f, F, err)) {
         goto done;
+    }
     if (o->progress)
         o->progress(o->ctx, "solving", 1, 1);
     rc = 0;
@@ -1457,7 +1587,7 @@ static int exact_fit(ge_model *m, const double *xy, const double *ys, size_t M,
                      sig_atomic_t interrupts_at, ge_error *err)
 {
     if (o->backend)
-        return backend_fit(m, xy, ys, M, o, err);
+        return backend_fit(m, xy, ys, M, o, r, err);
     const size_t ncell = (size_t)m->s.W * m->s.H;
     const int O = m->s.O;
     ge_solver *s = pool_take(pool, 0, m, xy, M, o, err);
@@ -1624,7 +1754,9 @@ int ge_learn(const ge_shape *shape, const double *xy_in, const double *y_in, siz
             (o->standardize && restandardise(m, y, o->weights, M, err)))
             goto done;
     } else {
-        if (ge_model_init(m, shape, err))
+        const field_rows fr = backend_rows(o->backend, shape);
+        if (fr.striped ? ge_model_init_part(m, shape, fr.row0, fr.rows, err)
+                       : ge_model_init(m, shape, err))
             goto done;
         ge_model_init_params(m, o->train.seed);
         if (o->z && o->nz > 0) {
@@ -1703,9 +1835,11 @@ int ge_learn(const ge_shape *shape, const double *xy_in, const double *y_in, siz
         m->noise_sd = NULL;
         m->field_sd = NULL;
     }
-    r->train_loss = ge_data_loss(m, &all, &o->train.loss);
-    r->objective = r->train_loss;
-    if (eff.train.smooth > 0) {
+    if (!m->part) /* a part's are the backend's (striped_losses) */
+        r->train_loss = ge_data_loss(m, &all, &o->train.loss);
+    if (!m->part)
+        r->objective = r->train_loss;
+    if (eff.train.smooth > 0 && !m->part) {
         double *Kt = malloc(m->n_kernel * sizeof *Kt);
         double *F = malloc((size_t)m->s.W * m->s.H * O * sizeof *F);
         if (Kt && F) {
@@ -1717,7 +1851,8 @@ int ge_learn(const ge_shape *shape, const double *xy_in, const double *y_in, siz
         free(F);
     }
     /* where the data is, for the rule that leaves far predictions empty */
-    if (ge_model_coverage(m, xy_in, M, err))
+    if (m->part ? o->backend->coverage(o->backend->ctx, m, xy_in, M, err)
+                : ge_model_coverage(m, xy_in, M, err))
         goto done;
     m->mask_distance = isfinite(nn) && nn > 0 ? MASK_SPACINGS * nn : 0;
     if (!isfinite(r->train_loss)) {

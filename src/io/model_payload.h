@@ -17,8 +17,14 @@
 
 /* The payload up to the parameter count (what precedes E). */
 void ge_model_encode_head(wbuf *b, const ge_model *m, const ge_meta *meta);
-/* The payload after E: kernel, bias, coverage and everything after. */
+/* The payload after E: kernel, bias, coverage and everything after; in
+ * three pieces for writers that hold the coverage in stripes: the lead
+ * (kernel, bias, mask distance, whether the coverage follows), the
+ * coverage's values, the tail (everything after the coverage). */
 void ge_model_encode_rest(wbuf *b, const ge_model *m, const ge_meta *meta);
+void ge_model_encode_rest_lead(wbuf *b, const ge_model *m);
+void ge_model_encode_coverage(wbuf *b, const float *v, size_t n);
+void ge_model_encode_rest_tail(wbuf *b, const ge_model *m, const ge_meta *meta);
 /* The shape the payload's first GE_MODEL_SHAPE bytes hold (unchecked). */
 ge_shape ge_model_read_shape(const unsigned char head[GE_MODEL_SHAPE]);
 /* Bytes of payload before the embedding (the head), from its first len

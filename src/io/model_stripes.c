@@ -94,10 +94,27 @@ int ge_model_part_stripe(ge_model_part *p, const double *e, size_t n, ge_error *
     return encoded_part(p, &b, 0, err);
 }
 
-int ge_model_part_rest(ge_model_part *p, const ge_model *m, const ge_meta *meta, ge_error *err)
+int ge_model_part_rest_lead(ge_model_part *p, const ge_model *m, ge_error *err)
 {
     wbuf b = {0};
-    ge_model_encode_rest(&b, m, meta);
+    ge_model_encode_rest_lead(&b, m);
+    return encoded_part(p, &b, 0, err);
+}
+
+int ge_model_part_coverage(ge_model_part *p, const float *v, size_t n, ge_error *err)
+{
+    wbuf b = {0};
+    ge_model_encode_coverage(&b, v, n);
+    return encoded_part(p, &b, 0, err);
+}
+
+int ge_model_part_rest_tail(ge_model_part *p, const ge_model *m, const ge_meta *meta,
+                            ge_error *err)
+{
+    if (m->field_sd) /* per cell too, and never held in stripes (no draws there) */
+        return ge_fail(err, "a model with a spread is not written in stripes");
+    wbuf b = {0};
+    ge_model_encode_rest_tail(&b, m, meta);
     return encoded_part(p, &b, 1, err);
 }
 

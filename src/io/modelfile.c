@@ -59,22 +59,39 @@ void ge_model_encode_head(wbuf *b, const ge_model *m, const ge_meta *meta)
         put_f64(b, m->y_mean[o]);
     for (int o = 0; o < s->O; o++)
         put_f64(b, m->y_std[o]);
-    put_u64(b, m->n_params);
+    /* the whole model's count, a part's too (written in stripes) */
+    put_u64(b, m->part ? m->n_params - m->n_emb + (size_t)s->W * s->H * s->N : m->n_params);
 }
 
 /* The payload after the embedding: the kernel and bias, then the rest. */
-void ge_model_encode_rest(wbuf *b, const ge_model *m, const ge_meta *meta)
+void ge_model_encode_rest_lead(wbuf *b, const ge_model *m)
 {
-    const ge_shape *s = &m->s;
     for (size_t i = m->n_emb; i < m->n_params; i++)
         put_f64(b, m->params[i]);
     put_f64(b, m->mask_distance);
     put_u32(b, m->coverage != NULL);
-    for (size_t i = 0; m->coverage && i < (size_t)s->W * s->H; i++) {
+}
+
+void ge_model_encode_coverage(wbuf *b, const float *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
         uint32_t bits;
-        memcpy(&bits, &m->coverage[i], sizeof bits);
+        memcpy(&bits, &v[i], sizeof bits);
         put_u32(b, bits);
     }
+}
+
+void ge_model_encode_rest(wbuf *b, const ge_model *m, const ge_meta *meta)
+{
+    ge_model_encode_rest_lead(b, m);
+    if (m->coverage)
+        ge_model_encode_coverage(b, m->coverage, (size_t)m->s.W * m->s.H);
+    ge_model_encode_rest_tail(b, m, meta);
+}
+
+void ge_model_encode_rest_tail(wbuf *b, const ge_model *m, const ge_meta *meta)
+{
+    const ge_shape *s = &m->s;
     put_u32(b, m->transform != NULL);
     if (m->transform)
         put(b, m->transform, (size_t)s->O);

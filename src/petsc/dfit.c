@@ -1,4 +1,5 @@
-/* The exact fit's fields through the distributed solver (see dfit.h). The
+/* The exact fit's fields through the distributed solver (see dfit.h), each
+ * process getting the rows of its stripe of the model and their halo. The
  * data term and the penalty's weight match solve_fields (learn.c) with the
  * local solver: per target, data weights d_i = w_i (0 where the value is
  * missing), mu = lambda * ge_curvature_scale / cells * sum d; the targets
@@ -7,7 +8,9 @@
 #include <stdlib.h>
 
 #include "geoembed/curvature.h"
+#include "geoembed/model_stripes.h"
 #include "geoembed/solve.h"
+#include "dcoverage.h"
 #include "dfit.h"
 
 /* The samples of idx[0..n) (all M when NULL) whose first read-out cell this
@@ -67,13 +70,15 @@ static double weights(own_samples *own, const double *ys, const double *w, int O
     return all;
 }
 
-static int solve_target(ge_dfit *b, own_samples *own, const double *ys, int O, int o,
-                        double *f, ge_error *err)
+/* Solves target o into f: the rows of this process's span (learn.h). */
+static int solve_target(ge_dfit *b, own_samples *own, const int span[2], const double *ys,
+                        int O, int o, double *f, ge_error *err)
 {
     for (size_t k = 0; k < own->n; k++)
         own->dy[k] = own->d[k] == 0 ? 0.0 : own->d[k] * ys[own->id[k] * O + o];
     if (ge_dsolver_solve(b->s, own->n, (const size_t(*)[4])own->cell,
-                         (const double(*)[4])own->wgt, own->dy, f, err))
+                         (const double(*)[4])own->wgt, own->dy, NULL, err) ||
+        ge_dsolver_rows(b->s, span[0], span[1], f, err))
         return -1;
     b->last = *ge_dsolver_stats(b->s);
     b->solves++;
@@ -93,13 +98,44 @@ static int assemble(ge_dfit *b, own_samples *own, const ge_model *m, double lamb
     return 0;
 }
 
+/* The model's rows this process holds: its stripe (model_stripes.h). */
+static void rows_of(void *ctx, int W, int *row0, int *rows)
+{
+    ge_dfit *b = ctx;
+    int rank, size, w1;
+    MPI_Comm_rank(b->comm, &rank);
+    MPI_Comm_size(b->comm, &size);
+    ge_stripe_rows(W, rank, size, row0, &w1);
+    *rows = w1 - *row0;
+}
+
+static void sum(void *ctx, double *v, int n)
+{
+    ge_dfit *b = ctx;
+    MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_DOUBLE, MPI_SUM, b->comm);
+}
+
+static int coverage(void *ctx, ge_model *part, const double *xy, size_t M, ge_error *err)
+{
+    ge_dfit *b = ctx;
+    return ge_dcoverage(b->comm, part, xy, M, err);
+}
+
 static int fields(void *ctx, const ge_model *m, const double *xy, const double *ys,
                   const double *w, size_t M, const size_t *idx, size_t n, double lambda,
                   double *f, ge_error *err)
 {
     ge_dfit *b = ctx;
     const int O = m->s.O, wx = ge_wrap_x(m), wy = ge_wrap_y(m);
-    const size_t ncell = (size_t)m->s.W * m->s.H;
+    int row0, rows, span[2];
+    rows_of(b, m->s.W, &row0, &rows);
+    ge_backend_span(&m->s, row0, rows, &span[0], &span[1]);
+    const size_t ncell = (size_t)span[1] * m->s.H; /* a field's cells here */
+    int size;
+    MPI_Comm_size(b->comm, &size);
+    if (m->s.W < size) /* every process holds a stripe of rows (ge_stripe_rows) */
+        return ge_fail(err, "a grid %d cells wide is fitted by at most %d processes, not %d "
+                            "(--size sets the grid)", m->s.W, m->s.W, size);
     if (!b->s || b->W != m->s.W || b->H != m->s.H || b->wx != wx || b->wy != wy) {
         ge_dsolver_free(b->s);
         b->W = m->s.W, b->H = m->s.H, b->wx = wx, b->wy = wy;
@@ -125,14 +161,14 @@ static int fields(void *ctx, const ge_model *m, const double *xy, const double *
                 goto done;
             shared = 1;
         }
-        if (solve_target(b, &own, ys, O, o, f + (size_t)o * ncell, err))
+        if (solve_target(b, &own, span, ys, O, o, f + (size_t)o * ncell, err))
             goto done;
     }
     for (int o = 0; o < O; o++) {
         if (!any[o])
             continue;
         if (assemble(b, &own, m, lambda, weights(&own, ys, w, O, o, b->comm), err) ||
-            solve_target(b, &own, ys, O, o, f + (size_t)o * ncell, err))
+            solve_target(b, &own, span, ys, O, o, f + (size_t)o * ncell, err))
             goto done;
     }
     rc = 0;
@@ -144,7 +180,8 @@ done:
 ge_backend ge_dfit_backend(ge_dfit *d, MPI_Comm comm)
 {
     *d = (ge_dfit){.comm = comm};
-    return (ge_backend){.fields = fields, .ctx = d};
+    return (ge_backend){
+        .fields = fields, .rows = rows_of, .sum = sum, .coverage = coverage, .ctx = d};
 }
 
 void ge_dfit_free(ge_dfit *d)

@@ -1,6 +1,8 @@
 /* The exact fit's fields by the distributed solver (dsolve.h), as a backend
- * of ge_learn (learn.h): every process holds the samples, adds those whose
- * first read-out cell it owns, and receives the fields whole. */
+ * of ge_learn (learn.h) that holds the model in stripes: every process holds
+ * the samples, adds those whose first read-out cell its block of the solver
+ * owns, and receives the rows of its stripe of the model (ge_stripe_rows)
+ * with their halo; ge_learn fits a part of the model of those rows. */
 #ifndef GEOEMBED_PETSC_DFIT_H
 #define GEOEMBED_PETSC_DFIT_H
 

@@ -19,6 +19,9 @@ struct ge_dsolver {
     KSP ksp;
     Vec b, x, nat, all; /* right-hand side, solution, natural order, gathered */
     VecScatter to_all;
+    Vec rows;           /* the rows of the solution asked for last (ge_dsolver_rows) */
+    VecScatter to_rows;
+    int row0, nrows;
     PetscInt xs, xm, ys, ym; /* own block: h in [xs, xs+xm), w in [ys, ys+ym) */
     PetscInt px, py;
     PetscInt *hstart, *wstart; /* [px+1], [py+1]: first h (w) of each process column (row) */
@@ -279,6 +282,8 @@ void ge_dsolver_free(ge_dsolver *s)
     VecDestroy(&s->nat);
     VecDestroy(&s->all);
     VecScatterDestroy(&s->to_all);
+    VecDestroy(&s->rows);
+    VecScatterDestroy(&s->to_rows);
     DMDestroy(&s->da);
     if (s->node != MPI_COMM_NULL)
         MPI_Comm_free(&s->node);
@@ -448,6 +453,56 @@ int ge_dsolver_solve(ge_dsolver *s, size_t n, const size_t (*cell)[4], const dou
         return -1;
     }
     return f ? gather(s, f, err) : 0;
+fail:
+    return -1;
+}
+
+/* The scatter of rows row0 .. row0 + n - 1 (modulo W) of the solution into
+ * a vector of this process, kept for the next call with the same rows. */
+static int rows_scatter(ge_dsolver *s, int row0, int n, ge_error *err)
+{
+    const size_t H = (size_t)s->H, count = (size_t)n * H;
+    PetscInt *idx = NULL;
+    IS from = NULL;
+    if (s->to_rows && s->row0 == row0 && s->nrows == n)
+        return 0;
+    VecDestroy(&s->rows);
+    VecScatterDestroy(&s->to_rows);
+    if (!(idx = malloc((count ? count : 1) * sizeof *idx))) {
+        ge_fail(err, "out of memory for %d rows of a %dx%d grid", n, s->W, s->H);
+        goto fail;
+    }
+    for (int k = 0; k < n; k++) {
+        size_t w = (size_t)(((row0 + k) % s->W + s->W) % s->W);
+        for (size_t h = 0; h < H; h++)
+            idx[(size_t)k * H + h] = global_index(s, w * H + h);
+    }
+    TRY(ISCreateGeneral(PETSC_COMM_SELF, (PetscInt)count, idx, PETSC_COPY_VALUES, &from));
+    TRY(VecCreateSeq(PETSC_COMM_SELF, (PetscInt)count, &s->rows));
+    TRY(VecScatterCreate(s->x, from, s->rows, NULL, &s->to_rows));
+    s->row0 = row0, s->nrows = n;
+    ISDestroy(&from);
+    free(idx);
+    return 0;
+fail:
+    ISDestroy(&from);
+    free(idx);
+    VecDestroy(&s->rows);
+    VecScatterDestroy(&s->to_rows);
+    return -1;
+}
+
+int ge_dsolver_rows(ge_dsolver *s, int row0, int n, double *f, ge_error *err)
+{
+    const PetscScalar *v;
+    if (rows_scatter(s, row0, n, err))
+        return -1;
+    TRY(VecScatterBegin(s->to_rows, s->x, s->rows, INSERT_VALUES, SCATTER_FORWARD));
+    TRY(VecScatterEnd(s->to_rows, s->x, s->rows, INSERT_VALUES, SCATTER_FORWARD));
+    TRY(VecGetArrayRead(s->rows, &v));
+    memcpy(f, v, (size_t)n * s->H * sizeof *f);
+    TRY(VecRestoreArrayRead(s->rows, &v));
+    return 0;
 fail:
     return -1;
 }

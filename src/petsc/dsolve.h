@@ -79,6 +79,11 @@ int ge_dsolver_assemble(ge_dsolver *s, size_t n, const size_t (*cell)[4],
 int ge_dsolver_solve(ge_dsolver *s, size_t n, const size_t (*cell)[4], const double (*wgt)[4],
                      const double *dy, double *f, ge_error *err);
 
+/* Rows row0 .. row0 + n - 1 of the last solution (modulo W; n <= W) into
+ * f[n*H] on this process, any rows it asks for (collective: every process
+ * calls, each for its own rows). Returns 0 or -1 with err. */
+int ge_dsolver_rows(ge_dsolver *s, int row0, int n, double *f, ge_error *err);
+
 const ge_dsolve_stats *ge_dsolver_stats(const ge_dsolver *s);
 
 #endif

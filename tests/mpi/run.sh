@@ -92,6 +92,59 @@ same_fit wrap-x "$dir/plain.csv" "$dir/at.csv" --smooth 10 --wrap x
 # others above by BoomerAMG; the same answer
 same_fit multigrid "$dir/plain.csv" "$dir/at.csv" --smooth 1 --size 129,65
 same_fit multigrid-wrap-xy "$dir/plain.csv" "$dir/at.csv" --smooth 1 --size 128,64 --wrap xy
+# Fits in stripes: no process holds the whole grid (learn.h). Each fits a
+# part of the model, its stripe of rows (-v lists them), and computes the
+# coverage of its rows, the rows beside them travelling between neighbours:
+# the cells --max-distance leaves empty are the local model's, on data with a
+# gap that the nearest samples cross stripes to fill.
+$MPIRUN -n 4 "$mpi_bin" fit "$dir/plain.csv" -o "$dir/mpi.gem" -v --smooth 1 --size 40,20 \
+    2>"$dir/err" >/dev/null
+got=$(sed -n "s/.*fit: rows of the model's \([0-9]*\) held by 4 processes: \([^(]*\) (.*/\1: \2/p" "$dir/err")
+if [ "$got" = "40: 0-9, 10-19, 20-29, 30-39" ]; then
+    ok "stripes-rows-held ($got)"
+else
+    fail stripes-rows-held "expected '40: 0-9, 10-19, 20-29, 30-39', got '$got'"
+fi
+awk 'BEGIN { srand(3); print "x,y,v"
+    for (i = 0; i < 300; i++) { x = rand() * 100; y = rand() * 50
+        if (x > 30 && x < 60) continue
+        printf "%.5f,%.5f,%.6f\n", x, y, sin(x / 9) + cos(y / 6) } }' >"$dir/gap.csv"
+for wrap in none x; do
+    wrap_opt=()
+    [ "$wrap" = x ] && wrap_opt=(--wrap x)
+    "$local_bin" fit "$dir/gap.csv" -o "$dir/local.gem" -q --smooth 1 "${wrap_opt[@]}"
+    "$local_bin" predict "$dir/local.gem" --grid "$dir/local-gap.csv" --max-distance 2 -q
+    empty=$(grep -c ',$' "$dir/local-gap.csv")
+    for n in 2 3 4; do
+        $MPIRUN -n "$n" "$mpi_bin" fit "$dir/gap.csv" -o "$dir/mpi.gem" -q --smooth 1 "${wrap_opt[@]}"
+        "$local_bin" predict "$dir/mpi.gem" --grid "$dir/mpi-gap.csv" --max-distance 2 -q
+        differ=$(paste -d, "$dir/local-gap.csv" "$dir/mpi-gap.csv" |
+            awk -F, 'NR > 1 && (($3 == "") != ($6 == ""))' | wc -l)
+        if [ "$differ" = 0 ] && [ "$empty" -gt 1000 ]; then
+            ok "stripes-coverage wrap $wrap -n $n ($empty cells beyond 2 units, as one process)"
+        else
+            fail "stripes-coverage wrap $wrap -n $n" "$differ of $empty cells masked otherwise"
+        fi
+    done
+done
+# --smooth auto: the same folds and candidates at any process count, each
+# held-out error added over the stripes; the same choice and model.
+choices=""
+for n in 1 2 4; do
+    $MPIRUN -n "$n" "$mpi_bin" fit "$dir/plain.csv" -o "$dir/auto$n.gem" --size 40,20 \
+        2>"$dir/err" >/dev/null
+    choices="$choices$(grep -o 'chose smooth [^ ]*' "$dir/err" | cut -d' ' -f3) "
+    "$local_bin" predict "$dir/auto$n.gem" "$dir/at.csv" -o "$dir/auto$n.csv" -q
+done
+set -- $choices
+d=$(max_diff "$dir/auto1.csv" "$dir/auto4.csv")
+if [ $# = 3 ] && [ "$1" = "$2" ] && [ "$1" = "$3" ] &&
+    awk -v d="$d" -v t="$TOL" 'BEGIN { exit !(d <= t) }'; then
+    ok "stripes-smooth-auto (smooth $1 at -n 1, 2, 4; largest difference $d)"
+else
+    fail stripes-smooth-auto "choices '$choices', largest difference $d"
+fi
+
 pcs=""
 for size in 129,65 130,65; do
     $MPIRUN -n 2 "$mpi_bin" fit "$dir/plain.csv" -o "$dir/mpi.gem" --smooth 1 --size $size \
@@ -294,6 +347,10 @@ done
 awk 'NR == 2 { print "2.5,bad,plain,0.1,1\r" } { print }' "$dir/bad-end.csv" >"$dir/bad-two.csv"
 fails shares-first-bad-row-wins 1 "bad-two.csv:2: column 'y' (2): expected a finite number, got 'bad'" \
     -n 4 "$mpi_bin" fit "$dir/bad-two.csv" -o "$dir/none/m.gem" -q --smooth 1 --target v
+
+# Every process holds a stripe of at least one row of the grid.
+fails stripes-too-many-processes 1 "fitted by at most 4 processes, not 5" \
+    -n 5 "$mpi_bin" fit "$dir/plain.csv" -o "$dir/none/m.gem" -q --smooth 1 --size 4,20
 
 # A solve whose preconditioner would not fit in memory is refused before its
 # set-up (hypre would be killed without a word): one message, exit 1.

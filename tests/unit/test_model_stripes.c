@@ -31,29 +31,36 @@ static void striped_model(ge_model *m, ge_meta *meta)
     cr_assert_eq(ge_meta_set_targets(meta, s.O, names), 0);
 }
 
-/* The file of R writers, assembled in memory: lead, head, stripes, rest, trail. */
+/* The file of R writers, assembled in memory: lead, head, stripes of E, the
+ * rest's lead, stripes of the coverage, the rest's tail, trail. */
 static unsigned char *assemble(const ge_model *m, const ge_meta *meta, int R, size_t *len)
 {
-    ge_model_part *parts = calloc((size_t)R + 2, sizeof *parts);
+    const int np = 2 * R + 3;
+    ge_model_part *parts = calloc((size_t)np, sizeof *parts);
     ge_error err;
-    const size_t row = (size_t)m->s.H * m->s.N;
+    const size_t row = (size_t)m->s.H * m->s.N, H = (size_t)m->s.H;
     cr_assert_eq(ge_model_part_head(&parts[0], m, meta, &err), 0, "%s", err.msg);
+    cr_assert_eq(ge_model_part_rest_lead(&parts[R + 1], m, &err), 0, "%s", err.msg);
     for (int r = 0; r < R; r++) {
         int w0, w1;
         ge_stripe_rows(m->s.W, r, R, &w0, &w1);
         cr_assert_eq(ge_model_part_stripe(&parts[1 + r], m->params + (size_t)w0 * row,
                                           (size_t)(w1 - w0) * row, &err),
                      0, "%s", err.msg);
+        cr_assert_eq(ge_model_part_coverage(&parts[R + 2 + r],
+                                            m->coverage ? m->coverage + (size_t)w0 * H : NULL,
+                                            m->coverage ? (size_t)(w1 - w0) * H : 0, &err),
+                     0, "%s", err.msg);
     }
-    cr_assert_eq(ge_model_part_rest(&parts[R + 1], m, meta, &err), 0, "%s", err.msg);
+    cr_assert_eq(ge_model_part_rest_tail(&parts[np - 1], m, meta, &err), 0, "%s", err.msg);
     unsigned char lead[GE_STRIPES_LEAD], trail[GE_STRIPES_TRAIL];
-    ge_model_stripes_frame(parts, (size_t)R + 2, lead, trail);
+    ge_model_stripes_frame(parts, (size_t)np, lead, trail);
     size_t n = GE_STRIPES_LEAD + GE_STRIPES_TRAIL;
-    for (int k = 0; k < R + 2; k++)
+    for (int k = 0; k < np; k++)
         n += parts[k].zlen;
     unsigned char *buf = malloc(n), *at = buf;
     memcpy(at, lead, GE_STRIPES_LEAD), at += GE_STRIPES_LEAD;
-    for (int k = 0; k < R + 2; k++) {
+    for (int k = 0; k < np; k++) {
         memcpy(at, parts[k].z, parts[k].zlen), at += parts[k].zlen;
         ge_model_part_free(&parts[k]);
     }

@@ -113,7 +113,7 @@ Test(penalty, backend_gives_the_local_model)
     ge_shape s = ut_shape(20, 12, 2, 1, 1, 2, 0, 0, 10, 5, GE_WRAP_NONE, GE_READOUT_BILINEAR);
     for (int autos = 0; autos < 2; autos++) {
         int calls = 0;
-        ge_backend be = {local_fields, &calls};
+        ge_backend be = {.fields = local_fields, .ctx = &calls};
         ge_learn_opts o = {.method = GE_METHOD_EXACT, .standardize = 1, .smooth_auto = autos};
         o.train.smooth = 0.3;
         o.train.loss.kind = GE_LOSS_MSE;
@@ -141,7 +141,7 @@ Test(penalty, backend_refuses_what_it_does_not_solve)
     make_data(M, xy, y);
     ge_shape s = ut_shape(10, 6, 2, 1, 1, 2, 0, 0, 10, 5, GE_WRAP_NONE, GE_READOUT_BILINEAR);
     int calls = 0;
-    ge_backend be = {local_fields, &calls};
+    ge_backend be = {.fields = local_fields, .ctx = &calls};
     ge_learn_opts o = {.method = GE_METHOD_EXACT, .standardize = 1, .backend = &be};
     o.train.smooth = 1;
     o.train.loss.kind = GE_LOSS_L1;
