@@ -95,8 +95,15 @@ same_fit multigrid-wrap-xy "$dir/plain.csv" "$dir/at.csv" --smooth 1 --size 128,
 # Fits in stripes: no process holds the whole grid (learn.h). Each fits a
 # part of the model, its stripe of rows (-v lists them), and computes the
 # coverage of its rows, the rows beside them travelling between neighbours:
-# the cells --max-distance leaves empty are the local model's, on data with a
-# gap that the nearest samples cross stripes to fill.
+# the coverage is the local model's bit for bit (the end of the inflated
+# payload: the coverage's floats and what follows them), and the cells
+# --max-distance leaves empty are the local model's, on data with a gap that
+# the nearest samples cross stripes to fill.
+same_end() { # model model bytes: the last bytes of their payloads are equal
+    python3 -c 'import sys, zlib
+a, b = (zlib.decompress(open(p, "rb").read()[32:]) for p in sys.argv[1:3])
+sys.exit(a[-int(sys.argv[3]):] != b[-int(sys.argv[3]):])' "$@"
+}
 $MPIRUN -n 4 "$mpi_bin" fit "$dir/plain.csv" -o "$dir/mpi.gem" -v --smooth 1 --size 40,20 \
     2>"$dir/err" >/dev/null
 got=$(sed -n "s/.*fit: rows of the model's \([0-9]*\) held by 4 processes: \([^(]*\) (.*/\1: \2/p" "$dir/err")
@@ -109,9 +116,22 @@ awk 'BEGIN { srand(3); print "x,y,v"
     for (i = 0; i < 300; i++) { x = rand() * 100; y = rand() * 50
         if (x > 30 && x < 60) continue
         printf "%.5f,%.5f,%.6f\n", x, y, sin(x / 9) + cos(y / 6) } }' >"$dir/gap.csv"
-for wrap in none x; do
+for wrap in none x xy; do
     wrap_opt=()
-    [ "$wrap" = x ] && wrap_opt=(--wrap x)
+    [ "$wrap" != none ] && wrap_opt=(--wrap "$wrap")
+    "$local_bin" fit "$dir/plain.csv" -o "$dir/local.gem" -q --smooth 1 --draws 0 --size 60,30 \
+        "${wrap_opt[@]}"
+    for n in 2 3 4; do
+        $MPIRUN -n "$n" "$mpi_bin" fit "$dir/plain.csv" -o "$dir/mpi.gem" -q --smooth 1 --size 60,30 \
+            "${wrap_opt[@]}"
+        # 60 x 30 cells: 7,200 bytes of coverage, the tail after it, and
+        # the end of the kernel and bias before it (exact: 1 and 0)
+        if same_end "$dir/local.gem" "$dir/mpi.gem" 7300; then
+            ok "stripes-coverage-bits wrap $wrap -n $n"
+        else
+            fail "stripes-coverage-bits wrap $wrap -n $n" "the coverage differs from one process's"
+        fi
+    done
     "$local_bin" fit "$dir/gap.csv" -o "$dir/local.gem" -q --smooth 1 "${wrap_opt[@]}"
     "$local_bin" predict "$dir/local.gem" --grid "$dir/local-gap.csv" --max-distance 2 -q
     empty=$(grep -c ',$' "$dir/local-gap.csv")
