@@ -4,21 +4,36 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "conv_kernels.h"
 #include "geoembed/cell.h"
 #include "geoembed/conv.h"
 #include "isa_pick.h"
 
-/* Rows of the field a thread takes at a time: a multiple of every tile
- * height of conv_impl.h (1, 2, 3, 4, 6). Every loop splits its rows in
- * contiguous equal parts (schedule static), the same rows to the same thread
- * in each loop of a step, so that a thread finds in its own core's caches
- * the rows it wrote in the loop before: handed out as threads asked, the
- * rows changed cores between loops, and 2 threads spent about 10% more CPU
- * than 1 (bench/RESULTS.md). Where other processes hold the cores the
- * trainer runs the step on the free ones (train.c). No value depends on
- * which thread computed it. */
-#define CHUNK_ROWS 12
+/* Every loop of a step splits its rows in contiguous equal parts (schedule
+ * static, or team_rows), the same rows to the same thread in each loop, so
+ * that a thread finds in its own core's caches the rows it wrote in the loop
+ * before: handed out in chunks as threads asked, the rows changed cores
+ * between loops, and 2 threads spent about 24% more CPU than 1; in chunks of
+ * 12 rows split statically, the first thread had 144 rows of 270 (bench/
+ * RESULTS.md). A tile's sums do not depend on the rows beside it
+ * (conv_impl.h), so no value depends on the split. Where other processes
+ * hold the cores the trainer runs the step on the free ones (train.c). */
+
+/* This thread's part of n rows: an even split over its team. */
+static void team_rows(int n, int *r0, int *r1)
+{
+    int k = 0, T = 1;
+#ifdef _OPENMP
+    k = omp_get_thread_num();
+    T = omp_get_num_threads();
+#endif
+    *r0 = (int)((long)n * k / T);
+    *r1 = (int)((long)n * (k + 1) / T);
+}
 
 struct ge_conv {
     const ge_conv_kernels *k;
@@ -181,7 +196,6 @@ void ge_conv_forward(double *F, ge_conv *c, const ge_model *m)
                             .out = c->Fp, .out_plane = c->fp, .out_stride = (size_t)c->fcols,
                             .Co = O, .K = m->K, .bias = m->b, .KW = c->KW, .KH = c->KH,
                             .cols = c->fcols};
-    const int chunks = (W + CHUNK_ROWS - 1) / CHUNK_ROWS;
 #pragma omp parallel if (big(c, m))
     {
 #pragma omp for schedule(static)
@@ -192,11 +206,11 @@ void ge_conv_forward(double *F, ge_conv *c, const ge_model *m)
                 for (int n = 0; n < N; n++)
                     dst[(size_t)n * c->ep + j] = e[(size_t)c->rj[j] * N + n];
         }
-#pragma omp for schedule(static)
-        for (int q = 0; q < chunks; q++) {
-            int r1 = (q + 1) * CHUNK_ROWS < W ? (q + 1) * CHUNK_ROWS : W;
-            c->k->corr(&a, q * CHUNK_ROWS, r1);
-        }
+        int r0, r1;
+        team_rows(W, &r0, &r1);
+        if (r0 < r1)
+            c->k->corr(&a, r0, r1);
+#pragma omp barrier
 #pragma omp for schedule(static)
         for (int w = 0; w < W; w++)
             for (int o = 0; o < O; o++) {
@@ -222,7 +236,6 @@ void ge_conv_backward(double *dE, double *dK, double *db, ge_conv *c, const ge_m
                              .g_plane = c->gp, .g_stride = c->gs, .O = O, .in = c->Ep,
                              .in_plane = c->ep, .in_stride = c->es, .N = N, .KW = KW,
                              .KH = KH, .cols = c->wcols};
-    const int chunks = (PW + CHUNK_ROWS - 1) / CHUNK_ROWS;
     for (int o = 0; o < O; o++) {
         double s = 0;
         for (size_t u = 0; u < (size_t)W * H; u++)
@@ -247,11 +260,10 @@ void ge_conv_backward(double *dE, double *dK, double *db, ge_conv *c, const ge_m
                 for (int h = 0; h < H; h++)
                     dst[h] = src[(size_t)h * O];
             }
-#pragma omp for schedule(static) nowait
-        for (int q = 0; q < chunks; q++) {
-            int r1 = (q + 1) * CHUNK_ROWS < PW ? (q + 1) * CHUNK_ROWS : PW;
-            c->k->corr(&a, q * CHUNK_ROWS, r1);
-        }
+        int r0, r1; /* no barrier: wgrad does not read X */
+        team_rows(PW, &r0, &r1);
+        if (r0 < r1)
+            c->k->corr(&a, r0, r1);
 #pragma omp for schedule(static)
         for (int b = 0; b < c->nb; b++) {
             int r1 = (b + 1) * c->rb < W ? (b + 1) * c->rb : W;
