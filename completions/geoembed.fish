@@ -42,7 +42,7 @@ complete -c geoembed -n __geoembed_help_topic -a cv -d 'cross-validated error of
 # fit
 complete -c geoembed -n '__geoembed_command_is fit' -F
 complete -c geoembed -n '__geoembed_command_is fit' -l help -s h -d 'show this help and exit'
-complete -c geoembed -n '__geoembed_command_is fit' -l quiet -s q -d 'print nothing but errors'
+complete -c geoembed -n '__geoembed_command_is fit' -l quiet -s q -d 'print nothing but errors and warnings'
 complete -c geoembed -n '__geoembed_command_is fit' -l verbose -s v -d 'print more detail'
 complete -c geoembed -n '__geoembed_command_is fit' -l output -s o -r -F -d 'model file to write (required)'
 complete -c geoembed -n '__geoembed_command_is fit' -l x -x -d 'x (easting/longitude) column (default: lon, longitude, lng or x)'
@@ -95,7 +95,7 @@ complete -c geoembed -n '__geoembed_command_is fit' -l progress -d 'show progres
 # predict
 complete -c geoembed -n '__geoembed_command_is predict' -F
 complete -c geoembed -n '__geoembed_command_is predict' -l help -s h -d 'show this help and exit'
-complete -c geoembed -n '__geoembed_command_is predict' -l quiet -s q -d 'print nothing but errors'
+complete -c geoembed -n '__geoembed_command_is predict' -l quiet -s q -d 'print nothing but errors and warnings'
 complete -c geoembed -n '__geoembed_command_is predict' -l verbose -s v -d 'print more detail'
 complete -c geoembed -n '__geoembed_command_is predict' -l output -s o -r -F -d 'the points with predictions: CSV, or any OGR vector format by extension or --of (default: CSV on standard output)'
 complete -c geoembed -n '__geoembed_command_is predict' -l x -x -d 'x (easting/longitude) column (default: lon, longitude, lng or x)'
@@ -131,7 +131,7 @@ complete -c geoembed -n '__geoembed_command_is predict' -l co -o co -x -d 'GDAL 
 # eval
 complete -c geoembed -n '__geoembed_command_is eval' -F
 complete -c geoembed -n '__geoembed_command_is eval' -l help -s h -d 'show this help and exit'
-complete -c geoembed -n '__geoembed_command_is eval' -l quiet -s q -d 'print nothing but errors'
+complete -c geoembed -n '__geoembed_command_is eval' -l quiet -s q -d 'print nothing but errors and warnings'
 complete -c geoembed -n '__geoembed_command_is eval' -l verbose -s v -d 'print more detail'
 complete -c geoembed -n '__geoembed_command_is eval' -l json -d 'print JSON instead of text'
 complete -c geoembed -n '__geoembed_command_is eval' -l x -x -d 'x (easting/longitude) column (default: lon, longitude, lng or x)'
@@ -153,7 +153,7 @@ complete -c geoembed -n '__geoembed_command_is eval' -l pooled -d 'also report a
 # info
 complete -c geoembed -n '__geoembed_command_is info' -F
 complete -c geoembed -n '__geoembed_command_is info' -l help -s h -d 'show this help and exit'
-complete -c geoembed -n '__geoembed_command_is info' -l quiet -s q -d 'print nothing but errors'
+complete -c geoembed -n '__geoembed_command_is info' -l quiet -s q -d 'print nothing but errors and warnings'
 complete -c geoembed -n '__geoembed_command_is info' -l verbose -s v -d 'print more detail'
 complete -c geoembed -n '__geoembed_command_is info' -l json -d 'print JSON instead of text'
 complete -c geoembed -n '__geoembed_command_is info' -l max-memory -x -d 'refuse work needing more memory than SIZE, e.g. 4G (default: what is available)'
@@ -161,7 +161,7 @@ complete -c geoembed -n '__geoembed_command_is info' -l max-memory -x -d 'refuse
 # plot
 complete -c geoembed -n '__geoembed_command_is plot' -F
 complete -c geoembed -n '__geoembed_command_is plot' -l help -s h -d 'show this help and exit'
-complete -c geoembed -n '__geoembed_command_is plot' -l quiet -s q -d 'print nothing but errors'
+complete -c geoembed -n '__geoembed_command_is plot' -l quiet -s q -d 'print nothing but errors and warnings'
 complete -c geoembed -n '__geoembed_command_is plot' -l verbose -s v -d 'print more detail'
 complete -c geoembed -n '__geoembed_command_is plot' -l output -s o -r -F -d 'picture to write (required): PNG, SVG or PDF by extension or --of'
 complete -c geoembed -n '__geoembed_command_is plot' -l target -x -d 'draw only this target, as a colour map (default: every target)'
@@ -190,7 +190,7 @@ complete -c geoembed -n '__geoembed_command_is plot' -l overlay-layer -x -d 'the
 # fill
 complete -c geoembed -n '__geoembed_command_is fill' -F
 complete -c geoembed -n '__geoembed_command_is fill' -l help -s h -d 'show this help and exit'
-complete -c geoembed -n '__geoembed_command_is fill' -l quiet -s q -d 'print nothing but errors'
+complete -c geoembed -n '__geoembed_command_is fill' -l quiet -s q -d 'print nothing but errors and warnings'
 complete -c geoembed -n '__geoembed_command_is fill' -l verbose -s v -d 'print more detail'
 complete -c geoembed -n '__geoembed_command_is fill' -l output -s o -r -F -d 'the filled raster to write (required): the input\'s format, or any GDAL raster by extension or --of'
 complete -c geoembed -n '__geoembed_command_is fill' -l band -x -d 'bands to fill, each from its own model (default: all; the others are copied)'
@@ -204,7 +204,7 @@ complete -c geoembed -n '__geoembed_command_is fill' -l co -o co -x -d 'GDAL cre
 # cv
 complete -c geoembed -n '__geoembed_command_is cv' -F
 complete -c geoembed -n '__geoembed_command_is cv' -l help -s h -d 'show this help and exit'
-complete -c geoembed -n '__geoembed_command_is cv' -l quiet -s q -d 'print nothing but errors'
+complete -c geoembed -n '__geoembed_command_is cv' -l quiet -s q -d 'print nothing but errors and warnings'
 complete -c geoembed -n '__geoembed_command_is cv' -l verbose -s v -d 'print more detail'
 complete -c geoembed -n '__geoembed_command_is cv' -l json -d 'print JSON instead of text'
 complete -c geoembed -n '__geoembed_command_is cv' -l x -x -d 'x (easting/longitude) column (default: lon, longitude, lng or x)'

@@ -30,11 +30,14 @@ static void one_line(char *dst, size_t n, const char *msg)
         dst[k - 1] = 0;
 }
 
+/* Shown under -q too, as geoembed's own warnings are: a GDAL warning may say
+ * that the output is not what was asked for (GPKG --co TILE_FORMAT=JPEG on
+ * Float32 data passes the driver's check, then writes TIFF tiles). */
 static void show_warning(const char *msg)
 {
     char line[1024];
     one_line(line, sizeof line, msg);
-    say(2, "geoembed: warning: %s\n", line);
+    say(1, "geoembed: warning: %s\n", line);
 }
 
 static void CPL_STDCALL process_handler(CPLErr level, CPLErrorNum no, const char *msg)

@@ -16,7 +16,7 @@
 const opt_spec opt_table[] = {
     {O_HELP, "--help", 0, NULL, ALL, NULL, "show this help and exit"},
     {O_HELP, "-h", 0, NULL, ALL, NULL, NULL},
-    {O_QUIET, "--quiet", 0, NULL, ALL, NULL, "print nothing but errors"},
+    {O_QUIET, "--quiet", 0, NULL, ALL, NULL, "print nothing but errors and warnings"},
     {O_QUIET, "-q", 0, NULL, ALL, NULL, NULL},
     {O_VERBOSE, "--verbose", 0, NULL, ALL, NULL, "print more detail"},
     {O_VERBOSE, "-v", 0, NULL, ALL, NULL, NULL},

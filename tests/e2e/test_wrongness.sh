@@ -1161,3 +1161,15 @@ test_the_search_report_names_the_candidates_tried() {
     awk -v c="$chosen" -v lo="$lo" -v hi="$hi" 'BEGIN { exit !(c >= lo / 1.8 && c <= hi * 1.8) }' ||
         fail "chose $chosen outside the candidates' $lo to $hi: $line"
 }
+
+# GDAL's warnings were hidden under -q, geoembed's own were not: a GeoPackage
+# with --co TILE_FORMAT=JPEG passes the driver's check of the option, then
+# GDAL warns that Float32 tiles are written as TIFF, and -q said nothing.
+test_gdal_warnings_show_under_quiet() {
+    awk 'BEGIN { srand(3); print "x,y,z"; for (i = 0; i < 200; i++) { x = 10 * rand(); y = 10 * rand()
+        printf "%.4f,%.4f,%.4f\n", x, y, x + y } }' >w.csv
+    ge fit w.csv -o w.bin -q --smooth 1 --src-crs EPSG:32633 || fail "fit"
+    run ge predict w.bin --grid w.gpkg --size 20,20 --co TILE_FORMAT=JPEG --nodata -9999 -q
+    expect_rc 0
+    expect_err '^geoembed: warning: Only AUTO, PNG or TIFF supported as tile format for Float32'
+}
