@@ -2,14 +2,19 @@
  * solver uses them: blocks of anchors that tile the grid add up to the whole
  * curvature energy, whatever the tiling; and of ge_learn's backend hook: a
  * backend that solves like the local solver gives the local solver's model,
- * the penalty search included, and options it does not take are refused. */
+ * the penalty search included, and options it does not take are refused;
+ * one that holds the model in stripes, as the distributed solver does, gives
+ * each of two processes its part of the local model. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "geoembed/curvature.h"
 #include "geoembed/learn.h"
+#include "geoembed/model_stripes.h"
 #include "geoembed/solve.h"
 #include "unit.h"
 
@@ -156,4 +161,141 @@ Test(penalty, backend_refuses_what_it_does_not_solve)
     cr_assert_eq(calls, 0);
     free(xy);
     free(y);
+}
+
+/* A backend in stripes (learn.h) of two processes, the other one forked:
+ * fields of the whole grid by the local solver, of which it gives its
+ * span; sums through a pipe each way; the coverage of a whole model, of
+ * which it keeps its rows. */
+typedef struct {
+    int calls, rank, size;
+    int to_peer, from_peer; /* pipe ends to and from the other process */
+} stripe_ctx;
+
+static void stripe_rows(void *ctx, int W, int *row0, int *rows)
+{
+    stripe_ctx *c = ctx;
+    int w1;
+    ge_stripe_rows(W, c->rank, c->size, row0, &w1);
+    *rows = w1 - *row0;
+}
+
+static int stripe_fields(void *ctx, const ge_model *m, const double *xy, const double *ys,
+                         const double *w, size_t M, const size_t *idx, size_t n, double lambda,
+                         double *f, ge_error *err)
+{
+    stripe_ctx *c = ctx;
+    const size_t W = (size_t)m->s.W, H = (size_t)m->s.H;
+    int row0, rows, g0, gn;
+    stripe_rows(c, m->s.W, &row0, &rows);
+    ge_backend_span(&m->s, row0, rows, &g0, &gn);
+    double *all = malloc(W * H * (size_t)m->s.O * sizeof *all);
+    if (!all || local_fields(&c->calls, m, xy, ys, w, M, idx, n, lambda, all, err)) {
+        free(all);
+        return -1;
+    }
+    for (int o = 0; o < m->s.O; o++)
+        for (int k = 0; k < gn; k++)
+            memcpy(f + ((size_t)o * gn + k) * H, all + ((size_t)o * W + (g0 + k) % W) * H,
+                   H * sizeof *f);
+    free(all);
+    return 0;
+}
+
+/* v[n] summed in rank order, as every process gets it. */
+static void stripe_sum(void *ctx, double *v, int n)
+{
+    stripe_ctx *c = ctx;
+    double other[8];
+    cr_assert(n <= 8);
+    cr_assert_eq(write(c->to_peer, v, (size_t)n * sizeof *v), (ssize_t)(n * sizeof *v));
+    cr_assert_eq(read(c->from_peer, other, (size_t)n * sizeof *v), (ssize_t)(n * sizeof *v));
+    for (int k = 0; k < n; k++)
+        v[k] = c->rank == 0 ? v[k] + other[k] : other[k] + v[k];
+}
+
+static int stripe_coverage(void *ctx, ge_model *part, const double *xy, size_t M, ge_error *err)
+{
+    (void)ctx;
+    ge_model whole;
+    const size_t H = (size_t)part->s.H;
+    if (ge_model_init(&whole, &part->s, err) || ge_model_coverage(&whole, xy, M, err))
+        return -1;
+    free(part->coverage);
+    part->coverage = malloc((size_t)part->rows * H * sizeof *part->coverage);
+    memcpy(part->coverage, whole.coverage + (size_t)part->row0 * H,
+           (size_t)part->rows * H * sizeof *part->coverage);
+    ge_model_free(&whole);
+    return 0;
+}
+
+/* How far process c's part of the model b is from the whole model a (the
+ * largest difference of its embedding's rows, halo included), and whether
+ * its coverage is a's, bit for bit. */
+static double part_difference(const ge_model *a, const ge_model *b, int *same_coverage)
+{
+    const size_t H = (size_t)a->s.H, row = H * (size_t)a->s.N;
+    const int p0 = a->s.p0, W = a->s.W;
+    double most = 0;
+    for (int k = 0; k < b->rows + 2 * p0; k++) {
+        int w = b->row0 - p0 + k;
+        w = w < 0 ? 0 : w >= W ? W - 1 : w;
+        for (size_t j = 0; j < row; j++)
+            most = fmax(most, fabs(b->E[(size_t)k * row + j] - a->E[(size_t)w * row + j]));
+    }
+    *same_coverage = !memcmp(b->coverage, a->coverage + (size_t)b->row0 * H,
+                             (size_t)b->rows * H * sizeof *b->coverage);
+    return most;
+}
+
+Test(penalty, backend_in_stripes_gives_the_local_model)
+{
+    enum { M = 1200 };
+    int down[2], up[2];
+    cr_assert_eq(pipe(down), 0);
+    cr_assert_eq(pipe(up), 0);
+    /* before any OpenMP team: the child must start its own */
+    pid_t child = fork();
+    cr_assert(child >= 0);
+    stripe_ctx c = {.rank = child == 0, .size = 2, .to_peer = child ? down[1] : up[1],
+                    .from_peer = child ? up[0] : down[0]};
+    double *xy = malloc(M * 2 * sizeof *xy), *y = malloc(M * 2 * sizeof *y);
+    make_data(M, xy, y);
+    ge_shape s = ut_shape(20, 12, 2, 1, 1, 2, 0, 0, 10, 5, GE_WRAP_NONE, GE_READOUT_BILINEAR);
+    int bad = 0;
+    for (int autos = 0; autos < 2; autos++) {
+        ge_backend be = {.fields = stripe_fields, .rows = stripe_rows, .sum = stripe_sum,
+                         .coverage = stripe_coverage, .ctx = &c};
+        ge_learn_opts o = {.method = GE_METHOD_EXACT, .standardize = 1, .smooth_auto = autos};
+        o.train.smooth = 0.3;
+        o.train.loss.kind = GE_LOSS_MSE;
+        ge_model a, b;
+        ge_learn_result ra, rb;
+        ge_error err;
+        bad |= ge_learn(&s, xy, y, M, &o, &a, &ra, &err) != 0;
+        o.backend = &be;
+        bad |= ge_learn(&s, xy, y, M, &o, &b, &rb, &err) != 0;
+        if (bad)
+            break;
+        int same_coverage;
+        double d = part_difference(&a, &b, &same_coverage);
+        bad |= !b.part || b.rows != 10 || b.row0 != 10 * c.rank || d > 1e-9 || !same_coverage ||
+               ra.smooth != rb.smooth || fabs(ra.train_loss - rb.train_loss) > 1e-12 ||
+               fabs(ra.objective - rb.objective) > 1e-12 * fmax(1, ra.objective);
+        if (child)
+            cr_expect(!bad, "process 0, auto %d: part %d rows %d-%d, difference %g, coverage %s, "
+                            "smooth %g/%g, loss %.17g/%.17g, objective %.17g/%.17g",
+                      autos, b.part, b.row0, b.row0 + b.rows - 1, d, same_coverage ? "same" : "other",
+                      ra.smooth, rb.smooth, ra.train_loss, rb.train_loss, ra.objective,
+                      rb.objective);
+        ge_model_free(&a);
+        ge_model_free(&b);
+    }
+    free(xy);
+    free(y);
+    if (!child)
+        _exit(bad);
+    int status = 0;
+    cr_assert_eq(waitpid(child, &status, 0), child);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "process 1 failed");
 }
