@@ -110,6 +110,15 @@ static void make_data(size_t M, double *xy, double *y)
     }
 }
 
+/* The exact fit of the squared error at smooth 0.3, or chosen (autos). */
+static ge_learn_opts exact_opts(int autos)
+{
+    ge_learn_opts o = {.method = GE_METHOD_EXACT, .standardize = 1, .smooth_auto = autos};
+    o.train.smooth = 0.3;
+    o.train.loss.kind = GE_LOSS_MSE;
+    return o;
+}
+
 Test(penalty, backend_gives_the_local_model)
 {
     enum { M = 1200 };
@@ -119,9 +128,7 @@ Test(penalty, backend_gives_the_local_model)
     for (int autos = 0; autos < 2; autos++) {
         int calls = 0;
         ge_backend be = {.fields = local_fields, .ctx = &calls};
-        ge_learn_opts o = {.method = GE_METHOD_EXACT, .standardize = 1, .smooth_auto = autos};
-        o.train.smooth = 0.3;
-        o.train.loss.kind = GE_LOSS_MSE;
+        ge_learn_opts o = exact_opts(autos);
         ge_model a, b;
         ge_learn_result ra, rb;
         ge_error err;
@@ -266,9 +273,7 @@ Test(penalty, backend_in_stripes_gives_the_local_model)
     for (int autos = 0; autos < 2; autos++) {
         ge_backend be = {.fields = stripe_fields, .rows = stripe_rows, .sum = stripe_sum,
                          .coverage = stripe_coverage, .ctx = &c};
-        ge_learn_opts o = {.method = GE_METHOD_EXACT, .standardize = 1, .smooth_auto = autos};
-        o.train.smooth = 0.3;
-        o.train.loss.kind = GE_LOSS_MSE;
+        ge_learn_opts o = exact_opts(autos);
         ge_model a, b;
         ge_learn_result ra, rb;
         ge_error err;
