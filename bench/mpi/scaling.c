@@ -100,7 +100,7 @@ int main(int argc, char **argv)
     if (ge_dsolver_assemble(ds, s.n, (const size_t(*)[4])s.cell, (const double(*)[4])s.wgt, s.d,
                             mu, &err) ||
         ge_dsolver_solve(ds, s.n, (const size_t(*)[4])s.cell, (const double(*)[4])s.wgt, s.dy,
-                         NULL, &err)) {
+                         &err)) {
         fprintf(stderr, "geoembed-scaling: rank %d: %s\n", rank, err.msg);
         goto done;
     }

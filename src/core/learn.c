@@ -1835,10 +1835,10 @@ int ge_learn(const ge_shape *shape, const double *xy_in, const double *y_in, siz
         m->noise_sd = NULL;
         m->field_sd = NULL;
     }
-    if (!m->part) /* a part's are the backend's (striped_losses) */
+    if (!m->part) { /* a part's are the backend's (striped_losses) */
         r->train_loss = ge_data_loss(m, &all, &o->train.loss);
-    if (!m->part)
         r->objective = r->train_loss;
+    }
     if (eff.train.smooth > 0 && !m->part) {
         double *Kt = malloc(m->n_kernel * sizeof *Kt);
         double *F = malloc((size_t)m->s.W * m->s.H * O * sizeof *F);

@@ -77,7 +77,7 @@ static int solve_target(ge_dfit *b, own_samples *own, const int span[2], const d
     for (size_t k = 0; k < own->n; k++)
         own->dy[k] = own->d[k] == 0 ? 0.0 : own->d[k] * ys[own->id[k] * O + o];
     if (ge_dsolver_solve(b->s, own->n, (const size_t(*)[4])own->cell,
-                         (const double(*)[4])own->wgt, own->dy, NULL, err) ||
+                         (const double(*)[4])own->wgt, own->dy, err) ||
         ge_dsolver_rows(b->s, span[0], span[1], f, err))
         return -1;
     b->last = *ge_dsolver_stats(b->s);

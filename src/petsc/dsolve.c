@@ -17,8 +17,7 @@ struct ge_dsolver {
     DM da;
     Mat A;
     KSP ksp;
-    Vec b, x, nat, all; /* right-hand side, solution, natural order, gathered */
-    VecScatter to_all;
+    Vec b, x;           /* right-hand side, solution */
     Vec rows;           /* the rows of the solution asked for last (ge_dsolver_rows) */
     VecScatter to_rows;
     int row0, nrows;
@@ -279,9 +278,6 @@ void ge_dsolver_free(ge_dsolver *s)
     MatDestroy(&s->A);
     VecDestroy(&s->b);
     VecDestroy(&s->x);
-    VecDestroy(&s->nat);
-    VecDestroy(&s->all);
-    VecScatterDestroy(&s->to_all);
     VecDestroy(&s->rows);
     VecScatterDestroy(&s->to_rows);
     DMDestroy(&s->da);
@@ -398,28 +394,8 @@ fail:
     return -1;
 }
 
-/* The solution gathered in cell order on every process. */
-static int gather(ge_dsolver *s, double *f, ge_error *err)
-{
-    const PetscScalar *v;
-    if (!s->nat) {
-        TRY(DMDACreateNaturalVector(s->da, &s->nat));
-        TRY(VecScatterCreateToAll(s->nat, &s->to_all, &s->all));
-    }
-    TRY(DMDAGlobalToNaturalBegin(s->da, s->x, INSERT_VALUES, s->nat));
-    TRY(DMDAGlobalToNaturalEnd(s->da, s->x, INSERT_VALUES, s->nat));
-    TRY(VecScatterBegin(s->to_all, s->nat, s->all, INSERT_VALUES, SCATTER_FORWARD));
-    TRY(VecScatterEnd(s->to_all, s->nat, s->all, INSERT_VALUES, SCATTER_FORWARD));
-    TRY(VecGetArrayRead(s->all, &v));
-    memcpy(f, v, (size_t)s->W * s->H * sizeof *f);
-    TRY(VecRestoreArrayRead(s->all, &v));
-    return 0;
-fail:
-    return -1;
-}
-
 int ge_dsolver_solve(ge_dsolver *s, size_t n, const size_t (*cell)[4], const double (*wgt)[4],
-                     const double *dy, double *f, ge_error *err)
+                     const double *dy, ge_error *err)
 {
     double t0 = MPI_Wtime();
     KSPConvergedReason why;
@@ -452,7 +428,7 @@ int ge_dsolver_solve(ge_dsolver *s, size_t n, const size_t (*cell)[4], const dou
                 KSPConvergedReasons[why], (long)its);
         return -1;
     }
-    return f ? gather(s, f, err) : 0;
+    return 0;
 fail:
     return -1;
 }

@@ -74,10 +74,10 @@ int ge_dsolver_assemble(ge_dsolver *s, size_t n, const size_t (*cell)[4],
                         const double (*wgt)[4], const double *d, double mu, ge_error *err);
 
 /* Solves with the right-hand side A'Dy of the same n samples, dy[n] = d y
- * (collective). With f not NULL the field lands there on every process,
- * f[W*H] in cell order. Returns 0 or -1 with err (no convergence). */
+ * (collective); ge_dsolver_rows then gives each process the rows of the
+ * solution it asks for. Returns 0 or -1 with err (no convergence). */
 int ge_dsolver_solve(ge_dsolver *s, size_t n, const size_t (*cell)[4], const double (*wgt)[4],
-                     const double *dy, double *f, ge_error *err);
+                     const double *dy, ge_error *err);
 
 /* Rows row0 .. row0 + n - 1 of the last solution (modulo W; n <= W) into
  * f[n*H] on this process, any rows it asks for (collective: every process
