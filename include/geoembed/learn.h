@@ -36,14 +36,22 @@ typedef enum {
  * them, computes the losses on the samples whose first read-out cell lies
  * in its rows and the penalty of the terms anchored there, and adds them
  * over the processes with sum(); coverage() computes the part's coverage
- * (as ge_model_coverage does the whole's). */
+ * (as ge_model_coverage does the whole's) from the samples here, numbered
+ * ids[M] in the whole data (NULL: 0..M-1).
+ *
+ * The samples may be routed (ge_learn_opts.total): each process then holds
+ * those whose first read-out cell lies in its rows, and ge_learn takes
+ * every whole-data figure (the standardisation, the folds, the counts) over
+ * the processes, with sum() and max(). */
 typedef struct {
     int (*fields)(void *ctx, const ge_model *m, const double *xy, const double *ys,
                   const double *w, size_t M, const size_t *idx, size_t n, double lambda,
                   double *f, ge_error *err);
     void (*rows)(void *ctx, int W, int *row0, int *rows);
     void (*sum)(void *ctx, double *v, int n); /* in place, over the processes */
-    int (*coverage)(void *ctx, ge_model *part, const double *xy, size_t M, ge_error *err);
+    void (*max)(void *ctx, double *v, int n); /* the same, the largest */
+    int (*coverage)(void *ctx, ge_model *part, const double *xy, const size_t *ids, size_t M,
+                    ge_error *err);
     void *ctx;
 } ge_backend;
 
@@ -102,6 +110,12 @@ typedef struct {
      * (NULL: local). It takes the squared error without covariates or
      * draws; ge_learn refuses the rest. */
     const ge_backend *backend;
+    /* Routed samples (a backend with rows() and max()): this process holds M
+     * of the total samples of all processes, ids[M] their numbers in the
+     * whole data (ascending). 0: every sample is here. spacing is then the
+     * whole data's (0: none), never computed from the samples here. */
+    size_t total;
+    const size_t *ids;
 } ge_learn_opts;
 
 typedef struct {

@@ -191,8 +191,15 @@ typedef struct {
 int ge_coverage_rows_init(ge_coverage_rows *c, const ge_model *m, int g0, int n, int w0, int w1,
                           ge_error *err);
 void ge_coverage_rows_free(ge_coverage_rows *c);
-/* Each sample seeds the swept cells around it. */
-void ge_coverage_rows_seed(ge_coverage_rows *c, const double *xy, size_t M);
+/* Each sample (numbered ids[i] in the whole data, NULL: i) seeds the cells
+ * around it: the swept ones here, the others through away (NULL: left),
+ * to be merged where they are swept. */
+typedef void (*ge_coverage_away)(void *ctx, int w, int h, long id, const double p[2], double e);
+void ge_coverage_rows_seed(ge_coverage_rows *c, const double *xy, const size_t *ids, size_t M,
+                           ge_coverage_away away, void *ctx);
+/* A seed of cell (w, h) from elsewhere: sample id at p, e away. */
+void ge_coverage_rows_merge(ge_coverage_rows *c, int w, int h, long id, const double p[2],
+                            double e);
 /* One sweep of the swept rows (dir +1 or -1); the changes. */
 size_t ge_coverage_rows_sweep(ge_coverage_rows *c, int dir);
 /* The swept rows' distances as m->coverage ([w1 - w0][H]). */

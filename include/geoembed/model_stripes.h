@@ -38,6 +38,8 @@ typedef struct {
 
 /* The rows w0 <= w < w1 of a grid W cells wide that writer r of R holds. */
 void ge_stripe_rows(int W, int r, int R, int *w0, int *w1);
+/* The process whose stripe holds row w (0 <= w < W). */
+int ge_stripe_of(int W, int R, int w);
 
 /* The head of m's payload (m's shape and small arrays, not its embedding). */
 int ge_model_part_head(ge_model_part *p, const ge_model *m, const ge_meta *meta, ge_error *err);

@@ -21,4 +21,20 @@ double ge_median_nn_distance(const double *xy, size_t M, size_t max_queries, uin
 double ge_median_nn_distance_on(const ge_shape *sh, const double *xy, size_t M,
                                 size_t max_queries, uint64_t seed);
 
+/* The pieces of ge_median_nn_distance, for samples spread over processes
+ * (each holds some; the median is the one of all of them together): */
+/* how many samples it queries of M, */
+size_t ge_nn_query_count(size_t M, size_t max_queries);
+/* their numbers idx[ge_nn_query_count] among the M (seeded), */
+void ge_nn_queries(size_t M, size_t max_queries, uint64_t seed, size_t *idx);
+/* the distance d[k] from each query point q[k] to the nearest of xy[M] at a
+ * positive distance (INFINITY: none; the nearest of several sets is the
+ * least of theirs); 0, or -1 out of memory, */
+int ge_nn_distances(const double *xy, size_t M, const double *q, size_t nq, double *d);
+/* and the median of the finite d[nq] (reordered), NaN when none is. */
+double ge_nn_median(double *d, size_t nq);
+/* The samples as the grid of sh places them (ge_median_nn_distance_on): a
+ * new array, NULL out of memory. */
+double *ge_points_on(const ge_shape *sh, const double *xy, size_t M);
+
 #endif

@@ -61,6 +61,25 @@ int cluster_csv_share(void *ctx, const char *path, long long data_begin, long da
  * out (`suspects`) as one reader of the whole file would (collective): what
  * follows is the fit of a whole read. Returns 0 or an exit status (printed). */
 int cluster_samples_join(const char *path, ge_samples *s, int weights, int suspects);
+/* After a read of path by shares, each process may keep its rows instead
+ * (cluster_samples_keep: the skipped rows' counts summed, the shares said
+ * under -v; collective). While they are kept (cluster_samples_kept), the
+ * fit's whole-data figures are reductions over the processes: */
+int cluster_samples_keep(const char *path, ge_samples *s);
+int cluster_samples_kept(void);
+void cluster_samples_unkeep(void); /* cluster_samples_join's */
+/* n summed over the processes (n itself unless kept; collective), */
+size_t cluster_total(size_t n);
+/* the bounds b = {xmin, ymin, xmax, ymax} of them all (collective), */
+void cluster_bounds(double b[4]);
+/* ge_median_nn_distance_on of all samples (collective). */
+double cluster_spacing(const ge_shape *sh, const double *xy, size_t M, size_t max_queries,
+                       uint64_t seed);
+/* Kept samples to the process whose stripe of the model of shape sh holds
+ * their first read-out cell (ge_stripe_rows; collective): s then holds
+ * those, in the file's order, *ids their numbers among the *total samples
+ * of all processes (free it). Returns 0 or an exit status (printed). */
+int cluster_route(const ge_shape *sh, ge_samples *s, size_t **ids, size_t *total);
 /* The status of a failure already agreed on (its message printed), or 0. */
 int cluster_failed(void);
 /* The exact fit's distributed solver, or NULL for the local one. */

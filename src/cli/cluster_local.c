@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "cluster.h"
+#include "geoembed/spacing.h"
 #include "display.h"
 
 int cluster_start(void) { return 0; }
@@ -83,3 +84,29 @@ int cluster_samples_join(const char *path, ge_samples *s, int weights, int suspe
 }
 
 int cluster_failed(void) { return 0; }
+
+/* one process keeps nothing by shares: every sample is here */
+int cluster_samples_keep(const char *path, ge_samples *s)
+{
+    (void)path;
+    (void)s;
+    return 0;
+}
+int cluster_samples_kept(void) { return 0; }
+void cluster_samples_unkeep(void) {}
+size_t cluster_total(size_t n) { return n; }
+void cluster_bounds(double b[4]) { (void)b; }
+
+double cluster_spacing(const ge_shape *sh, const double *xy, size_t M, size_t max_queries,
+                       uint64_t seed)
+{
+    return ge_median_nn_distance_on(sh, xy, M, max_queries, seed);
+}
+
+int cluster_route(const ge_shape *sh, ge_samples *s, size_t **ids, size_t *total)
+{
+    (void)sh;
+    *ids = NULL;
+    *total = s->M;
+    return 0;
+}

@@ -204,6 +204,36 @@ static int choose_backend(const cli_args *a, const ge_samples *s, fit_settings *
                          "only (no --loss l1/huber, gradient training, covariates or --draws)");
 }
 
+/* A step that may fail on some processes only, where each keeps its share
+ * of the samples (cluster.h): all of them agree on its status before the
+ * next collective step. */
+static int agreed(int rc) { return cluster_samples_kept() ? cluster_agree(rc) : rc; }
+
+/* The samples a fit under mpirun was read into, by share. */
+typedef struct {
+    size_t total, *ids; /* routed: this process's numbers among total; 0: all here */
+    double spacing;      /* routed: the whole data's (0: none) */
+} routed_samples;
+
+/* Kept shares go to the process whose stripe holds their first read-out
+ * cell when the distributed solver fits them whole (cluster_route), with
+ * the spacing of all samples measured first; otherwise (groups, or a fit
+ * without it) every process receives them all. */
+static int route_or_join(const cli_args *a, ge_samples *s, const fit_settings *fs,
+                         const ge_backend *backend, size_t total, routed_samples *r)
+{
+    if (!cluster_samples_kept())
+        return 0;
+    if (!backend || s->group)
+        return cluster_samples_join(a->pos[0], s, s->w != NULL, 0);
+    /* the spacing measured by the settings, unless samples were left out since */
+    double nn = total == fs->spacing_M
+                    ? fs->spacing
+                    : cluster_spacing(&fs->shape, s->xy, s->M, 20000, fs->train.seed);
+    r->spacing = isfinite(nn) && nn > 0 ? nn : 0;
+    return cluster_route(&fs->shape, s, &r->ids, &r->total);
+}
+
 /* -v: the rows of the model each process held, where the distributed
  * solver fitted it in stripes (learn.h: no process held the whole grid). */
 static void tell_stripes(const ge_model *m)
@@ -235,9 +265,11 @@ static int resolve_crs(const cli_args *a, ge_samples *s, const ge_meta *init, ch
 {
     char *src = NULL;
     ge_error err;
-    int rc = samples_crs(a, s, init ? init->crs : NULL, &src);
-    if (rc)
+    int rc = agreed(samples_crs(a, s, init ? init->crs : NULL, &src));
+    if (rc) {
+        free(src);
         return rc;
+    }
     const char *dst_def = a->val[O_CRS];
     if (init && *init->crs) {
         *model_crs = strdup(init->crs);
@@ -291,7 +323,7 @@ static char *source_names(const cli_args *a)
 }
 
 static int fill_meta(ge_meta *meta, const cli_args *a, const ge_samples *s, const fit_settings *fs,
-                     const ge_learn_result *res, size_t skipped)
+                     const ge_learn_result *res, size_t samples, size_t skipped)
 {
     /* Called before training (for checkpoints) and after: replace all but the CRS. */
     char *crs = meta->crs;
@@ -314,7 +346,7 @@ static int fill_meta(ge_meta *meta, const cli_args *a, const ge_samples *s, cons
     meta->best_epoch = res->fit.best_epoch;
     meta->batch_size = fs->train.batch_size;
     meta->seed = fs->train.seed;
-    meta->samples = s->M;
+    meta->samples = samples;
     meta->skipped = skipped;
     /* the data term of the saved parameters (the epoch loop's figure is the
      * loss before its last step, penalty included) */
@@ -442,7 +474,7 @@ static int fit_groups(const cli_args *a, const ge_samples *s, const fit_settings
             /* the group's own figures, on the settings of all */
             ge_samples one = *s;
             one.M = n;
-            if (fill_meta(meta, a, &one, fs, &res, outside_g[g]))
+            if (fill_meta(meta, a, &one, fs, &res, one.M, outside_g[g]))
                 rc = runtime_error("out of memory");
         }
         if (!rc)
@@ -505,6 +537,7 @@ int cmd_fit(cli_args *a)
     ge_error err;
     size_t *outside_g = NULL; /* --group: samples of each group outside the exterior */
     size_t *order = NULL;     /* --group: the groups in the order to fit them */
+    routed_samples routed = {0};
     double t0 = now_seconds();
     char *ckpath = checkpoint_path(a->val[O_OUTPUT]);
     if (!ckpath)
@@ -534,22 +567,26 @@ int cmd_fit(cli_args *a)
         say(2, "geoembed: fit: no CRS: coordinates '%s'/'%s' are taken as planar; outputs will "
                "carry no CRS\n",
             s.xcol, s.ycol);
-    if (!a->val[O_INIT] && (rc = settings_resolve(a, &s, ge_crs_is_geographic(meta.crs), &fs)))
+    if (!a->val[O_INIT] &&
+        (rc = agreed(settings_resolve(a, &s, ge_crs_is_geographic(meta.crs), &fs))))
         goto done;
     size_t outside = 0;
     if (s.group && !(outside_g = calloc(s.ngroups, sizeof *outside_g))) {
         rc = runtime_error("out of memory");
         goto done;
     }
-    if ((rc = keep_inside(a, &fs.shape, &s, &outside, outside_g)))
+    if ((rc = agreed(keep_inside(a, &fs.shape, &s, &outside, outside_g))))
         goto done;
-    if (s.M == 0) {
+    /* where each process keeps its share: the counts of all of them */
+    const size_t total = cluster_total(s.M);
+    outside = cluster_total(outside);
+    if (total == 0) {
         rc = runtime_error("%s: no usable samples (%zu outside the exterior, %zu without a "
                            "target value)",
                            a->pos[0], outside, s.skipped_missing);
         goto done;
     }
-    if (s.M == 1 && fs.smooth_auto && !a->val[O_RESUME]) {
+    if (total == 1 && fs.smooth_auto && !a->val[O_RESUME]) {
         /* before, the search failed with "the normal equations are singular" */
         rc = runtime_error("%s: one sample cannot choose --smooth (the choice scores samples "
                            "held out of the fit); give --smooth, for example --smooth 1",
@@ -568,7 +605,7 @@ int cmd_fit(cli_args *a)
     report_targets(a, &s);
     say(2, "geoembed: fit: %zu samples (%zu skipped: %zu outside the exterior, %zu without a "
            "target value)\n",
-        s.M, outside + s.skipped_missing, outside, s.skipped_missing);
+        total, outside + s.skipped_missing, outside, s.skipped_missing);
     if (fs.chosen[0])
         say(2, "geoembed: fit: chose %s\n", fs.chosen);
     if (a->val[O_RESUME]) {
@@ -592,6 +629,8 @@ int cmd_fit(cli_args *a)
     }
     const ge_backend *backend;
     if ((rc = choose_backend(a, &s, &fs, &backend)))
+        goto done;
+    if ((rc = route_or_join(a, &s, &fs, backend, total, &routed)))
         goto done;
     const ge_shape *sh = &fs.shape;
     char smooth[32], how[96];
@@ -647,7 +686,8 @@ int cmd_fit(cli_args *a)
                           .keep_best = !settings_is_reference(&fs),
                           .progress = progress_epoch, .ctx = &p, .stop = &stop_signal},
                    .progress = phase_progress_update, .ctx = &pp, .stop = &stop_signal, .interrupts = &interruptions,
-                   .backend = backend};
+                   .backend = backend, .total = routed.total, .ids = routed.ids,
+                   .spacing = routed.spacing};
     ge_learn_result res = {0};
     if (stop_signal) {
         rc = interrupted_early();
@@ -665,7 +705,7 @@ int cmd_fit(cli_args *a)
         j.fo.resume = &ck.state;
     }
     if (every || a->val[O_RESUME]) {
-        if (fill_meta(&meta, a, &s, &fs, &res, outside + s.skipped_missing)) {
+        if (fill_meta(&meta, a, &s, &fs, &res, total, outside + s.skipped_missing)) {
             rc = runtime_error("out of memory");
             goto done;
         }
@@ -697,7 +737,7 @@ int cmd_fit(cli_args *a)
         rc = res.interrupted ? interrupted_solving("nothing written") : fail_with(&err);
         goto done;
     }
-    if (fill_meta(&meta, a, &s, &fs, &res, outside + s.skipped_missing)) {
+    if (fill_meta(&meta, a, &s, &fs, &res, total, outside + s.skipped_missing)) {
         catch_signals(0);
         rc = runtime_error("out of memory");
         goto done;
@@ -744,6 +784,7 @@ int cmd_fit(cli_args *a)
     }
 done:
     free(z);
+    free(routed.ids);
     free(outside_g);
     free(order);
     catch_signals(0);

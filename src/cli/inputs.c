@@ -199,14 +199,16 @@ void report_targets(const cli_args *a, const ge_samples *s)
             say(2, "%s\n", line);
     }
     at = 0;
-    for (int k = 0; k < s->O; k++) {
-        size_t miss = 0;
+    unsigned long miss[GE_MAX_OUTPUTS] = {0};
+    for (int k = 0; k < s->O; k++)
         for (size_t i = 0; i < s->M; i++)
-            miss += isnan(s->y[i * s->O + k]);
-        if (miss && at < sizeof line)
-            at += (size_t)snprintf(line + at, sizeof line - at, "%s%s %zu", at ? ", " : "",
-                                   s->targets[k], miss);
-    }
+            miss[k] += isnan(s->y[i * s->O + k]);
+    if (cluster_samples_kept()) /* every process's share */
+        cluster_sum(miss, s->O);
+    for (int k = 0; k < s->O; k++)
+        if (miss[k] && at < sizeof line)
+            at += (size_t)snprintf(line + at, sizeof line - at, "%s%s %lu", at ? ", " : "",
+                                   s->targets[k], miss[k]);
     if (at)
         say(2, "geoembed: %s: values missing (each sample still teaches its other targets): "
                "%s\n",
@@ -306,12 +308,20 @@ int read_samples_for(const cli_args *a, const char *path, const char *xcol, cons
         return cluster_failed(); /* agreed on while sharing, and said */
     if (bad)
         return kc.refused ? EXIT_USAGE : fail_with(&err);
-    int rc = shared ? cluster_samples_join(path, s, o.weight != NULL, o.need_targets && !o.targets) : 0;
+    /* the rows stay with the processes that parsed them (fit routes them,
+     * cluster.h) unless a step needs them all first: the default targets'
+     * check (of every row), a model to start from, or several inputs */
+    const int suspects = o.need_targets && !o.targets && s->O > 1;
+    const int keep = shared && !suspects && a->cmd == C_FIT && a->npos == 1 &&
+                     !a->val[O_INIT] && !a->val[O_RESUME];
+    int rc = !shared ? 0
+             : keep  ? cluster_samples_keep(path, s)
+                     : cluster_samples_join(path, s, o.weight != NULL, suspects);
     if (rc) {
         ge_samples_free(s);
         return rc;
     }
-    if (s->M == 0) {
+    if (cluster_total(s->M) == 0) {
         int rc = runtime_error("%s: no samples%s", path,
                                s->skipped_weight    ? " with a weight above 0"
                                : s->skipped_missing ? " with a target value"
@@ -427,10 +437,10 @@ int samples_to_crs(const cli_args *a, ge_samples *s, const char *src, const char
     ge_transform *t = ge_transform_new(src, dst, &same, &err);
     if (!t)
         return same ? 0 : fail_with(&err);
-    size_t bad = ge_transform_points(t, s->xy, s->M);
+    size_t bad = cluster_total(ge_transform_points(t, s->xy, s->M));
     ge_transform_free(t);
     if (bad)
         return runtime_error("%s: %zu of %zu points cannot be transformed to the model's CRS",
-                             a->pos[a->npos - 1], bad, s->M);
+                             a->pos[a->npos - 1], bad, cluster_total(s->M));
     return 0;
 }

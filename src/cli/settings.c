@@ -5,6 +5,7 @@
 
 #include "display.h"
 #include "geoembed/spacing.h"
+#include "cluster.h"
 #include "inputs.h"
 #include "settings.h"
 
@@ -18,6 +19,7 @@ static void bounds(const ge_samples *s, double b[4])
         b[2] = fmax(b[2], s->xy[2 * i]);
         b[3] = fmax(b[3], s->xy[2 * i + 1]);
     }
+    cluster_bounds(b); /* every process's, where each keeps its share */
 }
 
 static void append(fit_settings *fs, const char *fmt, const char *a, double v)
@@ -86,14 +88,15 @@ static int resolve_exterior(const cli_args *a, const ge_samples *s, fit_settings
  * gains nothing from more cells than samples, and time grows with cells). */
 static void default_size(const ge_samples *s, ge_shape *sh, fit_settings *fs)
 {
-    double nn = ge_median_nn_distance_on(sh, s->xy, s->M, 20000, fs->train.seed);
+    const size_t M = cluster_total(s->M);
+    double nn = cluster_spacing(sh, s->xy, s->M, 20000, fs->train.seed);
     fs->spacing = isfinite(nn) && nn > 0 ? nn : 0;
-    fs->spacing_M = s->M;
+    fs->spacing_M = M;
     double cell = 0.75 * nn;
     if (!(cell > 0)) /* no spacing to go by: one cell per sample */
-        cell = sqrt(sh->width * sh->height / fmax(1.0, (double)s->M));
+        cell = sqrt(sh->width * sh->height / fmax(1.0, (double)M));
     double W = ceil(sh->width / cell), H = ceil(sh->height / cell);
-    double over = W * H / (16384.0 + (double)s->M);
+    double over = W * H / (16384.0 + (double)M);
     if (over > 1)
         W /= sqrt(over), H /= sqrt(over);
     sh->W = (int)fmin(1024, fmax(8, round(W)));

@@ -39,10 +39,12 @@ int train_on(const train_job *j, const ge_samples *s, const size_t *idx, size_t 
                        .draws = fs->method == GE_METHOD_EXACT ? (int)fs->draws : 0,
                        .solver = (ge_solver_kind)fs->solver,
                        .cov = z ? &s->cov : NULL, .z = z, .nz = z ? j->nz : 0,
-                       .backend = j->backend,
+                       .backend = j->backend, .total = j->total, .ids = j->ids,
                        /* the spacing of these samples, unless some were left
                         * out since (outside the exterior) or this is a subset */
-                       .spacing = !idx && n == fs->spacing_M ? fs->spacing : 0};
+                       .spacing = j->total                         ? j->spacing
+                                  : !idx && n == fs->spacing_M ? fs->spacing
+                                                               : 0};
     rc = ge_learn(&fs->shape, xy, y, n, &o, m, res, err);
 done:
     free(xy);

@@ -20,6 +20,12 @@ typedef struct {
     const double *z; /* covariate design rows of every sample of s (samples_design), or NULL */
     int nz;
     const ge_backend *backend; /* exact fits: a distributed solver (cluster.h), or NULL */
+    /* Samples routed over the backend's processes (cluster_route): s holds
+     * this process's, numbered ids in the whole data of total; spacing is
+     * the whole data's (0: none). total 0: every sample is in s. */
+    size_t total;
+    const size_t *ids;
+    double spacing;
 } train_job;
 
 /* The covariates' design rows z[M][nz] of the samples (s->cov standardised

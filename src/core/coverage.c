@@ -60,29 +60,48 @@ void ge_coverage_rows_free(ge_coverage_rows *c)
 /* Whether the rows held are the whole grid (its neighbours wrap within). */
 static int whole(const ge_coverage_rows *c) { return c->g0 == 0 && c->n == c->m->s.W; }
 
-void ge_coverage_rows_seed(ge_coverage_rows *c, const double *xy, size_t M)
+/* Cell k takes sample id at p, e away, where nearer than what it has, or
+ * as near and numbered lower: seeds taken in any order give what the
+ * samples in their order give. */
+static void take(ge_coverage_rows *c, size_t k, long id, const double p[2], double e)
+{
+    if (e < c->d[k] || (e == c->d[k] && id < c->near[k])) {
+        c->d[k] = e, c->near[k] = id;
+        c->at[k][0] = p[0], c->at[k][1] = p[1];
+    }
+}
+
+void ge_coverage_rows_seed(ge_coverage_rows *c, const double *xy, const size_t *ids, size_t M,
+                           ge_coverage_away away, void *ctx)
 {
     /* every sample seeds the 3 x 3 cells around it: a sample that is not the
      * nearest to its own cell's centre can still be a neighbour's nearest */
     const ge_model *m = c->m;
     const int W = m->s.W, H = m->s.H;
     for (size_t i = 0; i < M; i++) {
+        const long id = (long)(ids ? ids[i] : i);
         int w = clamp_index((xy[2 * i] - m->s.xmin) / m->cw, W);
         int h = clamp_index((xy[2 * i + 1] - m->s.ymin) / m->ch, H);
         for (int dw = -1; dw <= 1; dw++)
             for (int dh = -1; dh <= 1; dh++) {
                 int ww = ge_wrap_x(m) ? (w + dw + W) % W : w + dw;
                 int hh = ge_wrap_y(m) ? (h + dh + H) % H : h + dh;
-                if (ww < c->w0 || ww >= c->w1 || hh < 0 || hh >= H)
+                if (ww < 0 || ww >= W || hh < 0 || hh >= H)
                     continue;
-                size_t k = (size_t)(ww - c->g0) * H + hh;
                 double e = to_sample(m, ww, hh, xy + 2 * i);
-                if (e < c->d[k]) {
-                    c->d[k] = e, c->near[k] = (long)i;
-                    c->at[k][0] = xy[2 * i], c->at[k][1] = xy[2 * i + 1];
-                }
+                if (ww >= c->w0 && ww < c->w1)
+                    take(c, (size_t)(ww - c->g0) * H + hh, id, xy + 2 * i, e);
+                else if (away)
+                    away(ctx, ww, hh, id, xy + 2 * i, e);
             }
     }
+}
+
+void ge_coverage_rows_merge(ge_coverage_rows *c, int w, int h, long id, const double p[2],
+                            double e)
+{
+    if (w >= c->w0 && w < c->w1 && h >= 0 && h < c->m->s.H)
+        take(c, (size_t)(w - c->g0) * c->m->s.H + h, id, p, e);
 }
 
 /* One raster sweep of the rows w0 .. w1 - 1 (dir +1 forward, -1 backward):
@@ -149,7 +168,7 @@ int ge_model_coverage(ge_model *m, const double *xy, size_t M, ge_error *err)
     ge_coverage_rows c;
     if (ge_coverage_rows_init(&c, m, 0, m->s.W, 0, m->s.W, err))
         return -1;
-    ge_coverage_rows_seed(&c, xy, M);
+    ge_coverage_rows_seed(&c, xy, NULL, M, NULL, NULL);
     /* until nothing changes (a few rounds; wrapped seams take one more) */
     for (int round = 0; round < 64; round++)
         if (ge_coverage_rows_sweep(&c, 1) + ge_coverage_rows_sweep(&c, -1) == 0)

@@ -145,6 +145,65 @@ int ge_standardize_weighted(const double *y, const double *w, size_t M, int O, d
     return 0;
 }
 
+/* ge_standardize_weighted of samples routed over a backend's processes:
+ * the mean of each process's running mean weighted by its share, the
+ * largest deviation and the sum of squares over all of them (the same
+ * figures to rounding; the mean's terms are bounded by the largest). */
+static int standardize_routed(const ge_backend *b, const double *y, const double *w, size_t M,
+                              int O, double *mean, double *std, ge_error *err)
+{
+    double n[GE_MAX_OUTPUTS], mu[GE_MAX_OUTPUTS], big[GE_MAX_OUTPUTS], ss[GE_MAX_OUTPUTS];
+    for (int o = 0; o < O; o++) {
+        double nl = 0, ml = 0;
+        for (size_t i = 0; i < M; i++)
+            if (!isnan(y[i * O + o])) {
+                nl += w ? w[i] : 1.0;
+                ml += (w ? w[i] : 1.0) * (y[i * O + o] - ml) / nl;
+            }
+        n[o] = nl, mu[o] = ml;
+    }
+    double nl[GE_MAX_OUTPUTS];
+    memcpy(nl, n, sizeof nl);
+    b->sum(b->ctx, n, O);
+    for (int o = 0; o < O; o++) {
+        if (!(n[o] > 0))
+            return ge_fail(err, "target %d: every value is missing", o + 1);
+        mu[o] = nl[o] > 0 ? nl[o] / n[o] * mu[o] : 0.0;
+    }
+    b->sum(b->ctx, mu, O);
+    for (int o = 0; o < O; o++) {
+        big[o] = 0;
+        for (size_t i = 0; i < M; i++)
+            if (!isnan(y[i * O + o]))
+                big[o] = fmax(big[o], fabs(y[i * O + o] - mu[o]));
+    }
+    b->max(b->ctx, big, O);
+    for (int o = 0; o < O; o++) {
+        ss[o] = 0;
+        for (size_t i = 0; big[o] > 0 && i < M; i++) {
+            double t = (y[i * O + o] - mu[o]) / big[o];
+            if (!isnan(t))
+                ss[o] += (w ? w[i] : 1.0) * t * t;
+        }
+    }
+    b->sum(b->ctx, ss, O);
+    for (int o = 0; o < O; o++) {
+        double sd = big[o] > 0 ? big[o] * sqrt(ss[o] / n[o]) : 0;
+        if (!isfinite(mu[o]) || !isfinite(sd) || !isfinite(big[o]))
+            return ge_fail(err, "target %d: values too large to standardise (mean %g, spread %g)",
+                           o + 1, mu[o], big[o]);
+        mean[o] = mu[o];
+        std[o] = sd > 0 ? sd : 1.0;
+    }
+    return 0;
+}
+
+/* The whole data's number of sample i (1-based, for messages). */
+static size_t sample_number(const ge_learn_opts *o, size_t i)
+{
+    return (o->ids ? o->ids[i] : i) + 1;
+}
+
 /* IRLS weight that turns loss l into a weighted square at residual r: half of
  * l'(r)/r (1 for the squared error). */
 static double irls_weight(const ge_loss *l, double r)
@@ -826,7 +885,8 @@ static int choose_smooth(const ge_model *m, const double *xy, const double *ys, 
                          const ge_learn_opts *o, ge_learn_result *r, solver_pool *pool,
                          ge_error *err)
 {
-    const int K = o->folds > 0 ? o->folds : ge_learn_folds(M);
+    const size_t all = o->total ? o->total : M; /* samples of every process */
+    const int K = o->folds > 0 ? o->folds : ge_learn_folds(all);
     enum { MAXC = 16 };
     double lg[MAXC], score[MAXC], *sums = malloc((size_t)MAXC * (K > 1 ? K : 1) * sizeof *sums);
     int *fold = malloc((M ? M : 1) * sizeof *fold);
@@ -841,7 +901,10 @@ static int choose_smooth(const ge_model *m, const double *xy, const double *ys, 
         goto done;
     }
     /* One 25% hold-out is the first of four folds. */
-    ge_assign_folds(xy, M, K > 1 ? K : 4, 0, o->train.seed, fold);
+    if (ge_assign_folds_of(o->ids, M, all, K > 1 ? K : 4, o->train.seed, fold)) {
+        ge_fail(err, "out of memory for the folds of %zu samples", all);
+        goto done;
+    }
     int missing = 0;
     for (size_t i = 0; i < M; i++)
         for (int k = 0; k < m->s.O; k++) {
@@ -850,6 +913,8 @@ static int choose_smooth(const ge_model *m, const double *xy, const double *ys, 
             if (fold[i] < K)
                 nte[fold[i]] += here ? (o->weights ? o->weights[i] : 1.0) : 0.0;
         }
+    if (o->total) /* routed: every process's held-out samples */
+        backend_sum(o->backend, nte, K);
     search S = {.m = m, .xy = xy, .ys = ys, .w = o->weights, .M = M, .O = m->s.O, .K = K, .fold = fold, .o = o,
                 .nte = nte, .pool = pool};
     if (!o->backend && ge_solver_uses_multigrid(o->solver, m->s.W, m->s.H))
@@ -1660,7 +1725,7 @@ static size_t split_tail(double *xy, double *y, size_t n, int O, double frac, ui
 /* The targets in the units they are fit in (log for a log transform), into
  * a new array; NULL with err when a value cannot be transformed. */
 static double *transformed(const double *y, size_t M, int O, const unsigned char *tf,
-                           ge_error *err)
+                           const ge_learn_opts *o, ge_error *err)
 {
     double *t = malloc((M ? M : 1) * (size_t)O * sizeof *t);
     if (!t) {
@@ -1674,7 +1739,7 @@ static double *transformed(const double *y, size_t M, int O, const unsigned char
                 if (!(v > 0)) {
                     ge_fail(err, "sample %zu, target %d: %g is not positive, and the target "
                                  "is fit on its logarithm (--transform log)",
-                            i + 1, k + 1, v);
+                            sample_number(o, i), k + 1, v);
                     free(t);
                     return NULL;
                 }
@@ -1733,14 +1798,18 @@ int ge_learn(const ge_shape *shape, const double *xy_in, const double *y_in, siz
     const double *y = y_in;
     solver_pool pool = {{0}, {0}};
     int rc = -1;
-    if (tf && !(y = yt = transformed(y_in, M, O, tf, err)))
+    if (tf && !(y = yt = transformed(y_in, M, O, tf, o, err)))
         goto done;
     if (!xy || !ys) {
         ge_fail(err, "out of memory");
         goto done;
     }
-    if (M == 0) {
+    if ((o->total ? o->total : M) == 0) {
         ge_fail(err, "no samples to learn from");
+        goto done;
+    }
+    if (o->total && (!o->backend || !o->backend->rows || !o->backend->max || !o->ids)) {
+        ge_fail(err, "routed samples need a backend in stripes and their numbers");
         goto done;
     }
     if (o->backend && (o->method != GE_METHOD_EXACT || o->train.loss.kind != GE_LOSS_MSE ||
@@ -1778,7 +1847,9 @@ int ge_learn(const ge_shape *shape, const double *xy_in, const double *y_in, siz
             memcpy(m->transform, tf, (size_t)O);
         }
         if (o->standardize &&
-            ge_standardize_weighted(y, o->weights, M, O, m->y_mean, m->y_std, err))
+            (o->total ? standardize_routed(o->backend, y, o->weights, M, O, m->y_mean,
+                                           m->y_std, err)
+                      : ge_standardize_weighted(y, o->weights, M, O, m->y_mean, m->y_std, err)))
             goto done;
     }
     memcpy(xy, xy_in, M * 2 * sizeof *xy);
@@ -1789,14 +1860,15 @@ int ge_learn(const ge_shape *shape, const double *xy_in, const double *y_in, siz
                 continue;
             if (!isfinite(ys[i * O + k])) {
                 ge_fail(err, "sample %zu, target %d: %g does not fit in standardised units",
-                        i + 1, k + 1, y[i * O + k]);
+                        sample_number(o, i), k + 1, y[i * O + k]);
                 goto done;
             }
         }
     ge_learn_opts eff = *o;
     /* the spacing once, for the spread's reach and the mask */
-    const double nn = o->spacing > 0 ? o->spacing
-                                     : ge_median_nn_distance_on(&m->s, xy_in, M, 20000, o->train.seed);
+    const double nn = o->spacing > 0 || o->total
+                          ? o->spacing
+                          : ge_median_nn_distance_on(&m->s, xy_in, M, 20000, o->train.seed);
     eff.spacing = isfinite(nn) && nn > 0 ? nn : 0;
     /* an interruption stops the solve unless it stopped the search */
     sig_atomic_t interrupts_at = o->interrupts ? *o->interrupts : 0;
@@ -1851,7 +1923,7 @@ int ge_learn(const ge_shape *shape, const double *xy_in, const double *y_in, siz
         free(F);
     }
     /* where the data is, for the rule that leaves far predictions empty */
-    if (m->part ? o->backend->coverage(o->backend->ctx, m, xy_in, M, err)
+    if (m->part ? o->backend->coverage(o->backend->ctx, m, xy_in, o->ids, M, err)
                 : ge_model_coverage(m, xy_in, M, err))
         goto done;
     m->mask_distance = isfinite(nn) && nn > 0 ? MASK_SPACINGS * nn : 0;

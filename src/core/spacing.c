@@ -159,14 +159,29 @@ static double nearest(const hash_grid *g, double qx, double qy)
     return best;
 }
 
-double ge_median_nn_distance(const double *xy, size_t M, size_t max_queries, uint64_t seed)
+size_t ge_nn_query_count(size_t M, size_t max_queries)
 {
-    if (M < 2)
-        return NAN;
+    return M < max_queries ? M : max_queries;
+}
+
+void ge_nn_queries(size_t M, size_t max_queries, uint64_t seed, size_t *idx)
+{
+    const size_t nq = ge_nn_query_count(M, max_queries);
+    ge_rng r;
+    ge_rng_seed(&r, seed ^ 0x59ac1e6ULL);
+    for (size_t k = 0; k < nq; k++)
+        idx[k] = nq == M ? k : (size_t)ge_rng_below(&r, M);
+}
+
+int ge_nn_distances(const double *xy, size_t M, const double *q, size_t nq, double *d)
+{
+    for (size_t k = 0; k < nq; k++)
+        d[k] = INFINITY;
+    if (M == 0)
+        return 0;
     hash_grid g = {0};
-    size_t nq = M < max_queries ? M : max_queries;
-    double *d = malloc(nq * sizeof *d), med = NAN;
-    if (!d || grid_build(&g, xy, M))
+    int rc = -1;
+    if (grid_build(&g, xy, M))
         goto done;
     size_t U = g.start[(size_t)(g.G * g.G)];
     if (U < M) { /* copies: the grid again on the distinct points' percentiles
@@ -174,29 +189,50 @@ double ge_median_nn_distance(const double *xy, size_t M, size_t max_queries, uin
         double *u = g.pts;
         free(g.start);
         g = (hash_grid){0};
-        int bad = U < 2 || grid_build(&g, u, U);
+        int bad = grid_build(&g, u, U);
         free(u);
         if (bad)
             goto done;
     }
-    /* the queries: every sample, or a seeded draw of max_queries */
-    ge_rng r;
-    ge_rng_seed(&r, seed ^ 0x59ac1e6ULL);
-    size_t n = 0;
-    for (size_t k = 0; k < nq; k++) {
-        size_t i = nq == M ? k : (size_t)ge_rng_below(&r, M);
-        double v = nearest(&g, xy[2 * i], xy[2 * i + 1]);
-        if (isfinite(v))
-            d[n++] = v;
-    }
-    if (n) {
-        qsort(d, n, sizeof *d, cmp_double);
-        med = n % 2 ? d[n / 2] : 0.5 * (d[n / 2 - 1] + d[n / 2]);
-    }
+    for (size_t k = 0; k < nq; k++)
+        d[k] = nearest(&g, q[2 * k], q[2 * k + 1]);
+    rc = 0;
 done:
-    free(d);
     free(g.start);
     free(g.pts);
+    return rc;
+}
+
+double ge_nn_median(double *d, size_t nq)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < nq; k++)
+        if (isfinite(d[k]))
+            d[n++] = d[k];
+    if (n == 0)
+        return NAN;
+    qsort(d, n, sizeof *d, cmp_double);
+    return n % 2 ? d[n / 2] : 0.5 * (d[n / 2 - 1] + d[n / 2]);
+}
+
+double ge_median_nn_distance(const double *xy, size_t M, size_t max_queries, uint64_t seed)
+{
+    if (M < 2)
+        return NAN;
+    const size_t nq = ge_nn_query_count(M, max_queries);
+    size_t *idx = malloc(nq * sizeof *idx);
+    double *q = malloc(nq * 2 * sizeof *q), *d = malloc(nq * sizeof *d), med = NAN;
+    if (idx && q && d) {
+        /* the queries: every sample, or a seeded draw of max_queries */
+        ge_nn_queries(M, max_queries, seed, idx);
+        for (size_t k = 0; k < nq; k++)
+            q[2 * k] = xy[2 * idx[k]], q[2 * k + 1] = xy[2 * idx[k] + 1];
+        if (ge_nn_distances(xy, M, q, nq, d) == 0)
+            med = ge_nn_median(d, nq);
+    }
+    free(idx);
+    free(q);
+    free(d);
     return med;
 }
 
@@ -209,20 +245,28 @@ static double into_period(double v, double lo, double period)
     return lo + (r < period ? r : 0.0);
 }
 
-double ge_median_nn_distance_on(const ge_shape *sh, const double *xy, size_t M,
-                                size_t max_queries, uint64_t seed)
+double *ge_points_on(const ge_shape *sh, const double *xy, size_t M)
 {
     const int wx = (sh->wrap & GE_WRAP_X) && sh->width > 0,
               wy = (sh->wrap & GE_WRAP_Y) && sh->height > 0;
-    if (!wx && !wy)
-        return ge_median_nn_distance(xy, M, max_queries, seed);
     double *p = malloc((M ? M : 1) * 2 * sizeof *p);
     if (!p)
-        return NAN;
+        return NULL;
     for (size_t i = 0; i < M; i++) {
         p[2 * i] = wx ? into_period(xy[2 * i], sh->xmin, sh->width) : xy[2 * i];
         p[2 * i + 1] = wy ? into_period(xy[2 * i + 1], sh->ymin, sh->height) : xy[2 * i + 1];
     }
+    return p;
+}
+
+double ge_median_nn_distance_on(const ge_shape *sh, const double *xy, size_t M,
+                                size_t max_queries, uint64_t seed)
+{
+    if (!(sh->wrap & GE_WRAP_X) && !(sh->wrap & GE_WRAP_Y))
+        return ge_median_nn_distance(xy, M, max_queries, seed);
+    double *p = ge_points_on(sh, xy, M);
+    if (!p)
+        return NAN;
     double d = ge_median_nn_distance(p, M, max_queries, seed);
     free(p);
     return d;

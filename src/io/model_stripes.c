@@ -12,6 +12,20 @@ void ge_stripe_rows(int W, int r, int R, int *w0, int *w1)
     *w1 = (int)((long)W * (r + 1) / R);
 }
 
+int ge_stripe_of(int W, int R, int w)
+{
+    int r = (int)((long)w * R / W), w0, w1;
+    for (;;) {
+        ge_stripe_rows(W, r, R, &w0, &w1);
+        if (w < w0)
+            r--;
+        else if (w >= w1)
+            r++;
+        else
+            return r;
+    }
+}
+
 /* zlib counts in 32 bits: larger buffers go through it in slices. */
 #define SLICE (1u << 30)
 

@@ -138,7 +138,9 @@ static void counts_of(const unsigned long long *M, int R, int unit, int *count, 
 
 int cluster_samples_join(const char *path, ge_samples *s, int weights, int suspects)
 {
-    int rc = cluster_agree(0);
+    /* the shares' counts first (said, the skipped rows summed) unless kept */
+    int rc = cluster_samples_kept() ? cluster_agree(0) : cluster_samples_keep(path, s);
+    cluster_samples_unkeep();
     if (rc)
         return rc;
     const int R = cluster_size(), O = s->O;
@@ -164,11 +166,6 @@ int cluster_samples_join(const char *path, ge_samples *s, int weights, int suspe
     }
     if ((rc = cluster_agree(rc)))
         goto done;
-    char shares[256];
-    size_t at = 0;
-    for (int r = 0; r < R && at < sizeof shares; r++)
-        at += (size_t)snprintf(shares + at, sizeof shares - at, "%s%llu", r ? ", " : "", M[r]);
-    say(3, "geoembed: %s: rows parsed by %d processes: %s\n", path, R, shares);
     /* each array in the processes' order: the file's */
     counts_of(M, R, 2, count, displ);
     (void)MPI_Allgatherv(s->xy, count[cluster_rank()], MPI_DOUBLE, xy, count, displ, MPI_DOUBLE,
@@ -184,15 +181,10 @@ int cluster_samples_join(const char *path, ge_samples *s, int weights, int suspe
     if (weights)
         (void)MPI_Allgatherv(s->w, count[cluster_rank()], MPI_DOUBLE, w, count, displ,
                              MPI_DOUBLE, PETSC_COMM_WORLD);
-    unsigned long skipped[2] = {(unsigned long)s->skipped_missing,
-                                (unsigned long)s->skipped_weight};
-    cluster_sum(skipped, 2);
     free(s->xy), free(s->y), free(s->lines), free(s->w);
     s->xy = xy, s->y = y, s->lines = lines, s->w = w;
     xy = y = w = NULL, lines = NULL;
     s->M = (size_t)total;
-    s->skipped_missing = skipped[0];
-    s->skipped_weight = skipped[1];
     ge_error err;
     /* every process alike: the same rows, the same choice */
     if (suspects && ge_samples_leave_out_suspects(s, &err))

@@ -1,6 +1,9 @@
 /* The coverage of a striped model (see dcoverage.h). */
 #include <stdlib.h>
+#include <string.h>
 
+#include "geoembed/model_stripes.h"
+#include "geoembed/solve.h"
 #include "dcoverage.h"
 
 /* A row's state as doubles (its nearest sample's number, place, distance):
@@ -46,7 +49,107 @@ static void exchange(ge_coverage_rows *c, MPI_Comm comm, int below, int above, d
         unpack(c, 0, in);
 }
 
-int ge_dcoverage(MPI_Comm comm, ge_model *part, const double *xy, size_t M, ge_error *err)
+/* The seeds of cells in other processes' rows, by process: five doubles
+ * each (w * H + h, the sample's number, place and distance). */
+typedef struct {
+    int R, W, H, failed;
+    size_t *n, *cap;
+    double **buf;
+} away_seeds;
+
+static void away(void *ctx, int w, int h, long id, const double p[2], double e)
+{
+    away_seeds *a = ctx;
+    const int r = ge_stripe_of(a->W, a->R, w);
+    if (a->n[r] == a->cap[r]) {
+        size_t cap = a->cap[r] ? 2 * a->cap[r] : 64;
+        double *b = realloc(a->buf[r], cap * 5 * sizeof *b);
+        if (!b) {
+            a->failed = 1;
+            return;
+        }
+        a->buf[r] = b, a->cap[r] = cap;
+    }
+    double *v = a->buf[r] + 5 * a->n[r]++;
+    v[0] = (double)w * a->H + h, v[1] = (double)id, v[2] = p[0], v[3] = p[1], v[4] = e;
+}
+
+/* Seeds the rows of c from the samples whose first read-out cell lies in
+ * them (the process's own: each sample is seeded by one process), those of
+ * cells in other stripes travelling to their process (collective). */
+static int seed(ge_coverage_rows *c, MPI_Comm comm, const double *xy, const size_t *ids,
+                size_t M, ge_error *err)
+{
+    const ge_model *m = c->m;
+    int R;
+    MPI_Comm_size(comm, &R);
+    away_seeds a = {R, m->s.W, m->s.H, 0, calloc((size_t)R, sizeof(size_t)),
+                    calloc((size_t)R, sizeof(size_t)), calloc((size_t)R, sizeof(double *))};
+    size_t *own = malloc((M ? M : 1) * sizeof *own), n = 0;
+    double *oxy = malloc((M ? M : 1) * 2 * sizeof *oxy), *in = NULL;
+    int *sc = malloc(4 * (size_t)R * sizeof *sc), *sd = sc + R, *rcount = sc + 2 * R,
+        *rd = sc + 3 * R, bad = !a.n || !a.cap || !a.buf || !own || !oxy || !sc, any;
+    for (size_t i = 0; !bad && i < M; i++) {
+        size_t cell[4];
+        double wgt[4];
+        ge_exact_readout(m, xy[2 * i], xy[2 * i + 1], cell, wgt);
+        if (ge_part_row(&m->s, c->w0, c->w1 - c->w0, (long)(cell[0] / (size_t)m->s.H)) < 0)
+            continue;
+        own[n] = ids ? ids[i] : i;
+        oxy[2 * n] = xy[2 * i], oxy[2 * n + 1] = xy[2 * i + 1];
+        n++;
+    }
+    if (!bad) {
+        ge_coverage_rows_seed(c, oxy, own, n, away, &a);
+        bad = a.failed;
+    }
+    long total = 0;
+    for (int r = 0; !bad && r < R; r++) {
+        sd[r] = (int)total;
+        sc[r] = (int)(5 * a.n[r]);
+        total += sc[r];
+        bad = total > 0x7fffffff;
+    }
+    MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, comm);
+    if (any)
+        goto fail;
+    double *out = malloc((total ? (size_t)total : 1) * sizeof *out);
+    for (int r = 0; out && r < R; r++)
+        if (a.n[r])
+            memcpy(out + sd[r], a.buf[r], (size_t)sc[r] * sizeof *out);
+    MPI_Alltoall(sc, 1, MPI_INT, rcount, 1, MPI_INT, comm);
+    long got = 0;
+    for (int r = 0; r < R; r++) {
+        rd[r] = (int)got;
+        got += rcount[r];
+    }
+    in = malloc((got ? (size_t)got : 1) * sizeof *in);
+    bad = !out || !in || got > 0x7fffffff;
+    MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, comm);
+    if (!any) {
+        MPI_Alltoallv(out, sc, sd, MPI_DOUBLE, in, rcount, rd, MPI_DOUBLE, comm);
+        for (long k = 0; k < got; k += 5) {
+            const size_t cell = (size_t)in[k];
+            ge_coverage_rows_merge(c, (int)(cell / (size_t)m->s.H), (int)(cell % (size_t)m->s.H),
+                                   (long)in[k + 1], in + k + 2, in[k + 4]);
+        }
+    }
+    free(out);
+    if (any)
+        goto fail;
+    for (int r = 0; r < R; r++)
+        free(a.buf[r]);
+    free(a.n), free(a.cap), free(a.buf), free(own), free(oxy), free(sc), free(in);
+    return 0;
+fail:
+    for (int r = 0; a.buf && r < R; r++)
+        free(a.buf[r]);
+    free(a.n), free(a.cap), free(a.buf), free(own), free(oxy), free(sc), free(in);
+    return ge_fail(err, "out of memory for the coverage's seeds");
+}
+
+int ge_dcoverage(MPI_Comm comm, ge_model *part, const double *xy, const size_t *ids, size_t M,
+                 ge_error *err)
 {
     int rank, size;
     MPI_Comm_rank(comm, &rank);
@@ -72,7 +175,10 @@ int ge_dcoverage(MPI_Comm comm, ge_model *part, const double *xy, size_t M, ge_e
         }
         goto done;
     }
-    ge_coverage_rows_seed(&c, xy, M);
+    if (seed(&c, comm, xy, ids, M, err)) {
+        ge_coverage_rows_free(&c);
+        goto done;
+    }
     /* a nearest sample crosses a stripe in a sweep: as many rounds as one
      * process takes, and one more for each stripe it may cross */
     for (int round = 0; round < 64 + 2 * size; round++) {

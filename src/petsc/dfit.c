@@ -13,8 +13,11 @@
 #include "dcoverage.h"
 #include "dfit.h"
 
-/* The samples of idx[0..n) (all M when NULL) whose first read-out cell this
- * process owns: their numbers id[], read-out cells and weights. */
+/* The samples of idx[0..n) (all M when NULL) whose first read-out cell lies
+ * in this process's stripe of rows (rows_of): each sample is added by one
+ * process, whether every process has all of them or each its routed ones
+ * (its cells' rows of the matrix travel to their owners in the assembly).
+ * Their numbers id[], read-out cells and weights. */
 typedef struct {
     size_t n, *id;
     size_t (*cell)[4];
@@ -31,12 +34,10 @@ static void own_free(own_samples *o)
     free(o->dy);
 }
 
-static int own_collect(own_samples *o, const ge_dsolver *s, const ge_model *m, const double *xy,
+static int own_collect(own_samples *o, int row0, int rows, const ge_model *m, const double *xy,
                        size_t M, const size_t *idx, size_t n, ge_error *err)
 {
     const size_t N = idx ? n : M, H = (size_t)m->s.H;
-    int w0, w1, h0, h1;
-    ge_dsolver_owned(s, &w0, &w1, &h0, &h1);
     o->n = 0;
     o->id = malloc((N ? N : 1) * sizeof *o->id);
     o->cell = malloc((N ? N : 1) * sizeof *o->cell);
@@ -48,8 +49,7 @@ static int own_collect(own_samples *o, const ge_dsolver *s, const ge_model *m, c
     for (size_t j = 0; j < N; j++) {
         size_t i = idx ? idx[j] : j, k = o->n;
         ge_exact_readout(m, xy[2 * i], xy[2 * i + 1], o->cell[k], o->wgt[k]);
-        int w = (int)(o->cell[k][0] / H), h = (int)(o->cell[k][0] % H);
-        if (w >= w0 && w < w1 && h >= h0 && h < h1)
+        if (ge_part_row(&m->s, row0, rows, (long)(o->cell[k][0] / H)) >= 0)
             o->id[o->n++] = i;
     }
     return 0;
@@ -115,10 +115,17 @@ static void sum(void *ctx, double *v, int n)
     MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_DOUBLE, MPI_SUM, b->comm);
 }
 
-static int coverage(void *ctx, ge_model *part, const double *xy, size_t M, ge_error *err)
+static void max(void *ctx, double *v, int n)
 {
     ge_dfit *b = ctx;
-    return ge_dcoverage(b->comm, part, xy, M, err);
+    MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_DOUBLE, MPI_MAX, b->comm);
+}
+
+static int coverage(void *ctx, ge_model *part, const double *xy, const size_t *ids, size_t M,
+                    ge_error *err)
+{
+    ge_dfit *b = ctx;
+    return ge_dcoverage(b->comm, part, xy, ids, M, err);
 }
 
 static int fields(void *ctx, const ge_model *m, const double *xy, const double *ys,
@@ -144,7 +151,7 @@ static int fields(void *ctx, const ge_model *m, const double *xy, const double *
     }
     own_samples own = {0};
     int rc = -1;
-    if (own_collect(&own, b->s, m, xy, M, idx, n, err))
+    if (own_collect(&own, row0, rows, m, xy, M, idx, n, err))
         goto done;
     /* which targets miss a value anywhere: the others share one matrix */
     int miss[GE_MAX_OUTPUTS] = {0}, any[GE_MAX_OUTPUTS];
@@ -181,7 +188,7 @@ ge_backend ge_dfit_backend(ge_dfit *d, MPI_Comm comm)
 {
     *d = (ge_dfit){.comm = comm};
     return (ge_backend){
-        .fields = fields, .rows = rows_of, .sum = sum, .coverage = coverage, .ctx = d};
+        .fields = fields, .rows = rows_of, .sum = sum, .max = max, .coverage = coverage, .ctx = d};
 }
 
 void ge_dfit_free(ge_dfit *d)

@@ -288,14 +288,6 @@ void ge_dsolver_free(ge_dsolver *s)
     free(s);
 }
 
-void ge_dsolver_owned(const ge_dsolver *s, int *w0, int *w1, int *h0, int *h1)
-{
-    *w0 = (int)s->ys;
-    *w1 = (int)(s->ys + s->ym);
-    *h0 = (int)s->xs;
-    *h1 = (int)(s->xs + s->xm);
-}
-
 const ge_dsolve_stats *ge_dsolver_stats(const ge_dsolver *s) { return &s->st; }
 
 /* Adds c * (sum_k v_k f_{idx_k})^2 to the matrix (a penalty term or a

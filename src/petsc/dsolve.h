@@ -60,8 +60,6 @@ typedef struct ge_dsolver ge_dsolver;
 ge_dsolver *ge_dsolver_new(MPI_Comm comm, int W, int H, int wx, int wy, ge_error *err);
 void ge_dsolver_free(ge_dsolver *s);
 
-/* The block of cells this process owns: w0 <= w < w1, h0 <= h < h1. */
-void ge_dsolver_owned(const ge_dsolver *s, int *w0, int *w1, int *h0, int *h1);
 
 /* Assembles A'DA + mu Q from n samples with read-out cells cell[n][4] and
  * weights wgt[n][4] (ge_exact_readout), data weights d[n] (the process
