@@ -7,6 +7,7 @@
  * stripe compressed once and written again and again (each part is a raw
  * deflate of its own, so a copy is a valid part) around a few rows of values
  * of their own, about 10 MB on disk for 9.6 GB of payload. */
+#define _XOPEN_SOURCE 700 /* P_tmpdir */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,7 +131,7 @@ static char *global_file(void)
     ge_model_stripes_frame(ps->p, (size_t)ps->n, lead, trail);
     const char *dir = getenv("TMPDIR");
     if (!dir || !*dir)
-        dir = "/tmp";
+        dir = P_tmpdir;
     size_t len = strlen(dir) + sizeof "/geoembed-global-XXXXXX";
     char *path = malloc(len);
     snprintf(path, len, "%s/geoembed-global-XXXXXX", dir);
