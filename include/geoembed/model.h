@@ -40,9 +40,17 @@ typedef enum {
     GE_READOUT_BILINEAR = 1, /* F blended between cell centres */
 } ge_readout;
 
-/* Upper bounds that keep every size computation far from overflow. */
-#define GE_MAX_CELLS 100000000L /* W*H */
-#define GE_MAX_PARAMS 400000000L
+/* What the model file format allows: bounds that keep every size computation
+ * in 64-bit integers (and exact in a double) and refuse absurd or damaged
+ * shapes. They are not what one process can hold: a whole model is refused
+ * against the memory available (memory.h) when it is loaded or fit, and a
+ * distributed fit or predict --grid under mpirun holds only its part.
+ *   W*H   at most 2^32 cells (a global grid of 40000 x 20000 is 8e8), each
+ *         side at most 2^30 cells (so that W + W and the like fit an int);
+ *   E+K+b at most 2^38 parameters (2 TiB of float64). */
+#define GE_MAX_CELLS 4294967296LL /* W*H */
+#define GE_MAX_SIDE (1 << 30)     /* W, H */
+#define GE_MAX_PARAMS 274877906944LL
 #define GE_MAX_OUTPUTS 256
 /* Kernel reach in cells: a kernel of at most 129 x 129 (the reference's cases
  * use 7; a 2001 x 2001 kernel only exhausts time and memory). */

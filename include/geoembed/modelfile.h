@@ -31,6 +31,15 @@
 
 #define GE_MODELFILE_VERSION 4
 
+/* The largest payload (and compressed payload) a header may declare: the
+ * largest shape model.h allows, 2^38 parameters as float64 and 2^32 cells'
+ * coverage and spread of 256 outputs as float32, is below 7e12 bytes. A
+ * declared size above it, or a payload larger than deflate can make of the
+ * compressed size (about 1032:1 at most), is a damaged or foreign file.
+ * Whether a process can hold the model is a separate question, asked of the
+ * memory available (memory.h) by whoever loads it, whole or in part. */
+#define GE_MAX_PAYLOAD ((uint64_t)1 << 43)
+
 typedef struct {
     int version;    /* format version of the file it was read from (0: not read) */
     char *crs;      /* WKT of the model's CRS; "" for an unnamed planar CRS */

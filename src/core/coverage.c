@@ -84,8 +84,9 @@ void ge_coverage_rows_seed(ge_coverage_rows *c, const double *xy, const size_t *
         int h = clamp_index((xy[2 * i + 1] - m->s.ymin) / m->ch, H);
         for (int dw = -1; dw <= 1; dw++)
             for (int dh = -1; dh <= 1; dh++) {
-                int ww = ge_wrap_x(m) ? (w + dw + W) % W : w + dw;
-                int hh = ge_wrap_y(m) ? (h + dh + H) % H : h + dh;
+                /* in long: w + W passes INT_MAX on a side above 2^30 - 1 */
+                int ww = (int)(ge_wrap_x(m) ? ((long)w + dw + W) % W : (long)w + dw);
+                int hh = (int)(ge_wrap_y(m) ? ((long)h + dh + H) % H : (long)h + dh);
                 if (ww < 0 || ww >= W || hh < 0 || hh >= H)
                     continue;
                 double e = to_sample(m, ww, hh, xy + 2 * i);
@@ -123,7 +124,7 @@ size_t ge_coverage_rows_sweep(ge_coverage_rows *c, int dir)
             size_t k = (size_t)(w - c->g0) * H + h;
             for (int dw = -1; dw <= 1; dw++)
                 for (int dh = -1; dh <= 1; dh++) {
-                    int ww = w + dw, hh = h + dh;
+                    long ww = (long)w + dw, hh = (long)h + dh;
                     if (wx && all)
                         ww = (ww + W) % W;
                     if (wy)

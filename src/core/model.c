@@ -2,6 +2,7 @@
  * embedding-gather + convolution of one block in both directions.
  * Shapes: see include/geoembed/model.h. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,9 +14,9 @@ int ge_shape_check(const ge_shape *s, ge_error *err)
 {
     if (s->W < 1 || s->H < 1)
         return ge_fail(err, "grid size must be at least 1x1 cells, got %dx%d", s->W, s->H);
-    if ((long)s->W * s->H > GE_MAX_CELLS)
-        return ge_fail(err, "grid of %dx%d cells is too large (at most %ld cells)", s->W, s->H,
-                       GE_MAX_CELLS);
+    if (s->W > GE_MAX_SIDE || s->H > GE_MAX_SIDE || (int64_t)s->W * s->H > GE_MAX_CELLS)
+        return ge_fail(err, "grid of %dx%d cells is too large (at most %lld cells, %d on a side)",
+                       s->W, s->H, GE_MAX_CELLS, GE_MAX_SIDE);
     if (s->N < 1 || s->N > 4096)
         return ge_fail(err, "features must be between 1 and 4096, got %d", s->N);
     if (s->O < 1 || s->O > GE_MAX_OUTPUTS)
@@ -54,7 +55,8 @@ size_t ge_shape_param_bytes(const ge_shape *s)
     double emb = (double)s->W * s->H * s->N;
     double ker = (double)s->O * s->N * (2.0 * s->p0 + 1) * (2.0 * s->p1 + 1);
     double n = emb + ker + s->O;
-    if (n > GE_MAX_PARAMS)
+    /* exact in a double: at most 2^38 */
+    if (n > (double)GE_MAX_PARAMS || n * sizeof(double) > (double)SIZE_MAX)
         return 0;
     return (size_t)n * sizeof(double);
 }

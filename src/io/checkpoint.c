@@ -55,7 +55,7 @@ int ge_checkpoint_save(const char *path, const ge_model *m, const ge_meta *meta,
     for (int i = 0; i < 4; i++)
         put_u64(&b, st->rng.s[i]);
     if (!b.oom)
-        put_u32(&b, (uint32_t)crc32(0L, b.p, (uInt)b.len));
+        put_u32(&b, (uint32_t)crc32_z(0L, b.p, b.len));
     if (b.oom) {
         free(b.p);
         return ge_fail(err, "out of memory writing the checkpoint");
@@ -77,7 +77,7 @@ int ge_checkpoint_save(const char *path, const ge_model *m, const ge_meta *meta,
 
 /* The largest checkpoint there can be: a model file of the largest model plus
  * best parameters and Adam's two moments. Anything longer is not ours. */
-#define MAX_CHECKPOINT ((double)GE_MAX_PARAMS * 8 * 4 + (1u << 28))
+#define MAX_CHECKPOINT ((double)GE_MAX_PAYLOAD + (double)GE_MAX_PARAMS * 8 * 3 + (1u << 28))
 /* --epochs takes at most this many; an epoch counter beyond it is forged. */
 #define MAX_EPOCHS 100000000L
 
@@ -136,7 +136,7 @@ int ge_checkpoint_load(const char *path, ge_checkpoint *c, ge_error *err)
         goto done;
     }
     rbuf t = {.p = buf + len - 4, .len = 4};
-    if ((uint32_t)crc32(0L, buf, (uInt)(len - 4)) != get_u32(&t)) {
+    if ((uint32_t)crc32_z(0L, buf, len - 4) != get_u32(&t)) {
         ge_fail(err, "%s: checkpoint is truncated or corrupted (checksum mismatch)", path);
         goto done;
     }

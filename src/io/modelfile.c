@@ -222,7 +222,7 @@ int ge_model_encode(const ge_model *m, const ge_meta *meta, unsigned char **out,
         goto oom;
     ge_model_header(file.p, payload.len, zlen);
     file.len = HEADER + zlen;
-    put_u32(&file, (uint32_t)crc32(0L, file.p, (uInt)file.len));
+    put_u32(&file, (uint32_t)crc32_z(0L, file.p, file.len));
     free(payload.p);
     *out = file.p;
     *len = file.len;
@@ -267,10 +267,11 @@ static int check_version(uint32_t version, uint32_t flags, const char *name, ge_
     return 0;
 }
 
-/* deflate never expands more than about 1032:1 */
+/* Beyond what the format allows (GE_MAX_PAYLOAD), or more than deflate can
+ * make of zlen bytes: it never expands more than about 1032:1. */
 static int impossible_size(uint64_t plen, uint64_t zlen)
 {
-    return plen > (uint64_t)GE_MAX_PARAMS * 8 + (1u << 28) || plen > zlen * 1100 + 4096;
+    return plen > GE_MAX_PAYLOAD || zlen > GE_MAX_PAYLOAD || plen > zlen * 1100 + 4096;
 }
 
 /* The file header's fields (got bytes of it), its magic and version
@@ -295,7 +296,7 @@ int ge_model_read_header(const unsigned char *h, size_t got, const char *name,
 {
     if (header_fields(h, got, name, version, plen, zlen, err))
         return -1;
-    if (*zlen > (uint64_t)GE_MAX_PARAMS * 8 + (1u << 28) || impossible_size(*plen, *zlen))
+    if (impossible_size(*plen, *zlen))
         return ge_fail(err, "%s: model file declares an impossible size", name);
     return 0;
 }
@@ -308,6 +309,8 @@ int ge_model_payload_fits(const ge_shape *s, int version, uint64_t plen, const c
     double strings = (4.0 + s->O) * (4.0 + BYTES_MAX_STRING) + 256;
     if (version >= 2) /* the coverage section */
         strings += 12.0 + 4.0 * s->W * s->H;
+    if (version >= 3) /* the transforms' and the spread's sections: O*W*H f32 at most */
+        strings += 8.0 + 9.0 * s->O + 4.0 * s->W * s->H * s->O;
     if (version >= 4) /* the source raster's grid */
         strings += 4.0 + 8 * 8;
     if ((double)plen < GE_MODEL_SHAPE + slab || (double)plen > GE_MODEL_SHAPE + slab + strings)
@@ -361,6 +364,22 @@ size_t ge_model_head_bytes(const unsigned char *p, size_t len, int O, size_t *mo
     return pos;
 }
 
+/* zlib counts in 32 bits: a payload or a compressed payload of more than
+ * 4 GiB goes through it in steps. */
+#define ZSTEP ((uint64_t)1 << 30)
+
+/* The next step of the compressed bytes in[left] when z has used its input. */
+static void feed(z_stream *z, const unsigned char **in, uint64_t *left)
+{
+    if (z->avail_in > 0 || *left == 0)
+        return;
+    uint64_t k = *left < ZSTEP ? *left : ZSTEP;
+    z->next_in = (unsigned char *)(uintptr_t)*in;
+    z->avail_in = (uInt)k;
+    *in += k;
+    *left -= k;
+}
+
 int ge_model_decode(const unsigned char *buf, size_t len, const char *name, ge_model *m,
                     ge_meta *meta, ge_error *err)
 {
@@ -379,7 +398,7 @@ int ge_model_decode(const unsigned char *buf, size_t len, const char *name, ge_m
     if (zlen < len - HEADER - 4)
         return ge_fail(err, "%s: unexpected data after the end of the model", name);
     rbuf t = {.p = buf + HEADER + zlen, .len = 4};
-    if ((uint32_t)crc32(0L, buf, (uInt)(HEADER + zlen)) != get_u32(&t))
+    if ((uint32_t)crc32_z(0L, buf, HEADER + (size_t)zlen) != get_u32(&t))
         return ge_fail(err, "%s: model file is corrupted (checksum mismatch)", name);
     if (impossible_size(plen, zlen))
         return ge_fail(err, "%s: model file declares an impossible size", name);
@@ -392,11 +411,15 @@ int ge_model_decode(const unsigned char *buf, size_t len, const char *name, ge_m
     z_stream z = {0};
     if (plen < SHAPE || inflateInit(&z) != Z_OK)
         return ge_fail(err, "%s: model file is corrupted (bad compressed data)", name);
-    z.next_in = (unsigned char *)(buf + HEADER);
-    z.avail_in = (uInt)zlen;
+    const unsigned char *in = buf + HEADER;
+    uint64_t in_left = zlen;
     z.next_out = head;
     z.avail_out = SHAPE;
-    int zrc = inflate(&z, Z_SYNC_FLUSH);
+    int zrc;
+    do {
+        feed(&z, &in, &in_left);
+        zrc = inflate(&z, Z_SYNC_FLUSH);
+    } while (zrc == Z_OK && z.avail_out != 0);
     if ((zrc != Z_OK && zrc != Z_STREAM_END) || z.avail_out != 0) {
         inflateEnd(&z);
         return ge_fail(err, "%s: model file is corrupted (bad compressed data)", name);
@@ -423,24 +446,27 @@ int ge_model_decode(const unsigned char *buf, size_t len, const char *name, ge_m
         return ge_fail(err, "%s: out of memory reading the model", name);
     }
     memcpy(payload, head, SHAPE);
-    /* uInt counts: inflate in steps that fit one */
+    /* uInt counts: inflate in steps that fit one, out of and into */
     uint64_t done = SHAPE;
     while (zrc == Z_OK && done < plen) {
-        uint64_t step = plen - done < (1u << 30) ? plen - done : (1u << 30);
+        uint64_t step = plen - done < ZSTEP ? plen - done : ZSTEP;
+        feed(&z, &in, &in_left);
         z.next_out = payload + done;
         z.avail_out = (uInt)step;
         zrc = inflate(&z, Z_SYNC_FLUSH);
         done += step - z.avail_out;
-        if (zrc == Z_BUF_ERROR && z.avail_in == 0)
-            break;
     }
-    if (zrc == Z_OK && done == plen) { /* the stream must end exactly here */
+    while (zrc == Z_OK && done == plen) { /* the stream must end exactly here */
         unsigned char extra;
+        feed(&z, &in, &in_left);
+        const int last = in_left == 0;
         z.next_out = &extra;
         z.avail_out = 1;
-        zrc = inflate(&z, Z_FINISH);
+        zrc = inflate(&z, last ? Z_FINISH : Z_NO_FLUSH);
         if (z.avail_out == 0)
             zrc = Z_DATA_ERROR;
+        if (last)
+            break;
     }
     inflateEnd(&z);
     if (zrc != Z_STREAM_END || done != plen) {
@@ -615,8 +641,7 @@ int ge_model_load(const char *path, ge_model *m, ge_meta *meta, ge_error *err)
     uint64_t zlen = 0;
     for (int i = 0; i < 8 && got == HEADER; i++)
         zlen |= (uint64_t)head[24 + i] << (8 * i);
-    if (got < 8 || memcmp(head, MAGIC, 8) != 0 || got < HEADER ||
-        zlen > (uint64_t)GE_MAX_PARAMS * 8 + (1u << 28)) {
+    if (got < 8 || memcmp(head, MAGIC, 8) != 0 || got < HEADER || zlen > GE_MAX_PAYLOAD) {
         fclose(f);
         /* the decoder words the error: foreign, truncated or impossible */
         return ge_model_decode(head, got, path, m, meta, err) == 0
@@ -632,6 +657,18 @@ int ge_model_load(const char *path, ge_model *m, ge_meta *meta, ge_error *err)
     }
     ge_error why;
     if (ge_mem_check((double)want, "reading the model", &why)) {
+        fclose(f);
+        return ge_fail(err, "%s: %s", path, why.msg);
+    }
+    /* held at once: the file, its payload and the model made from it (about
+     * the payload's size); a model too large for this process is refused
+     * before its file is read (a size that cannot be is the decoder's to
+     * word, after the checksum) */
+    uint64_t plen = 0;
+    for (int i = 0; i < 8; i++)
+        plen |= (uint64_t)head[16 + i] << (8 * i);
+    if (!impossible_size(plen, zlen) &&
+        ge_mem_check((double)want + 2.0 * (double)plen, "loading the model", &why)) {
         fclose(f);
         return ge_fail(err, "%s: %s", path, why.msg);
     }

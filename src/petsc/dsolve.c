@@ -1,4 +1,5 @@
 /* The default model's normal equations across MPI processes (see dsolve.h). */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,6 +187,19 @@ fail:
 
 ge_dsolver *ge_dsolver_new(MPI_Comm comm, int W, int H, int wx, int wy, ge_error *err)
 {
+    /* One unknown a cell, numbered by PETSc's index type: with 32-bit
+     * indices (Debian's PETSc) a grid of 2^31 cells or more cannot be
+     * solved, whatever the processes' memory. Every process sees the same
+     * grid and refuses alike, before anything collective. */
+    if ((int64_t)W * H > (int64_t)PETSC_MAX_INT) {
+        ge_fail(err,
+                "a grid of %dx%d cells (%lld unknowns) is more than the distributed solve can "
+                "index: this PETSc counts with %d-bit indices (PetscInt), at most %lld unknowns; "
+                "fit fewer cells (--size), or build with a PETSc configured "
+                "--with-64-bit-indices",
+                W, H, (long long)W * H, (int)(8 * sizeof(PetscInt)), (long long)PETSC_MAX_INT);
+        return NULL;
+    }
     ge_dsolver *s = calloc(1, sizeof *s);
     if (!s) {
         ge_fail(err, "out of memory");

@@ -263,6 +263,20 @@ test_model_that_inflates_to_gigabytes_is_refused_first() {
     expect_error_line 'bomb\.bin: loading the model needs about 2[0-9]{3} MB of memory, more than the [0-9]+ MB available'
 }
 
+test_model_above_1e8_cells_is_refused_whole_by_memory_not_by_format() {
+    slow
+    bomb_model 15000 10000 1 1 # 1.5e8 cells: 1.2 GB of parameters in about 1 MB
+    echo "x,y" >pts.csv
+    echo "0.5,0.5" >>pts.csv
+    for cmd in "info bomb.bin" "predict bomb.bin pts.csv -o out.csv"; do
+        # shellcheck disable=SC2086
+        run ge $cmd --max-memory 1G
+        expect_rc 1
+        expect_error_line 'bomb\.bin: loading the model needs about 2[0-9]{3} MB of memory, more than the 1074 MB allowed by --max-memory'
+    done
+    expect_no_file out.csv
+}
+
 test_small_model_with_a_huge_field_is_refused() {
     slow
     bomb_model 1000 1000 1 256 # 8 MB of parameters, a 2 GB field
