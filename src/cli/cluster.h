@@ -55,9 +55,9 @@ int cluster_model_save(const char *path, const ge_model *m, const ge_meta *meta)
  * part of the rows (src/petsc/csv_share.c; collective). */
 int cluster_csv_share(void *ctx, const char *path, long long data_begin, long data_line,
                       long long *begin, long long *end, long *line, ge_error *err);
-/* After a read of path by shares: the samples of every process, in the
- * file's order, on every process (their lines, weights when `weights`, the
- * counts of rows skipped summed), and the default targets' suspects left
+/* After a read of path by shares (kept or not): the samples of every
+ * process, in the file's order, on every process (their lines, weights when
+ * `weights`, the counts of rows skipped summed), and the default targets' suspects left
  * out (`suspects`) as one reader of the whole file would (collective): what
  * follows is the fit of a whole read. Returns 0 or an exit status (printed). */
 int cluster_samples_join(const char *path, ge_samples *s, int weights, int suspects);

@@ -234,6 +234,16 @@ static int route_or_join(const cli_args *a, ge_samples *s, const fit_settings *f
     return cluster_route(&fs->shape, s, &r->ids, &r->total);
 }
 
+/* Bytes a process of a distributed fit holds for its stripe of the model
+ * (learn.h): the embedding, the fields and the coverage's sweep of its rows
+ * and their halo. The distributed solver checks its own before its set-up
+ * (dsolve.h). */
+static double stripe_bytes(const ge_shape *sh, int R)
+{
+    const double rows = ceil((double)sh->W / R) + 2.0 * (sh->p0 > 1 ? sh->p0 : 1);
+    return rows * sh->H * (8.0 * sh->N + 8.0 * sh->O + 36.0);
+}
+
 /* -v: the rows of the model each process held, where the distributed
  * solver fitted it in stripes (learn.h: no process held the whole grid). */
 static void tell_stripes(const ge_model *m)
@@ -661,12 +671,16 @@ int cmd_fit(cli_args *a)
     double bytes = fs.method == GE_METHOD_EXACT
                        ? ge_solve_memory(sh, s.M, fs.smooth_auto ? threads : 1, (ge_solver_kind)fs.solver)
                        : ge_train_memory(sh, s.M, threads, fs.train.optim.kind == GE_OPT_ADAM);
-    if (backend) /* the estimate is the local solver's */
-        bytes = 0;
+    if (backend) /* the local solver's estimate: this process's part instead */
+        bytes = stripe_bytes(sh, cluster_size());
     if (bytes > 256e6)
         say(2, "geoembed: fit: this model needs about %.0f MB of memory to %s\n", bytes / 1e6,
             fs.method == GE_METHOD_EXACT ? "solve" : "train");
-    if (ge_mem_check(bytes, fs.method == GE_METHOD_EXACT ? "the exact solve" : "training", &err)) {
+    if (ge_mem_check(bytes,
+                     backend                           ? "a process's stripe of the model"
+                     : fs.method == GE_METHOD_EXACT ? "the exact solve"
+                                                    : "training",
+                     &err)) {
         rc = fail_with(&err);
         goto done;
     }

@@ -1,7 +1,7 @@
 /* A CSV input read by shares (cluster.h): each process parses the rows that
- * start in its part of the file, then every process receives them all, in
- * the file's order, so that every later step (standardisation, the grid
- * from the data's bounds, folds, coverage) is the one of a whole read.
+ * start in its part of the file; then either it keeps them (shares.c) or
+ * every process receives them all, in the file's order (the join below),
+ * so that every later step is the one of a whole read.
  *
  * The cut: the data bytes [D, B) after the header are split in R equal
  * parts; process r (> 0) starts at the first line that begins in its part

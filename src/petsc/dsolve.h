@@ -13,11 +13,12 @@
  * (the reach of the penalty's second differences: its ghost region is the
  * halo). The matrix holds the 13-point pattern in the DMDA's layout; each
  * process adds the penalty terms anchored at its own cells and the samples
- * whose first read-out cell it owns (rows of neighbouring cells travel in
- * the assembly). Solved by conjugate gradients preconditioned by algebraic
- * multigrid (hypre's BoomerAMG, or PCGAMG where PETSc lacks hypre) to a
- * relative preconditioned residual of GE_DSOLVE_RTOL; PETSc's options
- * (PETSC_OPTIONS="-pc_type gamg ...") override. */
+ * it is given (dfit.c: those of its stripe of the model's rows); rows of
+ * other processes' cells travel in the assembly. Solved by conjugate
+ * gradients preconditioned by algebraic multigrid (hypre's BoomerAMG, or
+ * PCGAMG where PETSc lacks hypre) to a relative preconditioned residual of
+ * GE_DSOLVE_RTOL; PETSc's options (PETSC_OPTIONS="-pc_type gamg ...")
+ * override. */
 #ifndef GEOEMBED_PETSC_DSOLVE_H
 #define GEOEMBED_PETSC_DSOLVE_H
 

@@ -377,5 +377,81 @@ fails stripes-too-many-processes 1 "fitted by at most 4 processes, not 5" \
 fails solve-memory-refused 1 "the distributed solve needs about .* MB on this node" \
     -n 2 "$mpi_bin" fit "$dir/plain.csv" -o "$dir/none/m.gem" -q --smooth 1 --max-memory 2M
 
+# Routed samples (cluster.h): each process keeps the rows it parsed, the
+# settings' whole-data figures are sums, minima and maxima over the
+# processes, then every sample goes to the process whose stripe holds its
+# first read-out cell; no process holds them all. Targets named (the
+# default targets' check needs every row, and joins them instead).
+same_fit routed "$dir/plain.csv" "$dir/at.csv" --smooth 1 --target v,u
+same_fit routed-missing-values "$dir/missing.csv" "$dir/at.csv" --smooth 1 --target v,u
+same_fit routed-wrap-x "$dir/plain.csv" "$dir/at.csv" --smooth 10 --wrap x --target v,u
+same_fit routed-multigrid-wrap-xy "$dir/plain.csv" "$dir/at.csv" --smooth 1 --size 128,64 \
+    --wrap xy --target v,u
+same_fit routed-default-grid "$dir/plain.csv" "$dir/at.csv" --target v --smooth 1
+$MPIRUN -n 4 "$mpi_bin" fit "$dir/plain.csv" -o "$dir/mpi.gem" -v --smooth 1 --size 40,20 \
+    --target v,u 2>"$dir/err" >/dev/null
+held=$(sed -n 's/.*samples routed to the stripes of their first read-out cell, held by 4 processes: \(.*\) (of \([0-9]*\))/\1 of \2/p' "$dir/err")
+if echo "$held" | awk '{ n = split($0, a, /, | of /); t = a[n]
+        for (k = 1; k < n; k++) { s += a[k]; if (a[k] + 0 >= t || a[k] + 0 == 0) bad = 1 } }
+        END { exit !(n == 5 && s == t && t == 1000 && !bad) }'; then
+    ok "routed-samples-held ($held)"
+else
+    fail routed-samples-held "expected 4 parts adding up to 1000, none all, got '$held'"
+fi
+for wrap in none x xy; do
+    "$local_bin" fit "$dir/plain.csv" -o "$dir/local.gem" -q --smooth 1 --draws 0 --size 60,30 \
+        --wrap "$wrap" --target v,u
+    for n in 2 3 4; do
+        $MPIRUN -n "$n" "$mpi_bin" fit "$dir/plain.csv" -o "$dir/mpi.gem" -q --smooth 1 \
+            --size 60,30 --wrap "$wrap" --target v,u
+        if same_end "$dir/local.gem" "$dir/mpi.gem" 7300; then
+            ok "routed-coverage-bits wrap $wrap -n $n"
+        else
+            fail "routed-coverage-bits wrap $wrap -n $n" "the coverage differs from one process's"
+        fi
+    done
+done
+# --smooth auto on routed samples: each sample's fold from its number in the
+# file, the held-out weights added over the processes: the local choice
+# (above 1,000 samples, where one machine searches the same candidates
+# rather than by its dual form)
+samples "$dir/more.csv" 1500 100 50 1
+"$local_bin" fit "$dir/more.csv" -o "$dir/auto.gem" --size 40,20 --target v,u 2>"$dir/err" \
+    >/dev/null
+choices="$(grep -o 'chose smooth [^ ]*' "$dir/err" | cut -d' ' -f3) "
+for n in 1 2 4; do
+    $MPIRUN -n "$n" "$mpi_bin" fit "$dir/more.csv" -o "$dir/auto$n.gem" --size 40,20 \
+        --target v,u 2>"$dir/err" >/dev/null
+    choices="$choices$(grep -o 'chose smooth [^ ]*' "$dir/err" | cut -d' ' -f3) "
+done
+set -- $choices
+if [ $# = 4 ] && [ "$1" = "$2" ] && [ "$1" = "$3" ] && [ "$1" = "$4" ]; then
+    ok "routed-smooth-auto (smooth $1: one process's, and at -n 1, 2, 4)"
+else
+    fail routed-smooth-auto "choices '$choices' (local, -n 1, 2, 4)"
+fi
+# A value one share cannot fit fails on its process: every process agrees
+# on it before the next collective step; its line, one message, exit 1.
+awk -F, -v OFS=, 'NR == 1 { print; next } NR == 950 { $3 = -3 } NR != 950 { $3 += 3 } { print }' \
+    "$dir/plain.csv" >"$dir/negative.csv"
+fails routed-bad-value-in-a-share 1 "negative.csv:950: v is -3: --transform log" \
+    -n 4 "$mpi_bin" fit "$dir/negative.csv" -o "$dir/none/m.gem" -q --smooth 1 --target v \
+    --transform log
+awk -F, -v OFS=, 'NR == 950 { $1 = 150.5 } { print }' "$dir/plain.csv" >"$dir/far.csv"
+fails routed-outside-in-a-share 1 "far.csv:950: (150.5, .*) lies outside the exterior" \
+    -n 4 "$mpi_bin" fit "$dir/far.csv" -o "$dir/none/m.gem" -q --smooth 1 --target v \
+    --bbox 0,0,101,51 --strict
+# the grid chosen from the data: bounds and median spacing over the
+# processes, the figures of one reader
+"$local_bin" fit "$dir/plain.csv" -o "$dir/local.gem" --target v 2>"$dir/err" >/dev/null
+want=$(grep 'chose exterior' "$dir/err")
+$MPIRUN -n 4 "$mpi_bin" fit "$dir/plain.csv" -o "$dir/mpi.gem" --target v 2>"$dir/err" >/dev/null
+got=$(grep 'chose exterior' "$dir/err")
+if [ -n "$want" ] && [ "$want" = "$got" ]; then
+    ok "routed-default-grid-choice (${want#*grid: })"
+else
+    fail routed-default-grid-choice "one process: '$want'; four: '$got'"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
