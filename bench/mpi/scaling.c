@@ -88,7 +88,7 @@ int main(int argc, char **argv)
     double density = argc > 3 ? atof(argv[3]) : 0.25, lambda = argc > 4 ? atof(argv[4]) : 1.0;
     ge_error err = {{0}};
     samples s = {0};
-    ge_dsolver *ds = ge_dsolver_new(PETSC_COMM_WORLD, W, H, 0, 0, &err);
+    ge_dsolver *ds = ge_dsolver_new(PETSC_COMM_WORLD, W, H, 0, 0, 0, &err);
     if (!ds || make_samples(&s, ds, W, H, density)) {
         fprintf(stderr, "geoembed-scaling: rank %d: %s\n", rank, ds ? "out of memory" : err.msg);
         goto done;

@@ -146,7 +146,7 @@ static int fields(void *ctx, const ge_model *m, const double *xy, const double *
     if (!b->s || b->W != m->s.W || b->H != m->s.H || b->wx != wx || b->wy != wy) {
         ge_dsolver_free(b->s);
         b->W = m->s.W, b->H = m->s.H, b->wx = wx, b->wy = wy;
-        if (!(b->s = ge_dsolver_new(b->comm, b->W, b->H, wx, wy, err)))
+        if (!(b->s = ge_dsolver_new(b->comm, b->W, b->H, wx, wy, 1, err)))
             return -1;
     }
     own_samples own = {0};

@@ -9,6 +9,7 @@
 
 #include "geoembed/curvature.h"
 #include "geoembed/memory.h"
+#include "geoembed/model_stripes.h"
 #include "dsolve.h"
 
 struct ge_dsolver {
@@ -185,7 +186,8 @@ fail:
     return -1;
 }
 
-ge_dsolver *ge_dsolver_new(MPI_Comm comm, int W, int H, int wx, int wy, ge_error *err)
+ge_dsolver *ge_dsolver_new(MPI_Comm comm, int W, int H, int wx, int wy, int stripes,
+                           ge_error *err)
 {
     /* One unknown a cell, numbered by PETSc's index type: with 32-bit
      * indices (Debian's PETSc) a grid of 2^31 cells or more cannot be
@@ -214,9 +216,28 @@ ge_dsolver *ge_dsolver_new(MPI_Comm comm, int W, int H, int wx, int wy, ge_error
     s->wy = wy;
     const PetscInt *lx, *ly;
     PC pc;
-    TRY(DMDACreate2d(comm, wy ? DM_BOUNDARY_PERIODIC : DM_BOUNDARY_NONE,
-                     wx ? DM_BOUNDARY_PERIODIC : DM_BOUNDARY_NONE, DMDA_STENCIL_BOX, H, W,
-                     PETSC_DECIDE, PETSC_DECIDE, 1, 2, NULL, NULL, &s->da));
+    /* stripes: one process along h, the stripes' rows along w (each at
+     * least the stencil's width) */
+    int R;
+    MPI_Comm_size(comm, &R);
+    PetscInt *rows = NULL;
+    if (stripes && W >= 2 * R) {
+        if (!(rows = malloc((size_t)R * sizeof *rows))) {
+            ge_fail(err, "out of memory");
+            goto fail;
+        }
+        for (int r = 0; r < R; r++) {
+            int w0, w1;
+            ge_stripe_rows(W, r, R, &w0, &w1);
+            rows[r] = w1 - w0;
+        }
+    }
+    PetscErrorCode made = DMDACreate2d(
+        comm, wy ? DM_BOUNDARY_PERIODIC : DM_BOUNDARY_NONE,
+        wx ? DM_BOUNDARY_PERIODIC : DM_BOUNDARY_NONE, DMDA_STENCIL_BOX, H, W,
+        rows ? 1 : PETSC_DECIDE, rows ? R : PETSC_DECIDE, 1, 2, NULL, rows, &s->da);
+    free(rows);
+    TRY(made);
     TRY(DMSetFromOptions(s->da));
     TRY(DMSetUp(s->da));
     TRY(DMDAGetCorners(s->da, &s->xs, &s->ys, NULL, &s->xm, &s->ym, NULL));
@@ -300,6 +321,14 @@ void ge_dsolver_free(ge_dsolver *s)
     free(s->hstart);
     free(s->wstart);
     free(s);
+}
+
+void ge_dsolver_owned(const ge_dsolver *s, int *w0, int *w1, int *h0, int *h1)
+{
+    *w0 = (int)s->ys;
+    *w1 = (int)(s->ys + s->ym);
+    *h0 = (int)s->xs;
+    *h1 = (int)(s->xs + s->xm);
 }
 
 const ge_dsolve_stats *ge_dsolver_stats(const ge_dsolver *s) { return &s->st; }

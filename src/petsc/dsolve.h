@@ -57,9 +57,17 @@ typedef struct {
 typedef struct ge_dsolver ge_dsolver;
 
 /* A solver for a W x H grid (wx, wy: the axis wraps) over the processes of
- * comm (collective). NULL with err on failure. */
-ge_dsolver *ge_dsolver_new(MPI_Comm comm, int W, int H, int wx, int wy, ge_error *err);
+ * comm (collective). stripes: each process owns the cells of its stripe of
+ * rows (ge_stripe_rows: a fit's routed samples add to their own process's
+ * rows of the matrix, not to another's through PETSc's stash) where every
+ * stripe has 2 rows or more; otherwise PETSc's blocks. NULL with err on
+ * failure. */
+ge_dsolver *ge_dsolver_new(MPI_Comm comm, int W, int H, int wx, int wy, int stripes,
+                           ge_error *err);
 void ge_dsolver_free(ge_dsolver *s);
+
+/* The block of cells this process owns: w0 <= w < w1, h0 <= h < h1. */
+void ge_dsolver_owned(const ge_dsolver *s, int *w0, int *w1, int *h0, int *h1);
 
 
 /* Assembles A'DA + mu Q from n samples with read-out cells cell[n][4] and

@@ -213,7 +213,7 @@ int cluster_route(const ge_shape *sh, ge_samples *s, size_t **ids, size_t *total
     if (held) {
         (void)MPI_Gather(&mine, 1, MPI_UNSIGNED_LONG_LONG, held, 1, MPI_UNSIGNED_LONG_LONG, 0,
                    PETSC_COMM_WORLD);
-        char list[256];
+        char list[256] = "";
         size_t k = 0;
         for (int r = 0; r < R && k < sizeof list && cluster_rank() == 0; r++)
             k += (size_t)snprintf(list + k, sizeof list - k, "%s%llu", r ? ", " : "", held[r]);
