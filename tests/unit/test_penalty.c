@@ -210,17 +210,23 @@ static int stripe_fields(void *ctx, const ge_model *m, const double *xy, const d
     return 0;
 }
 
-/* v[n] summed in rank order, as every process gets it. */
-static void stripe_sum(void *ctx, double *v, int n)
+/* v[n] with the other process's: summed in rank order (as every process
+ * gets it), or the larger. */
+static void stripe_reduce(stripe_ctx *c, double *v, int n, int larger)
 {
-    stripe_ctx *c = ctx;
     double other[8];
     cr_assert(n <= 8);
     cr_assert_eq(write(c->to_peer, v, (size_t)n * sizeof *v), (ssize_t)(n * sizeof *v));
     cr_assert_eq(read(c->from_peer, other, (size_t)n * sizeof *v), (ssize_t)(n * sizeof *v));
     for (int k = 0; k < n; k++)
-        v[k] = c->rank == 0 ? v[k] + other[k] : other[k] + v[k];
+        v[k] = larger        ? fmax(v[k], other[k])
+               : c->rank == 0 ? v[k] + other[k]
+                              : other[k] + v[k];
 }
+
+static void stripe_sum(void *ctx, double *v, int n) { stripe_reduce(ctx, v, n, 0); }
+
+static void stripe_max(void *ctx, double *v, int n) { stripe_reduce(ctx, v, n, 1); }
 
 static int stripe_coverage(void *ctx, ge_model *part, const double *xy, const size_t *ids,
                            size_t M, ge_error *err)
@@ -237,18 +243,6 @@ static int stripe_coverage(void *ctx, ge_model *part, const double *xy, const si
            (size_t)part->rows * H * sizeof *part->coverage);
     ge_model_free(&whole);
     return 0;
-}
-
-/* The largest of v[n] over both processes. */
-static void stripe_max(void *ctx, double *v, int n)
-{
-    stripe_ctx *c = ctx;
-    double other[8];
-    cr_assert(n <= 8);
-    cr_assert_eq(write(c->to_peer, v, (size_t)n * sizeof *v), (ssize_t)(n * sizeof *v));
-    cr_assert_eq(read(c->from_peer, other, (size_t)n * sizeof *v), (ssize_t)(n * sizeof *v));
-    for (int k = 0; k < n; k++)
-        v[k] = fmax(v[k], other[k]);
 }
 
 /* Rows of `width` doubles: this process's n and the other's, in rank order,
