@@ -176,6 +176,26 @@ int ge_covariates_setup(const ge_sample_opts *o, ge_samples *s, char ***names, i
  * says which in s->left_out. Rows left with no value are dropped. */
 int ge_samples_leave_out_suspects(ge_samples *s, ge_error *err);
 
+/* The default targets' check by parts (samples spread over processes): what
+ * column k's values of s tell, s's rows being rows first_row.. of the whole
+ * data (scratch: s->M doubles), ... */
+#define GE_CODE_MAX_DISTINCT 5
+typedef struct {
+    double n;     /* values present */
+    int fraction; /* a value that is not an integer (or beyond 1e15) */
+    int counter;  /* a value in every row, each base + its row */
+    double base;
+    int ndistinct; /* distinct values, the first GE_CODE_MAX_DISTINCT + 1 */
+    double distinct[GE_CODE_MAX_DISTINCT + 1];
+} ge_column_summary;
+void ge_column_summarise(const ge_samples *s, size_t first_row, int k, ge_column_summary *c,
+                         double *scratch);
+/* ... and the check on the summaries c[O] of all `rows` rows together (n
+ * summed, fraction or-ed, counter and-ed with one base, distinct values
+ * merged): the columns left out as ge_samples_leave_out_suspects does. */
+int ge_samples_leave_out_summarised(ge_samples *s, const ge_column_summary *c, size_t rows,
+                                    ge_error *err);
+
 /* The index of group value v in s->groups, added when new: 0, or -1 with
  * err (out of memory). Readers call it for every sample they keep. */
 int ge_samples_group_of(ge_samples *s, const char *v, size_t *g, ge_error *err);

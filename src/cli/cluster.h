@@ -66,6 +66,9 @@ int cluster_samples_join(const char *path, ge_samples *s, int weights, int suspe
  * under -v; collective). While they are kept (cluster_samples_kept), the
  * fit's whole-data figures are reductions over the processes: */
 int cluster_samples_keep(const char *path, ge_samples *s);
+/* Before it: the default targets' suspects left out (their values told by
+ * every process's rows), as one reader of the whole file would (collective). */
+int cluster_samples_suspects(ge_samples *s);
 int cluster_samples_kept(void);
 void cluster_samples_unkeep(void); /* cluster_samples_join's */
 /* n summed over the processes (n itself unless kept; collective), */

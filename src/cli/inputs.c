@@ -309,14 +309,17 @@ int read_samples_for(const cli_args *a, const char *path, const char *xcol, cons
     if (bad)
         return kc.refused ? EXIT_USAGE : fail_with(&err);
     /* the rows stay with the processes that parsed them (fit routes them,
-     * cluster.h) unless a step needs them all first: the default targets'
-     * check (of every row), a model to start from, or several inputs */
+     * cluster.h) unless a step needs them all first: a model to start
+     * from, or several inputs; the default targets' check is made on the
+     * processes' summaries of their rows */
     const int suspects = o.need_targets && !o.targets && s->O > 1;
-    const int keep = shared && !suspects && a->cmd == C_FIT && a->npos == 1 &&
-                     !a->val[O_INIT] && !a->val[O_RESUME];
-    int rc = !shared ? 0
-             : keep  ? cluster_samples_keep(path, s)
-                     : cluster_samples_join(path, s, o.weight != NULL, suspects);
+    const int keep = shared && a->cmd == C_FIT && a->npos == 1 && !a->val[O_INIT] &&
+                     !a->val[O_RESUME];
+    int rc = keep && suspects ? cluster_samples_suspects(s) : 0;
+    if (!rc && keep)
+        rc = cluster_samples_keep(path, s);
+    else if (!rc && shared)
+        rc = cluster_samples_join(path, s, o.weight != NULL, suspects);
     if (rc) {
         ge_samples_free(s);
         return rc;

@@ -12,9 +12,9 @@
 #include "geoembed/model.h"
 #include "geoembed/samples.h"
 
-/* Codes: integer values with at most this many distinct ones, in at least
- * CODE_MIN_ROWS rows (fewer rows cannot tell a code from a measurement). */
-#define CODE_MAX_DISTINCT 5
+/* Codes: integer values with at most GE_CODE_MAX_DISTINCT distinct ones, in
+ * at least CODE_MIN_ROWS rows (fewer rows cannot tell a code from a
+ * measurement). */
 #define CODE_MIN_ROWS 20
 
 static int name_is(const char *lower, const char *const *list)
@@ -64,31 +64,46 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Why the values of column k read as no measurement, or NULL: row numbers
- * (consecutive integers in file order) or a few integer codes. */
-static const char *suspect_values(const ge_samples *s, int k, double *scratch)
+void ge_column_summarise(const ge_samples *s, size_t first_row, int k, ge_column_summary *c,
+                         double *scratch)
 {
+    *c = (ge_column_summary){.counter = 1};
     size_t n = 0;
     for (size_t i = 0; i < s->M; i++) {
         double v = s->y[i * s->O + k];
-        if (isnan(v))
+        if (isnan(v)) {
+            c->counter = 0; /* row numbers fill every row */
             continue;
+        }
         if (v != floor(v) || fabs(v) > 1e15)
-            return NULL;
+            c->fraction = 1;
+        if (n == 0)
+            c->base = v - (double)(first_row + i);
+        else if (v != c->base + (double)(first_row + i))
+            c->counter = 0;
         scratch[n++] = v;
     }
-    if (n < CODE_MIN_ROWS)
-        return NULL;
-    int counter = 1;
-    for (size_t i = 1; i < n && counter; i++)
-        counter = scratch[i] == scratch[0] + (double)i;
-    if (counter && n == s->M)
-        return "row numbers";
+    c->n = (double)n;
+    if (c->fraction) {
+        c->counter = 0;
+        return;
+    }
     qsort(scratch, n, sizeof *scratch, cmp_double);
-    size_t distinct = 1;
-    for (size_t i = 1; i < n && distinct <= CODE_MAX_DISTINCT; i++)
-        distinct += scratch[i] != scratch[i - 1];
-    return distinct <= CODE_MAX_DISTINCT ? "integer codes" : NULL;
+    for (size_t i = 0; i < n && c->ndistinct <= GE_CODE_MAX_DISTINCT; i++)
+        if (i == 0 || scratch[i] != scratch[i - 1])
+            c->distinct[c->ndistinct++] = scratch[i];
+}
+
+/* Why the values of a column (summarised over all `rows` rows) read as no
+ * measurement, or NULL: row numbers (consecutive integers in file order) or
+ * a few integer codes. */
+static const char *suspect_values(const ge_column_summary *c, size_t rows)
+{
+    if (c->fraction || c->n < CODE_MIN_ROWS)
+        return NULL;
+    if (c->counter && c->n == (double)rows)
+        return "row numbers";
+    return c->ndistinct <= GE_CODE_MAX_DISTINCT ? "integer codes" : NULL;
 }
 
 /* Appends "name (why)" to the note, comma-separated, within len. */
@@ -101,22 +116,33 @@ static void note_add(char *note, size_t len, const char *name, const char *why)
 
 int ge_samples_leave_out_suspects(ge_samples *s, ge_error *err)
 {
+    ge_column_summary c[GE_MAX_OUTPUTS];
+    if (s->O < 2)
+        return 0;
+    double *scratch = malloc((s->M ? s->M : 1) * sizeof *scratch);
+    if (!scratch)
+        return ge_fail(err, "out of memory");
+    for (int k = 0; k < s->O; k++)
+        ge_column_summarise(s, 0, k, &c[k], scratch);
+    free(scratch);
+    return ge_samples_leave_out_summarised(s, c, s->M, err);
+}
+
+int ge_samples_leave_out_summarised(ge_samples *s, const ge_column_summary *c, size_t rows,
+                                    ge_error *err)
+{
     const int O = s->O;
     if (O < 2)
         return 0;
     int keep[GE_MAX_OUTPUTS], kept = 0;
     const char *why[GE_MAX_OUTPUTS];
-    double *scratch = malloc((s->M ? s->M : 1) * sizeof *scratch);
-    if (!scratch)
-        return ge_fail(err, "out of memory");
     for (int k = 0; k < O; k++) {
         why[k] = suspect_name(s->targets[k]);
         if (!why[k])
-            why[k] = suspect_values(s, k, scratch);
+            why[k] = suspect_values(&c[k], rows);
         keep[k] = !why[k];
         kept += keep[k];
     }
-    free(scratch);
     if (kept == 0 || kept == O) /* nothing else to fit: every column is taken */
         return 0;
     char note[1024] = "";

@@ -61,6 +61,67 @@ done:
     return rc;
 }
 
+/* Distinct values of two sorted lists into the first (at most
+ * GE_CODE_MAX_DISTINCT + 1 kept: more tells no codes apart). */
+static void merge_distinct(ge_column_summary *c, const double *v, int n)
+{
+    double out[2 * (GE_CODE_MAX_DISTINCT + 1)];
+    int a = 0, b = 0, k = 0;
+    while ((a < c->ndistinct || b < n) && k <= GE_CODE_MAX_DISTINCT) {
+        double x = b >= n || (a < c->ndistinct && c->distinct[a] <= v[b]) ? c->distinct[a++]
+                                                                           : v[b++];
+        if (k == 0 || x != out[k - 1])
+            out[k++] = x;
+    }
+    memcpy(c->distinct, out, (size_t)k * sizeof *out);
+    c->ndistinct = k;
+}
+
+int cluster_samples_suspects(ge_samples *s)
+{
+    enum { ONE = 5 + GE_CODE_MAX_DISTINCT + 1 }; /* a summary as doubles */
+    const int O = s->O, R = cluster_size();
+    unsigned long long first, rows = counts(s->M, &first);
+    ge_column_summary c[GE_MAX_OUTPUTS];
+    double *scratch = malloc((s->M ? s->M : 1) * sizeof *scratch);
+    double *mine = malloc((size_t)O * ONE * sizeof *mine);
+    double *all = malloc((size_t)R * O * ONE * sizeof *all);
+    int rc = cluster_agree(scratch && mine && all ? 0 : runtime_error("out of memory"));
+    if (rc)
+        goto done;
+    for (int k = 0; k < O; k++) {
+        ge_column_summarise(s, (size_t)first, k, &c[k], scratch);
+        double *v = mine + (size_t)k * ONE;
+        v[0] = c[k].n, v[1] = c[k].fraction, v[2] = c[k].counter, v[3] = c[k].base;
+        v[4] = c[k].ndistinct;
+        memcpy(v + 5, c[k].distinct, (size_t)c[k].ndistinct * sizeof *v);
+    }
+    (void)MPI_Allgather(mine, O * ONE, MPI_DOUBLE, all, O * ONE, MPI_DOUBLE, PETSC_COMM_WORLD);
+    for (int k = 0; k < O; k++) {
+        ge_column_summary t = {.counter = 1};
+        int based = 0;
+        for (int r = 0; r < R; r++) {
+            const double *v = all + ((size_t)r * O + k) * ONE;
+            if (v[0] == 0 && v[2]) /* no rows here: nothing to tell */
+                continue;
+            t.n += v[0];
+            t.fraction |= v[1] != 0;
+            /* one counter through every process's rows */
+            t.counter &= v[2] != 0 && (!based || v[3] == t.base);
+            t.base = v[3], based = 1;
+            merge_distinct(&t, v + 5, (int)v[4]);
+        }
+        c[k] = t;
+    }
+    ge_error err;
+    if (ge_samples_leave_out_summarised(s, c, (size_t)rows, &err))
+        rc = fail_with(&err);
+    rc = cluster_agree(rc);
+done:
+    free(scratch), free(mine), free(all);
+    return rc;
+}
+
 size_t cluster_total(size_t n) { return g_kept ? (size_t)counts(n, NULL) : n; }
 
 void cluster_bounds(double b[4])

@@ -441,6 +441,28 @@ awk -F, -v OFS=, 'NR == 950 { $1 = 150.5 } { print }' "$dir/plain.csv" >"$dir/fa
 fails routed-outside-in-a-share 1 "far.csv:950: (150.5, .*) lies outside the exterior" \
     -n 4 "$mpi_bin" fit "$dir/far.csv" -o "$dir/none/m.gem" -q --smooth 1 --target v \
     --bbox 0,0,101,51 --strict
+# The default targets' check on routed samples: each process summarises
+# its rows (row numbers across the shares, integer codes): the columns one
+# reader leaves out, and a counter broken between two shares kept.
+for jump in 0 1; do
+    awk -v J=$jump 'BEGIN { srand(3); print "n,x,y,v,k,u"
+        for (i = 0; i < 2000; i++) { x = rand() * 100; y = rand() * 50
+            printf "%d,%.5f,%.5f,%.6f,%d,%s\n", i + 1 + (J && i >= 1000), x, y,
+                sin(x / 9) + cos(y / 6), int(rand() * 4), (i % 9 == 0) ? "" : sprintf("%.4f", x / 50) } }' \
+        >"$dir/guess.csv"
+    "$local_bin" fit "$dir/guess.csv" -o "$dir/local.gem" --smooth 1 2>"$dir/err" >/dev/null
+    want=$(grep 'fit: targets' "$dir/err")
+    for n in 2 3 4; do
+        $MPIRUN -n "$n" "$mpi_bin" fit "$dir/guess.csv" -o "$dir/mpi.gem" -v --smooth 1 \
+            2>"$dir/err" >/dev/null
+        got=$(grep 'fit: targets' "$dir/err")
+        if [ -n "$want" ] && [ "$want" = "$got" ] && grep -q 'samples routed' "$dir/err"; then
+            ok "routed-default-targets counter-jump $jump -n $n (${want#*targets })"
+        else
+            fail "routed-default-targets counter-jump $jump -n $n" "one process: '$want'; $n: '$got'"
+        fi
+    done
+done
 # the grid chosen from the data: bounds and median spacing over the
 # processes, the figures of one reader
 "$local_bin" fit "$dir/plain.csv" -o "$dir/local.gem" --target v 2>"$dir/err" >/dev/null
