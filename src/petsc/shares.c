@@ -81,13 +81,15 @@ int cluster_samples_suspects(ge_samples *s)
 {
     enum { ONE = 5 + GE_CODE_MAX_DISTINCT + 1 }; /* a summary as doubles */
     const int O = s->O, R = cluster_size();
+    int rc = cluster_agree(0); /* every process has read its share, or none goes on */
+    if (rc)
+        return rc;
     unsigned long long first, rows = counts(s->M, &first);
     ge_column_summary c[GE_MAX_OUTPUTS];
     double *scratch = malloc((s->M ? s->M : 1) * sizeof *scratch);
     double *mine = malloc((size_t)O * ONE * sizeof *mine);
     double *all = malloc((size_t)R * O * ONE * sizeof *all);
-    int rc = cluster_agree(scratch && mine && all ? 0 : runtime_error("out of memory"));
-    if (rc)
+    if ((rc = cluster_agree(scratch && mine && all ? 0 : runtime_error("out of memory"))))
         goto done;
     for (int k = 0; k < O; k++) {
         ge_column_summarise(s, (size_t)first, k, &c[k], scratch);

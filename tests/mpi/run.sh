@@ -364,6 +364,17 @@ for n in 1 2 4; do
     fails "shares-bad-row-last-share -n $n" 1 "bad-end.csv:1790: column 'y' (2): expected a finite number, got 'oops'" \
         -n "$n" "$mpi_bin" fit "$dir/bad-end.csv" -o "$dir/none/m.gem" -q --smooth 1 --target v
 done
+# the same without --target: the default targets (v, wt) are checked on
+# every process's summary of its rows, once every process has read its
+# share (not after the others gave up waiting, 10 s, with MPI_Abort)
+t0=$SECONDS
+fails shares-bad-row-default-targets 1 "bad-end.csv:1790: column 'y' (2): expected a finite number, got 'oops'" \
+    -n 4 "$mpi_bin" fit "$dir/bad-end.csv" -o "$dir/none/m.gem" -q --smooth 1
+if [ $((SECONDS - t0)) -ge 10 ] || grep -q MPI_ABORT "$dir/err"; then
+    fail shares-bad-row-default-targets-agreed "took $((SECONDS - t0)) s: the processes did not agree"
+else
+    ok "shares-bad-row-default-targets-agreed ($((SECONDS - t0)) s)"
+fi
 awk 'NR == 2 { print "2.5,bad,plain,0.1,1\r" } { print }' "$dir/bad-end.csv" >"$dir/bad-two.csv"
 fails shares-first-bad-row-wins 1 "bad-two.csv:2: column 'y' (2): expected a finite number, got 'bad'" \
     -n 4 "$mpi_bin" fit "$dir/bad-two.csv" -o "$dir/none/m.gem" -q --smooth 1 --target v
