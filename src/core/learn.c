@@ -1853,17 +1853,27 @@ int ge_learn(const ge_shape *shape, const double *xy_in, const double *y_in, siz
             goto done;
     }
     memcpy(xy, xy_in, M * 2 * sizeof *xy);
-    for (size_t i = 0; i < M; i++)
-        for (int k = 0; k < O; k++) {
+    int unfit = 0;
+    for (size_t i = 0; i < M && !unfit; i++)
+        for (int k = 0; k < O && !unfit; k++) {
             ys[i * O + k] = (y[i * O + k] - m->y_mean[k]) / m->y_std[k];
             if (isnan(y[i * O + k])) /* missing: NaN, left out per target */
                 continue;
             if (!isfinite(ys[i * O + k])) {
                 ge_fail(err, "sample %zu, target %d: %g does not fit in standardised units",
                         sample_number(o, i), k + 1, y[i * O + k]);
-                goto done;
+                unfit = 1;
             }
         }
+    if (o->total) { /* routed: every process stops where one cannot go on */
+        double any = unfit;
+        backend_sum(o->backend, &any, 1);
+        if (any > 0 && !unfit)
+            ge_fail(err, "the samples of another process do not fit in standardised units");
+        unfit = any > 0;
+    }
+    if (unfit)
+        goto done;
     ge_learn_opts eff = *o;
     /* the spacing once, for the spread's reach and the mask */
     const double nn = o->spacing > 0 || o->total
