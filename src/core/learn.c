@@ -111,73 +111,50 @@ int ge_standardize(const double *y, size_t M, int O, double *mean, double *std, 
     return ge_standardize_weighted(y, NULL, M, O, mean, std, err);
 }
 
-int ge_standardize_weighted(const double *y, const double *w, size_t M, int O, double *mean,
-                            double *std, ge_error *err)
+/* Sums (or the largest of) v[n] over the processes of a backend; nothing
+ * to add without one. */
+static void backend_sum(const ge_backend *b, double *v, int n)
 {
-    for (int o = 0; o < O; o++) {
-        /* Running mean, then the spread scaled by the largest deviation, so
-         * that neither overflows for targets near the largest doubles.
-         * Missing values (NaN) are left out. */
-        double mu = 0, big = 0, ss = 0, n = 0;
-        for (size_t i = 0; i < M; i++)
-            if (!isnan(y[i * O + o])) {
-                double wi = w ? w[i] : 1.0;
-                n += wi;
-                mu += wi * (y[i * O + o] - mu) / n;
-            }
-        if (!(n > 0))
-            return ge_fail(err, "target %d: every value is missing", o + 1);
-        for (size_t i = 0; i < M; i++)
-            if (!isnan(y[i * O + o]))
-                big = fmax(big, fabs(y[i * O + o] - mu));
-        for (size_t i = 0; big > 0 && i < M; i++) {
-            double t = (y[i * O + o] - mu) / big;
-            if (!isnan(t))
-                ss += (w ? w[i] : 1.0) * t * t;
-        }
-        double sd = big > 0 ? big * sqrt(ss / n) : 0;
-        if (!isfinite(mu) || !isfinite(sd) || !isfinite(big))
-            return ge_fail(err, "target %d: values too large to standardise (mean %g, spread %g)",
-                           o + 1, mu, big);
-        mean[o] = mu;
-        std[o] = sd > 0 ? sd : 1.0;
-    }
-    return 0;
+    if (b && b->sum)
+        b->sum(b->ctx, v, n);
 }
 
-/* ge_standardize_weighted of samples routed over a backend's processes:
- * the mean of each process's running mean weighted by its share, the
- * largest deviation and the sum of squares over all of them (the same
- * figures to rounding; the mean's terms are bounded by the largest). */
-static int standardize_routed(const ge_backend *b, const double *y, const double *w, size_t M,
-                              int O, double *mean, double *std, ge_error *err)
+static void backend_max(const ge_backend *b, double *v, int n)
 {
-    double n[GE_MAX_OUTPUTS], mu[GE_MAX_OUTPUTS], big[GE_MAX_OUTPUTS], ss[GE_MAX_OUTPUTS];
+    if (b && b->max)
+        b->max(b->ctx, v, n);
+}
+
+/* The standardisation of samples held here, or routed over the processes
+ * of b (NULL: all here): a running mean per process, their mean weighted by
+ * each one's share (one process: its own, exactly), then the spread scaled
+ * by the largest deviation, so that neither overflows for targets near the
+ * largest doubles. Missing values (NaN) are left out. */
+static int standardize_over(const ge_backend *b, const double *y, const double *w, size_t M,
+                            int O, double *mean, double *std, ge_error *err)
+{
+    double n[GE_MAX_OUTPUTS], nl[GE_MAX_OUTPUTS], mu[GE_MAX_OUTPUTS], big[GE_MAX_OUTPUTS],
+        ss[GE_MAX_OUTPUTS];
     for (int o = 0; o < O; o++) {
-        double nl = 0, ml = 0;
+        double c = 0, ml = 0;
         for (size_t i = 0; i < M; i++)
             if (!isnan(y[i * O + o])) {
-                nl += w ? w[i] : 1.0;
-                ml += (w ? w[i] : 1.0) * (y[i * O + o] - ml) / nl;
+                c += w ? w[i] : 1.0;
+                ml += (w ? w[i] : 1.0) * (y[i * O + o] - ml) / c;
             }
-        n[o] = nl, mu[o] = ml;
+        n[o] = nl[o] = c, mu[o] = ml;
     }
-    double nl[GE_MAX_OUTPUTS];
-    memcpy(nl, n, sizeof nl);
-    b->sum(b->ctx, n, O);
-    for (int o = 0; o < O; o++) {
-        if (!(n[o] > 0))
-            return ge_fail(err, "target %d: every value is missing", o + 1);
+    backend_sum(b, n, O);
+    for (int o = 0; o < O; o++)
         mu[o] = nl[o] > 0 ? nl[o] / n[o] * mu[o] : 0.0;
-    }
-    b->sum(b->ctx, mu, O);
+    backend_sum(b, mu, O);
     for (int o = 0; o < O; o++) {
         big[o] = 0;
         for (size_t i = 0; i < M; i++)
             if (!isnan(y[i * O + o]))
                 big[o] = fmax(big[o], fabs(y[i * O + o] - mu[o]));
     }
-    b->max(b->ctx, big, O);
+    backend_max(b, big, O);
     for (int o = 0; o < O; o++) {
         ss[o] = 0;
         for (size_t i = 0; big[o] > 0 && i < M; i++) {
@@ -186,8 +163,10 @@ static int standardize_routed(const ge_backend *b, const double *y, const double
                 ss[o] += (w ? w[i] : 1.0) * t * t;
         }
     }
-    b->sum(b->ctx, ss, O);
+    backend_sum(b, ss, O);
     for (int o = 0; o < O; o++) {
+        if (!(n[o] > 0))
+            return ge_fail(err, "target %d: every value is missing", o + 1);
         double sd = big[o] > 0 ? big[o] * sqrt(ss[o] / n[o]) : 0;
         if (!isfinite(mu[o]) || !isfinite(sd) || !isfinite(big[o]))
             return ge_fail(err, "target %d: values too large to standardise (mean %g, spread %g)",
@@ -196,6 +175,12 @@ static int standardize_routed(const ge_backend *b, const double *y, const double
         std[o] = sd > 0 ? sd : 1.0;
     }
     return 0;
+}
+
+int ge_standardize_weighted(const double *y, const double *w, size_t M, int O, double *mean,
+                            double *std, ge_error *err)
+{
+    return standardize_over(NULL, y, w, M, O, mean, std, err);
 }
 
 /* The whole data's number of sample i (1-based, for messages). */
@@ -611,12 +596,6 @@ static double readout_at(const ge_model *m, const field_rows *r, const double *x
     return v;
 }
 
-/* Sums v[n] over the processes of a backend (nothing to add without one). */
-static void backend_sum(const ge_backend *b, double *v, int n)
-{
-    if (b && b->sum)
-        b->sum(b->ctx, v, n);
-}
 
 /* Held-out absolute error sum of fold k at lambda, using solver s (NULL with
  * a backend) and scratch. The search scores the mean absolute error whatever the loss: the
@@ -1847,9 +1826,8 @@ int ge_learn(const ge_shape *shape, const double *xy_in, const double *y_in, siz
             memcpy(m->transform, tf, (size_t)O);
         }
         if (o->standardize &&
-            (o->total ? standardize_routed(o->backend, y, o->weights, M, O, m->y_mean,
-                                           m->y_std, err)
-                      : ge_standardize_weighted(y, o->weights, M, O, m->y_mean, m->y_std, err)))
+            standardize_over(o->total ? o->backend : NULL, y, o->weights, M, O, m->y_mean,
+                             m->y_std, err))
             goto done;
     }
     memcpy(xy, xy_in, M * 2 * sizeof *xy);

@@ -4,6 +4,7 @@
 
 #include "geoembed/model_stripes.h"
 #include "geoembed/solve.h"
+#include "alltoall.h"
 #include "dcoverage.h"
 
 /* A row's state as doubles (its nearest sample's number, place, distance):
@@ -85,10 +86,9 @@ static int seed(ge_coverage_rows *c, MPI_Comm comm, const double *xy, const size
     MPI_Comm_size(comm, &R);
     away_seeds a = {R, m->s.W, m->s.H, 0, calloc((size_t)R, sizeof(size_t)),
                     calloc((size_t)R, sizeof(size_t)), calloc((size_t)R, sizeof(double *))};
-    size_t *own = malloc((M ? M : 1) * sizeof *own), n = 0;
-    double *oxy = malloc((M ? M : 1) * 2 * sizeof *oxy), *in = NULL;
-    int *sc = malloc(4 * (size_t)R * sizeof *sc), *sd = sc + R, *rcount = sc + 2 * R,
-        *rd = sc + 3 * R, bad = !a.n || !a.cap || !a.buf || !own || !oxy || !sc, any;
+    size_t *own = malloc((M ? M : 1) * sizeof *own), n = 0, total = 0, got = 0;
+    double *oxy = malloc((M ? M : 1) * 2 * sizeof *oxy), *out = NULL, *in = NULL;
+    int bad = !a.n || !a.cap || !a.buf || !own || !oxy, rc = -1;
     for (size_t i = 0; !bad && i < M; i++) {
         size_t cell[4];
         double wgt[4];
@@ -103,49 +103,31 @@ static int seed(ge_coverage_rows *c, MPI_Comm comm, const double *xy, const size
         ge_coverage_rows_seed(c, oxy, own, n, away, &a);
         bad = a.failed;
     }
-    long total = 0;
-    for (int r = 0; !bad && r < R; r++) {
-        sd[r] = (int)total;
-        sc[r] = (int)(5 * a.n[r]);
-        total += sc[r];
-        bad = total > 0x7fffffff;
-    }
+    for (int r = 0; !bad && r < R; r++)
+        total += a.n[r];
+    if (!bad && (out = malloc((total ? total : 1) * 5 * sizeof *out)))
+        for (size_t r = 0, at = 0; r < (size_t)R; at += a.n[r++])
+            if (a.n[r])
+                memcpy(out + 5 * at, a.buf[r], a.n[r] * 5 * sizeof *out);
+    /* a process that failed sends nothing, and fails with every other */
+    int any;
+    bad = bad || !out;
     MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, comm);
     if (any)
-        goto fail;
-    double *out = malloc((total ? (size_t)total : 1) * sizeof *out);
-    for (int r = 0; out && r < R; r++)
-        if (a.n[r])
-            memcpy(out + sd[r], a.buf[r], (size_t)sc[r] * sizeof *out);
-    MPI_Alltoall(sc, 1, MPI_INT, rcount, 1, MPI_INT, comm);
-    long got = 0;
-    for (int r = 0; r < R; r++) {
-        rd[r] = (int)got;
-        got += rcount[r];
-    }
-    in = malloc((got ? (size_t)got : 1) * sizeof *in);
-    bad = !out || !in || got > 0x7fffffff;
-    MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, comm);
-    if (!any) {
-        MPI_Alltoallv(out, sc, sd, MPI_DOUBLE, in, rcount, rd, MPI_DOUBLE, comm);
-        for (long k = 0; k < got; k += 5) {
-            const size_t cell = (size_t)in[k];
+        ge_fail(err, "out of memory for the coverage's seeds");
+    else if (!ge_alltoall_rows(comm, out, a.n, 5, &in, &got, err)) {
+        for (size_t k = 0; k < got; k++) {
+            const double *v = in + 5 * k;
+            const size_t cell = (size_t)v[0];
             ge_coverage_rows_merge(c, (int)(cell / (size_t)m->s.H), (int)(cell % (size_t)m->s.H),
-                                   (long)in[k + 1], in + k + 2, in[k + 4]);
+                                   (long)v[1], v + 2, v[4]);
         }
+        rc = 0;
     }
-    free(out);
-    if (any)
-        goto fail;
-    for (int r = 0; r < R; r++)
-        free(a.buf[r]);
-    free(a.n), free(a.cap), free(a.buf), free(own), free(oxy), free(sc), free(in);
-    return 0;
-fail:
     for (int r = 0; a.buf && r < R; r++)
         free(a.buf[r]);
-    free(a.n), free(a.cap), free(a.buf), free(own), free(oxy), free(sc), free(in);
-    return ge_fail(err, "out of memory for the coverage's seeds");
+    free(a.n), free(a.cap), free(a.buf), free(own), free(oxy), free(out), free(in);
+    return rc;
 }
 
 int ge_dcoverage(MPI_Comm comm, ge_model *part, const double *xy, const size_t *ids, size_t M,

@@ -3,7 +3,6 @@
  * are reductions over the processes, and the samples are then routed to
  * the process whose stripe of the model holds their first read-out cell.
  * No process holds every sample. */
-#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include "geoembed/model_stripes.h"
 #include "geoembed/solve.h"
 #include "geoembed/spacing.h"
+#include "alltoall.h"
 
 static int g_kept;
 
@@ -199,97 +199,82 @@ static void unpack(ge_samples *s, size_t i, const double *v, size_t *id)
         s->lines[i] = (long)*v;
 }
 
+/* -v: how many samples each process holds after routing (collective). */
+static void tell_routed(size_t n, unsigned long long all)
+{
+    enum { SHOWN = 32 }; /* a line's worth */
+    const int R = cluster_size(), shown = R < SHOWN ? R : SHOWN;
+    unsigned long held[SHOWN] = {0};
+    if (cluster_rank() < SHOWN)
+        held[cluster_rank()] = (unsigned long)n;
+    cluster_sum(held, shown);
+    char list[400] = "";
+    size_t k = 0;
+    for (int r = 0; r < shown && k < sizeof list; r++)
+        k += (size_t)snprintf(list + k, sizeof list - k, "%s%lu", r ? ", " : "", held[r]);
+    if (R > shown && k < sizeof list)
+        snprintf(list + k, sizeof list - k, ", ...");
+    say(3, "geoembed: fit: samples routed to the stripes of their first read-out cell, held by "
+           "%d processes: %s (of %llu)\n",
+        R, list, all);
+}
+
 int cluster_route(const ge_shape *sh, ge_samples *s, size_t **ids, size_t *total)
 {
     const int R = cluster_size(), D = record_size(s);
     unsigned long long first, all = counts(s->M, &first);
-    ge_model m;
+    ge_model m = {0};
     ge_error err;
     int *dest = malloc((s->M ? s->M : 1) * sizeof *dest);
-    int *sc = calloc(4 * (size_t)R, sizeof *sc), *sd = sc + R, *rcount = sc + 2 * R,
-        *rd = sc + 3 * R;
-    double *out = NULL, *in = NULL, *xy = NULL, *y = NULL, *w = NULL;
+    size_t *count = calloc(2 * (size_t)R, sizeof *count), *fill = count + R, n = 0;
+    double *out = malloc((s->M ? s->M : 1) * (size_t)D * sizeof *out), *in = NULL;
+    double *xy = NULL, *y = NULL, *w = NULL;
     long *lines = NULL;
     *ids = NULL;
     *total = (size_t)all;
-    int rc = !dest || !sc ? runtime_error("out of memory for routing %zu samples", s->M) : 0;
+    int rc = !dest || !count || !out ? runtime_error("out of memory for routing %zu samples", s->M)
+                                     : 0;
     if (!rc && ge_model_init_part(&m, sh, 0, 0, &err))
         rc = fail_with(&err);
-    if (!rc) {
-        for (size_t i = 0; i < s->M; i++) { /* the stripe of its first read-out cell */
-            size_t cell[4];
-            double wgt[4];
-            ge_exact_readout(&m, s->xy[2 * i], s->xy[2 * i + 1], cell, wgt);
-            dest[i] = ge_stripe_of(sh->W, R, (int)(cell[0] / (size_t)sh->H));
-            sc[dest[i]] += D;
-        }
-        ge_model_free(&m);
-    }
-    long long at = 0;
-    for (int r = 0; !rc && r < R; r++) {
-        sd[r] = (int)at;
-        at += sc[r];
-        if (at > INT_MAX)
-            rc = runtime_error("%zu samples of %d values: more than MPI's counts hold; run on "
-                               "more processes", s->M, D);
-    }
     if ((rc = cluster_agree(rc)))
         goto done;
-    (void)MPI_Alltoall(sc, 1, MPI_INT, rcount, 1, MPI_INT, PETSC_COMM_WORLD);
-    long long got = 0;
-    for (int r = 0; r < R; r++) {
-        rd[r] = (int)got;
-        got += rcount[r];
+    for (size_t i = 0; i < s->M; i++) { /* the stripe of its first read-out cell */
+        size_t cell[4];
+        double wgt[4];
+        ge_exact_readout(&m, s->xy[2 * i], s->xy[2 * i + 1], cell, wgt);
+        dest[i] = ge_stripe_of(sh->W, R, (int)(cell[0] / (size_t)sh->H));
+        count[dest[i]]++;
     }
-    const size_t n = (size_t)(got / D);
-    out = malloc((at ? (size_t)at : 1) * sizeof *out);
-    in = malloc((got ? (size_t)got : 1) * sizeof *in);
+    for (int r = 1; r < R; r++)
+        fill[r] = fill[r - 1] + count[r - 1];
+    for (size_t i = 0; i < s->M; i++) /* in the file's order within each process */
+        pack(s, i, first + i, out + (size_t)D * fill[dest[i]]++);
+    if (ge_alltoall_rows(PETSC_COMM_WORLD, out, count, D, &in, &n, &err)) {
+        rc = cluster_agree(fail_with(&err));
+        goto done;
+    }
     xy = malloc((n ? n : 1) * 2 * sizeof *xy);
     y = malloc((n ? n : 1) * (size_t)(s->O ? s->O : 1) * sizeof *y);
     w = s->w ? malloc((n ? n : 1) * sizeof *w) : NULL;
     lines = s->lines ? malloc((n ? n : 1) * sizeof *lines) : NULL;
     *ids = malloc((n ? n : 1) * sizeof **ids);
-    if (got > INT_MAX)
-        rc = runtime_error("%zu samples of %d values routed to one process: more than MPI's "
-                           "counts hold; run on more processes", n, D);
-    else if (!out || !in || !xy || !y || (s->w && !w) || (s->lines && !lines) || !*ids)
-        rc = runtime_error("out of memory for routing %zu samples", s->M);
-    if ((rc = cluster_agree(rc)))
+    if ((rc = cluster_agree(!xy || !y || (s->w && !w) || (s->lines && !lines) || !*ids
+                                ? runtime_error("out of memory for %zu routed samples", n)
+                                : 0)))
         goto done;
-    int *fill = malloc((size_t)R * sizeof *fill);
-    if ((rc = cluster_agree(fill ? 0 : runtime_error("out of memory"))))
-        goto done;
-    memcpy(fill, sd, (size_t)R * sizeof *fill);
-    for (size_t i = 0; i < s->M; i++) { /* in the file's order within each process */
-        pack(s, i, first + i, out + fill[dest[i]]);
-        fill[dest[i]] += D;
-    }
-    free(fill);
-    (void)MPI_Alltoallv(out, sc, sd, MPI_DOUBLE, in, rcount, rd, MPI_DOUBLE, PETSC_COMM_WORLD);
     free(s->xy), free(s->y), free(s->w), free(s->lines);
     s->xy = xy, s->y = y, s->w = w, s->lines = lines;
     xy = y = w = NULL, lines = NULL;
     s->M = n;
     for (size_t i = 0; i < n; i++) /* from the processes in rank order: the numbers ascend */
         unpack(s, i, in + (size_t)D * i, *ids);
-    unsigned long long mine = n, *held = malloc((size_t)R * sizeof *held);
-    if (held) {
-        (void)MPI_Gather(&mine, 1, MPI_UNSIGNED_LONG_LONG, held, 1, MPI_UNSIGNED_LONG_LONG, 0,
-                   PETSC_COMM_WORLD);
-        char list[256] = "";
-        size_t k = 0;
-        for (int r = 0; r < R && k < sizeof list && cluster_rank() == 0; r++)
-            k += (size_t)snprintf(list + k, sizeof list - k, "%s%llu", r ? ", " : "", held[r]);
-        say(3, "geoembed: fit: samples routed to the stripes of their first read-out cell, "
-               "held by %d processes: %s (of %llu)\n",
-            R, list, all);
-        free(held);
-    }
+    tell_routed(n, all);
 done:
     if (rc) {
         free(*ids);
         *ids = NULL;
     }
-    free(dest), free(sc), free(out), free(in), free(xy), free(y), free(w), free(lines);
+    ge_model_free(&m);
+    free(dest), free(count), free(out), free(in), free(xy), free(y), free(w), free(lines);
     return rc;
 }
